@@ -1,0 +1,82 @@
+// swift-tools-version:6.2
+//===----------------------------------------------------------------------===//
+//
+// swift-blas-rnn: BLAS-speed dense linear algebra with numpy's semantics, and
+// the vanilla RNN hidden-state step computed fused and split.
+//
+//===----------------------------------------------------------------------===//
+
+import PackageDescription
+
+let package = Package(
+  name: "swift-blas-rnn",
+  products: [
+    .library(name: "DenseMatrix", targets: ["DenseMatrix"]),
+    .library(name: "RNN", targets: ["RNN"]),
+    .executable(name: "hidden-state-demo", targets: ["hidden-state-demo"]),
+    .executable(name: "rnn-bench", targets: ["rnn-bench"]),
+  ],
+  dependencies: [
+    // Only the executables use it; a library user never builds it.
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // MARK: - Public API
+
+    .target(name: "DenseMatrix", dependencies: ["CBLAS", "CLAPACKE"]),
+    .target(name: "RNN", dependencies: ["DenseMatrix", "CBLAS", "CLAPACKE"]),
+
+    // MARK: - Executables
+
+    .executableTarget(
+      name: "hidden-state-demo",
+      dependencies: [
+        "DenseMatrix",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "rnn-bench",
+      dependencies: [
+        "DenseMatrix", "RNN", "CBLAS",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/rnn-bench"
+    ),
+
+    // MARK: - Implementation details
+
+    .systemLibrary(
+      name: "CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+    ),
+    .systemLibrary(
+      name: "CLAPACKE",
+      pkgConfig: "lapacke",
+      providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]
+    ),
+    .target(name: "_TestSupport", dependencies: ["DenseMatrix"]),
+
+    // MARK: - Unit test bundles
+
+    .testTarget(name: "DenseMatrixTests", dependencies: ["DenseMatrix", "_TestSupport"]),
+    .testTarget(name: "RNNTests", dependencies: ["RNN", "DenseMatrix", "_TestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+  var settings = target.swiftSettings ?? []
+  settings += [
+    // SE-0409: imports are internal unless marked public, so C modules never leak into the API.
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    // SE-0335: spell existential types with `any`.
+    .enableUpcomingFeature("ExistentialAny"),
+    // SE-0444: a member is visible only where its module is imported.
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // SE-0480: our own code builds without warnings (not applied when we are a dependency).
+    .treatAllWarnings(as: .error),
+  ]
+  target.swiftSettings = settings
+}

@@ -1,0 +1,46 @@
+/// Which implementation computes matrix products.
+///
+/// Choose per call (every product takes a `backend:` argument) or per scope with
+/// ``withBackend(_:_:)``; the default is ``current``, which is ``blas`` unless a scope says
+/// otherwise.
+///
+/// | Backend | Matrix × matrix | Matrix × vector (one column, or one row on the left) |
+/// |---|---|---|
+/// | ``blas`` | `cblas_dgemm` | `cblas_dgemv` |
+/// | ``blasGEMM`` | `cblas_dgemm` | `cblas_dgemm` |
+/// | ``pureSwift`` | Swift | Swift |
+///
+/// All three follow the BLAS contract `C = alpha · op(A) · op(B) + beta · C`, including BLAS's
+/// rule that `C` is not read when `beta == 0` (so NaNs in an uninitialised `C` are overwritten).
+/// Results agree to rounding, not bit for bit: each backend sums in its own order.
+public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+  /// OpenBLAS through CBLAS, with `cblas_dgemv` for matrix–vector products.
+  ///
+  /// With OpenBLAS 0.3.21, `cblas_dgemm` with a single right-hand column is 3 to 6 times slower
+  /// than `cblas_dgemv` for n = 64…1024, so this is the default.
+  case blas
+  /// OpenBLAS through CBLAS, always `cblas_dgemm`, even for a single column. For benchmarks.
+  case blasGEMM
+  /// Pure Swift, no BLAS call: a cross-check for BLAS and a fallback.
+  case pureSwift
+
+  /// The backend that products use when none is passed: ``blas`` unless changed for the current
+  /// task (and its child tasks) by ``withBackend(_:_:)``.
+  @TaskLocal public static var current: Backend = .blas
+
+  /// The name, as the benchmark and command-line tools spell it.
+  public var description: String { rawValue }
+}
+
+/// Runs `body` with ``Backend/current`` set to `backend` for the current task and its child tasks.
+///
+/// ```swift
+/// let viaSwift = withBackend(.pureSwift) { matmul(a, b) }
+/// ```
+public func withBackend<R, E: Error>(_ backend: Backend, _ body: () throws(E) -> R) throws(E) -> R {
+  var result: Result<R, E>?
+  Backend.$current.withValue(backend) {
+    do throws(E) { result = .success(try body()) } catch { result = .failure(error) }
+  }
+  return try result!.get()
+}

@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Matrix {
+  /// A matrix of normally distributed values, like `np.random.standard_normal((rows, columns))`
+  /// scaled by `standardDeviation` and shifted by `mean`.
+  ///
+  /// Values come from the Box–Muller transform of pairs of uniform doubles drawn from `generator`
+  /// in row-major order, so a ``SeededGenerator`` with the same seed gives the same matrix on every
+  /// run. (The values differ from numpy's for the same seed: numpy uses a different generator.)
+  ///
+  /// - Precondition: `standardDeviation >= 0` and both are finite.
+  /// - Complexity: O(rows × columns).
+  public static func randomNormal<G: RandomNumberGenerator>(
+    rows: Int, columns: Int, mean: Double = 0, standardDeviation: Double = 1,
+    using generator: inout G
+  ) -> Matrix {
+    precondition(mean.isFinite && standardDeviation.isFinite && standardDeviation >= 0,
+                 "Matrix.randomNormal: mean must be finite and standardDeviation finite and >= 0")
+    precondition(rows >= 0 && columns >= 0, "Matrix.randomNormal: dimensions must be non-negative, got (\(rows)×\(columns))")
+    let count = rows * columns
+    var scalars = [Double]()
+    scalars.reserveCapacity(count + 1)
+    while scalars.count < count {
+      // u1 in (0, 1] so that log(u1) is finite; u2 in [0, 1).
+      let u1 = 1 - Double.random(in: 0..<1, using: &generator)
+      let u2 = Double.random(in: 0..<1, using: &generator)
+      let radius = (-2 * log(u1)).squareRoot()
+      let angle = 2 * Double.pi * u2
+      scalars.append(mean + standardDeviation * radius * cos(angle))
+      scalars.append(mean + standardDeviation * radius * sin(angle))
+    }
+    scalars.removeLast(scalars.count - count)
+    return Matrix(rows: rows, columns: columns, scalars: scalars)
+  }
+
+  /// A matrix of values uniformly distributed in `range`, drawn from `generator` in row-major order.
+  ///
+  /// - Complexity: O(rows × columns).
+  public static func randomUniform<G: RandomNumberGenerator>(
+    rows: Int, columns: Int, in range: Range<Double> = 0..<1, using generator: inout G
+  ) -> Matrix {
+    Matrix(rows: rows, columns: columns) { _, _ in Double.random(in: range, using: &generator) }
+  }
+}
