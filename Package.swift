@@ -56,7 +56,7 @@ let package = Package(
       pkgConfig: "lapacke",
       providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]
     ),
-    .target(name: "_TestSupport", dependencies: ["DenseMatrix"]),
+    .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),
 
     // MARK: - Unit test bundles
 

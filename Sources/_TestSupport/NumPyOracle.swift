@@ -1,0 +1,102 @@
+// _TestSupport has no stable API: it exists for this package's tests.
+
+public import DenseMatrix
+import Foundation
+
+/// Runs Python scripts against numpy as an independent oracle for the tests.
+///
+/// Matrices travel as text with every double printed in its shortest round-trip form (Swift's
+/// `description`, Python's `repr`), so values cross the boundary exactly.
+public enum NumPy {
+  /// Whether `python3` with numpy can be run here, checked once.
+  public static let isAvailable: Bool = {
+    (try? run("out['ok'] = np.array([[1.0]])", inputs: [:]))?["ok"] != nil
+  }()
+
+  /// Why numpy tests are skipped when they are.
+  public static let unavailableReason = "python3 with numpy is not installed: the numpy oracle tests are skipped"
+
+  public struct Failure: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// Runs `script` with `np` imported, `inp` holding the inputs as 2-D float64 arrays and
+  /// `out` an empty dict; returns `out`, whose values must be arrays of at most 2 dimensions
+  /// (0-D and 1-D become 1×1 and n×1), or strings (returned in ``strings``).
+  public static func run(_ script: String, inputs: [String: Matrix]) throws -> [String: Matrix] {
+    try runWithStrings(script, inputs: inputs).matrices
+  }
+
+  /// Like ``run(_:inputs:)``, also returning the string values of `out`.
+  public static func runWithStrings(_ script: String, inputs: [String: Matrix]) throws
+    -> (matrices: [String: Matrix], strings: [String: String])
+  {
+    var input = ""
+    for (name, matrix) in inputs.sorted(by: { $0.key < $1.key }) {
+      input += "\(name) \(matrix.rows) \(matrix.columns)"
+      for value in matrix.scalars { input += " \(value)" }
+      input += "\n"
+    }
+    let program = """
+      import sys, numpy as np
+      inp = {}
+      for line in sys.stdin.read().splitlines():
+          f = line.split()
+          inp[f[0]] = np.array([float(v) for v in f[3:]], dtype=np.float64).reshape(int(f[1]), int(f[2]))
+      out = {}
+      exec(compile(sys.argv[1], 'oracle', 'exec'))
+      for k, v in out.items():
+          if isinstance(v, str):
+              print('S', k, v.encode().hex())
+              continue
+          a = np.asarray(v, dtype=np.float64)
+          if a.ndim == 0: a = a.reshape(1, 1)
+          if a.ndim == 1: a = a.reshape(-1, 1)
+          print('M', k, a.shape[0], a.shape[1], *[repr(float(x)) for x in a.ravel()])
+      """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", program, script]
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    // Write and read concurrently so that neither pipe fills up and blocks the other side.
+    let payload = Data(input.utf8)
+    let writer = Thread {
+      stdin.fileHandleForWriting.write(payload)
+      try? stdin.fileHandleForWriting.close()
+    }
+    writer.start()
+    let output = stdout.fileHandleForReading.readDataToEndOfFile()
+    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw Failure(description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
+    }
+    var matrices: [String: Matrix] = [:]
+    var strings: [String: String] = [:]
+    for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      if fields[0] == "S" {
+        let hex = fields.count > 2 ? Array(fields[2].utf8) : []
+        var bytes: [UInt8] = []
+        var i = 0
+        while i + 1 < hex.count {
+          bytes.append(UInt8(String(decoding: hex[i...(i + 1)], as: UTF8.self), radix: 16)!)
+          i += 2
+        }
+        strings[String(fields[1])] = String(decoding: bytes, as: UTF8.self)
+      } else {
+        let rows = Int(fields[2])!
+        let columns = Int(fields[3])!
+        matrices[String(fields[1])] = Matrix(
+          rows: rows, columns: columns, scalars: fields[4...].map { Double(String($0))! })
+      }
+    }
+    return (matrices, strings)
+  }
+}

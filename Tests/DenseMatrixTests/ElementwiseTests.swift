@@ -1,0 +1,70 @@
+import DenseMatrix
+import Testing
+import _TestSupport
+
+@Suite("Elementwise operations and activations")
+struct ElementwiseTests {
+  let a = Matrix([[1, -2], [3, -4]])
+  let b = Matrix([[0.5, 0.5], [2, 2]])
+
+  @Test func arithmetic() {
+    #expect(a + b == Matrix([[1.5, -1.5], [5, -2]]))
+    #expect(a - b == Matrix([[0.5, -2.5], [1, -6]]))
+    #expect(2 * a == Matrix([[2, -4], [6, -8]]))
+    #expect(a * 2 == 2 * a)
+    #expect(-a == Matrix([[-1, 2], [-3, 4]]))
+    #expect(a.hadamard(b) == Matrix([[0.5, -1], [6, -8]]))
+    #expect(a.map { $0 * $0 } == Matrix([[1, 4], [9, 16]]))
+    var c = a
+    c += b
+    c -= b
+    c *= 3
+    #expect(c == 3 * a)
+  }
+
+  @Test func biasIsAddedToEveryColumn() {
+    let bias = Matrix(column: [10, 20])
+    #expect(a.addingColumnVector(bias) == Matrix([[11, 8], [23, 16]]))
+    var c = a
+    #expect(throws: ShapeError.self) { try c.addColumnVector(checking: Matrix(column: [1, 2, 3])) }
+    #expect(c == a)
+  }
+
+  @Test func sigmoidIsStableAtTheExtremes() {
+    let x = Matrix([[-1000, -745, -50, 0, 50, 745, 1000, -.greatestFiniteMagnitude, .greatestFiniteMagnitude]])
+    let y = x.sigmoid()
+    #expect(y[0, 0] == 0)
+    #expect(y[0, 3] == 0.5)
+    #expect(y[0, 6] == 1)
+    #expect(y[0, 7] == 0 && y[0, 8] == 1)
+    #expect(y.scalars.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+    #expect(Activation.logistic(-.infinity) == 0 && Activation.logistic(.infinity) == 1)
+    #expect(Activation.logistic(.nan).isNaN)
+    // Symmetry σ(-x) = 1 - σ(x) where both are representable.
+    for v in stride(from: -30.0, through: 30, by: 0.37) {
+      #expect(abs(Activation.logistic(-v) - (1 - Activation.logistic(v))) < 1e-15)
+    }
+  }
+
+  @Test func otherActivations() {
+    #expect(a.relu() == Matrix([[1, 0], [3, 0]]))
+    #expect(Matrix([[0, 1000, -1000]]).tanh() == Matrix([[0, 1, -1]]))
+    var c = a
+    c.formRelu()
+    #expect(c == a.relu())
+    c = a
+    c.formTanh()
+    #expect(c == a.tanh())
+    c = a
+    c.formSigmoid()
+    #expect(c == a.sigmoid())
+    #expect(a.applying(.identity) == a)
+  }
+
+  @Test func shapeMismatchTraps() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Matrix.ones(rows: 3, columns: 1) + Matrix.ones(rows: 2, columns: 1)
+    }
+    #expect(standardError(of: result).contains("+: shapes differ: (3×1), (2×1)"))
+  }
+}
