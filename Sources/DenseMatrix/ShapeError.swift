@@ -32,12 +32,12 @@ public struct ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension ShapeError? {
   /// Traps with the error's message if there is an error: the trapping operations call this.
-  func trapIfPresent(file: StaticString = #fileID, line: UInt = #line) {
+  package func trapIfPresent(file: StaticString = #fileID, line: UInt = #line) {
     if let error = self { preconditionFailure(error.description, file: file, line: line) }
   }
 
   /// Throws the error if there is one: the `checking` operations call this.
-  func throwIfPresent() throws(ShapeError) {
+  package func throwIfPresent() throws(ShapeError) {
     if let error = self { throw error }
   }
 }

@@ -1,0 +1,107 @@
+import CLAPACKE
+
+extension Matrix {
+  /// A random n × n orthogonal matrix: the `Q` of the QR factorisation of a standard-normal
+  /// matrix, with the sign fix of `torch.nn.init.orthogonal_` (each column of `Q` multiplied by
+  /// the sign of the matching diagonal element of `R`), so that `Q` is uniformly distributed
+  /// (Haar measure) and reproducible for a seeded generator.
+  ///
+  /// Orthogonal recurrent weights have every singular value equal to `gain`, so a linear
+  /// recurrence neither explodes nor vanishes at initialisation.
+  ///
+  /// The corresponding LAPACKE functions are `LAPACKE_dgeqrf` and `LAPACKE_dorgqr`.
+  ///
+  /// - Parameters:
+  ///   - n: The size, at least 0.
+  ///   - gain: A factor applied to `Q`, as in PyTorch (default 1).
+  ///   - generator: The source of the Gaussian matrix.
+  /// - Throws: ``LAPACKError/failed(routine:info:)`` if LAPACK reports an error.
+  /// - Complexity: O(n³).
+  public static func randomOrthogonal<G: RandomNumberGenerator>(
+    _ n: Int, gain: Double = 1, using generator: inout G
+  ) throws(LAPACKError) -> Matrix {
+    precondition(n >= 0 && n <= Int32.max, "Matrix.randomOrthogonal: size must be in 0...Int32.max, got \(n)")
+    var q = Matrix.randomNormal(rows: n, columns: n, using: &generator)
+    guard n > 0 else { return q }
+    var tau = [Double](repeating: 0, count: n)
+    var signs = [Double](repeating: 1, count: n)
+    let size = Int32(n)
+    let info = q.withUnsafeMutableBufferPointer { a -> Int32 in
+      let factorised = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, size, size, a.baseAddress, size, &tau)
+      guard factorised == 0 else { return factorised }
+      for i in 0..<n { signs[i] = a[i * n + i] < 0 ? -1 : 1 }  // diag(R), before dorgqr overwrites it
+      return LAPACKE_dorgqr(LAPACK_ROW_MAJOR, size, size, size, a.baseAddress, size, &tau)
+    }
+    guard info == 0 else { throw .failed(routine: "LAPACKE_dgeqrf/LAPACKE_dorgqr", info: info) }
+    q.withUnsafeMutableBufferPointer { a in
+      for r in 0..<n {
+        for c in 0..<n { a[r * n + c] *= signs[c] * gain }
+      }
+    }
+    return q
+  }
+}
+
+/// The singular values of `matrix`, largest first, like `np.linalg.svd(a, compute_uv=False)`.
+///
+/// The largest singular value of an RNN's `W_hh` bounds how much one step can stretch a
+/// difference between two hidden states (before the activation, whose slope is at most 1 for
+/// `tanh`, `relu` and identity, and 1/4 for `sigmoid`).
+///
+/// The corresponding LAPACKE function is `LAPACKE_dgesdd` (no singular vectors).
+///
+/// - Returns: `min(rows, columns)` non-negative values in descending order.
+/// - Throws: ``LAPACKError/failed(routine:info:)`` if the iteration does not converge.
+/// - Complexity: O(m · n · min(m, n)).
+public func singularValues(_ matrix: Matrix) throws(LAPACKError) -> [Double] {
+  let (m, n) = (matrix.rows, matrix.columns)
+  guard m > 0, n > 0 else { return [] }
+  precondition(m <= Int32.max && n <= Int32.max, "singularValues: dimension exceeds the 32-bit LAPACK interface")
+  var a = matrix
+  var s = [Double](repeating: 0, count: min(m, n))
+  let info = a.withUnsafeMutableBufferPointer { a_ in
+    LAPACKE_dgesdd(
+      LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), a_.baseAddress, Int32(n), &s,
+      nil, Int32(m), nil, Int32(n))
+  }
+  guard info == 0 else { throw .failed(routine: "LAPACKE_dgesdd", info: info) }
+  return s
+}
+
+/// The eigenvalues of a square matrix as (real, imaginary) pairs, in LAPACK's order, like
+/// `np.linalg.eigvals(a)`.
+///
+/// The corresponding LAPACKE function is `LAPACKE_dgeev` (no eigenvectors).
+///
+/// - Throws: ``LAPACKError/shape(_:)`` if `matrix` is not square;
+///   ``LAPACKError/failed(routine:info:)`` if the QR algorithm does not converge.
+/// - Complexity: O(n³).
+public func eigenvalues(_ matrix: Matrix) throws(LAPACKError) -> [(real: Double, imaginary: Double)] {
+  guard matrix.rows == matrix.columns else {
+    throw .shape(ShapeError(operation: "eigenvalues", reason: "the matrix must be square", shapes: [matrix.shape]))
+  }
+  let n = matrix.rows
+  guard n > 0 else { return [] }
+  precondition(n <= Int32.max, "eigenvalues: dimension exceeds the 32-bit LAPACK interface")
+  var a = matrix
+  var wr = [Double](repeating: 0, count: n)
+  var wi = [Double](repeating: 0, count: n)
+  let no = CChar(UInt8(ascii: "N"))
+  let info = a.withUnsafeMutableBufferPointer { a_ in
+    LAPACKE_dgeev(LAPACK_ROW_MAJOR, no, no, Int32(n), a_.baseAddress, Int32(n), &wr, &wi, nil, 1, nil, 1)
+  }
+  guard info == 0 else { throw .failed(routine: "LAPACKE_dgeev", info: info) }
+  return zip(wr, wi).map { ($0, $1) }
+}
+
+/// The spectral radius of a square matrix: the largest modulus of its eigenvalues.
+///
+/// A linear recurrence `h ← W·h` is contractive in the long run exactly when this is below 1.
+///
+/// The corresponding LAPACKE function is `LAPACKE_dgeev`.
+///
+/// - Throws: as ``eigenvalues(_:)``.
+/// - Complexity: O(n³).
+public func spectralRadius(_ matrix: Matrix) throws(LAPACKError) -> Double {
+  try eigenvalues(matrix).map { ($0.real * $0.real + $0.imaginary * $0.imaginary).squareRoot() }.max() ?? 0
+}

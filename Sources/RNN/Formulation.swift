@@ -1,0 +1,24 @@
+/// How an ``RNNCell`` computes `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`.
+///
+/// All four give the same hidden states up to rounding; they differ in the BLAS calls they make
+/// and the memory they touch. `rnn-bench` measures which is fastest at your sizes.
+public enum Formulation: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+  /// `g(W_h · [h; x] + b)` with `W_h = [W_hh | W_hx]` built once when the cell is made: one
+  /// product per step. The workspace keeps `[h; x]` as one buffer: each step writes `x_t` into its
+  /// lower block and the bias-and-activation pass writes the new `h` into its upper block.
+  case fused
+  /// `g(W_hh · h + W_hx · x + b)`: two products accumulated into one buffer (`beta = 1`), with no
+  /// temporary for their sum.
+  case split
+  /// The notebook taken literally: `hstack` the weights and `vstack` the state and input on every
+  /// step, then one product. It allocates on every step; it is the baseline the benchmark
+  /// measures the others against.
+  case fusedConcatenatingEachStep
+  /// For sequences: the input projection `W_hx · [x_1 … x_T] + b` as one large product for all
+  /// steps, then per step only `W_hh · h` accumulated onto it (as cuDNN and mlx-swift do). For a
+  /// single step it computes exactly what ``split`` computes.
+  case hoisted
+
+  /// The name, as command-line tools spell it.
+  public var description: String { rawValue }
+}

@@ -1,0 +1,168 @@
+public import DenseMatrix
+
+extension RNNCell {
+  /// Runs the cell over a sequence, writing every hidden state into `states`, with no heap
+  /// allocation (except with ``Formulation/fusedConcatenatingEachStep``).
+  ///
+  /// The sequence is stored side by side, `X = [x_1 | x_2 | … | x_T]`: `inputs` is
+  /// `inputSize × (T · B)` and step t's input is columns `t·B ..< (t+1)·B`. `states` receives
+  /// `[h_1 | … | h_T]` in the same layout. The workspace's state is `h_0` on entry and `h_T` on
+  /// return, so a long sequence can be fed in chunks.
+  ///
+  /// With ``Formulation/hoisted`` the input projection `W_hx · X + b` is one `cblas_dgemm` for
+  /// all T steps, written straight into `states`; each step then accumulates `W_hh · h_{t-1}`
+  /// onto its block (`beta = 1`) and applies `g` in place. The other formulations run
+  /// ``step(x:into:formulation:)``'s computation for each t, reading `x_t` in place.
+  ///
+  /// - Parameters:
+  ///   - inputs: `inputSize × (T · B)`, with B the workspace's batch size.
+  ///   - workspace: Holds `h_0` on entry, `h_T` on return.
+  ///   - states: `hiddenSize × (T · B)`, overwritten.
+  ///   - formulation: Overrides the cell's ``formulation``.
+  /// - Precondition: the shapes fit; the message names them. Use
+  ///   ``forward(checkingInputs:into:states:formulation:)`` for data.
+  /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  public func forward(
+    inputs: Matrix, into workspace: inout RNNWorkspace, states: inout Matrix, formulation: Formulation? = nil
+  ) {
+    forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).trapIfPresent()
+    run(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation ?? self.formulation)
+  }
+
+  /// Runs the cell over a sequence, throwing instead of trapping on a shape mismatch.
+  ///
+  /// - Throws: ``DenseMatrix/ShapeError``; the workspace and `states` are then unchanged.
+  /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  public func forward(
+    checkingInputs inputs: Matrix, into workspace: inout RNNWorkspace, states: inout Matrix,
+    formulation: Formulation? = nil
+  ) throws(ShapeError) {
+    try forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).throwIfPresent()
+    run(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation ?? self.formulation)
+  }
+
+  /// Runs the cell over a sequence of inputs and returns every hidden state.
+  ///
+  /// The convenience form of ``forward(inputs:into:states:formulation:)``; it allocates.
+  ///
+  /// - Parameters:
+  ///   - inputs: `x_1 … x_T`, each `inputSize × B` with the same B.
+  ///   - initialState: `h_0`, `hiddenSize × B`; zero if `nil`.
+  ///   - formulation: Overrides the cell's ``formulation``.
+  /// - Returns: `h_1 … h_T`, each `hiddenSize × B`.
+  /// - Precondition: the shapes fit. Use ``forward(checkingInputs:initialState:formulation:)``.
+  /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  public func forward(inputs: [Matrix], initialState: Matrix? = nil, formulation: Formulation? = nil) -> [Matrix] {
+    sequenceError(inputs, initialState).trapIfPresent()
+    return runSequence(inputs, initialState, formulation ?? self.formulation)
+  }
+
+  /// Runs the cell over a sequence of inputs, throwing instead of trapping on a shape mismatch.
+  ///
+  /// - Throws: ``DenseMatrix/ShapeError`` naming the first input that does not fit.
+  /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  public func forward(
+    checkingInputs inputs: [Matrix], initialState: Matrix? = nil, formulation: Formulation? = nil
+  ) throws(ShapeError) -> [Matrix] {
+    try sequenceError(inputs, initialState).throwIfPresent()
+    return runSequence(inputs, initialState, formulation ?? self.formulation)
+  }
+
+  private func sequenceError(_ inputs: [Matrix], _ initialState: Matrix?) -> ShapeError? {
+    let batch = initialState?.columns ?? inputs.first?.columns ?? 1
+    let h = initialState?.shape ?? Shape(rows: hiddenSize, columns: batch)
+    for (t, x) in inputs.enumerated() {
+      if var error = stepError(h: h, x: x.shape) {
+        error.reason += " (input \(t))"
+        return error
+      }
+    }
+    return nil
+  }
+
+  private func runSequence(_ inputs: [Matrix], _ initialState: Matrix?, _ formulation: Formulation) -> [Matrix] {
+    guard !inputs.isEmpty else { return [] }
+    let batch = inputs[0].columns
+    var workspace = makeWorkspace(batchSize: batch, initialState: initialState)
+    var states = Matrix.zeros(rows: hiddenSize, columns: batch * inputs.count)
+    run(inputs: hstack(inputs), workspace: &workspace, states: &states, formulation: formulation)
+    return states.withUnsafeBufferPointer { all in
+      (0..<inputs.count).map { t in
+        Matrix(rows: hiddenSize, columns: batch) { r, c in all[r * states.columns + t * batch + c] }
+      }
+    }
+  }
+
+  func forwardError(inputs: Shape, workspace: RNNWorkspace, states: Shape) -> ShapeError? {
+    if let error = workspaceError(workspace) { return error }
+    let batch = workspace.batchSize
+    guard inputs.rows == inputSize, inputs.columns % batch == 0 else {
+      return ShapeError(
+        operation: "RNNCell.forward",
+        reason: "inputs must be (\(inputSize)×T·\(batch)): n_x rows and a whole number of batches of \(batch) columns",
+        shapes: [inputToHidden.shape, inputs])
+    }
+    guard states.rows == hiddenSize, states.columns == inputs.columns else {
+      return ShapeError(
+        operation: "RNNCell.forward", reason: "states must be (\(hiddenSize)×\(inputs.columns)) to match the inputs",
+        shapes: [inputs, states])
+    }
+    return nil
+  }
+
+  private func run(inputs: Matrix, workspace: inout RNNWorkspace, states: inout Matrix, formulation: Formulation) {
+    let (nh, nx, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let width = inputs.columns
+    let steps = width / batch
+    guard steps > 0 else { return }
+    let backend = resolvedBackend
+    inputs.withUnsafeBufferPointer { x_ in
+      let x = x_.baseAddress!
+      states.withUnsafeMutableBufferPointer { out_ in
+        let out = out_.baseAddress!
+        guard formulation == .hoisted else {
+          for t in 0..<steps {
+            advance(
+              x: x + t * batch, xStride: width, workspace: &workspace, formulation: formulation,
+              output: out + t * batch, outputStride: width)
+          }
+          return
+        }
+        // One large product for all steps: states = W_hx · X, then + b.
+        inputToHidden.withUnsafeBufferPointer { w in
+          GEMMOperands(
+            m: nh, n: width, k: nx, a: w.baseAddress, lda: max(1, nx), b: x, ldb: width,
+            c: out, ldc: width
+          ).run(backend)
+        }
+        bias.withUnsafeBufferPointer { b in
+          for r in 0..<nh {
+            let row = out + r * width
+            let value = b[r]
+            for c in 0..<width { row[c] += value }
+          }
+        }
+        workspace.stacked.withUnsafeMutableBufferPointer { stacked in
+          let h0 = stacked.baseAddress!
+          hiddenToHidden.withUnsafeBufferPointer { w in
+            for t in 0..<steps {
+              let block = out + t * batch
+              // block += W_hh · h_{t-1}, with h_{t-1} the previous block (or h_0).
+              let previous = t == 0 ? UnsafePointer(h0) : UnsafePointer(block - batch)
+              GEMMOperands(
+                m: nh, n: batch, k: nh, a: w.baseAddress, lda: nh, b: previous,
+                ldb: t == 0 ? batch : width, beta: 1, c: block, ldc: width
+              ).run(backend)
+              biasActivate(
+                columns: batch, addBias: false, source: block, sourceStride: width, destination: block,
+                destinationStride: width)
+            }
+          }
+          // h_T back into the workspace.
+          let last = out + (steps - 1) * batch
+          for r in 0..<nh { (h0 + r * batch).update(from: last + r * width, count: batch) }
+        }
+      }
+    }
+  }
+}

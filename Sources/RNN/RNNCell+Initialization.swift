@@ -1,0 +1,53 @@
+public import DenseMatrix
+
+extension RNNCell {
+  /// A cell with the usual initialisation for vanilla RNNs: an orthogonal `W_hh` (scaled by
+  /// `gain`), `W_hx` drawn from N(0, 1/n_x), and a zero bias.
+  ///
+  /// `W_hh` comes from ``DenseMatrix/Matrix/randomOrthogonal(_:gain:using:)`` (QR of a Gaussian
+  /// matrix with PyTorch's sign fix, via `LAPACKE_dgeqrf` and `LAPACKE_dorgqr`), so every
+  /// singular value of `W_hh` equals `gain`.
+  ///
+  /// - Throws: ``DenseMatrix/LAPACKError`` if LAPACK fails.
+  /// - Precondition: `hiddenSize >= 1`, `inputSize >= 0`.
+  /// - Complexity: O(n_h³ + n_h · n_x).
+  public static func random<G: RandomNumberGenerator>(
+    hiddenSize: Int, inputSize: Int, activation: Activation = .tanh, formulation: Formulation = .fused,
+    gain: Double = 1, using generator: inout G
+  ) throws(LAPACKError) -> RNNCell {
+    precondition(hiddenSize >= 1 && inputSize >= 0, "RNNCell.random: need hiddenSize >= 1 and inputSize >= 0")
+    let whh = try Matrix.randomOrthogonal(hiddenSize, gain: gain, using: &generator)
+    let whx = Matrix.randomNormal(
+      rows: hiddenSize, columns: inputSize, standardDeviation: 1 / Double(max(inputSize, 1)).squareRoot(),
+      using: &generator)
+    do {
+      return try RNNCell(
+        hiddenToHidden: whh, inputToHidden: whx, bias: .zeros(rows: hiddenSize, columns: 1),
+        activation: activation, formulation: formulation)
+    } catch {
+      preconditionFailure("RNNCell.random built inconsistent shapes: \(error)")
+    }
+  }
+
+  /// The singular values of `W_hh`, largest first.
+  ///
+  /// The largest bounds how far one step can push two hidden states apart before the activation;
+  /// below 1 (for `tanh`, `relu`, identity) the recurrence is a contraction. Uses `LAPACKE_dgesdd`.
+  ///
+  /// - Throws: ``DenseMatrix/LAPACKError`` if LAPACK fails to converge.
+  /// - Complexity: O(n_h³).
+  public func recurrentSingularValues() throws(LAPACKError) -> [Double] {
+    try singularValues(hiddenToHidden)
+  }
+
+  /// The spectral radius of `W_hh`: the largest modulus of its eigenvalues.
+  ///
+  /// Below 1, repeated steps of the linearised recurrence shrink the hidden state (gradients
+  /// vanish); above 1 they grow (gradients may explode). Uses `LAPACKE_dgeev`.
+  ///
+  /// - Throws: ``DenseMatrix/LAPACKError`` if LAPACK fails to converge.
+  /// - Complexity: O(n_h³).
+  public func recurrentSpectralRadius() throws(LAPACKError) -> Double {
+    try spectralRadius(hiddenToHidden)
+  }
+}
