@@ -24,9 +24,9 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   public func callAsFunction(_ x: Double) -> Double {
     switch self {
     case .identity: return x
-    case .sigmoid: return Activation.logistic(x)
-    case .tanh: return Activation.hyperbolicTangent(x)
-    case .relu: return x < 0 ? 0 : x
+    case .sigmoid: return stableLogistic(x)
+    case .tanh: return libmTanh(x)
+    case .relu: return rectified(x)
     }
   }
 
@@ -34,11 +34,28 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   ///
   /// - Complexity: O(buffer.count).
   public func apply(to buffer: UnsafeMutableBufferPointer<Double>) {
-    switch self {
-    case .identity: return
-    case .sigmoid: for i in buffer.indices { buffer[i] = Activation.logistic(buffer[i]) }
-    case .tanh: for i in buffer.indices { buffer[i] = Activation.hyperbolicTangent(buffer[i]) }
-    case .relu: for i in buffer.indices where buffer[i] < 0 { buffer[i] = 0 }
+    guard let base = buffer.baseAddress else { return }
+    apply(rows: 1, columns: buffer.count, source: base, sourceStride: 0, destination: base, destinationStride: 0)
+  }
+
+  /// `destination[r, c] = g(source[r, c] + bias[r])` over a `rows × columns` block with the
+  /// given row strides (bias omitted when `nil`): the bias-and-activation pass of an RNN step,
+  /// one loop per activation so that the inner loop has no dispatch. `source` and `destination`
+  /// may be the same buffer.
+  package func apply(
+    rows: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int, bias: UnsafePointer<Double>? = nil,
+    destination: UnsafeMutablePointer<Double>, destinationStride: Int
+  ) {
+    for r in 0..<rows {
+      let offset = bias?[r] ?? 0
+      let input = source + r * sourceStride
+      let output = destination + r * destinationStride
+      switch self {
+      case .identity: for c in 0..<columns { output[c] = input[c] + offset }
+      case .relu: for c in 0..<columns { output[c] = rectified(input[c] + offset) }
+      case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c] + offset) }
+      case .tanh: for c in 0..<columns { output[c] = libmTanh(input[c] + offset) }
+      }
     }
   }
 
@@ -47,16 +64,22 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   /// For `x >= 0` it computes `1 / (1 + e^-x)`; for `x < 0`, `e^x / (1 + e^x)`. The exponential
   /// never overflows, so there is no NaN or infinity for finite `x`: `logistic(-1000) == 0` and
   /// `logistic(1000) == 1`. `logistic(±inf)` is 0 or 1; `logistic(NaN)` is NaN.
-  public static func logistic(_ x: Double) -> Double {
-    if x >= 0 {
-      return 1 / (1 + exp(-x))
-    }
-    let e = exp(x)
-    return e / (1 + e)
-  }
+  public static func logistic(_ x: Double) -> Double { stableLogistic(x) }
+}
 
-  static func hyperbolicTangent(_ x: Double) -> Double { libmTanh(x) }
+@inline(__always)
+private func stableLogistic(_ x: Double) -> Double {
+  if x >= 0 {
+    return 1 / (1 + exp(-x))
+  }
+  let e = exp(x)
+  return e / (1 + e)
 }
 
 /// libm's `tanh`, named apart from ``Activation/tanh``.
+@inline(__always)
 private func libmTanh(_ x: Double) -> Double { tanh(x) }
+
+/// `max(0, x)`, keeping NaN.
+@inline(__always)
+private func rectified(_ x: Double) -> Double { x < 0 ? 0 : x }

@@ -9,21 +9,14 @@ extension RNNCell {
     destination: UnsafeMutablePointer<Double>, destinationStride: Int,
     copy: UnsafeMutablePointer<Double>? = nil, copyStride: Int = 0
   ) {
-    let g = activation
     bias.withUnsafeBufferPointer { b in
+      activation.apply(
+        rows: hiddenSize, columns: columns, source: source, sourceStride: sourceStride,
+        bias: addBias ? b.baseAddress : nil, destination: destination, destinationStride: destinationStride)
+    }
+    if let copy {
       for r in 0..<hiddenSize {
-        let offset = addBias ? b[r] : 0
-        let input = source + r * sourceStride
-        let output = destination + r * destinationStride
-        switch g {
-        case .identity: for c in 0..<columns { output[c] = input[c] + offset }
-        case .relu: for c in 0..<columns { output[c] = max(0, input[c] + offset) }
-        case .sigmoid: for c in 0..<columns { output[c] = Activation.logistic(input[c] + offset) }
-        case .tanh: for c in 0..<columns { output[c] = g(input[c] + offset) }
-        }
-        if let copy {
-          (copy + r * copyStride).update(from: output, count: columns)
-        }
+        (copy + r * copyStride).update(from: destination + r * destinationStride, count: columns)
       }
     }
   }

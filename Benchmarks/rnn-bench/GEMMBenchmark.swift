@@ -1,0 +1,105 @@
+import ArgumentParser
+import DenseMatrix
+import Foundation
+
+/// Pure-Swift products against OpenBLAS: square GEMM and matrix × vector (GEMV).
+struct GEMMBenchmark: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gemm",
+    abstract: "Pure-Swift GEMM and GEMV against OpenBLAS (cblas_dgemm / cblas_dgemv), as ratios in one run.")
+
+  @Option(help: "Comma-separated square GEMM sizes n (n×n · n×n).", transform: parseList)
+  var gemmSizes: [Int] = [16, 64, 256, 512, 1024]
+
+  @Option(help: "Comma-separated GEMV sizes n (n×n · n×1).", transform: parseList)
+  var gemvSizes: [Int] = [16, 64, 256, 1024]
+
+  @Option(help: "Comma-separated batch sizes for the RNN-shaped product (n×2n · 2n×B).", transform: parseList)
+  var rnnBatches: [Int] = [1, 32]
+
+  @Option(help: "Comma-separated n for the RNN-shaped product.", transform: parseList)
+  var rnnSizes: [Int] = [16, 64]
+
+  @OptionGroup var common: CommonOptions
+
+  mutating func validate() throws {
+    for list in [gemmSizes, gemvSizes, rnnBatches, rnnSizes] where !list.allSatisfy({ (1...8192).contains($0) }) {
+      throw ValidationError("sizes must be in 1...8192")
+    }
+    if common.quick {
+      if gemmSizes == [16, 64, 256, 512, 1024] { gemmSizes = [16, 64, 256] }
+      if gemvSizes == [16, 64, 256, 1024] { gemvSizes = [64, 256] }
+    }
+  }
+
+  func run() throws {
+    BLAS.threadCount = common.threads
+    let system = SystemInfo.current()
+    for line in system.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    var rows: [Row] = []
+    var verification: [Verification] = []
+    func bench(_ label: String, m: Int, n: Int, k: Int) {
+      var rng = SeededGenerator(seed: UInt64(m * 31 + n * 7 + k))
+      let a = Matrix.randomNormal(rows: m, columns: k, using: &rng)
+      let b = Matrix.randomNormal(rows: k, columns: n, using: &rng)
+      var results: [Backend: Matrix] = [:]
+      for backend in [Backend.blas, .pureSwift] {
+        var c = Matrix.zeros(rows: m, columns: n)
+        let samples = measure(samples: common.samples, minTime: common.resolvedMinTime, stepsPerCall: 1) {
+          gemm(a, b, into: &c, backend: backend)
+          return c.withUnsafeBufferPointer { $0[0] }
+        }
+        results[backend] = c
+        let flops = 2.0 * Double(m) * Double(n) * Double(k)
+        FileHandle.standardError.write(Data("  \(label) \(m)×\(k)·\(k)×\(n) on \(backend): \(micro(samples.median)) µs\n".utf8))
+        rows.append(Row(
+          size: m, batch: n, steps: k, formulation: label, backend: backend == .blas ? "openblas" : "pureSwift",
+          medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min, maxNanosecondsPerStep: samples.max,
+          gflops: flops / samples.median, samples: samples.nanosecondsPerStep.count))
+      }
+      let diff = zip(results[.blas]!.scalars, results[.pureSwift]!.scalars).map { abs($0 - $1) }.max() ?? 0
+      verification.append(Verification(
+        size: m, batch: n, maxAbsDifference: diff,
+        allclose: allclose(results[.pureSwift]!, results[.blas]!, rtol: 1e-12, atol: 1e-12 * Double(k))))
+    }
+    for n in gemmSizes { bench("gemm", m: n, n: n, k: n) }
+    for n in gemvSizes { bench("gemv", m: n, n: 1, k: n) }
+    for n in rnnSizes { for batch in rnnBatches { bench("rnn-step", m: n, n: batch, k: 2 * n) } }
+    // Ratio of each pure-Swift row to OpenBLAS on the same product.
+    for i in rows.indices where rows[i].backend == "pureSwift" {
+      if let peer = rows.first(where: { $0.backend == "openblas" && $0.formulation == rows[i].formulation && $0.size == rows[i].size && $0.batch == rows[i].batch && $0.steps == rows[i].steps }) {
+        rows[i].vsRaw = rows[i].medianNanosecondsPerStep / peer.medianNanosecondsPerStep
+      }
+    }
+    let report = Report(
+      system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      rows: rows, verification: verification)
+    if common.format == .table {
+      print(gemmTable(report))
+    } else {
+      try common.emit(report)
+    }
+    if verification.contains(where: { !$0.allclose }) { throw ExitCode.failure }
+  }
+
+  private func gemmTable(_ report: Report) -> String {
+    var lines = report.system.lines
+    lines.append("Command: \(report.command)")
+    lines.append("")
+    lines.append("product    m × k · k × n            OpenBLAS GFLOP/s   pure-Swift GFLOP/s   pure-Swift / OpenBLAS throughput   max |Δ|")
+    for r in report.rows where r.backend == "openblas" {
+      guard let s = report.rows.first(where: { $0.backend == "pureSwift" && $0.formulation == r.formulation && $0.size == r.size && $0.batch == r.batch && $0.steps == r.steps }) else { continue }
+      let v = report.verification.first { $0.size == r.size && $0.batch == r.batch }
+      let shape = "\(r.size)×\(r.steps) · \(r.steps)×\(r.batch)"
+      lines.append(
+        r.formulation.padding(toLength: 11, withPad: " ", startingAt: 0) + shape.padding(toLength: 25, withPad: " ", startingAt: 0)
+          + fixed(r.gflops, 2).leftPad(16) + fixed(s.gflops, 2).leftPad(21)
+          + (fixed(100 * s.gflops / r.gflops, 1) + "%").leftPad(35) + "   " + scientific(v?.maxAbsDifference ?? .nan))
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+extension String {
+  func leftPad(_ width: Int) -> String { String(repeating: " ", count: Swift.max(0, width - count)) + self }
+}

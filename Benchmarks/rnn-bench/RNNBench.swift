@@ -1,0 +1,165 @@
+public import ArgumentParser
+import DenseMatrix
+import Foundation
+import RNN
+
+@main
+struct RNNBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rnn-bench",
+    abstract: "Measures which RNN formulation (fused, split, hoisted, or the notebook's literal one) is fastest at your sizes.",
+    discussion: """
+      Run it in release mode: swift run -c release rnn-bench
+      Numbers are medians of at least 7 samples, compared as ratios measured in the same run.
+      """,
+    subcommands: [Formulations.self, GEMMBenchmark.self],
+    defaultSubcommand: Formulations.self)
+}
+
+/// Options shared by both modes.
+struct CommonOptions: ParsableArguments {
+  @Option(help: "OpenBLAS threads (the numbers in the README are single-threaded).")
+  var threads = 1
+
+  @Flag(help: "A few seconds in all: small sizes, short samples (for CI smoke tests).")
+  var quick = false
+
+  @Option(name: .customLong("min-time"), help: "Minimum seconds per sample (default 0.02, or 0.002 with --quick).")
+  var minTime: Double?
+
+  @Option(help: "Samples per configuration (at least 7).")
+  var samples = 7
+
+  @Option(help: "Output format: table, csv or json.")
+  var format: OutputFormat = .table
+
+  @Option(help: "Write the report to this file instead of standard output.")
+  var output: String?
+
+  @Option(help: "Also write an SVG chart of GFLOP/s against size to this file.")
+  var svg: String?
+
+  enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+  func validate() throws {
+    guard threads >= 1 && threads <= 1024 else { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
+    guard samples >= 7 else { throw ValidationError("--samples must be at least 7, got \(samples)") }
+    if let minTime, !(minTime > 0 && minTime <= 60) {
+      throw ValidationError("--min-time must be a number of seconds in (0, 60], got \(minTime)")
+    }
+  }
+
+  var resolvedMinTime: Double { minTime ?? (quick ? 0.002 : 0.02) }
+
+  func emit(_ report: Report) throws {
+    let text: String
+    switch format {
+    case .table: text = report.table()
+    case .csv: text = report.csv()
+    case .json: text = try report.json()
+    }
+    if let output {
+      try write(text + "\n", to: output)
+      FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
+      if format != .table { print(report.table()) }
+    } else {
+      print(text)
+    }
+    if let svg {
+      try write(report.svg(), to: svg)
+      FileHandle.standardError.write(Data("wrote \(svg)\n".utf8))
+    }
+  }
+
+  private func write(_ text: String, to path: String) throws {
+    do {
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+      throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+    }
+  }
+}
+
+struct Formulations: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "formulations",
+    abstract: "The formulation sweep (the default): every formulation and backend at every size and batch.")
+
+  @Option(help: "Comma-separated n_h = n_x values.", transform: parseList)
+  var sizes: [Int] = [16, 64, 256, 1024]
+
+  @Option(help: "Comma-separated batch sizes B.", transform: parseList)
+  var batches: [Int] = [1, 32]
+
+  @Option(help: "Sequence length T for the hoisted formulation (and the inputs the steps cycle through).")
+  var steps = 100
+
+  @Option(help: "Comma-separated formulations: \(Formulation.allCases.map(\.rawValue).joined(separator: ", ")).", transform: parseList)
+  var formulations: [Formulation] = Formulation.allCases
+
+  @Option(help: "Comma-separated backends: blas, blasGEMM, pureSwift, raw (direct CBLAS calls).", transform: parseList)
+  var backends: [BenchBackend] = BenchBackend.allCases
+
+  @Option(help: "A JSON report from Benchmarks/numpy/rnn_numpy.py to compare against.")
+  var compare: String?
+
+  @OptionGroup var common: CommonOptions
+
+  enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case blas, blasGEMM, pureSwift, raw }
+
+  mutating func validate() throws {
+    guard sizes.allSatisfy({ (1...4096).contains($0) }) else { throw ValidationError("--sizes must be in 1...4096") }
+    guard batches.allSatisfy({ (1...4096).contains($0) }) else { throw ValidationError("--batches must be in 1...4096") }
+    guard (1...100_000).contains(steps) else { throw ValidationError("--steps must be in 1...100000, got \(steps)") }
+    if common.quick {
+      // --quick keeps the explicit lists but defaults to small sizes and a short sequence.
+      if sizes == [16, 64, 256, 1024] { sizes = [16, 64] }
+      if steps == 100 { steps = 10 }
+    }
+  }
+
+  func run() throws {
+    BLAS.threadCount = common.threads
+    var numpy: Report?
+    if let compare {
+      guard let data = FileManager.default.contents(atPath: compare) else {
+        throw ValidationError("--compare: cannot read \(compare)")
+      }
+      do { numpy = try Report.decode(json: data) } catch {
+        throw ValidationError("--compare: \(compare) is not a report from rnn_numpy.py: \(error)")
+      }
+    }
+    let system = SystemInfo.current()
+    for line in system.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    let sweep = Sweep(
+      sizes: sizes, batches: batches, steps: steps, formulations: formulations,
+      backends: backends.compactMap { Backend(rawValue: $0.rawValue) }, includeRaw: backends.contains(.raw),
+      samples: common.samples, minTime: common.resolvedMinTime,
+      progress: { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) })
+    let (rows, verification) = sweep.run()
+    var report = Report(
+      system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      rows: rows, verification: verification)
+    report.computeRatios()
+    if let numpy { report.compare(with: numpy) }
+    try common.emit(report)
+    if verification.contains(where: { !$0.allclose }) {
+      FileHandle.standardError.write(Data("error: formulations disagree (see Verification)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
+}
+
+extension Formulation: ExpressibleByArgument {}
+
+func parseList<T: ExpressibleByArgument>(_ text: String) throws -> [T] {
+  let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+  guard !values.isEmpty else { throw ValidationError("empty list") }
+  return try values.map { value in
+    guard let parsed = T(argument: value) else {
+      let allowed = (T.allValueStrings.isEmpty ? "" : " (allowed: \(T.allValueStrings.joined(separator: ", ")))")
+      throw ValidationError("'\(value)' is not a valid value\(allowed)")
+    }
+    return parsed
+  }
+}

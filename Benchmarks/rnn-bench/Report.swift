@@ -1,0 +1,69 @@
+/// One measured configuration.
+struct Row: Codable {
+  var size: Int
+  var batch: Int
+  var steps: Int
+  var formulation: String
+  var backend: String
+  var medianNanosecondsPerStep: Double
+  var minNanosecondsPerStep: Double
+  var maxNanosecondsPerStep: Double
+  var gflops: Double
+  var samples: Int
+  var vsSplit: Double?
+  var vsRaw: Double?
+  var vsNumpy: Double?
+}
+
+/// The inline correctness check for one size: every formulation and backend against `split`
+/// on BLAS, from the same state over the same inputs.
+struct Verification: Codable {
+  var size: Int
+  var batch: Int
+  var maxAbsDifference: Double
+  var allclose: Bool
+}
+
+/// Everything a run produced; also the JSON schema shared with `Benchmarks/numpy/rnn_numpy.py`.
+struct Report: Codable {
+  var system: SystemInfo
+  var command: String
+  var rows: [Row]
+  var verification: [Verification]
+
+  /// Fills `vsSplit` (same size, batch and backend) and `vsRaw` (the raw CBLAS row of the same
+  /// size and batch: fused for fused forms, split for split forms).
+  mutating func computeRatios() {
+    func find(_ size: Int, _ batch: Int, _ formulation: String, _ backend: String) -> Row? {
+      rows.first { $0.size == size && $0.batch == batch && $0.formulation == formulation && $0.backend == backend }
+    }
+    for i in rows.indices {
+      let r = rows[i]
+      if let split = find(r.size, r.batch, "split", r.backend) {
+        rows[i].vsSplit = r.medianNanosecondsPerStep / split.medianNanosecondsPerStep
+      }
+      let rawFormulation = (r.formulation == "split" || r.formulation == "hoisted") ? "split" : "fused"
+      if r.backend != "raw-cblas", let raw = find(r.size, r.batch, rawFormulation, "raw-cblas") {
+        rows[i].vsRaw = r.medianNanosecondsPerStep / raw.medianNanosecondsPerStep
+      }
+    }
+  }
+
+  /// Adds numpy's rows from a report written by the numpy script, and a `vsNumpy` ratio (ours
+  /// over numpy's median, below 1 means faster than numpy) on every row with a numpy counterpart.
+  mutating func compare(with numpy: Report) {
+    for i in rows.indices {
+      let r = rows[i]
+      if let peer = numpy.rows.first(where: { $0.size == r.size && $0.batch == r.batch && $0.formulation == r.formulation }) {
+        rows[i].vsNumpy = r.medianNanosecondsPerStep / peer.medianNanosecondsPerStep
+      }
+    }
+    let keys = Set(rows.map { "\($0.size)/\($0.batch)" })
+    rows += numpy.rows.filter { keys.contains("\($0.size)/\($0.batch)") }.map { row in
+      var row = row
+      row.backend = "numpy"
+      return row
+    }
+    rows.sort { ($0.batch, $0.size) < ($1.batch, $1.size) }
+  }
+}
