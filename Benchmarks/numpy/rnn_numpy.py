@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The rnn-bench formulation sweep, in numpy: the peer that rnn-bench --compare reads.
+
+    python3 Benchmarks/numpy/rnn_numpy.py --output numpy.json
+    swift run -c release rnn-bench --compare numpy.json
+
+Same sizes, batches, sequence length, data shapes and method (warm-up, calls per sample scaled
+to --min-time, at least 7 samples, median/min/max per step) as rnn-bench, float64 throughout.
+Formulations, each numpy's idiomatic best for that formula:
+  fused                       W_h @ [h; x] with W_h pre-concatenated, into a preallocated
+                              stacked buffer (np.matmul(..., out=), np.tanh(..., out=))
+  fusedConcatenatingEachStep  np.hstack + np.vstack + np.matmul every step (the notebook)
+  split                       np.matmul(W_hx, x, out=P); P += W_hh @ h; tanh into h
+  hoisted                     W_hx @ [x_1 ... x_T] + b once, then per step W_hh @ h added
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="16,64,256,1024", help="comma-separated n_h = n_x")
+    p.add_argument("--batches", default="1,32", help="comma-separated batch sizes")
+    p.add_argument("--steps", type=int, default=100, help="sequence length T")
+    p.add_argument("--threads", type=int, default=1, help="BLAS threads (set before numpy loads)")
+    p.add_argument("--min-time", type=float, default=0.02, help="minimum seconds per sample")
+    p.add_argument("--samples", type=int, default=7, help="samples per configuration (>= 7)")
+    p.add_argument("--quick", action="store_true", help="sizes 16,64, T = 10, short samples")
+    p.add_argument("--output", help="write the JSON report here (default: stdout)")
+    a = p.parse_args()
+    if a.samples < 7:
+        p.error("--samples must be at least 7")
+    if a.quick:
+        a.sizes, a.steps, a.min_time = "16,64", 10, 0.002
+    return a
+
+
+args = parse()
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(args.threads)
+import numpy as np  # noqa: E402  (after the thread variables)
+
+
+def measure(body, steps_per_call):
+    calls, start = 0, time.perf_counter()
+    while calls < 3 or time.perf_counter() - start < args.min_time / 2:
+        body()
+        calls += 1
+    per_call = (time.perf_counter() - start) / calls
+    reps = max(1, int(-(-args.min_time // max(per_call, 1e-9))))
+    out = []
+    for _ in range(args.samples):
+        t0 = time.perf_counter_ns()
+        for _ in range(reps):
+            body()
+        out.append((time.perf_counter_ns() - t0) / (reps * steps_per_call))
+    return out
+
+
+def blas_name():
+    try:
+        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"numpy {np.__version__}, {deps.get('name')} {deps.get('version')}"
+    except Exception:  # pragma: no cover - older numpy
+        return f"numpy {np.__version__}"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    sizes = [int(s) for s in args.sizes.split(",")]
+    batches = [int(b) for b in args.batches.split(",")]
+    T = args.steps
+    rows = []
+    for n in sizes:
+        for B in batches:
+            rng = np.random.default_rng(n * 1000 + B)
+            q, r = np.linalg.qr(rng.standard_normal((n, n)))
+            whh = q * np.sign(np.diag(r))
+            whx = rng.standard_normal((n, n)) / np.sqrt(n)
+            b = np.zeros((n, 1))
+            wh = np.hstack((whh, whx))
+            xs = [rng.standard_normal((n, B)) for _ in range(T)]
+            X = np.hstack(xs)
+            h0 = 0.5 * rng.standard_normal((n, B))
+            flops = 2.0 * n * 2 * n * B
+            state = {"t": 0}
+
+            S = np.vstack((h0, xs[0]))
+            P = np.empty((n, B))
+
+            def fused():
+                t = state["t"] % T
+                S[n:] = xs[t]
+                np.matmul(wh, S, out=P)
+                np.add(P, b, out=P)
+                np.tanh(P, out=S[:n])
+                state["t"] += 1
+
+            hs = {"h": h0.copy()}
+
+            def naive():
+                t = state["t"] % T
+                hs["h"] = np.tanh(np.matmul(np.hstack((whh, whx)), np.vstack((hs["h"], xs[t]))) + b)
+                state["t"] += 1
+
+            h = h0.copy()
+
+            def split():
+                t = state["t"] % T
+                np.matmul(whx, xs[t], out=P)
+                P[...] += whh @ h
+                np.add(P, b, out=P)
+                np.tanh(P, out=h)
+                state["t"] += 1
+
+            H = np.empty((n, T * B))
+
+            def hoisted():
+                np.matmul(whx, X, out=H)
+                H[...] += b
+                prev = h0
+                for t in range(T):
+                    blk = H[:, t * B:(t + 1) * B]
+                    blk += whh @ prev
+                    np.tanh(blk, out=blk)
+                    prev = blk
+
+            for name, body, per in (("fused", fused, 1), ("fusedConcatenatingEachStep", naive, 1),
+                                    ("split", split, 1), ("hoisted", hoisted, T)):
+                s = sorted(measure(body, per))
+                med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+                print(f"  n = {n}, B = {B}: {name} on numpy: {med / 1000:.3f} us/step", file=sys.stderr)
+                rows.append({
+                    "size": n, "batch": B, "steps": T, "formulation": name, "backend": "numpy",
+                    "median_nanoseconds_per_step": med, "min_nanoseconds_per_step": s[0],
+                    "max_nanoseconds_per_step": s[-1], "gflops": flops / med, "samples": len(s),
+                })
+    report = {
+        "system": {
+            "cpu": cpu_model(), "cores": os.cpu_count(), "blas": blas_name(), "blas_core": "",
+            "blas_threads": args.threads, "swift": f"Python {platform.python_version()}", "build": "release",
+        },
+        "command": " ".join(["rnn_numpy.py"] + sys.argv[1:]),
+        "rows": rows,
+        "verification": [],
+    }
+    text = json.dumps(report, indent=2)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text + "\n")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
