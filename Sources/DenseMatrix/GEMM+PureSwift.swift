@@ -12,8 +12,12 @@ private let nr = 4
 /// Cache blocks: an `mc × kc` block of packed A (~240 KiB) stays in L2, a `kc × nr` micro-panel
 /// of packed B (8 KiB) in L1, and a `kc × nc` block of packed B in L3.
 private let kc = 256
-private let mc = 120
+private let mc = 96
 private let nc = 2048
+/// Each packed A value is stored `broadcast` times, so the kernel loads a ready-made vector
+/// instead of splatting a scalar (SSE2 has no load-and-broadcast; splatting costs a shuffle
+/// and a register copy per value, which made the kernel dispatch-bound).
+private let broadcast = 2
 
 extension GEMMOperands {
   /// The pure-Swift backend. Requires `m, n, k > 0` and `alpha != 0` (checked by ``run(_:)``).
@@ -146,7 +150,7 @@ extension GEMMOperands {
   private func packedGEMM() {
     let (a, b, c) = (self.a!, self.b!, self.c!)
     let buffers = PackingBuffers.forCurrentThread()
-    let packedA = buffers.a(((mc + mr - 1) / mr) * mr * kc)
+    let packedA = buffers.a(((mc + mr - 1) / mr) * mr * kc * broadcast)
     let packedB = buffers.b(((nc + nr - 1) / nr) * nr * kc)
     var jc = 0
     while jc < n {
@@ -166,7 +170,7 @@ extension GEMMOperands {
             while ir < mcb {
               let mrb = min(mr, mcb - ir)
               microKernel(
-                kc: kcb, a: packedA + ir * kcb, b: packedB + jr * kcb, c: c + (ic + ir) * ldc + jc + jr,
+                kc: kcb, a: packedA + ir * kcb * broadcast, b: packedB + jr * kcb, c: c + (ic + ir) * ldc + jc + jr,
                 rows: mrb, columns: nrb, accumulate: pc > 0)
               ir += mr
             }
@@ -181,7 +185,8 @@ extension GEMMOperands {
   }
 
   /// Packs op(A)[row ..< row+height, column ..< column+count] into micro-panels of `mr` rows:
-  /// for each panel, for each p, `mr` consecutive values (zero-padded past the edge).
+  /// for each panel, for each p, `mr` values each repeated `broadcast` times (zero-padded past
+  /// the edge).
   private func packA(
     _ a: UnsafePointer<Double>, rows row: Int, height: Int, columns column: Int, count: Int,
     into packed: UnsafeMutablePointer<Double>
@@ -192,14 +197,15 @@ extension GEMMOperands {
       let h = min(mr, height - i)
       for p in 0..<count {
         for r in 0..<mr {
+          var value = 0.0
           if r < h {
             let (ii, pp) = (row + i + r, column + p)
-            out[r] = transposeA ? a[pp * lda + ii] : a[ii * lda + pp]
-          } else {
-            out[r] = 0
+            value = transposeA ? a[pp * lda + ii] : a[ii * lda + pp]
           }
+          out[r * broadcast] = value
+          out[r * broadcast + 1] = value
         }
-        out += mr
+        out += mr * broadcast
       }
       i += mr
     }
@@ -252,13 +258,13 @@ extension GEMMOperands {
     var pb = b
     for _ in 0..<kc {
       let bv = load4(pb)
-      c0 += SIMD4(repeating: pa[0]) * bv
-      c1 += SIMD4(repeating: pa[1]) * bv
-      c2 += SIMD4(repeating: pa[2]) * bv
-      c3 += SIMD4(repeating: pa[3]) * bv
-      c4 += SIMD4(repeating: pa[4]) * bv
-      c5 += SIMD4(repeating: pa[5]) * bv
-      pa += mr
+      c0 += splat2(pa) * bv
+      c1 += splat2(pa + 2) * bv
+      c2 += splat2(pa + 4) * bv
+      c3 += splat2(pa + 6) * bv
+      c4 += splat2(pa + 8) * bv
+      c5 += splat2(pa + 10) * bv
+      pa += mr * broadcast
       pb += nr
     }
     let tile = (c0, c1, c2, c3, c4, c5)
@@ -305,6 +311,13 @@ private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
 @inline(__always)
 private func load4(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
   UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+/// A vector of four copies of `p[0]`, read from a pair `[p[0], p[0]]`: one 16-byte load, no shuffle.
+@inline(__always)
+private func splat2(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+  let pair = UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
+  return SIMD4(lowHalf: pair, highHalf: pair)
 }
 
 @inline(__always)
