@@ -51,23 +51,30 @@ struct GEMMBenchmark: ParsableCommand {
         }
         results[backend] = c
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
-        FileHandle.standardError.write(Data("  \(label) \(m)×\(k)·\(k)×\(n) on \(backend): \(micro(samples.median)) µs\n".utf8))
-        rows.append(Row(
-          size: m, batch: n, steps: k, formulation: label, backend: backend == .blas ? "openblas" : "pureSwift",
-          medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min, maxNanosecondsPerStep: samples.max,
-          gflops: flops / samples.median, samples: samples.nanosecondsPerStep.count))
+        FileHandle.standardError.write(
+          Data("  \(label) \(m)×\(k)·\(k)×\(n) on \(backend): \(micro(samples.median)) µs\n".utf8))
+        rows.append(
+          Row(
+            size: m, batch: n, steps: k, formulation: label, backend: backend == .blas ? "openblas" : "pureSwift",
+            medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min,
+            maxNanosecondsPerStep: samples.max,
+            gflops: flops / samples.median, samples: samples.nanosecondsPerStep.count))
       }
       let diff = zip(results[.blas]!.scalars, results[.pureSwift]!.scalars).map { abs($0 - $1) }.max() ?? 0
-      verification.append(Verification(
-        size: m, batch: n, maxAbsDifference: diff,
-        allclose: allclose(results[.pureSwift]!, results[.blas]!, rtol: 1e-12, atol: 1e-12 * Double(k))))
+      verification.append(
+        Verification(
+          size: m, batch: n, maxAbsDifference: diff,
+          allclose: allclose(results[.pureSwift]!, results[.blas]!, rtol: 1e-12, atol: 1e-12 * Double(k))))
     }
     for n in gemmSizes { bench("gemm", m: n, n: n, k: n) }
     for n in gemvSizes { bench("gemv", m: n, n: 1, k: n) }
     for n in rnnSizes { for batch in rnnBatches { bench("rnn-step", m: n, n: batch, k: 2 * n) } }
     // Ratio of each pure-Swift row to OpenBLAS on the same product.
     for i in rows.indices where rows[i].backend == "pureSwift" {
-      if let peer = rows.first(where: { $0.backend == "openblas" && $0.formulation == rows[i].formulation && $0.size == rows[i].size && $0.batch == rows[i].batch && $0.steps == rows[i].steps }) {
+      if let peer = rows.first(where: {
+        $0.backend == "openblas" && $0.formulation == rows[i].formulation && $0.size == rows[i].size
+          && $0.batch == rows[i].batch && $0.steps == rows[i].steps
+      }) {
         rows[i].vsRaw = rows[i].medianNanosecondsPerStep / peer.medianNanosecondsPerStep
       }
     }
@@ -86,13 +93,21 @@ struct GEMMBenchmark: ParsableCommand {
     var lines = report.system.lines
     lines.append("Command: \(report.command)")
     lines.append("")
-    lines.append("product    m × k · k × n            OpenBLAS GFLOP/s   pure-Swift GFLOP/s   pure-Swift / OpenBLAS throughput   max |Δ|")
+    lines.append(
+      "product    m × k · k × n            OpenBLAS GFLOP/s   pure-Swift GFLOP/s   pure-Swift / OpenBLAS throughput   max |Δ|"
+    )
     for r in report.rows where r.backend == "openblas" {
-      guard let s = report.rows.first(where: { $0.backend == "pureSwift" && $0.formulation == r.formulation && $0.size == r.size && $0.batch == r.batch && $0.steps == r.steps }) else { continue }
+      guard
+        let s = report.rows.first(where: {
+          $0.backend == "pureSwift" && $0.formulation == r.formulation && $0.size == r.size && $0.batch == r.batch
+            && $0.steps == r.steps
+        })
+      else { continue }
       let v = report.verification.first { $0.size == r.size && $0.batch == r.batch }
       let shape = "\(r.size)×\(r.steps) · \(r.steps)×\(r.batch)"
       lines.append(
-        r.formulation.padding(toLength: 11, withPad: " ", startingAt: 0) + shape.padding(toLength: 25, withPad: " ", startingAt: 0)
+        r.formulation.padding(toLength: 11, withPad: " ", startingAt: 0)
+          + shape.padding(toLength: 25, withPad: " ", startingAt: 0)
           + fixed(r.gflops, 2).leftPad(16) + fixed(s.gflops, 2).leftPad(21)
           + (fixed(100 * s.gflops / r.gflops, 1) + "%").leftPad(35) + "   " + scientific(v?.maxAbsDifference ?? .nan))
     }

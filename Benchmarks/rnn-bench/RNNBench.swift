@@ -7,7 +7,8 @@ import RNN
 struct RNNBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rnn-bench",
-    abstract: "Measures which RNN formulation (fused, split, hoisted, or the notebook's literal one) is fastest at your sizes.",
+    abstract:
+      "Measures which RNN formulation (fused, split, hoisted, or the notebook's literal one) is fastest at your sizes.",
     discussion: """
       Run it in release mode: swift run -c release rnn-bench
       Numbers are medians of at least 7 samples, compared as ratios measured in the same run.
@@ -42,7 +43,9 @@ struct CommonOptions: ParsableArguments {
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
   func validate() throws {
-    guard threads >= 1 && threads <= 1024 else { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
+    guard threads >= 1 && threads <= 1024 else {
+      throw ValidationError("--threads must be between 1 and 1024, got \(threads)")
+    }
     guard samples >= 7 else { throw ValidationError("--samples must be at least 7, got \(samples)") }
     if let minTime, !(minTime > 0 && minTime <= 60) {
       throw ValidationError("--min-time must be a number of seconds in (0, 60], got \(minTime)")
@@ -94,7 +97,9 @@ struct Formulations: ParsableCommand {
   @Option(help: "Sequence length T for the hoisted formulation (and the inputs the steps cycle through).")
   var steps = 100
 
-  @Option(help: "Comma-separated formulations: \(Formulation.allCases.map(\.rawValue).joined(separator: ", ")).", transform: parseList)
+  @Option(
+    help: "Comma-separated formulations: \(Formulation.allCases.map(\.rawValue).joined(separator: ", ")).",
+    transform: parseList)
   var formulations: [Formulation] = Formulation.allCases
 
   @Option(help: "Comma-separated backends: blas, blasGEMM, pureSwift, raw (direct CBLAS calls).", transform: parseList)
@@ -109,7 +114,9 @@ struct Formulations: ParsableCommand {
 
   mutating func validate() throws {
     guard sizes.allSatisfy({ (1...4096).contains($0) }) else { throw ValidationError("--sizes must be in 1...4096") }
-    guard batches.allSatisfy({ (1...4096).contains($0) }) else { throw ValidationError("--batches must be in 1...4096") }
+    guard batches.allSatisfy({ (1...4096).contains($0) }) else {
+      throw ValidationError("--batches must be in 1...4096")
+    }
     guard (1...100_000).contains(steps) else { throw ValidationError("--steps must be in 1...100000, got \(steps)") }
     if common.quick {
       // --quick keeps the explicit lists but defaults to small sizes and a short sequence.

@@ -7,7 +7,9 @@ extension Report {
     lines.append("Command: \(command)")
     lines.append("")
     let showNumpy = rows.contains { $0.vsNumpy != nil }
-    var header = ["n_h=n_x", "B", "formulation", "backend", "median µs/step", "min", "max", "GFLOP/s", "vs split", "vs raw"]
+    var header = [
+      "n_h=n_x", "B", "formulation", "backend", "median µs/step", "min", "max", "GFLOP/s", "vs split", "vs raw",
+    ]
     if showNumpy { header.append("vs numpy") }
     var cells: [[String]] = []
     var previous: (Int, Int)? = nil
@@ -25,7 +27,8 @@ extension Report {
     let widths = header.indices.map { c in ([header] + cells).map { $0.count > c ? $0[c].count : 0 }.max()! }
     func render(_ row: [String]) -> String {
       row.enumerated().map { c, s in
-        c < 4 ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+        c < 4
+          ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
           : String(repeating: " ", count: widths[c] - s.count) + s
       }.joined(separator: "  ")
     }
@@ -36,14 +39,18 @@ extension Report {
       lines.append("")
       lines.append("Verification (every formulation and backend vs split on BLAS, same state and inputs):")
       for v in verification {
-        lines.append("  n = \(v.size), B = \(v.batch): max |Δ| = \(scientific(v.maxAbsDifference)), allclose(rtol 1e-12, atol 1e-12): \(v.allclose)")
+        lines.append(
+          "  n = \(v.size), B = \(v.batch): max |Δ| = \(scientific(v.maxAbsDifference)), allclose(rtol 1e-12, atol 1e-12): \(v.allclose)"
+        )
       }
     }
     return lines.joined(separator: "\n")
   }
 
   func csv() -> String {
-    var lines = ["size,batch,steps,formulation,backend,median_ns_per_step,min_ns_per_step,max_ns_per_step,gflops,samples,vs_split,vs_raw,vs_numpy"]
+    var lines = [
+      "size,batch,steps,formulation,backend,median_ns_per_step,min_ns_per_step,max_ns_per_step,gflops,samples,vs_split,vs_raw,vs_numpy"
+    ]
     for r in rows {
       let optional = [r.vsSplit, r.vsRaw, r.vsNumpy].map { $0.map { "\($0)" } ?? "" }
       lines.append(

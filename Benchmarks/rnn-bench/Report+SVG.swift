@@ -11,7 +11,8 @@ extension Report {
       "fused": "#1f77b4", "split": "#d62728", "hoisted": "#2ca02c", "fusedConcatenatingEachStep": "#9467bd",
     ]
     let backendDashes = ["blas": "", "blasGEMM": "6,3", "pureSwift": "2,3", "raw-cblas": "1,1", "numpy": "10,3,2,3"]
-    let panelWidth = 460.0, panelHeight = 300.0, left = 60.0, top = 50.0, legendHeight = 18.0 * Double(series.count) + 20
+    let panelWidth = 460.0, panelHeight = 300.0, left = 60.0, top = 50.0,
+      legendHeight = 18.0 * Double(series.count) + 20
     let width = left + Double(batches.count) * (panelWidth + 40)
     let height = top + panelHeight + 60 + legendHeight
     var s = """
@@ -31,7 +32,8 @@ extension Report {
       }
       func py(_ y: Double) -> Double { top + panelHeight - y / maxY * panelHeight }
       s += "<text x=\"\(x0)\" y=\"\(top - 10)\" font-weight=\"bold\">batch B = \(batch)</text>\n"
-      s += "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>\n"
+      s +=
+        "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>\n"
       for i in 0...4 {
         let y = maxY * Double(i) / 4
         s += "<line x1=\"\(x0)\" x2=\"\(x0 + panelWidth)\" y1=\"\(py(y))\" y2=\"\(py(y))\" stroke=\"#eee\"/>"
@@ -40,18 +42,23 @@ extension Report {
       for size in sizes {
         s += "<text x=\"\(px(size))\" y=\"\(top + panelHeight + 16)\" text-anchor=\"middle\">\(size)</text>\n"
       }
-      s += "<text x=\"\(x0 + panelWidth / 2)\" y=\"\(top + panelHeight + 34)\" text-anchor=\"middle\">n_h = n_x</text>\n"
+      s +=
+        "<text x=\"\(x0 + panelWidth / 2)\" y=\"\(top + panelHeight + 34)\" text-anchor=\"middle\">n_h = n_x</text>\n"
       for key in series {
         let parts = key.split(separator: "|").map(String.init)
-        let points = panelRows.filter { $0.formulation == parts[0] && $0.backend == parts[1] }.sorted { $0.size < $1.size }
+        let points = panelRows.filter { $0.formulation == parts[0] && $0.backend == parts[1] }.sorted {
+          $0.size < $1.size
+        }
         guard !points.isEmpty else { continue }
         let color = formulationColors[parts[0]] ?? "#333"
         let dash = backendDashes[parts[1]] ?? ""
         let path = points.map { "\(px($0.size)),\(py($0.gflops))" }.joined(separator: " ")
-        s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\" points=\"\(path)\">"
+        s +=
+          "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\" points=\"\(path)\">"
         s += "<title>\(escape(key))</title></polyline>\n"
         for point in points {
-          s += "<circle cx=\"\(px(point.size))\" cy=\"\(py(point.gflops))\" r=\"2.5\" fill=\"\(color)\"><title>\(escape(parts[0])) / \(escape(parts[1])), n = \(point.size): \(fixed(point.gflops, 2)) GFLOP/s, \(micro(point.medianNanosecondsPerStep)) µs/step</title></circle>\n"
+          s +=
+            "<circle cx=\"\(px(point.size))\" cy=\"\(py(point.gflops))\" r=\"2.5\" fill=\"\(color)\"><title>\(escape(parts[0])) / \(escape(parts[1])), n = \(point.size): \(fixed(point.gflops, 2)) GFLOP/s, \(micro(point.medianNanosecondsPerStep)) µs/step</title></circle>\n"
         }
       }
     }
@@ -59,7 +66,8 @@ extension Report {
     for key in series {
       let parts = key.split(separator: "|").map(String.init)
       let color = formulationColors[parts[0]] ?? "#333"
-      s += "<line x1=\"\(left)\" x2=\"\(left + 40)\" y1=\"\(y - 4)\" y2=\"\(y - 4)\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(backendDashes[parts[1]] ?? "")\"/>"
+      s +=
+        "<line x1=\"\(left)\" x2=\"\(left + 40)\" y1=\"\(y - 4)\" y2=\"\(y - 4)\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(backendDashes[parts[1]] ?? "")\"/>"
       s += "<text x=\"\(left + 48)\" y=\"\(y)\">\(escape(parts[0])) on \(escape(parts[1]))</text>\n"
       y += 18
     }
@@ -68,5 +76,6 @@ extension Report {
 }
 
 private func escape(_ s: String) -> String {
-  s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+  s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+    of: ">", with: "&gt;")
 }

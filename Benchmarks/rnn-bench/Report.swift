@@ -54,7 +54,9 @@ struct Report: Codable {
   mutating func compare(with numpy: Report) {
     for i in rows.indices {
       let r = rows[i]
-      if let peer = numpy.rows.first(where: { $0.size == r.size && $0.batch == r.batch && $0.formulation == r.formulation }) {
+      if let peer = numpy.rows.first(where: {
+        $0.size == r.size && $0.batch == r.batch && $0.formulation == r.formulation
+      }) {
         rows[i].vsNumpy = r.medianNanosecondsPerStep / peer.medianNanosecondsPerStep
       }
     }

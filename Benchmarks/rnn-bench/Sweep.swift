@@ -34,7 +34,8 @@ struct Sweep {
           return Row(
             size: size, batch: batch, steps: steps, formulation: formulation, backend: backend,
             medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min,
-            maxNanosecondsPerStep: samples.max, gflops: flopsPerStep / samples.median, samples: samples.nanosecondsPerStep.count)
+            maxNanosecondsPerStep: samples.max, gflops: flopsPerStep / samples.median,
+            samples: samples.nanosecondsPerStep.count)
         }
         for backend in backends {
           var bound = cell

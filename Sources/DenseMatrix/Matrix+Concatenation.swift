@@ -86,7 +86,8 @@ private func concatenationError(_ matrices: [Matrix], axis: Int, operation: Stri
       let dimension = alongRows ? "columns" : "rows"
       return ShapeError(
         operation: operation,
-        reason: "every matrix must have the same number of \(dimension), but matrix 0 has \(expected) and matrix \(index) has \(found)",
+        reason:
+          "every matrix must have the same number of \(dimension), but matrix 0 has \(expected) and matrix \(index) has \(found)",
         shapes: matrices.map(\.shape))
     }
   }

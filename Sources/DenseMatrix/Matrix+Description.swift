@@ -185,7 +185,9 @@ private struct FloatFormat {
 
   /// `dragon4_scientific(x, precision=8, unique=True, trim='.')` with at least `minFractionDigits`
   /// mantissa digits after the point (zero-padded).
-  static func scientificParts(_ x: Double, minFractionDigits: Int)
+  static func scientificParts(
+    _ x: Double, minFractionDigits: Int
+  )
     -> (integer: String, fraction: String, exponentSign: String, exponent: String)
   {
     let sign = x.sign == .minus ? "-" : ""
@@ -203,8 +205,10 @@ private struct FloatFormat {
     var fraction = String(characters.dropFirst())
     fraction += String(repeating: "0", count: max(0, minFractionDigits - fraction.count))
     let magnitude = String(abs(exponent))
-    return (sign + String(characters[0]), fraction, exponent < 0 ? "-" : "+",
-            magnitude.count < 2 ? "0" + magnitude : magnitude)
+    return (
+      sign + String(characters[0]), fraction, exponent < 0 ? "-" : "+",
+      magnitude.count < 2 ? "0" + magnitude : magnitude
+    )
   }
 
   private static func cFormat(_ x: Double, _ format: String) -> String {

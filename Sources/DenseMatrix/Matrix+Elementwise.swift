@@ -147,11 +147,13 @@ extension Matrix {
   private func columnVectorError(_ vector: Matrix) -> ShapeError? {
     vector.rows == rows && vector.columns == 1
       ? nil
-      : ShapeError(operation: "addColumnVector", reason: "the vector must be (\(rows)×1)", shapes: [shape, vector.shape])
+      : ShapeError(
+        operation: "addColumnVector", reason: "the vector must be (\(rows)×1)", shapes: [shape, vector.shape])
   }
 
   func sameShapeError(_ other: Matrix, operation: String) -> ShapeError? {
-    shape == other.shape ? nil : ShapeError(operation: operation, reason: "shapes differ", shapes: [shape, other.shape])
+    shape == other.shape
+      ? nil : ShapeError(operation: operation, reason: "shapes differ", shapes: [shape, other.shape])
   }
 
   private func combined(with other: Matrix, operation: String, _ combine: (Double, Double) -> Double) -> Matrix {

@@ -96,7 +96,8 @@ public struct Matrix: Sendable, Equatable {
 
   private static func validate(rows: Int, columns: Int, count: Int) -> ShapeError? {
     if rows < 0 || columns < 0 {
-      return ShapeError(operation: "Matrix", reason: "dimensions must be non-negative, got (\(rows)×\(columns))", shapes: [])
+      return ShapeError(
+        operation: "Matrix", reason: "dimensions must be non-negative, got (\(rows)×\(columns))", shapes: [])
     }
     let (product, overflow) = rows.multipliedReportingOverflow(by: columns)
     if overflow || product != count {
@@ -136,13 +137,15 @@ extension Matrix {
   @inlinable
   public subscript(row: Int, column: Int) -> Double {
     get {
-      precondition(row >= 0 && row < rows && column >= 0 && column < columns,
-                   "Matrix index (\(row), \(column)) out of bounds for shape (\(rows)×\(columns))")
+      precondition(
+        row >= 0 && row < rows && column >= 0 && column < columns,
+        "Matrix index (\(row), \(column)) out of bounds for shape (\(rows)×\(columns))")
       return storage[row * columns + column]
     }
     set {
-      precondition(row >= 0 && row < rows && column >= 0 && column < columns,
-                   "Matrix index (\(row), \(column)) out of bounds for shape (\(rows)×\(columns))")
+      precondition(
+        row >= 0 && row < rows && column >= 0 && column < columns,
+        "Matrix index (\(row), \(column)) out of bounds for shape (\(rows)×\(columns))")
       storage[row * columns + column] = newValue
     }
   }

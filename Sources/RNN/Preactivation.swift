@@ -22,7 +22,8 @@ public func hiddenPreactivation(
   case .split, .hoisted:
     precondition(
       wHH.rows == wHX.rows && h.columns == x.columns,
-      "hiddenPreactivation: W_hh and W_hx rows, and h and x columns, must match: \(wHH.shape.compact), \(wHX.shape.compact), \(h.shape.compact), \(x.shape.compact)")
+      "hiddenPreactivation: W_hh and W_hx rows, and h and x columns, must match: \(wHH.shape.compact), \(wHX.shape.compact), \(h.shape.compact), \(x.shape.compact)"
+    )
     var result = matmul(wHX, x, backend: backend)
     gemm(wHH, h, into: &result, beta: 1, backend: backend)
     return result

@@ -26,7 +26,9 @@ extension RNNCell {
   ///
   /// - Throws: ``DenseMatrix/ShapeError``; the workspace is then unchanged.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
-  public func step(checkingX x: Matrix, into workspace: inout RNNWorkspace, formulation: Formulation? = nil) throws(ShapeError) {
+  public func step(
+    checkingX x: Matrix, into workspace: inout RNNWorkspace, formulation: Formulation? = nil
+  ) throws(ShapeError) {
     try stepError(x: x.shape, workspace: workspace).throwIfPresent()
     advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
   }
@@ -90,7 +92,9 @@ extension RNNCell {
   func workspaceError(_ workspace: RNNWorkspace) -> ShapeError? {
     guard workspace.hiddenSize == hiddenSize, workspace.inputSize == inputSize else {
       return ShapeError(
-        operation: "RNNCell", reason: "the workspace was made for n_h = \(workspace.hiddenSize), n_x = \(workspace.inputSize), but the cell has n_h = \(hiddenSize), n_x = \(inputSize)",
+        operation: "RNNCell",
+        reason:
+          "the workspace was made for n_h = \(workspace.hiddenSize), n_x = \(workspace.inputSize), but the cell has n_h = \(hiddenSize), n_x = \(inputSize)",
         shapes: [])
     }
     return nil

@@ -54,7 +54,8 @@ public struct RNNCell: Sendable {
   ) throws(ShapeError) {
     let nh = hiddenToHidden.rows
     guard nh >= 1, hiddenToHidden.columns == nh else {
-      throw ShapeError(operation: "RNNCell", reason: "W_hh must be square and non-empty", shapes: [hiddenToHidden.shape])
+      throw ShapeError(
+        operation: "RNNCell", reason: "W_hh must be square and non-empty", shapes: [hiddenToHidden.shape])
     }
     guard inputToHidden.rows == nh else {
       throw ShapeError(

@@ -28,7 +28,9 @@ public enum NumPy {
   }
 
   /// Like ``run(_:inputs:)``, also returning the string values of `out`.
-  public static func runWithStrings(_ script: String, inputs: [String: Matrix]) throws
+  public static func runWithStrings(
+    _ script: String, inputs: [String: Matrix]
+  ) throws
     -> (matrices: [String: Matrix], strings: [String: String])
   {
     var input = ""
@@ -75,7 +77,8 @@ public enum NumPy {
     let errors = stderr.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      throw Failure(description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
+      throw Failure(
+        description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
     }
     var matrices: [String: Matrix] = [:]
     var strings: [String: String] = [:]

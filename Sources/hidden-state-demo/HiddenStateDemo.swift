@@ -36,7 +36,8 @@ struct HiddenStateDemo: ParsableCommand {
   var backend: Backend = .blas
 
   func validate() throws {
-    for (name, value) in [("--hidden", hidden), ("--input", input), ("--outputs", outputs)] where value < 1 || value > 100_000 {
+    for (name, value) in [("--hidden", hidden), ("--input", input), ("--outputs", outputs)]
+    where value < 1 || value > 100_000 {
       throw ValidationError("\(name) must be between 1 and 100000, got \(value)")
     }
   }

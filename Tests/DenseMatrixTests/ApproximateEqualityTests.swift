@@ -53,7 +53,9 @@ struct ApproximateEqualityTests {
   }
 
   @Test func differentShapesAreAnError() async {
-    #expect(throws: ShapeError.self) { try allclose(checking: Matrix.ones(rows: 3, columns: 1), Matrix.ones(rows: 1, columns: 3)) }
+    #expect(throws: ShapeError.self) {
+      try allclose(checking: Matrix.ones(rows: 3, columns: 1), Matrix.ones(rows: 1, columns: 3))
+    }
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = allclose(Matrix.ones(rows: 3, columns: 1), Matrix.ones(rows: 2, columns: 1))
     }

@@ -37,7 +37,10 @@ struct NumPyOracleTests {
   }
 
   @Test func allcloseMatchesNumpyOnEdgeCases() throws {
-    let values: [Double] = [0, -0.0, 1, -1, 1e-8, 2e-8, 1 + 1e-5, 1e300, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .leastNormalMagnitude / 3]
+    let values: [Double] = [
+      0, -0.0, 1, -1, 1e-8, 2e-8, 1 + 1e-5, 1e300, .infinity, -.infinity, .nan, .leastNonzeroMagnitude,
+      .leastNormalMagnitude / 3,
+    ]
     let a = Matrix(rows: 1, columns: values.count * values.count) { _, i in values[i / values.count] }
     let b = Matrix(rows: 1, columns: values.count * values.count) { _, i in values[i % values.count] }
     let out = try NumPy.run(
@@ -52,20 +55,21 @@ struct NumPyOracleTests {
     #expect(isclose(a, b, rtol: 0.5, atol: 1e-9).scalars == out["t"]!.scalars)
   }
 
-  @Test(arguments: [
-    [[1.0, 1, 9, 9, 9], [1, 1, 9, 9, 9]],
-    [[0.5, 0.25], [-1, 10]],
-    [[1e-5, 1]],
-    [[1.5e10, 2]],
-    [[.nan, .infinity, -.infinity, 1.5]],
-    [[.nan, .infinity]],
-    [[0.1234567891234, 2]],
-    [[-0.0, 1e-300]],
-    [[123456789.0, 1]],
-    [[1, 1000], [1001.5, 3]],
-    [[0.1, 0.2, 0.30000000000000004]],
-    [[1e16]],
-  ] as [[[Double]]])
+  @Test(
+    arguments: [
+      [[1.0, 1, 9, 9, 9], [1, 1, 9, 9, 9]],
+      [[0.5, 0.25], [-1, 10]],
+      [[1e-5, 1]],
+      [[1.5e10, 2]],
+      [[.nan, .infinity, -.infinity, 1.5]],
+      [[.nan, .infinity]],
+      [[0.1234567891234, 2]],
+      [[-0.0, 1e-300]],
+      [[123456789.0, 1]],
+      [[1, 1000], [1001.5, 3]],
+      [[0.1, 0.2, 0.30000000000000004]],
+      [[1e16]],
+    ] as [[[Double]]])
   func printsLikeNumpy(rows: [[Double]]) throws {
     let m = Matrix(rows)
     let out = try NumPy.runWithStrings("out['s'] = str(inp['m'])", inputs: ["m": m])

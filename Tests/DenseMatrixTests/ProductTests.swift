@@ -30,10 +30,12 @@ struct ProductTests {
   @Test(arguments: cases)
   func backendsAgree(_ t: Case) {
     var rng = SeededGenerator(seed: t.seed &+ 1000)
-    let a = t.transposeA
+    let a =
+      t.transposeA
       ? Matrix.randomNormal(rows: t.k, columns: t.m, using: &rng)
       : Matrix.randomNormal(rows: t.m, columns: t.k, using: &rng)
-    let b = t.transposeB
+    let b =
+      t.transposeB
       ? Matrix.randomNormal(rows: t.n, columns: t.k, using: &rng)
       : Matrix.randomNormal(rows: t.k, columns: t.n, using: &rng)
     let c0 = Matrix.randomNormal(rows: t.m, columns: t.n, using: &rng)
@@ -50,7 +52,9 @@ struct ProductTests {
     }
     for backend in Backend.allCases {
       var c = c0
-      gemm(a, b, into: &c, transposeA: t.transposeA, transposeB: t.transposeB, alpha: t.alpha, beta: t.beta, backend: backend)
+      gemm(
+        a, b, into: &c, transposeA: t.transposeA, transposeB: t.transposeB, alpha: t.alpha, beta: t.beta,
+        backend: backend)
       #expect(allclose(c, expected, rtol: 1e-12, atol: 1e-13 * Double(t.k + 1)), "\(backend)")
     }
     if !t.transposeA && !t.transposeB {
@@ -99,7 +103,10 @@ struct ProductTests {
   @Test func checkingVariantsThrow() {
     let a = Matrix.ones(rows: 3, columns: 5)
     let b = Matrix.ones(rows: 4, columns: 1)
-    #expect(throws: ShapeError(operation: "matmul", reason: "inner dimensions differ", shapes: [a.shape, b.shape], separator: " · ")) {
+    #expect(
+      throws: ShapeError(
+        operation: "matmul", reason: "inner dimensions differ", shapes: [a.shape, b.shape], separator: " · ")
+    ) {
       try matmul(checking: a, b)
     }
     #expect((try? matmul(checking: a, Matrix.ones(rows: 5, columns: 1))) == Matrix.full(rows: 3, columns: 1, value: 5))

@@ -65,8 +65,11 @@ struct PureSwiftKernelTests {
     a.withUnsafeBufferPointer { a_ in
       wide.withUnsafeBufferPointer { b_ in
         out.withUnsafeMutableBufferPointer { c_ in
-          GEMMOperands(m: 9, n: 1, k: 11, a: a_.baseAddress, lda: 11, b: b_.baseAddress! + 2, ldb: 5, c: c_.baseAddress! + 1, ldc: 3)
-            .run(.pureSwift)
+          GEMMOperands(
+            m: 9, n: 1, k: 11, a: a_.baseAddress, lda: 11, b: b_.baseAddress! + 2, ldb: 5, c: c_.baseAddress! + 1,
+            ldc: 3
+          )
+          .run(.pureSwift)
         }
       }
     }

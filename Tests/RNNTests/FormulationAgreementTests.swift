@@ -85,7 +85,9 @@ struct FormulationAgreementTests {
           hs.append(h)
       out['H'] = np.hstack(hs)
       """,
-      inputs: ["whh": p.cell.hiddenToHidden, "whx": p.cell.inputToHidden, "b": p.cell.bias, "h0": p.h0, "X": hstack(p.inputs)])
+      inputs: [
+        "whh": p.cell.hiddenToHidden, "whx": p.cell.inputToHidden, "b": p.cell.bias, "h0": p.h0, "X": hstack(p.inputs),
+      ])
     for formulation in Formulation.allCases {
       let states = hstack(p.cell.forward(inputs: p.inputs, initialState: p.h0, formulation: formulation))
       #expect(allclose(states, out["H"]!, rtol: 1e-12, atol: 1e-12), "\(formulation)")

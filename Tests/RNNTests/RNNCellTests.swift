@@ -13,7 +13,8 @@ struct RNNCellTests {
 
   @Test(arguments: Formulation.allCases, Backend.allCases)
   func notebookGives245(formulation: Formulation, backend: Backend) {
-    let z = hiddenPreactivation(hiddenToHidden: wHH, inputToHidden: wHX, h: h, x: x, formulation: formulation, backend: backend)
+    let z = hiddenPreactivation(
+      hiddenToHidden: wHH, inputToHidden: wHX, h: h, x: x, formulation: formulation, backend: backend)
     #expect(z == Matrix([[245], [245], [245]]))
     var rng = SeededGenerator(seed: 1)
     let b = Matrix.randomNormal(rows: 3, columns: 1, using: &rng)
@@ -29,7 +30,8 @@ struct RNNCellTests {
       bias: .zeros(rows: 3, columns: 1), activation: .identity, formulation: formulation, backend: backend)
     let next = cell.step(h: .ones(rows: 3, columns: 1), x: .full(rows: 3, columns: 1, value: 9))
     #expect(next == Matrix.full(rows: 3, columns: 1, value: 246))
-    let states = cell.forward(inputs: [.ones(rows: 3, columns: 2), .zeros(rows: 3, columns: 2)], initialState: .ones(rows: 3, columns: 2))
+    let states = cell.forward(
+      inputs: [.ones(rows: 3, columns: 2), .zeros(rows: 3, columns: 2)], initialState: .ones(rows: 3, columns: 2))
     #expect(states == [.full(rows: 3, columns: 2, value: 30), .full(rows: 3, columns: 2, value: 90)])
   }
 
@@ -38,21 +40,29 @@ struct RNNCellTests {
       try RNNCell(hiddenToHidden: wHH, inputToHidden: wHX, bias: .zeros(rows: 3, columns: 1))
     }
     do {
-      _ = try RNNCell(hiddenToHidden: .ones(rows: 4, columns: 4), inputToHidden: .ones(rows: 3, columns: 2), bias: .zeros(rows: 4, columns: 1))
+      _ = try RNNCell(
+        hiddenToHidden: .ones(rows: 4, columns: 4), inputToHidden: .ones(rows: 3, columns: 2),
+        bias: .zeros(rows: 4, columns: 1))
       Issue.record("expected a ShapeError")
     } catch {
       #expect(error.description == "RNNCell: W_hx must have as many rows as W_hh: (4×4), (3×2)")
     }
     #expect(throws: ShapeError.self) {
-      try RNNCell(hiddenToHidden: .ones(rows: 4, columns: 4), inputToHidden: .ones(rows: 4, columns: 2), bias: .zeros(rows: 1, columns: 4))
+      try RNNCell(
+        hiddenToHidden: .ones(rows: 4, columns: 4), inputToHidden: .ones(rows: 4, columns: 2),
+        bias: .zeros(rows: 1, columns: 4))
     }
     #expect(throws: ShapeError.self) {
-      try RNNCell(hiddenToHidden: .ones(rows: 0, columns: 0), inputToHidden: .ones(rows: 0, columns: 2), bias: .zeros(rows: 0, columns: 1))
+      try RNNCell(
+        hiddenToHidden: .ones(rows: 0, columns: 0), inputToHidden: .ones(rows: 0, columns: 2),
+        bias: .zeros(rows: 0, columns: 1))
     }
   }
 
   @Test func stepValidatesShapes() throws {
-    let cell = try RNNCell(hiddenToHidden: .ones(rows: 2, columns: 2), inputToHidden: .ones(rows: 2, columns: 3), bias: .zeros(rows: 2, columns: 1))
+    let cell = try RNNCell(
+      hiddenToHidden: .ones(rows: 2, columns: 2), inputToHidden: .ones(rows: 2, columns: 3),
+      bias: .zeros(rows: 2, columns: 1))
     do {
       _ = try cell.step(checkingH: .ones(rows: 2, columns: 1), x: .ones(rows: 4, columns: 1))
       Issue.record("expected a ShapeError")
@@ -63,13 +73,19 @@ struct RNNCellTests {
     #expect(throws: ShapeError.self) { try cell.step(checkingX: .ones(rows: 3, columns: 1), into: &workspace) }
     #expect(workspace.state == .full(rows: 2, columns: 2, value: 0.5), "a refused step leaves the state alone")
     var states = Matrix.zeros(rows: 2, columns: 5)
-    #expect(throws: ShapeError.self) { try cell.forward(checkingInputs: .ones(rows: 3, columns: 5), into: &workspace, states: &states) }
-    #expect(throws: ShapeError.self) { try cell.forward(checkingInputs: [.ones(rows: 3, columns: 1), .ones(rows: 2, columns: 1)]) }
+    #expect(throws: ShapeError.self) {
+      try cell.forward(checkingInputs: .ones(rows: 3, columns: 5), into: &workspace, states: &states)
+    }
+    #expect(throws: ShapeError.self) {
+      try cell.forward(checkingInputs: [.ones(rows: 3, columns: 1), .ones(rows: 2, columns: 1)])
+    }
   }
 
   @Test func stepMismatchTraps() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-      let cell = try RNNCell(hiddenToHidden: .ones(rows: 2, columns: 2), inputToHidden: .ones(rows: 2, columns: 3), bias: .zeros(rows: 2, columns: 1))
+      let cell = try RNNCell(
+        hiddenToHidden: .ones(rows: 2, columns: 2), inputToHidden: .ones(rows: 2, columns: 3),
+        bias: .zeros(rows: 2, columns: 1))
       _ = cell.step(h: .ones(rows: 2, columns: 1), x: .ones(rows: 4, columns: 1))
     }
     #expect(standardError(of: result).contains("RNNCell.step: x must be (3×1) to match W_hx and h: (2×1), (4×1)"))
