@@ -1,0 +1,76 @@
+// The steady-state RNN step of each formulation: wall clock and malloc counts per step.
+// The workspace is made once, before measurement; the fused, split and hoisted hot paths must
+// show 0 mallocs. The notebook-literal formulation allocates by design and is here to show that
+// the counter works.
+
+import Benchmark
+import DenseMatrix
+import RNN
+
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .mallocCountTotal],
+    warmupIterations: 10,
+    // Each sample runs 1000 steps and reports per-step values, so the harness's own
+    // ~16 mallocs per sample (see the baseline) vanish into the rounding.
+    scalingFactor: .kilo,
+    maxDuration: .seconds(1),
+    maxIterations: 200
+  )
+
+  // The harness's own cost per sample, for reference.
+  Benchmark("baseline: empty body") { benchmark in
+    for _ in benchmark.scaledIterations { blackHole(0) }
+  }
+
+  for (size, batch) in [(64, 1), (64, 32), (256, 1), (256, 32)] {
+    for formulation in [Formulation.fused, .split, .fusedConcatenatingEachStep] {
+      Benchmark("step \(formulation) n=\(size) B=\(batch)") { benchmark, state in
+        for _ in benchmark.scaledIterations {
+          state.cell.step(x: state.inputs[0], into: &state.workspace, formulation: formulation)
+        }
+        blackHole(state.workspace.withState { $0[0] })
+      } setup: {
+        StepState(size: size, batch: batch, steps: 1)
+      }
+    }
+    Benchmark("step fused pureSwift n=\(size) B=\(batch)") { benchmark, state in
+      state.cell.backend = .pureSwift
+      for _ in benchmark.scaledIterations {
+        state.cell.step(x: state.inputs[0], into: &state.workspace, formulation: .fused)
+      }
+      blackHole(state.workspace.withState { $0[0] })
+    } setup: {
+      StepState(size: size, batch: batch, steps: 1)
+    }
+    Benchmark("forward hoisted n=\(size) B=\(batch) T=20") { benchmark, state in
+      for _ in benchmark.scaledIterations {
+        state.cell.forward(inputs: state.sequence, into: &state.workspace, states: &state.states, formulation: .hoisted)
+      }
+      blackHole(state.states.withUnsafeBufferPointer { $0[0] })
+    } setup: {
+      StepState(size: size, batch: batch, steps: 20)
+    }
+  }
+}
+
+/// Everything a step needs, allocated in `setup`, outside the measured region.
+final class StepState {
+  var cell: RNNCell
+  let inputs: [Matrix]
+  let sequence: Matrix
+  var workspace: RNNWorkspace
+  var states: Matrix
+
+  init(size: Int, batch: Int, steps: Int) {
+    // One BLAS thread: with more, OpenBLAS's own thread dispatch allocates for large products.
+    BLAS.threadCount = 1
+    var rng = SeededGenerator(seed: 1)
+    cell = try! RNNCell.random(hiddenSize: size, inputSize: size, using: &rng)
+    cell.backend = .blas
+    inputs = (0..<steps).map { _ in Matrix.randomNormal(rows: size, columns: batch, using: &rng) }
+    sequence = hstack(inputs)
+    workspace = cell.makeWorkspace(batchSize: batch)
+    states = Matrix.zeros(rows: size, columns: steps * batch)
+  }
+}
