@@ -13,32 +13,47 @@ let package = Package(
   products: [
     .library(name: "DenseMatrix", targets: ["DenseMatrix"]),
     .library(name: "RNN", targets: ["RNN"]),
+    .library(name: "NumPyIO", targets: ["NumPyIO"]),
     .executable(name: "hidden-state-demo", targets: ["hidden-state-demo"]),
     .executable(name: "rnn-bench", targets: ["rnn-bench"]),
+    .executable(name: "rnn-forward", targets: ["rnn-forward"]),
   ],
   dependencies: [
     // Only the executables use it; a library user never builds it.
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Only NumPyIO uses it, for .npz containers.
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     // MARK: - Public API
 
     .target(name: "DenseMatrix", dependencies: ["CBLAS", "CLAPACKE"]),
     .target(name: "RNN", dependencies: ["DenseMatrix", "CBLAS", "CLAPACKE"]),
+    .target(
+      name: "NumPyIO",
+      dependencies: ["DenseMatrix", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+    ),
 
     // MARK: - Executables
 
     .executableTarget(
       name: "hidden-state-demo",
       dependencies: [
-        "DenseMatrix",
+        "DenseMatrix", "_CommandLineSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "rnn-forward",
+      dependencies: [
+        "DenseMatrix", "RNN", "NumPyIO", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(
       name: "rnn-bench",
       dependencies: [
-        "DenseMatrix", "RNN", "CBLAS",
+        "DenseMatrix", "RNN", "CBLAS", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/rnn-bench"
@@ -57,11 +72,19 @@ let package = Package(
       providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]
     ),
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),
+    .target(
+      name: "_CommandLineSupport",
+      dependencies: ["DenseMatrix", "RNN", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
 
     // MARK: - Unit test bundles
 
     .testTarget(name: "DenseMatrixTests", dependencies: ["DenseMatrix", "_TestSupport"]),
     .testTarget(name: "RNNTests", dependencies: ["RNN", "DenseMatrix", "_TestSupport"]),
+    .testTarget(
+      name: "NumPyIOTests",
+      dependencies: ["NumPyIO", "DenseMatrix", "RNN", "_TestSupport", "rnn-forward"]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

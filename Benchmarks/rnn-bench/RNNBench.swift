@@ -1,7 +1,8 @@
-public import ArgumentParser
+import ArgumentParser
 import DenseMatrix
 import Foundation
 import RNN
+import _CommandLineSupport
 
 @main
 struct RNNBench: ParsableCommand {
@@ -156,8 +157,6 @@ struct Formulations: ParsableCommand {
     }
   }
 }
-
-extension Formulation: ExpressibleByArgument {}
 
 func parseList<T: ExpressibleByArgument>(_ text: String) throws -> [T] {
   let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -1,7 +1,7 @@
 // _TestSupport has no stable API: it exists for this package's tests.
 
 public import DenseMatrix
-import Foundation
+public import Foundation
 
 /// Runs Python scripts against numpy as an independent oracle for the tests.
 ///
@@ -102,4 +102,43 @@ public enum NumPy {
     }
     return (matrices, strings)
   }
+}
+
+extension NumPy {
+  /// Runs `script` with `np` imported and the working directory set to `directory`; returns
+  /// what it printed. For tests that exchange files with numpy.
+  @discardableResult
+  public static func runScript(_ script: String, in directory: URL) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import numpy as np\n" + script]
+    process.currentDirectoryURL = directory
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    let output = stdout.fileHandleForReading.readDataToEndOfFile()
+    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw Failure(
+        description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
+    }
+    return String(decoding: output, as: UTF8.self)
+  }
+}
+
+/// A fresh temporary directory, removed by `cleanUp()`.
+public struct TemporaryDirectory: Sendable {
+  public let url: URL
+
+  public init() throws {
+    url = FileManager.default.temporaryDirectory.appendingPathComponent("swift-blas-rnn-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+
+  public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+  public func cleanUp() { try? FileManager.default.removeItem(at: url) }
 }

@@ -1,5 +1,6 @@
-public import ArgumentParser
+import ArgumentParser
 import DenseMatrix
+import _CommandLineSupport
 
 /// The teaching notebook, in Swift: join the weights and the state two ways, compute the hidden
 /// state's pre-activation by both formulas, and check that they agree, before and after a bias
@@ -110,5 +111,3 @@ struct HiddenStateDemo: ParsableCommand {
     print("\(name) shape :", matrix.shape, "\n")
   }
 }
-
-extension Backend: ExpressibleByArgument {}

@@ -1,0 +1,177 @@
+extension NPYArray {
+  /// The magic string that starts every `.npy` file: `\x93NUMPY`.
+  static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+
+  /// Parses the bytes of a `.npy` file (format versions 1.0, 2.0 and 3.0).
+  ///
+  /// Reads dtypes `<f8`, `>f8`, `<f4`, `>f4`, `<i8`, `>i8`, `<i4` and `>i4` (converted to
+  /// `Double`; 64-bit integers beyond 2⁵³ round), in C or Fortran order, of any rank.
+  ///
+  /// Malformed input is refused with a typed error and never read out of bounds. The declared
+  /// shape is checked against the bytes actually present before anything is allocated, so a
+  /// header claiming a huge array costs nothing.
+  ///
+  /// - Parameter maximumCount: the most elements to accept (default: no limit beyond the data).
+  /// - Throws: ``NPYError`` saying what is wrong.
+  /// - Complexity: O(bytes.count).
+  public init(npyBytes bytes: [UInt8], maximumCount: Int = .max) throws(NPYError) {
+    guard bytes.count >= 8 else { throw .truncatedHeader(needed: 10, available: bytes.count) }
+    guard Array(bytes[0..<6]) == Self.magic else { throw .badMagic(found: Array(bytes.prefix(8))) }
+    let (major, minor) = (bytes[6], bytes[7])
+    let lengthSize: Int
+    switch (major, minor) {
+    case (1, 0): lengthSize = 2
+    case (2, 0), (3, 0): lengthSize = 4
+    default: throw .unsupportedVersion(major: major, minor: minor)
+    }
+    let headerStart = 8 + lengthSize
+    guard bytes.count >= headerStart else { throw .truncatedHeader(needed: headerStart, available: bytes.count) }
+    var headerLength = 0
+    for i in 0..<lengthSize { headerLength |= Int(bytes[8 + i]) << (8 * i) }
+    let dataStart = headerStart + headerLength
+    guard dataStart <= bytes.count else { throw .truncatedHeader(needed: dataStart, available: bytes.count) }
+
+    let headerBytes = bytes[headerStart..<dataStart]
+    let headerText: String
+    if major == 3 {
+      guard let text = String(validating: headerBytes, as: UTF8.self) else {
+        throw .malformedHeader("a version 3.0 header must be UTF-8")
+      }
+      headerText = text
+    } else {
+      guard headerBytes.allSatisfy({ $0 < 0x80 }) else {
+        throw .malformedHeader("a version \(major).0 header must be ASCII (version 3.0 allows UTF-8)")
+      }
+      headerText = String(decoding: headerBytes, as: UTF8.self)
+    }
+    let header = try NPYHeaderFields(parsing: headerText)
+
+    var count = 1
+    for dimension in header.shape {
+      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+      guard !overflow else { throw .shapeTooLarge(shape: header.shape) }
+      count = product
+    }
+    guard count <= maximumCount else { throw .shapeTooLarge(shape: header.shape) }
+    let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: header.dtype.itemSize)
+    guard !overflow else { throw .shapeTooLarge(shape: header.shape) }
+    let foundBytes = bytes.count - dataStart
+    guard foundBytes == expectedBytes else {
+      throw .dataSizeMismatch(expectedBytes: expectedBytes, foundBytes: foundBytes)
+    }
+
+    var values = [Double](repeating: 0, count: count)
+    bytes.withUnsafeBufferPointer { raw in
+      let data = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(raw)[dataStart...])
+      let big = header.bigEndian
+      for i in 0..<count {
+        let offset = i * header.dtype.itemSize
+        switch header.dtype {
+        case .float64:
+          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+          values[i] = Double(bitPattern: big ? bits.byteSwapped : bits)
+        case .float32:
+          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+          values[i] = Double(Float(bitPattern: big ? bits.byteSwapped : bits))
+        case .int64:
+          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+          values[i] = Double(Int64(bitPattern: big ? bits.byteSwapped : bits))
+        case .int32:
+          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+          values[i] = Double(Int32(bitPattern: big ? bits.byteSwapped : bits))
+        }
+      }
+    }
+    if header.fortranOrder && header.shape.count > 1 {
+      values = Self.cOrder(fromFortranOrder: values, shape: header.shape)
+    }
+    self.init(shape: header.shape, scalars: values)
+  }
+
+  /// Reorders column-major (Fortran) data to row-major (C) order.
+  private static func cOrder(fromFortranOrder values: [Double], shape: [Int]) -> [Double] {
+    guard !values.isEmpty else { return values }
+    var fortranStrides = [Int](repeating: 1, count: shape.count)
+    for axis in 1..<shape.count { fortranStrides[axis] = fortranStrides[axis - 1] * shape[axis - 1] }
+    var result = [Double](repeating: 0, count: values.count)
+    var index = [Int](repeating: 0, count: shape.count)
+    for i in 0..<values.count {
+      var source = 0
+      for axis in 0..<shape.count { source += index[axis] * fortranStrides[axis] }
+      result[i] = values[source]
+      var axis = shape.count - 1
+      while axis >= 0 {
+        index[axis] += 1
+        if index[axis] < shape[axis] { break }
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+    return result
+  }
+}
+
+/// The three fields every NPY header holds.
+struct NPYHeaderFields {
+  var dtype: NPYDType
+  var bigEndian: Bool
+  var fortranOrder: Bool
+  var shape: [Int]
+
+  init(parsing text: String) throws(NPYError) {
+    guard case .dictionary(let entries) = try PythonLiteralParser.parse(text) else {
+      throw .malformedHeader("the header is not a dictionary")
+    }
+    var descr: PythonLiteral?
+    var fortran: PythonLiteral?
+    var shapeValue: PythonLiteral?
+    for (key, value) in entries {
+      switch key {
+      case "descr": descr = value
+      case "fortran_order": fortran = value
+      case "shape": shapeValue = value
+      default: throw .malformedHeader("unexpected key '\(key)'")
+      }
+    }
+    guard let descr, let fortran, let shapeValue else {
+      throw .malformedHeader("the header must have the keys 'descr', 'fortran_order' and 'shape'")
+    }
+    switch descr {
+    case .string(let name):
+      guard let (dtype, big) = NPYDType.parse(name) else { throw .unsupportedDType("'\(name)'\(Self.kind(of: name))") }
+      self.dtype = dtype
+      self.bigEndian = big
+    case .list:
+      throw .unsupportedDType("(a structured dtype)")
+    default:
+      throw .malformedHeader("'descr' must be a string")
+    }
+    guard case .boolean(let fortranOrder) = fortran else {
+      throw .malformedHeader("'fortran_order' must be True or False")
+    }
+    self.fortranOrder = fortranOrder
+    guard case .tuple(let dimensions) = shapeValue else { throw .malformedHeader("'shape' must be a tuple") }
+    var shape: [Int] = []
+    for dimension in dimensions {
+      guard case .integer(let n) = dimension, n >= 0 else {
+        throw .malformedHeader("'shape' must hold non-negative integers")
+      }
+      shape.append(n)
+    }
+    self.shape = shape
+  }
+
+  /// A hint naming the kind of an unsupported numpy type string.
+  private static func kind(of descr: String) -> String {
+    guard let code = descr.dropFirst().first else { return "" }
+    switch code {
+    case "O": return " (object arrays hold Python objects)"
+    case "c": return " (complex)"
+    case "U", "S": return " (strings)"
+    case "u": return " (unsigned integers)"
+    case "b": return " (booleans)"
+    case "f", "i": return " (this width is not supported)"
+    default: return ""
+    }
+  }
+}

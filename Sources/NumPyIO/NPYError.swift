@@ -1,0 +1,66 @@
+/// Why a `.npy` or `.npz` file could not be read or written.
+///
+/// Every case says what was found, so a message like
+/// `NPY: unsupported dtype '<c16' (complex); supported: <f8, >f8, <f4, >f4, <i8, >i8, <i4, >i4`
+/// is enough to fix the file.
+public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// The file does not start with `\x93NUMPY`.
+  case badMagic(found: [UInt8])
+  /// A format version other than 1.0, 2.0 or 3.0.
+  case unsupportedVersion(major: UInt8, minor: UInt8)
+  /// The file ends inside the fixed preamble or the header.
+  case truncatedHeader(needed: Int, available: Int)
+  /// The header is not the Python dict literal the format prescribes.
+  case malformedHeader(String)
+  /// A dtype this package does not read (object, complex, structured, unsigned, ...).
+  case unsupportedDType(String)
+  /// An array with a rank this operation does not take (a `Matrix` holds 0-, 1- or 2-D arrays).
+  case unsupportedRank(shape: [Int])
+  /// The declared shape's size overflows, or exceeds the limit given to the reader.
+  case shapeTooLarge(shape: [Int])
+  /// The data after the header is shorter or longer than the shape and dtype require.
+  case dataSizeMismatch(expectedBytes: Int, foundBytes: Int)
+  /// An `.npz` archive lacks the requested array.
+  case missingArray(name: String, available: [String])
+  /// The `.npz` container itself is unreadable or unwritable.
+  case archive(String)
+  /// Reading or writing the file failed.
+  case io(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .badMagic(let found):
+      let shown = found.prefix(8).map { byte in
+        String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+      }
+      return
+        "NPY: not a .npy file: expected the magic bytes 93 4e 55 4d 50 59 ('\\x93NUMPY'), found \(shown.joined(separator: " "))"
+    case .unsupportedVersion(let major, let minor):
+      return "NPY: unsupported format version \(major).\(minor) (supported: 1.0, 2.0, 3.0)"
+    case .truncatedHeader(let needed, let available):
+      return "NPY: the file is truncated: its header needs \(needed) bytes but the file has \(available)"
+    case .malformedHeader(let reason):
+      return "NPY: malformed header: \(reason)"
+    case .unsupportedDType(let descr):
+      return "NPY: unsupported dtype \(descr); supported: <f8, >f8, <f4, >f4, <i8, >i8, <i4, >i4"
+    case .unsupportedRank(let shape):
+      return
+        "NPY: a \(shape.count)-D array of shape \(pythonTuple(shape)) does not fit here (a Matrix takes 0-, 1- or 2-D arrays)"
+    case .shapeTooLarge(let shape):
+      return "NPY: the declared shape \(pythonTuple(shape)) is too large"
+    case .dataSizeMismatch(let expected, let found):
+      return "NPY: the data is \(found) bytes but the shape and dtype require \(expected)"
+    case .missingArray(let name, let available):
+      return "NPZ: no array named '\(name)' (the archive holds: \(available.sorted().joined(separator: ", ")))"
+    case .archive(let reason):
+      return "NPZ: \(reason)"
+    case .io(let path, let reason):
+      return "\(path): \(reason)"
+    }
+  }
+}
+
+/// `(3, 4)`, `(5,)` or `()`, as Python prints a shape.
+func pythonTuple(_ shape: [Int]) -> String {
+  shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+}

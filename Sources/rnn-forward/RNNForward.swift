@@ -1,0 +1,155 @@
+import ArgumentParser
+import DenseMatrix
+import Foundation
+import NumPyIO
+import RNN
+import _CommandLineSupport
+
+/// Runs a trained vanilla RNN, saved by numpy or PyTorch, over a sequence stored in a `.npy` file.
+@main
+struct RNNForward: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rnn-forward",
+    abstract: "Runs a vanilla RNN from .npz weights over a .npy sequence and saves every hidden state.",
+    discussion: """
+      Weights (--weights, an .npz archive) use either naming:
+        W_hh (n_h × n_h), W_hx (n_h × n_x), b (n_h or n_h × 1)
+        weight_hh_l0, weight_ih_l0, bias_hh_l0, bias_ih_l0   (PyTorch's nn.RNN; the two biases add)
+
+      Inputs (--inputs, a .npy array), in PyTorch's batch_first=False layout:
+        2-D  T × n_x        one sequence          -> output T × n_h
+        3-D  T × B × n_x    a batch of B sequences -> output T × B × n_h
+      Other ranks, and PyTorch's multi-layer or bidirectional weights (…_l1, …_reverse), are refused.
+
+      h_t = g(W_hh · h_{t-1} + W_hx · x_t + b), with h_0 = 0 unless --initial-state is given.
+      On any error the command exits non-zero, says why, and leaves no output file.
+      """)
+
+  @Option(help: "An .npz archive with the weights (see above).")
+  var weights: String
+
+  @Option(help: "A .npy array of inputs: T × n_x, or T × B × n_x.")
+  var inputs: String
+
+  @Option(help: "Where to write the hidden states (.npy): T × n_h, or T × B × n_h.")
+  var output: String
+
+  @Option(help: "Optional .npy initial state h_0: n_h values, or B × n_h (PyTorch's h_0[0] layout).")
+  var initialState: String?
+
+  @Option(help: "fused, split, hoisted or fusedConcatenatingEachStep.")
+  var formulation: Formulation = .hoisted
+
+  @Option(help: "tanh (PyTorch's default), sigmoid, relu or identity.")
+  var activation: Activation = .tanh
+
+  @Option(help: "blas, blasGEMM or pureSwift.")
+  var backend: Backend = .blas
+
+  func run() throws {
+    do {
+      let archive = try NPZArchive(contentsOf: URL(fileURLWithPath: weights))
+      let cell = try loadCell(archive)
+      let sequence = try NPYArray(contentsOf: URL(fileURLWithPath: inputs))
+      let (steps, batch) = try sequenceShape(sequence, inputSize: cell.inputSize)
+      let h0 = try initialStateMatrix(hiddenSize: cell.hiddenSize, batch: batch)
+
+      // Our layout: X is n_x × (T·B), step t in columns t·B ..< (t+1)·B.
+      let x = Matrix(rows: steps * batch, columns: cell.inputSize, scalars: sequence.scalars).transposed()
+      var workspace = cell.makeWorkspace(batchSize: batch, initialState: h0)
+      var states = Matrix.zeros(rows: cell.hiddenSize, columns: steps * batch)
+      try cell.forward(checkingInputs: x, into: &workspace, states: &states, formulation: formulation)
+
+      let shape = sequence.shape.count == 2 ? [steps, cell.hiddenSize] : [steps, batch, cell.hiddenSize]
+      try NPYArray(shape: shape, scalars: states.transposed().scalars).write(to: URL(fileURLWithPath: output))
+    } catch let error as NPYError {
+      throw failure(error.description)
+    } catch let error as ShapeError {
+      throw failure(error.description)
+    }
+  }
+
+  private func failure(_ message: String) -> some Error {
+    FileHandle.standardError.write(Data("rnn-forward: error: \(message)\n".utf8))
+    return ExitCode.failure
+  }
+
+  private func loadCell(_ archive: NPZArchive) throws -> RNNCell {
+    let names = Set(archive.names)
+    let whh: Matrix
+    let whx: Matrix
+    var bias: Matrix
+    if names.contains("W_hh") || names.contains("W_hx") {
+      whh = try archive.matrix(named: "W_hh")
+      whx = try archive.matrix(named: "W_hx")
+      bias = names.contains("b") ? try archive.matrix(named: "b") : .zeros(rows: whh.rows, columns: 1)
+    } else if names.contains("weight_hh_l0") {
+      if let extra = names.first(where: { $0.hasSuffix("_l1") || $0.contains("reverse") }) {
+        throw ShapeError(
+          operation: "rnn-forward", reason: "multi-layer or bidirectional weights ('\(extra)') are not supported",
+          shapes: [])
+      }
+      whh = try archive.matrix(named: "weight_hh_l0")
+      whx = try archive.matrix(named: "weight_ih_l0")
+      bias = .zeros(rows: whh.rows, columns: 1)
+      for name in ["bias_hh_l0", "bias_ih_l0"] where names.contains(name) {
+        let b = try archive.matrix(named: name)
+        guard b.shape == bias.shape else {
+          throw ShapeError(
+            operation: "rnn-forward", reason: "\(name) must hold n_h = \(whh.rows) values", shapes: [b.shape])
+        }
+        bias += b
+      }
+    } else {
+      throw NPYError.missingArray(name: "W_hh (or weight_hh_l0)", available: archive.names)
+    }
+    if bias.rows == 1 && bias.columns == whh.rows { bias = bias.transposed() }
+    return try RNNCell(
+      hiddenToHidden: whh, inputToHidden: whx, bias: bias, activation: activation, formulation: formulation,
+      backend: backend)
+  }
+
+  private func sequenceShape(_ sequence: NPYArray, inputSize: Int) throws -> (steps: Int, batch: Int) {
+    let shape = sequence.shape
+    let (steps, batch, features): (Int, Int, Int)
+    switch shape.count {
+    case 2: (steps, batch, features) = (shape[0], 1, shape[1])
+    case 3: (steps, batch, features) = (shape[0], shape[1], shape[2])
+    default:
+      throw ShapeError(
+        operation: "rnn-forward",
+        reason:
+          "--inputs must be T × n_x or T × B × n_x (batch_first=False), got a \(shape.count)-D array of shape \(shape)",
+        shapes: [])
+    }
+    guard features == inputSize else {
+      throw ShapeError(
+        operation: "rnn-forward",
+        reason:
+          "the inputs have \(features) features per step but W_hx expects n_x = \(inputSize) (inputs shape \(shape))",
+        shapes: [])
+    }
+    guard batch >= 1 else {
+      throw ShapeError(operation: "rnn-forward", reason: "the batch dimension is 0", shapes: [])
+    }
+    return (steps, batch)
+  }
+
+  private func initialStateMatrix(hiddenSize: Int, batch: Int) throws -> Matrix? {
+    guard let initialState else { return nil }
+    let array = try NPYArray(contentsOf: URL(fileURLWithPath: initialState))
+    let values = array.scalars
+    switch array.shape {
+    case [hiddenSize] where batch == 1, [1, hiddenSize] where batch == 1, [hiddenSize, 1] where batch == 1:
+      return Matrix(column: values)
+    case [batch, hiddenSize], [1, batch, hiddenSize]:
+      return Matrix(rows: batch, columns: hiddenSize, scalars: values).transposed()
+    default:
+      throw ShapeError(
+        operation: "rnn-forward",
+        reason:
+          "--initial-state must hold n_h = \(hiddenSize) values per sequence (shape (\(batch), \(hiddenSize))), got \(array.shape)",
+        shapes: [])
+    }
+  }
+}

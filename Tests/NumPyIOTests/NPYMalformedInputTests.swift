@@ -1,0 +1,140 @@
+import DenseMatrix
+import Foundation
+import NumPyIO
+import Testing
+import _TestSupport
+
+/// Every class of malformed input gets a typed error, never a crash or an out-of-bounds read.
+@Suite("Malformed NPY input")
+struct NPYMalformedInputTests {
+  /// A v1.0 file with the given header text (padded as numpy pads) and data bytes.
+  static func file(header: String, data: [UInt8] = [], version: [UInt8] = [1, 0]) -> [UInt8] {
+    var text = header
+    let total = 10 + text.utf8.count + 1
+    text += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+    let length = text.utf8.count
+    return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] + version + [UInt8(length & 0xFF), UInt8(length >> 8)]
+      + Array(text.utf8) + data
+  }
+
+  static let good = file(
+    header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", data: [UInt8](repeating: 0, count: 16))
+
+  @Test func theGoodFileParses() throws {
+    #expect(try NPYArray(npyBytes: Self.good) == NPYArray(shape: [2], scalars: [0, 0]))
+  }
+
+  @Test func badMagic() {
+    var bytes = Self.good
+    bytes[1] = UInt8(ascii: "X")
+    #expect(throws: NPYError.badMagic(found: Array(bytes.prefix(8)))) { try NPYArray(npyBytes: bytes) }
+    #expect(throws: NPYError.self) { try NPYArray(npyBytes: Array("PK\u{3}\u{4} a zip file".utf8)) }
+  }
+
+  @Test func truncatedHeader() {
+    for length in [0, 5, 8, 9, 20, 60] {
+      #expect(throws: NPYError.self, "length \(length)") { try NPYArray(npyBytes: Array(Self.good.prefix(length))) }
+    }
+  }
+
+  @Test func headerLengthBeyondTheFile() {
+    var bytes = Self.good
+    bytes[8] = 0xFF
+    bytes[9] = 0xFF
+    #expect(throws: NPYError.truncatedHeader(needed: 10 + 0xFFFF, available: bytes.count)) {
+      try NPYArray(npyBytes: bytes)
+    }
+  }
+
+  @Test func truncatedOrExtraData() {
+    #expect(throws: NPYError.dataSizeMismatch(expectedBytes: 16, foundBytes: 15)) {
+      try NPYArray(npyBytes: Array(Self.good.dropLast()))
+    }
+    #expect(throws: NPYError.dataSizeMismatch(expectedBytes: 16, foundBytes: 17)) {
+      try NPYArray(npyBytes: Self.good + [0])
+    }
+  }
+
+  @Test(arguments: [
+    "not a dict", "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)", "['descr', '<f8']",
+    "{'descr': '<f8', 'fortran_order': False}", "{'descr': '<f8', 'fortran_order': 0, 'shape': (2,), }",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (-2,), }",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': [2], }",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'extra': 1}",
+    "{'descr': 8, 'fortran_order': False, 'shape': (2,)}",
+    "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,), }",
+    "{'descr': '<f8' 'fortran_order': False, 'shape': (2,), }", "{" + String(repeating: "(", count: 500),
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), } trailing",
+  ])
+  func headerThatIsNotAPythonDictLiteral(header: String) {
+    #expect(throws: NPYError.self) {
+      try NPYArray(npyBytes: Self.file(header: header, data: [UInt8](repeating: 0, count: 16)))
+    }
+  }
+
+  @Test func hugeDeclaredShapesAllocateNothing() {
+    // 2^62 elements declared, 16 bytes present: refused before any allocation.
+    let huge = Self.file(
+      header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904,), }", data: [0, 0])
+    #expect(throws: NPYError.shapeTooLarge(shape: [4_611_686_018_427_387_904])) { try NPYArray(npyBytes: huge) }
+    let large = Self.file(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }", data: [0])
+    #expect(throws: NPYError.dataSizeMismatch(expectedBytes: 80_000_000_000, foundBytes: 1)) {
+      try NPYArray(npyBytes: large)
+    }
+    let overflow = Self.file(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }")
+    #expect(throws: NPYError.self) { try NPYArray(npyBytes: overflow) }
+    #expect(throws: NPYError.shapeTooLarge(shape: [2])) { try NPYArray(npyBytes: Self.good, maximumCount: 1) }
+  }
+
+  @Test(arguments: ["|O", "<c16", "<U5", "|b1", "<u4", "<f2", "|u1"])
+  func unsupportedDTypesSayWhatWasFound(descr: String) {
+    let bytes = Self.file(
+      header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': (2,), }", data: [UInt8](repeating: 0, count: 32))
+    do {
+      _ = try NPYArray(npyBytes: bytes)
+      Issue.record("\(descr) was accepted")
+    } catch {
+      #expect(error.description.contains(descr))
+    }
+  }
+
+  @Test func structuredDTypesAreRefused() {
+    let bytes = Self.file(
+      header: "{'descr': [('x', '<f8'), ('y', '<i4')], 'fortran_order': False, 'shape': (1,), }",
+      data: [UInt8](repeating: 0, count: 12))
+    #expect(throws: NPYError.unsupportedDType("(a structured dtype)")) { try NPYArray(npyBytes: bytes) }
+  }
+
+  @Test func unsupportedVersion() {
+    var bytes = Self.good
+    bytes[6] = 4
+    #expect(throws: NPYError.unsupportedVersion(major: 4, minor: 0)) { try NPYArray(npyBytes: bytes) }
+  }
+
+  @Test func threeDimensionalArraysAreNotMatrices() throws {
+    let cube = NPYArray(shape: [2, 2, 2], scalars: [Double](repeating: 1, count: 8))
+    #expect(throws: NPYError.unsupportedRank(shape: [2, 2, 2])) { try Matrix(npy: cube) }
+    #expect(try NPYArray(npyBytes: cube.npyBytes()) == cube)
+  }
+
+  @Test func missingFilesAndNonArchives() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    #expect(throws: NPYError.self) { try Matrix(contentsOfNPY: dir.file("missing.npy")) }
+    try Data(Self.good).write(to: dir.file("not-a-zip.npz"))
+    #expect(throws: NPYError.self) { try NPZArchive(contentsOf: dir.file("not-a-zip.npz")) }
+  }
+
+  /// The committed fuzzing seed corpus, replayed: every input is either parsed or refused.
+  @Test func fuzzCorpusReplays() throws {
+    let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus")
+    let files = try FileManager.default.contentsOfDirectory(at: corpus, includingPropertiesForKeys: nil)
+    #expect(files.count >= 5)
+    for file in files {
+      let bytes = [UInt8](try Data(contentsOf: file))
+      _ = try? NPYArray(npyBytes: bytes)
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import DenseMatrix
+import Foundation
+import NumPyIO
+import RNN
+import Testing
+import _TestSupport
+
+/// The `rnn-forward` executable on files written by numpy, against numpy's own recurrence.
+@Suite("rnn-forward", .enabled(if: NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason)))
+struct RNNForwardToolTests {
+  /// The executable, built beside the test bundle (this test target depends on it).
+  static let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    .deletingLastPathComponent().appendingPathComponent("rnn-forward")
+
+  func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = Self.tool
+    process.arguments = arguments
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = Pipe()
+    try process.run()
+    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: errors, as: UTF8.self))
+  }
+
+  /// Weights in our naming and PyTorch's, 2-D and 3-D inputs, and numpy's hidden states.
+  func makeFiles(in dir: TemporaryDirectory) throws {
+    try NumPy.runScript(
+      """
+      rng = np.random.default_rng(42)
+      nh, nx, T, B = 24, 7, 30, 5
+      whh = rng.standard_normal((nh, nh)) / np.sqrt(nh)
+      whx = rng.standard_normal((nh, nx)) / np.sqrt(nx)
+      b_ih, b_hh = rng.standard_normal(nh) * 0.1, rng.standard_normal(nh) * 0.1
+      np.savez('ours.npz', W_hh=whh, W_hx=whx, b=(b_ih + b_hh).reshape(nh, 1))
+      np.savez_compressed('torch.npz', weight_hh_l0=whh, weight_ih_l0=whx, bias_hh_l0=b_hh, bias_ih_l0=b_ih)
+      xs = rng.standard_normal((T, B, nx))
+      np.save('xs3.npy', xs)
+      np.save('xs2.npy', np.asfortranarray(xs[:, 0, :]))
+      h = np.zeros((B, nh)); hs = []
+      for t in range(T):
+          h = np.tanh(xs[t] @ whx.T + b_ih + h @ whh.T + b_hh); hs.append(h)
+      np.save('expected3.npy', np.array(hs))
+      np.save('expected2.npy', np.array(hs)[:, 0, :])
+      """, in: dir.url)
+  }
+
+  @Test(arguments: Formulation.allCases)
+  func matchesNumpy(formulation: Formulation) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    try makeFiles(in: dir)
+    for (weights, inputs, expected) in [
+      ("ours.npz", "xs3.npy", "expected3.npy"), ("torch.npz", "xs3.npy", "expected3.npy"),
+      ("torch.npz", "xs2.npy", "expected2.npy"),
+    ] {
+      let output = dir.file("hs-\(weights)-\(inputs)")
+      let result = try run([
+        "--weights", dir.file(weights).path, "--inputs", dir.file(inputs).path, "--output", output.path,
+        "--formulation", formulation.rawValue,
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      let got = try NPYArray(contentsOf: output)
+      let want = try NPYArray(contentsOf: dir.file(expected))
+      #expect(got.shape == want.shape)
+      let gotMatrix = Matrix(rows: 1, columns: got.scalars.count, scalars: got.scalars)
+      let wantMatrix = Matrix(rows: 1, columns: want.scalars.count, scalars: want.scalars)
+      #expect(allclose(gotMatrix, wantMatrix, rtol: 1e-12, atol: 1e-12), "\(weights) \(inputs) \(formulation)")
+    }
+  }
+
+  @Test func badInputsExitNonZeroAndLeaveNoFile() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    try makeFiles(in: dir)
+    try NumPy.runScript(
+      """
+      np.save('wrong_features.npy', np.zeros((4, 3)))
+      np.save('four_d.npy', np.zeros((2, 2, 2, 7)))
+      np.savez('wrong_bias.npz', W_hh=np.eye(3), W_hx=np.ones((3, 7)), b=np.ones(4))
+      open('garbage.npy', 'wb').write(b'\\x93NUMPY\\x01\\x00\\xff\\xff{')
+      """, in: dir.url)
+    let cases: [([String], String)] = [
+      (["--weights", "ours.npz", "--inputs", "wrong_features.npy"], "W_hx expects n_x = 7"),
+      (["--weights", "ours.npz", "--inputs", "four_d.npy"], "4-D"),
+      (["--weights", "ours.npz", "--inputs", "garbage.npy"], "truncated"),
+      (["--weights", "wrong_bias.npz", "--inputs", "xs2.npy"], "RNNCell"),
+      (["--weights", "xs2.npy", "--inputs", "xs2.npy"], "not a zip archive"),
+      (["--weights", "missing.npz", "--inputs", "xs2.npy"], "missing.npz"),
+    ]
+    for (arguments, message) in cases {
+      let output = dir.file("out.npy")
+      let absolute = arguments.enumerated().map { $0.offset % 2 == 1 ? dir.file($0.element).path : $0.element }
+      let result = try run(absolute + ["--output", output.path])
+      #expect(result.status != 0, "\(arguments)")
+      #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: output.path), "\(arguments) left an output file")
+    }
+  }
+}
