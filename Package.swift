@@ -103,3 +103,11 @@ for target in package.targets where target.type != .system {
   ]
   target.swiftSettings = settings
 }
+
+// MARK: - Documentation
+
+// swift-docc-plugin only when asked, so that library users never resolve it:
+//   SWIFT_BLAS_RNN_DOCS=1 swift package generate-documentation --target DenseMatrix
+if Context.environment["SWIFT_BLAS_RNN_DOCS"] != nil {
+  package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

@@ -11,7 +11,9 @@ extension NPYArray {
   /// shape is checked against the bytes actually present before anything is allocated, so a
   /// header claiming a huge array costs nothing.
   ///
-  /// - Parameter maximumCount: the most elements to accept (default: no limit beyond the data).
+  /// - Parameters:
+  ///   - bytes: The whole file.
+  ///   - maximumCount: The most elements to accept (default: no limit beyond the data present).
   /// - Throws: ``NPYError`` saying what is wrong.
   /// - Complexity: O(bytes.count).
   public init(npyBytes bytes: [UInt8], maximumCount: Int = .max) throws(NPYError) {

@@ -1,6 +1,6 @@
 /// An n-dimensional float64 array as stored in a `.npy` file, in C (row-major) order.
 ///
-/// This is the bridge between numpy's files and ``DenseMatrix/Matrix``: read any supported file
+/// This is the bridge between numpy's files and `Matrix`: read any supported file
 /// into an `NPYArray`, then take a matrix from it (`Matrix(npy:)`), or keep the rank (the
 /// `rnn-forward` tool reads its T × B × n_x inputs this way).
 public struct NPYArray: Hashable, Sendable {

@@ -30,8 +30,10 @@ public struct NPZArchive: Sendable {
 
   /// Reads an `.npz` file.
   ///
-  /// - Parameter maximumBytes: the largest uncompressed member accepted (default 16 GiB), so a
-  ///   small compressed file cannot expand into unbounded memory.
+  /// - Parameters:
+  ///   - url: The `.npz` file.
+  ///   - maximumBytes: The largest uncompressed member accepted (default 16 GiB), so that a
+  ///     small compressed file cannot expand into unbounded memory.
   /// - Throws: ``NPYError``: `.io` if unreadable, `.archive` if not a zip archive or a member
   ///   is not a `.npy` file, or what is wrong with a member (prefixed with its name).
   /// - Complexity: O(uncompressed size).
@@ -81,7 +83,7 @@ public struct NPZArchive: Sendable {
     return array
   }
 
-  /// The matrix called `name` (0-, 1- or 2-D; see ``DenseMatrix/Matrix/init(npy:)``).
+  /// The matrix called `name` (0-, 1- or 2-D; see `Matrix(npy:)`).
   ///
   /// - Throws: ``NPYError/missingArray(name:available:)`` or ``NPYError/unsupportedRank(shape:)``.
   public func matrix(named name: String) throws(NPYError) -> Matrix {

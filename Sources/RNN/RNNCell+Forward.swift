@@ -31,7 +31,7 @@ extension RNNCell {
 
   /// Runs the cell over a sequence, throwing instead of trapping on a shape mismatch.
   ///
-  /// - Throws: ``DenseMatrix/ShapeError``; the workspace and `states` are then unchanged.
+  /// - Throws: `ShapeError`; the workspace and `states` are then unchanged.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
   public func forward(
     checkingInputs inputs: Matrix, into workspace: inout RNNWorkspace, states: inout Matrix,
@@ -59,7 +59,7 @@ extension RNNCell {
 
   /// Runs the cell over a sequence of inputs, throwing instead of trapping on a shape mismatch.
   ///
-  /// - Throws: ``DenseMatrix/ShapeError`` naming the first input that does not fit.
+  /// - Throws: `ShapeError` naming the first input that does not fit.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
   public func forward(
     checkingInputs inputs: [Matrix], initialState: Matrix? = nil, formulation: Formulation? = nil

@@ -4,11 +4,11 @@ extension RNNCell {
   /// A cell with the usual initialisation for vanilla RNNs: an orthogonal `W_hh` (scaled by
   /// `gain`), `W_hx` drawn from N(0, 1/n_x), and a zero bias.
   ///
-  /// `W_hh` comes from ``DenseMatrix/Matrix/randomOrthogonal(_:gain:using:)`` (QR of a Gaussian
+  /// `W_hh` comes from `Matrix.randomOrthogonal(_:gain:using:)` (QR of a Gaussian
   /// matrix with PyTorch's sign fix, via `LAPACKE_dgeqrf` and `LAPACKE_dorgqr`), so every
   /// singular value of `W_hh` equals `gain`.
   ///
-  /// - Throws: ``DenseMatrix/LAPACKError`` if LAPACK fails.
+  /// - Throws: `LAPACKError` if LAPACK fails.
   /// - Precondition: `hiddenSize >= 1`, `inputSize >= 0`.
   /// - Complexity: O(n_h³ + n_h · n_x).
   public static func random<G: RandomNumberGenerator>(
@@ -34,7 +34,7 @@ extension RNNCell {
   /// The largest bounds how far one step can push two hidden states apart before the activation;
   /// below 1 (for `tanh`, `relu`, identity) the recurrence is a contraction. Uses `LAPACKE_dgesdd`.
   ///
-  /// - Throws: ``DenseMatrix/LAPACKError`` if LAPACK fails to converge.
+  /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).
   public func recurrentSingularValues() throws(LAPACKError) -> [Double] {
     try singularValues(hiddenToHidden)
@@ -45,7 +45,7 @@ extension RNNCell {
   /// Below 1, repeated steps of the linearised recurrence shrink the hidden state (gradients
   /// vanish); above 1 they grow (gradients may explode). Uses `LAPACKE_dgeev`.
   ///
-  /// - Throws: ``DenseMatrix/LAPACKError`` if LAPACK fails to converge.
+  /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).
   public func recurrentSpectralRadius() throws(LAPACKError) -> Double {
     try spectralRadius(hiddenToHidden)

@@ -8,7 +8,7 @@ extension RNNCell {
   /// ``Formulation/hoisted`` a single step runs ``Formulation/split``.
   ///
   /// The products go through `cblas_dgemm`, or `cblas_dgemv` when the batch size is 1 (with the
-  /// default ``DenseMatrix/Backend/blas``).
+  /// default `Backend.blas`).
   ///
   /// - Parameters:
   ///   - x: The input, `inputSize × workspace.batchSize`.
@@ -24,7 +24,7 @@ extension RNNCell {
 
   /// Advances the workspace's state by one step, throwing instead of trapping on a shape mismatch.
   ///
-  /// - Throws: ``DenseMatrix/ShapeError``; the workspace is then unchanged.
+  /// - Throws: `ShapeError`; the workspace is then unchanged.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
   public func step(
     checkingX x: Matrix, into workspace: inout RNNWorkspace, formulation: Formulation? = nil
@@ -54,7 +54,7 @@ extension RNNCell {
 
   /// One step from `h`, throwing instead of trapping on a shape mismatch.
   ///
-  /// - Throws: ``DenseMatrix/ShapeError`` naming the shapes, e.g.
+  /// - Throws: `ShapeError` naming the shapes, e.g.
   ///   `RNNCell.step: x must be (3×1) to match W_hx and h: (2×1), (4×1)`.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
   public func step(checkingH h: Matrix, x: Matrix, formulation: Formulation? = nil) throws(ShapeError) -> Matrix {

@@ -26,7 +26,7 @@ public struct RNNCell: Sendable {
   public let activation: Activation
   /// The formulation used when a call does not name one.
   public var formulation: Formulation
-  /// The product backend, or `nil` to use ``DenseMatrix/Backend/current`` at each call.
+  /// The product backend, or `nil` to use `Backend.current` at each call.
   public var backend: Backend?
   /// `W_h = [W_hh | W_hx]`, built once by `hstack` for ``Formulation/fused``.
   public let fusedWeights: Matrix
@@ -44,8 +44,8 @@ public struct RNNCell: Sendable {
   ///   - bias: `b`, n_h × 1.
   ///   - activation: `g`; `tanh` by default.
   ///   - formulation: the default formulation for calls that do not name one; `fused` by default.
-  ///   - backend: the product backend; `nil` (the default) follows ``DenseMatrix/Backend/current``.
-  /// - Throws: ``DenseMatrix/ShapeError`` naming the mismatch and the shapes involved, e.g.
+  ///   - backend: the product backend; `nil` (the default) follows `Backend.current`.
+  /// - Throws: `ShapeError` naming the mismatch and the shapes involved, e.g.
   ///   `RNNCell: W_hx must have as many rows as W_hh: (4×4), (3×2)`.
   /// - Complexity: O(n_h · (n_h + n_x)) to build `W_h`.
   public init(
