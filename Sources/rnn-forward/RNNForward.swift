@@ -66,6 +66,8 @@ struct RNNForward: ParsableCommand {
       throw failure(error.description)
     } catch let error as ShapeError {
       throw failure(error.description)
+    } catch let error as ToolError {
+      throw failure(error.message)
     }
   }
 
@@ -85,9 +87,7 @@ struct RNNForward: ParsableCommand {
       bias = names.contains("b") ? try archive.matrix(named: "b") : .zeros(rows: whh.rows, columns: 1)
     } else if names.contains("weight_hh_l0") {
       if let extra = names.first(where: { $0.hasSuffix("_l1") || $0.contains("reverse") }) {
-        throw ShapeError(
-          operation: "rnn-forward", reason: "multi-layer or bidirectional weights ('\(extra)') are not supported",
-          shapes: [])
+        throw ToolError("multi-layer or bidirectional weights ('\(extra)') are not supported")
       }
       whh = try archive.matrix(named: "weight_hh_l0")
       whx = try archive.matrix(named: "weight_ih_l0")
@@ -95,8 +95,7 @@ struct RNNForward: ParsableCommand {
       for name in ["bias_hh_l0", "bias_ih_l0"] where names.contains(name) {
         let b = try archive.matrix(named: name)
         guard b.shape == bias.shape else {
-          throw ShapeError(
-            operation: "rnn-forward", reason: "\(name) must hold n_h = \(whh.rows) values", shapes: [b.shape])
+          throw ToolError("\(name) must hold n_h = \(whh.rows) values, got shape \(b.shape)")
         }
         bias += b
       }
@@ -116,21 +115,15 @@ struct RNNForward: ParsableCommand {
     case 2: (steps, batch, features) = (shape[0], 1, shape[1])
     case 3: (steps, batch, features) = (shape[0], shape[1], shape[2])
     default:
-      throw ShapeError(
-        operation: "rnn-forward",
-        reason:
-          "--inputs must be T × n_x or T × B × n_x (batch_first=False), got a \(shape.count)-D array of shape \(shape)",
-        shapes: [])
+      throw ToolError(
+        "--inputs must be T × n_x or T × B × n_x (batch_first=False), got a \(shape.count)-D array of shape \(shape)")
     }
     guard features == inputSize else {
-      throw ShapeError(
-        operation: "rnn-forward",
-        reason:
-          "the inputs have \(features) features per step but W_hx expects n_x = \(inputSize) (inputs shape \(shape))",
-        shapes: [])
+      throw ToolError(
+        "the inputs have \(features) features per step but W_hx expects n_x = \(inputSize) (inputs shape \(shape))")
     }
     guard batch >= 1 else {
-      throw ShapeError(operation: "rnn-forward", reason: "the batch dimension is 0", shapes: [])
+      throw ToolError("the batch dimension is 0")
     }
     return (steps, batch)
   }
@@ -145,11 +138,15 @@ struct RNNForward: ParsableCommand {
     case [batch, hiddenSize], [1, batch, hiddenSize]:
       return Matrix(rows: batch, columns: hiddenSize, scalars: values).transposed()
     default:
-      throw ShapeError(
-        operation: "rnn-forward",
-        reason:
-          "--initial-state must hold n_h = \(hiddenSize) values per sequence (shape (\(batch), \(hiddenSize))), got \(array.shape)",
-        shapes: [])
+      throw ToolError(
+        "--initial-state must hold n_h = \(hiddenSize) values per sequence (shape (\(batch), \(hiddenSize))), got \(array.shape)"
+      )
     }
   }
+}
+
+/// A problem with the command's inputs that is neither a file-format nor a shape error.
+struct ToolError: Error {
+  var message: String
+  init(_ message: String) { self.message = message }
 }
