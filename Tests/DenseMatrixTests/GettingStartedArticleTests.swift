@@ -18,9 +18,9 @@ struct GettingStartedArticleTests {
 
     let wH1 = concatenate([wHH, wHX], axis: 1)
     let wH2 = hstack([wHH, wHX])
-    print(wH2)        // [[1. 1. 9. 9. 9.]
-                      //  [1. 1. 9. 9. 9.]
-                      //  [1. 1. 9. 9. 9.]]
+    print(wH2)  // [[1. 1. 9. 9. 9.]
+    //  [1. 1. 9. 9. 9.]
+    //  [1. 1. 9. 9. 9.]]
     print(wH2.shape)  // (3, 5)
 
     let hx1 = concatenate([hPrevious, x], axis: 0)
@@ -29,18 +29,18 @@ struct GettingStartedArticleTests {
 
     let formula1 = matmul(hstack([wHH, wHX]), vstack([hPrevious, x]))
     let formula2 = matmul(wHH, hPrevious) + matmul(wHX, x)
-    print(formula1)   // [[245.]
-                      //  [245.]
-                      //  [245.]]
+    print(formula1)  // [[245.]
+    //  [245.]
+    //  [245.]]
 
     let same = allclose(formula1, formula2)
-    print("Results are the same :", same)   // Results are the same : true
+    print("Results are the same :", same)  // Results are the same : true
 
     var generator = SeededGenerator(seed: 7)
     let b = Matrix.randomNormal(rows: 3, columns: 1, using: &generator)
     let activated1 = formula1.addingColumnVector(b).sigmoid()
     let activated2 = (formula2 + b).sigmoid()
-    print(allclose(activated1, activated2))   // true
+    print(allclose(activated1, activated2))  // true
     // END SNIPPETS
 
     // What the comments in the article claim.
@@ -54,8 +54,11 @@ struct GettingStartedArticleTests {
   }
 
   @Test func theArticleShowsExactlyThisCode() throws {
+    // Compared line by line with runs of spaces collapsed, so that indentation and the
+    // alignment of trailing comments (which swift-format rewrites) do not matter.
     func normalized(_ lines: some Sequence<Substring>) -> [String] {
-      lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        .filter { !$0.isEmpty }
     }
     let article = try String(contentsOf: Self.article, encoding: .utf8)
     let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
