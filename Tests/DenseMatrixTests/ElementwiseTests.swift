@@ -1,4 +1,5 @@
 import DenseMatrix
+import Foundation
 import Testing
 import _TestSupport
 
@@ -44,6 +45,28 @@ struct ElementwiseTests {
     for v in stride(from: -30.0, through: 30, by: 0.37) {
       #expect(abs(Activation.logistic(-v) - (1 - Activation.logistic(v))) < 1e-15)
     }
+  }
+
+  /// The inline tanh against libm's, in units in the last place of libm's result.
+  @Test func tanhIsWithinTwoUlpOfLibm() {
+    var rng = SeededGenerator(seed: 12)
+    var values: [Double] = stride(from: -25.0, through: 25.0, by: 0.000_31).map { $0 }
+    values += (0..<20_000).map { _ in
+      Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -12...1.5, using: &rng))
+    }
+    values += [
+      0.625, -0.625, 0.625.nextDown, 0.625.nextUp, 1e-300, -Double.leastNormalMagnitude / 7, 19, 20, 21, 710, 1e300,
+    ]
+    var worst = 0.0
+    for x in values {
+      let got = Activation.tanh(x)
+      let want = Foundation.tanh(x)
+      worst = max(worst, abs(got - want) / want.ulp)
+    }
+    #expect(worst <= 2, "worst error \(worst) ulp")
+    #expect(Activation.tanh(.infinity) == 1 && Activation.tanh(-.infinity) == -1)
+    #expect(Activation.tanh(.nan).isNaN)
+    #expect(Activation.tanh(-0.0).sign == .minus && Activation.tanh(0.0) == 0)
   }
 
   @Test func otherActivations() {
