@@ -5,7 +5,7 @@ extension Matrix {
   /// - Complexity: O(rows × columns).
   public func sigmoid() -> Matrix { applying(.sigmoid) }
 
-  /// The hyperbolic tangent of every element.
+  /// The hyperbolic tangent of every element, within 2 ulp (see ``Activation/tanh``).
   ///
   /// - Complexity: O(rows × columns).
   public func tanh() -> Matrix { applying(.tanh) }
