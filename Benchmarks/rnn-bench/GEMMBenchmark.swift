@@ -8,16 +8,17 @@ struct GEMMBenchmark: ParsableCommand {
     commandName: "gemm",
     abstract: "Pure-Swift GEMM and GEMV against OpenBLAS (cblas_dgemm / cblas_dgemv), as ratios in one run.")
 
-  @Option(help: "Comma-separated square GEMM sizes n (n×n · n×n).", transform: parseList)
+  @Option(help: "Comma-separated square GEMM sizes n, n×n · n×n (default 16,64,256,512,1024).", transform: parseList)
   var gemmSizes: [Int] = [16, 64, 256, 512, 1024]
 
-  @Option(help: "Comma-separated GEMV sizes n (n×n · n×1).", transform: parseList)
+  @Option(help: "Comma-separated GEMV sizes n, n×n · n×1 (default 16,64,256,1024).", transform: parseList)
   var gemvSizes: [Int] = [16, 64, 256, 1024]
 
-  @Option(help: "Comma-separated batch sizes for the RNN-shaped product (n×2n · 2n×B).", transform: parseList)
+  @Option(
+    help: "Comma-separated batch sizes B for the RNN-shaped product n×2n · 2n×B (default 1,32).", transform: parseList)
   var rnnBatches: [Int] = [1, 32]
 
-  @Option(help: "Comma-separated n for the RNN-shaped product.", transform: parseList)
+  @Option(help: "Comma-separated n for the RNN-shaped product (default 16,64).", transform: parseList)
   var rnnSizes: [Int] = [16, 64]
 
   @OptionGroup var common: CommonOptions

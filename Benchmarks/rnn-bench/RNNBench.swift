@@ -89,21 +89,24 @@ struct Formulations: ParsableCommand {
     commandName: "formulations",
     abstract: "The formulation sweep (the default): every formulation and backend at every size and batch.")
 
-  @Option(help: "Comma-separated n_h = n_x values.", transform: parseList)
+  @Option(help: "Comma-separated n_h = n_x values (default 16,64,256,1024; 16,64 with --quick).", transform: parseList)
   var sizes: [Int] = [16, 64, 256, 1024]
 
-  @Option(help: "Comma-separated batch sizes B.", transform: parseList)
+  @Option(help: "Comma-separated batch sizes B (default 1,32).", transform: parseList)
   var batches: [Int] = [1, 32]
 
-  @Option(help: "Sequence length T for the hoisted formulation (and the inputs the steps cycle through).")
+  @Option(help: "Sequence length T for hoisted, and the inputs the steps cycle through (10 with --quick).")
   var steps = 100
 
   @Option(
-    help: "Comma-separated formulations: \(Formulation.allCases.map(\.rawValue).joined(separator: ", ")).",
+    help:
+      "Comma-separated formulations (default all): \(Formulation.allCases.map(\.rawValue).joined(separator: ", ")).",
     transform: parseList)
   var formulations: [Formulation] = Formulation.allCases
 
-  @Option(help: "Comma-separated backends: blas, blasGEMM, pureSwift, raw (direct CBLAS calls).", transform: parseList)
+  @Option(
+    help: "Comma-separated backends (default all): blas, blasGEMM, pureSwift, raw (direct CBLAS calls).",
+    transform: parseList)
   var backends: [BenchBackend] = BenchBackend.allCases
 
   @Option(help: "A JSON report from Benchmarks/numpy/rnn_numpy.py to compare against.")

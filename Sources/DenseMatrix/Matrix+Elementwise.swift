@@ -76,6 +76,15 @@ extension Matrix {
     return zipped(with: other, +)
   }
 
+  /// The elementwise difference, throwing instead of trapping when the shapes differ.
+  ///
+  /// - Throws: ``ShapeError``, e.g. `-: shapes differ: (3×1), (2×1)`.
+  /// - Complexity: O(rows × columns).
+  public func subtracting(checking other: Matrix) throws(ShapeError) -> Matrix {
+    try sameShapeError(other, operation: "-").throwIfPresent()
+    return zipped(with: other, -)
+  }
+
   /// The elementwise (Hadamard) product, throwing instead of trapping when the shapes differ.
   ///
   /// - Throws: ``ShapeError`` naming both shapes.

@@ -29,6 +29,12 @@ struct ElementwiseTests {
     var c = a
     #expect(throws: ShapeError.self) { try c.addColumnVector(checking: Matrix(column: [1, 2, 3])) }
     #expect(c == a)
+    #expect(throws: ShapeError.self) { try a.adding(checking: bias) }
+    #expect(throws: ShapeError.self) { try a.subtracting(checking: bias) }
+    #expect(throws: ShapeError.self) { try a.hadamard(checking: bias) }
+    #expect(try a.subtracting(checking: b) == a - b)
+    #expect(try a.adding(checking: b) == a + b)
+    #expect(try a.hadamard(checking: b) == a.hadamard(b))
   }
 
   @Test func sigmoidIsStableAtTheExtremes() {
