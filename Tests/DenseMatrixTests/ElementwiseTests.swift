@@ -23,7 +23,7 @@ struct ElementwiseTests {
     #expect(c == 3 * a)
   }
 
-  @Test func biasIsAddedToEveryColumn() {
+  @Test func biasIsAddedToEveryColumn() throws {
     let bias = Matrix(column: [10, 20])
     #expect(a.addingColumnVector(bias) == Matrix([[11, 8], [23, 16]]))
     var c = a
