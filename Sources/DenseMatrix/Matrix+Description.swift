@@ -26,7 +26,6 @@ private struct NumPyArrayFormatter {
   static let edgeItems = 3
 
   let matrix: Matrix
-  let summarize: Bool
   let rowIndices: [Int?]  // nil marks the "..." row
   let columnIndices: [Int?]
   let format: FloatFormat
@@ -38,7 +37,6 @@ private struct NumPyArrayFormatter {
       guard summarize, count > 2 * Self.edgeItems else { return Array(0..<count) }
       return Array(0..<Self.edgeItems) + [nil] + Array((count - Self.edgeItems)..<count)
     }
-    self.summarize = summarize
     rowIndices = indices(matrix.rows)
     columnIndices = indices(matrix.columns)
     var shown: [Double] = []

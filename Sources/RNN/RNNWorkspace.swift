@@ -7,7 +7,11 @@ public import DenseMatrix
 /// state `h` (`hiddenSize × batchSize`) and scratch space. Stepping with
 /// ``RNNCell/step(x:into:formulation:)`` or ``RNNCell/forward(inputs:into:states:formulation:)``
 /// performs no heap allocation once the workspace exists (except
-/// ``Formulation/fusedConcatenatingEachStep``, which allocates by design).
+/// ``Formulation/fusedConcatenatingEachStep``, which allocates by design, and OpenBLAS's own
+/// thread dispatch when it runs a large product on several threads; see `BLAS.threadCount`).
+///
+/// A workspace is a value: a copy shares the buffers until one of the two is stepped, which then
+/// copies them (copy-on-write). Keep one workspace per task and step it in place.
 ///
 /// Inside, the state lives in the upper block of one `(hiddenSize + inputSize) × batchSize`
 /// buffer `[h; x]`, so the fused product reads the state and the input in a single operand.
