@@ -139,6 +139,9 @@ struct Formulations: ParsableCommand {
       do { numpy = try Report.decode(json: data) } catch {
         throw ValidationError("--compare: \(compare) is not a report from rnn_numpy.py: \(error)")
       }
+      guard numpy?.rows.contains(where: { $0.backend == "numpy" }) == true else {
+        throw ValidationError("--compare: \(compare) has no numpy rows (write it with Benchmarks/numpy/rnn_numpy.py)")
+      }
     }
     let system = SystemInfo.current()
     for line in system.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }

@@ -61,11 +61,7 @@ struct Report: Codable {
       }
     }
     let keys = Set(rows.map { "\($0.size)/\($0.batch)" })
-    rows += numpy.rows.filter { keys.contains("\($0.size)/\($0.batch)") }.map { row in
-      var row = row
-      row.backend = "numpy"
-      return row
-    }
+    rows += numpy.rows.filter { $0.backend == "numpy" && keys.contains("\($0.size)/\($0.batch)") }
     rows.sort { ($0.batch, $0.size) < ($1.batch, $1.size) }
   }
 }
