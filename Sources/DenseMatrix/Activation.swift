@@ -10,7 +10,8 @@ import Darwin
 public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
   /// `g(x) = x`.
   case identity
-  /// The logistic sigmoid `1 / (1 + e^-x)`, computed without overflow (see ``logistic(_:)``).
+  /// The logistic sigmoid `1 / (1 + e^-x)`, computed without overflow, inline, within 2 ulp
+  /// (see ``logistic(_:)``).
   case sigmoid
   /// The hyperbolic tangent, computed inline within 2 ulp of the exact result (not bit for bit
   /// what libm's `tanh` returns).
@@ -62,36 +63,32 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
 
   /// The logistic sigmoid `1 / (1 + e^-x)`, numerically stable for every finite input.
   ///
-  /// For `x >= 0` it computes `1 / (1 + e^-x)`; for `x < 0`, `e^x / (1 + e^x)`. The exponential
-  /// never overflows, so there is no NaN or infinity for finite `x`: `logistic(-1000) == 0` and
-  /// `logistic(1000) == 1`. `logistic(±inf)` is 0 or 1; `logistic(NaN)` is NaN.
+  /// With `E = e^|x|` it computes `E / (E + 1)` for `x >= 0` and `1 / (E + 1)` for `x < 0`:
+  /// the exponential never overflows and nothing cancels, so there is no NaN or infinity for
+  /// finite `x`, and the result is within 2 ulp of exact. `logistic(-1000) == 0` (as for every
+  /// x below -709, where `1 / (1 + e^-x)` is 0 in floating point) and `logistic(1000) == 1`.
+  /// `logistic(±inf)` is 1 or 0; `logistic(NaN)` is NaN.
   public static func logistic(_ x: Double) -> Double { stableLogistic(x) }
 }
 
+/// The logistic sigmoid, within 2 ulp, inline and branch-free: with `E = e^|x|`,
+/// `E / (E + 1)` for x ≥ 0 and `1 / (E + 1)` for x < 0, so nothing overflows or cancels.
+/// Below x = -709 (where `e^x` leaves the normal range) the result is 0, as `1 / (1 + e^-x)`
+/// gives in floating point; above 709 it is 1. NaN gives NaN.
 @inline(__always)
 private func stableLogistic(_ x: Double) -> Double {
-  if x >= 0 {
-    return 1 / (1 + exp(-x))
-  }
-  let e = exp(x)
-  return e / (1 + e)
+  let a = abs(x)
+  let e = inlineExp(Swift.min(a, 709))
+  let positive = e / (e + 1)
+  let negative = a > 709 ? 0 : 1 / (e + 1)
+  return x < 0 ? negative : positive
 }
 
-/// The hyperbolic tangent, within 2 ulp of the correctly rounded result, computed inline with no
-/// library call and no branch, so that a loop over a buffer compiles to straight-line code
-/// (glibc's `tanh` is a call into `expm1` and was two thirds of an RNN step at n = 64, B = 32).
-///
-/// - |x| < 0.625: Cephes' rational approximation `x + x·z·P(z)/Q(z)`, z = x².
-/// - otherwise: `sign(x) · (1 - 2 / (e^{2|x|} + 1))`, with `e^y` by Cody–Waite reduction
-///   `y = n·ln 2 + r`, |r| ≤ ln 2 / 2, a degree-13 Taylor polynomial, and `2^n` built from bits;
-///   2|x| is clamped at 40, where the result is already ±1.
-///
-/// ±inf give ±1, NaN gives NaN, -0 gives -0.
+/// `e^y` for 0 ≤ y ≤ 709 (NaN gives NaN), within 1 ulp: Cody–Waite reduction
+/// `y = n·ln 2 + r` with |r| ≤ ln 2 / 2, a degree-13 Taylor polynomial for `e^r`, and `2^n`
+/// assembled from its exponent bits. Inline and branch-free, unlike a call into libm.
 @inline(__always)
-func inlineTanh(_ x: Double) -> Double {
-  let a = abs(x)
-  // Large |x|: e^{2|x|}.
-  let y = Swift.min(a + a, 40.0)
+private func inlineExp(_ y: Double) -> Double {
   let shifter = 6_755_399_441_055_744.0  // 1.5 · 2^52: adding it rounds to an integer
   let shifted = y * 1.442_695_040_888_963_4 + shifter
   let n = shifted - shifter
@@ -110,9 +107,25 @@ func inlineTanh(_ x: Double) -> Double {
   p = p * r + 0.5
   p = p * r + 1
   p = p * r + 1
-  // 2^n from the integer left in the shifter's low bits (0 ≤ n ≤ 58 here).
+  // 2^n from the integer left in the shifter's low bits (0 ≤ n ≤ 1023 here).
   let scale = Double(bitPattern: (shifted.bitPattern &- shifter.bitPattern &+ 1023) << 52)
-  let large = 1 - 2 / (p * scale + 1)
+  return p * scale
+}
+
+/// The hyperbolic tangent, within 2 ulp of the correctly rounded result, computed inline with no
+/// library call and no branch, so that a loop over a buffer compiles to straight-line code
+/// (glibc's `tanh` is a call into `expm1` and was two thirds of an RNN step at n = 64, B = 32).
+///
+/// - |x| < 0.625: Cephes' rational approximation `x + x·z·P(z)/Q(z)`, z = x².
+/// - otherwise: `sign(x) · (1 - 2 / (e^{2|x|} + 1))`, with 2|x| clamped at 40, where the
+///   result is already ±1.
+///
+/// ±inf give ±1, NaN gives NaN, -0 gives -0.
+@inline(__always)
+func inlineTanh(_ x: Double) -> Double {
+  let a = abs(x)
+  // Large |x|: 1 - 2 / (e^{2|x|} + 1).
+  let large = 1 - 2 / (inlineExp(Swift.min(a + a, 40.0)) + 1)
   // Small |x|: Cephes tanh, |x| < 0.625.
   let z = a * a
   let numerator =

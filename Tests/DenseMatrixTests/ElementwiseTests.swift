@@ -75,6 +75,26 @@ struct ElementwiseTests {
     #expect(Activation.tanh(-0.0).sign == .minus && Activation.tanh(0.0) == 0)
   }
 
+  /// The inline sigmoid against an extended-precision (Float80) reference, in ulp.
+  @Test func sigmoidIsWithinTwoUlp() {
+    #if arch(x86_64) && os(Linux)
+    var rng = SeededGenerator(seed: 13)
+    var values: [Double] = stride(from: -40.0, through: 40.0, by: 0.000_7).map { $0 }
+    values += (0..<20_000).map { _ in
+      Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -12...2.8, using: &rng))
+    }
+    var worst = 0.0
+    for x in values {
+      let exact = 1 / (1 + Foundation.exp(-Float80(x)))
+      let want = Double(exact)
+      guard want.isNormal else { continue }
+      worst = max(worst, abs(Activation.logistic(x) - want) / want.ulp)
+    }
+    #expect(worst <= 2, "worst error \(worst) ulp")
+    #endif
+    #expect(Activation.logistic(-709.5) == 0 && Activation.logistic(-745) == 0 && Activation.logistic(709.5) == 1)
+  }
+
   @Test func otherActivations() {
     #expect(a.relu() == Matrix([[1, 0], [3, 0]]))
     #expect(Matrix([[0, 1000, -1000]]).tanh() == Matrix([[0, 1, -1]]))
