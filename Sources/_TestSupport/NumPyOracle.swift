@@ -56,33 +56,10 @@ public enum NumPy {
           if a.ndim == 1: a = a.reshape(-1, 1)
           print('M', k, a.shape[0], a.shape[1], *[repr(float(x)) for x in a.ravel()])
       """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", program, script]
-    let stdin = Pipe()
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    // Write and read concurrently so that neither pipe fills up and blocks the other side.
-    let payload = Data(input.utf8)
-    let writer = Thread {
-      stdin.fileHandleForWriting.write(payload)
-      try? stdin.fileHandleForWriting.close()
-    }
-    writer.start()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw Failure(
-        description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
-    }
+    let output = try python(["-c", program, script], input: Data(input.utf8))
     var matrices: [String: Matrix] = [:]
     var strings: [String: String] = [:]
-    for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+    for line in output.split(separator: "\n") {
       let fields = line.split(separator: " ")
       if fields[0] == "S" {
         let hex = fields.count > 2 ? Array(fields[2].utf8) : []
@@ -109,24 +86,52 @@ extension NumPy {
   /// what it printed. For tests that exchange files with numpy.
   @discardableResult
   public static func runScript(_ script: String, in directory: URL) throws -> String {
+    try python(["-c", "import numpy as np\n" + script], in: directory)
+  }
+
+  /// Runs `python3` with `arguments`, feeding `input` on standard input; returns standard output.
+  /// Standard input and standard error are served on their own threads, so that no pipe can fill
+  /// up and block the other side.
+  ///
+  /// - Throws: ``Failure`` with python's standard error if it exits non-zero.
+  static func python(_ arguments: [String], input: Data = Data(), in directory: URL? = nil) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import numpy as np\n" + script]
-    process.currentDirectoryURL = directory
+    process.arguments = ["python3"] + arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let stdin = Pipe()
     let stdout = Pipe()
     let stderr = Pipe()
+    process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr
     try process.run()
+    let writer = Thread {
+      stdin.fileHandleForWriting.write(input)
+      try? stdin.fileHandleForWriting.close()
+    }
+    writer.start()
+    let errors = ErrorCollector()
+    let errorsRead = DispatchSemaphore(value: 0)
+    let reader = Thread {
+      errors.data = stderr.fileHandleForReading.readDataToEndOfFile()
+      errorsRead.signal()
+    }
+    reader.start()
     let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    errorsRead.wait()
     guard process.terminationStatus == 0 else {
       throw Failure(
-        description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
+        description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors.data, as: UTF8.self))")
     }
     return String(decoding: output, as: UTF8.self)
   }
+}
+
+/// Standard error, written by the reader thread and read after its semaphore is signalled.
+private final class ErrorCollector: @unchecked Sendable {
+  var data = Data()
 }
 
 /// A fresh temporary directory, removed by `cleanUp()`.
