@@ -35,6 +35,19 @@ struct RNNCellTests {
     #expect(states == [.full(rows: 3, columns: 2, value: 30), .full(rows: 3, columns: 2, value: 90)])
   }
 
+  /// A cell with no input (n_x = 0) is a plain linear recurrence; every path must handle the
+  /// empty operand.
+  @Test(arguments: Formulation.allCases, Backend.allCases)
+  func noInputFeatures(formulation: Formulation, backend: Backend) throws {
+    let cell = try RNNCell(
+      hiddenToHidden: Matrix([[0.5, 0], [0, 2]]), inputToHidden: .zeros(rows: 2, columns: 0),
+      bias: Matrix(column: [1, 0]), activation: .identity, formulation: formulation, backend: backend)
+    let h = cell.step(h: Matrix(column: [2, 3]), x: .zeros(rows: 0, columns: 1))
+    #expect(h == Matrix(column: [2, 6]))
+    let states = cell.forward(inputs: [.zeros(rows: 0, columns: 1), .zeros(rows: 0, columns: 1)], initialState: h)
+    #expect(states == [Matrix(column: [2, 12]), Matrix(column: [2, 24])])
+  }
+
   @Test func constructionValidatesShapes() {
     #expect(throws: ShapeError.self) {
       try RNNCell(hiddenToHidden: wHH, inputToHidden: wHX, bias: .zeros(rows: 3, columns: 1))
