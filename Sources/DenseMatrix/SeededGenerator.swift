@@ -39,10 +39,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable {
 
   private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+  /// Whether two generators are in the same state, so will produce the same sequence.
   public static func == (lhs: Self, rhs: Self) -> Bool {
     lhs.state == rhs.state
   }
 
+  /// Hashes the generator's state.
   public func hash(into hasher: inout Hasher) {
     hasher.combine(state.0)
     hasher.combine(state.1)

@@ -27,6 +27,7 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
   /// Reading or writing the file failed.
   case io(path: String, reason: String)
 
+  /// The message: what was expected and what was found.
   public var description: String {
     switch self {
     case .badMagic(let found):
