@@ -55,34 +55,10 @@ struct HiddenStateDemo: ParsableCommand {
     let hPrevious = data(hidden, 1, 1)
     let x = data(input, 1, 9)
 
-    print("-- Data --\n")
-    show("w_hh", wHH)
-    show("w_hx", wHX)
-    print("-- Joining --\n")
-    print("option 1 : concatenate\n")
-    show("w_h", concatenate([wHH, wHX], axis: 1))
-    print("option 2 : hstack\n")
-    show("w_h", hstack([wHH, wHX]))
-    print("-- Data --\n")
-    show("h_t_prev", hPrevious)
-    show("x_t", x)
-    print("-- Joining --\n")
-    print("option 1 : concatenate\n")
-    show("ax_1", concatenate([hPrevious, x], axis: 0))
-    print("option 2 : vstack\n")
-    show("ax_2", vstack([hPrevious, x]))
-
-    // The notebook's second join: a 4-row state above a 10-row input.
-    print("-- Data --\n")
-    let longState = data(4, 1, 1)
-    let longInput = data(10, 1, 9)
-    show("h_t_prev", longState)
-    show("x_t", longInput)
-    print("-- Joining --\n")
-    print("option 1 : concatenate\n")
-    show("ax_1", concatenate([longState, longInput], axis: 0))
-    print("option 2 : vstack\n")
-    show("ax_2", vstack([longState, longInput]))
+    showJoins(("w_hh", wHH), ("w_hx", wHX), axis: 1)
+    showJoins(("h_t_prev", hPrevious), ("x_t", x), axis: 0)
+    // The notebook's second vertical join: a 4-row state above a 10-row input.
+    showJoins(("h_t_prev", data(4, 1, 1)), ("x_t", data(10, 1, 9)), axis: 0)
 
     print("-- Results --")
     let stack1 = hstack([wHH, wHX])
@@ -117,6 +93,20 @@ struct HiddenStateDemo: ParsableCommand {
     print("Results after activation are the same :", sameAfter)
     print("\nBLAS: \(BLAS.configuration), \(BLAS.threadCount) thread(s); backend: \(backend)")
     if !same || !sameAfter { throw ExitCode.failure }
+  }
+
+  /// The notebook's "Data" and "Joining" cells: both operands, then the join done both ways
+  /// (`concatenate` and `hstack` for axis 1, `concatenate` and `vstack` for axis 0).
+  private func showJoins(_ a: (name: String, matrix: Matrix), _ b: (name: String, matrix: Matrix), axis: Int) {
+    print("-- Data --\n")
+    show(a.name, a.matrix)
+    show(b.name, b.matrix)
+    print("-- Joining --\n")
+    let horizontal = axis == 1
+    print("option 1 : concatenate\n")
+    show(horizontal ? "w_h" : "ax_1", concatenate([a.matrix, b.matrix], axis: axis))
+    print("option 2 : \(horizontal ? "hstack" : "vstack")\n")
+    show(horizontal ? "w_h" : "ax_2", horizontal ? hstack([a.matrix, b.matrix]) : vstack([a.matrix, b.matrix]))
   }
 
   private func show(_ name: String, _ matrix: Matrix) {
