@@ -21,18 +21,13 @@ let package = Package(
   dependencies: [
     // Only the executables use it; a library user never builds it.
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    // Only NumPyIO uses it, for .npz containers.
-    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     // MARK: - Public API
 
     .target(name: "DenseMatrix", dependencies: ["CBLAS", "CLAPACKE"]),
     .target(name: "RNN", dependencies: ["DenseMatrix", "CBLAS", "CLAPACKE"]),
-    .target(
-      name: "NumPyIO",
-      dependencies: ["DenseMatrix", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
-    ),
+    .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib"]),
 
     // MARK: - Executables
 
@@ -71,6 +66,8 @@ let package = Package(
       pkgConfig: "lapacke",
       providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]
     ),
+    // zlib's deflate, inflate and CRC-32 for the .npz container.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),
     .target(
       name: "_CommandLineSupport",

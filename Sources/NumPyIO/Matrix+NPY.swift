@@ -22,14 +22,14 @@ extension Matrix {
   /// - Throws: ``NPYError``: `.io` if the file cannot be read, otherwise what is wrong with it.
   /// - Complexity: O(file size).
   public init(contentsOfNPY url: URL) throws(NPYError) {
-    try self.init(npy: NPYArray(npyBytes: readBytes(url)))
+    try self.init(npy: NPYArray(contentsOf: url))
   }
 
   /// This matrix as a 2-D array.
   public var npyArray: NPYArray { NPYArray(shape: [rows, columns], scalars: scalars) }
 
   /// Writes the matrix to a `.npy` file as 2-D little-endian float64 in C order, like
-  /// `np.save(path, a)`. The file is written atomically: on failure no partial file is left.
+  /// `np.save(path, a)`, atomically (see ``NPYArray/write(to:)`` for what may be at `url`).
   ///
   /// - Throws: ``NPYError/io(path:reason:)``.
   /// - Complexity: O(rows × columns).
@@ -39,31 +39,41 @@ extension Matrix {
 }
 
 extension NPYArray {
-  /// Reads a `.npy` file of any rank.
+  /// Reads a `.npy` file of any rank, like `np.load(path)`.
   ///
-  /// - Throws: ``NPYError``.
-  /// - Complexity: O(file size).
-  public init(contentsOf url: URL) throws(NPYError) {
-    try self.init(npyBytes: readBytes(url))
-  }
-
-  /// Writes the array to a `.npy` file (`<f8`, C order) atomically.
+  /// Only the header is read before the data size is checked against the file's size and
+  /// `maximumCount`, so a file that declares more than it holds costs nothing. The path must
+  /// name a regular file (or a symbolic link to one); directories, FIFOs and devices are refused.
   ///
-  /// - Throws: ``NPYError/io(path:reason:)``.
-  /// - Complexity: O(count).
-  public func write(to url: URL) throws(NPYError) {
+  /// - Parameters:
+  ///   - url: The file.
+  ///   - maximumCount: The most elements to accept (default: no limit beyond the data present).
+  /// - Throws: ``NPYError/io(path:reason:)`` if the file cannot be read, otherwise
+  ///   ``NPYError/file(path:error:)`` holding what is wrong with it.
+  /// - Complexity: O(file size); memory is the array plus 64 KiB.
+  public init(contentsOf url: URL, maximumCount: Int = .max) throws(NPYError) {
+    let file = try ReadableFile(path: url.path)
+    var stream = RangeStream(source: file, range: 0..<file.count)
     do {
-      try Data(npyBytes()).write(to: url, options: .atomic)
+      try self.init(decoding: &stream, length: file.count, maximumCount: maximumCount)
     } catch {
-      throw .io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+      throw error.inFile(url.path)
     }
   }
-}
 
-func readBytes(_ url: URL) throws(NPYError) -> [UInt8] {
-  do {
-    return [UInt8](try Data(contentsOf: url))
-  } catch {
-    throw .io(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+  /// Writes the array to a `.npy` file (`<f8`, C order), like `np.save(path, a)`.
+  ///
+  /// The file is replaced atomically: the bytes go to a temporary file in the same directory,
+  /// renamed over `url` when complete, so a failure leaves no partial file and an existing file
+  /// unchanged. An existing regular file keeps its permission bits; a symbolic link is followed
+  /// (the file it points to is replaced, the link kept); a directory, FIFO, device or socket,
+  /// a read-only file and a link to nothing are refused. Other hard links to a replaced file
+  /// keep the old contents.
+  ///
+  /// - Throws: ``NPYError/io(path:reason:)`` saying why the file cannot be written.
+  /// - Complexity: O(count).
+  public func write(to url: URL) throws(NPYError) {
+    let bytes = npyBytes()
+    try AtomicFileWriter(path: url.path).write { (file) throws(NPYError) in try file.write(bytes) }
   }
 }

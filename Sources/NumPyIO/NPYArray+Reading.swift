@@ -2,6 +2,10 @@ extension NPYArray {
   /// The magic string that starts every `.npy` file: `\x93NUMPY`.
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
+  /// The longest header accepted, in bytes: numpy's own default (`max_header_size`), which it
+  /// applies for the same reason (parsing an unbounded header is unbounded work).
+  public static let maximumHeaderLength = 10_000
+
   /// Parses the bytes of a `.npy` file (format versions 1.0, 2.0 and 3.0).
   ///
   /// Reads dtypes `<f8`, `>f8`, `<f4`, `>f4`, `<i8`, `>i8`, `<i4` and `>i4` (converted to
@@ -9,7 +13,8 @@ extension NPYArray {
   ///
   /// Malformed input is refused with a typed error and never read out of bounds. The declared
   /// shape is checked against the bytes actually present before anything is allocated, so a
-  /// header claiming a huge array costs nothing.
+  /// header claiming a huge array costs nothing; a header longer than
+  /// ``maximumHeaderLength`` is refused before it is parsed.
   ///
   /// - Parameters:
   ///   - bytes: The whole file.
@@ -17,9 +22,19 @@ extension NPYArray {
   /// - Throws: ``NPYError`` saying what is wrong.
   /// - Complexity: O(bytes.count).
   public init(npyBytes bytes: [UInt8], maximumCount: Int = .max) throws(NPYError) {
-    guard bytes.count >= 8 else { throw .truncatedHeader(needed: 10, available: bytes.count) }
-    guard Array(bytes[0..<6]) == Self.magic else { throw .badMagic(found: Array(bytes.prefix(8))) }
-    let (major, minor) = (bytes[6], bytes[7])
+    var stream = RangeStream(source: MemoryBytes(bytes: bytes), range: 0..<bytes.count)
+    try self.init(decoding: &stream, length: bytes.count, maximumCount: maximumCount)
+  }
+
+  /// Decodes a `.npy` file of `length` bytes read front to back from `stream`: the header
+  /// first, checked against `length` and `maximumCount` before the data is allocated, then the
+  /// data straight into the array's storage (in 64 KiB chunks when it must be converted).
+  init<Stream: ByteStream>(decoding stream: inout Stream, length: Int, maximumCount: Int) throws(NPYError) {
+    guard length >= 8 else { throw .truncatedHeader(needed: 10, available: length) }
+    var preamble = [UInt8](repeating: 0, count: min(length, 12))
+    try stream.readExactly(into: &preamble, 0..<8)
+    guard Array(preamble[0..<6]) == Self.magic else { throw .badMagic(found: Array(preamble.prefix(8))) }
+    let (major, minor) = (preamble[6], preamble[7])
     let lengthSize: Int
     switch (major, minor) {
     case (1, 0): lengthSize = 2
@@ -27,13 +42,19 @@ extension NPYArray {
     default: throw .unsupportedVersion(major: major, minor: minor)
     }
     let headerStart = 8 + lengthSize
-    guard bytes.count >= headerStart else { throw .truncatedHeader(needed: headerStart, available: bytes.count) }
+    guard length >= headerStart else { throw .truncatedHeader(needed: headerStart, available: length) }
+    try stream.readExactly(into: &preamble, 8..<headerStart)
     var headerLength = 0
-    for i in 0..<lengthSize { headerLength |= Int(bytes[8 + i]) << (8 * i) }
+    for i in 0..<lengthSize { headerLength |= Int(preamble[8 + i]) << (8 * i) }
+    guard headerLength <= Self.maximumHeaderLength else {
+      throw .malformedHeader(
+        "the header is \(headerLength) bytes, more than the \(Self.maximumHeaderLength) that numpy accepts by default")
+    }
     let dataStart = headerStart + headerLength
-    guard dataStart <= bytes.count else { throw .truncatedHeader(needed: dataStart, available: bytes.count) }
+    guard dataStart <= length else { throw .truncatedHeader(needed: dataStart, available: length) }
 
-    let headerBytes = bytes[headerStart..<dataStart]
+    var headerBytes = [UInt8](repeating: 0, count: headerLength)
+    try stream.readExactly(into: &headerBytes, 0..<headerLength)
     let headerText: String
     if major == 3 {
       guard let text = String(validating: headerBytes, as: UTF8.self) else {
@@ -54,40 +75,64 @@ extension NPYArray {
       guard !overflow else { throw .shapeTooLarge(shape: header.shape) }
       count = product
     }
-    guard count <= maximumCount else { throw .shapeTooLarge(shape: header.shape) }
     let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: header.dtype.itemSize)
     guard !overflow else { throw .shapeTooLarge(shape: header.shape) }
-    let foundBytes = bytes.count - dataStart
+    let foundBytes = length - dataStart
     guard foundBytes == expectedBytes else {
       throw .dataSizeMismatch(expectedBytes: expectedBytes, foundBytes: foundBytes)
     }
+    guard count <= maximumCount else {
+      throw .exceedsLimit(
+        "an array of shape \(pythonTuple(header.shape)) has \(count) elements, more than the limit of \(maximumCount)")
+    }
 
     var values = [Double](repeating: 0, count: count)
-    bytes.withUnsafeBufferPointer { raw in
-      let data = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(raw)[dataStart...])
-      let big = header.bigEndian
-      for i in 0..<count {
-        let offset = i * header.dtype.itemSize
-        switch header.dtype {
-        case .float64:
-          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-          values[i] = Double(bitPattern: big ? bits.byteSwapped : bits)
-        case .float32:
-          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-          values[i] = Double(Float(bitPattern: big ? bits.byteSwapped : bits))
-        case .int64:
-          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-          values[i] = Double(Int64(bitPattern: big ? bits.byteSwapped : bits))
-        case .int32:
-          let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-          values[i] = Double(Int32(bitPattern: big ? bits.byteSwapped : bits))
-        }
-      }
-    }
+    try Self.decodeData(from: &stream, header: header, into: &values)
     if header.fortranOrder && header.shape.count > 1 {
       values = Self.cOrder(fromFortranOrder: values, shape: header.shape)
     }
     self.init(shape: header.shape, scalars: values)
+  }
+
+  /// Reads `values.count` elements of `header.dtype` from `stream` into `values`.
+  private static func decodeData<Stream: ByteStream>(
+    from stream: inout Stream, header: NPYHeaderFields, into values: inout [Double]
+  ) throws(NPYError) {
+    if header.dtype == .float64 && !header.bigEndian {
+      // The file's bytes are the values' bytes: no conversion, no second buffer.
+      try withMutableBytes(of: &values) { (raw) throws(NPYError) in try stream.readExactly(into: raw) }
+      return
+    }
+    let itemSize = header.dtype.itemSize
+    let big = header.bigEndian
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var next = 0
+    while next < values.count {
+      let items = min(values.count - next, chunk.count / itemSize)
+      try stream.readExactly(into: &chunk, 0..<(items * itemSize))
+      chunk.withUnsafeBytes { data in
+        for i in 0..<items {
+          let offset = i * itemSize
+          let value: Double
+          switch header.dtype {
+          case .float64:
+            let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            value = Double(bitPattern: big ? bits.byteSwapped : bits)
+          case .float32:
+            let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            value = Double(Float(bitPattern: big ? bits.byteSwapped : bits))
+          case .int64:
+            let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            value = Double(Int64(bitPattern: big ? bits.byteSwapped : bits))
+          case .int32:
+            let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            value = Double(Int32(bitPattern: big ? bits.byteSwapped : bits))
+          }
+          values[next + i] = value
+        }
+      }
+      next += items
+    }
   }
 
   /// Reorders column-major (Fortran) data to row-major (C) order.
@@ -120,8 +165,11 @@ struct NPYHeaderFields {
   var fortranOrder: Bool
   var shape: [Int]
 
+  /// The keys a header has; any other key is refused as soon as the parser reads it.
+  static let keys: Set<String> = ["descr", "fortran_order", "shape"]
+
   init(parsing text: String) throws(NPYError) {
-    guard case .dictionary(let entries) = try PythonLiteralParser.parse(text) else {
+    guard case .dictionary(let entries) = try PythonLiteralParser.parse(text, topLevelKeys: Self.keys) else {
       throw .malformedHeader("the header is not a dictionary")
     }
     var descr: PythonLiteral?
@@ -132,7 +180,7 @@ struct NPYHeaderFields {
       case "descr": descr = value
       case "fortran_order": fortran = value
       case "shape": shapeValue = value
-      default: throw .malformedHeader("unexpected key '\(key)'")
+      default: throw .malformedHeader("unexpected key '\(printable(key))'")
       }
     }
     guard let descr, let fortran, let shapeValue else {
@@ -140,7 +188,7 @@ struct NPYHeaderFields {
     }
     switch descr {
     case .string(let name):
-      guard let (dtype, big) = NPYDType.parse(name) else { throw .unsupportedDType("'\(name)'\(Self.kind(of: name))") }
+      guard let (dtype, big) = NPYDType.parse(name) else { throw .unsupportedDType("'\(printable(name))'\(Self.kind(of: name))") }
       self.dtype = dtype
       self.bigEndian = big
     case .list:

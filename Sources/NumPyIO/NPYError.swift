@@ -26,6 +26,12 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
   case archive(String)
   /// Reading or writing the file failed.
   case io(path: String, reason: String)
+  /// The data is well formed but larger than a limit the caller set (or the default limit).
+  case exceedsLimit(String)
+  /// What is wrong with a member of an `.npz` archive (`name` is the member's file name).
+  indirect case member(name: String, error: NPYError)
+  /// What is wrong with the file at `path`.
+  indirect case file(path: String, error: NPYError)
 
   /// The message: what was expected and what was found.
   public var description: String {
@@ -57,8 +63,51 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
       return "NPZ: \(reason)"
     case .io(let path, let reason):
       return "\(path): \(reason)"
+    case .exceedsLimit(let reason):
+      return "NPY: \(reason)"
+    case .member(let name, let error):
+      return "member '\(printable(name))': \(error.description)"
+    case .file(let path, let error):
+      return "\(path): \(error.description)"
     }
   }
+}
+
+extension NPYError {
+  /// This error, said to be about the file at `path` (unless it already names a file).
+  func inFile(_ path: String) -> NPYError {
+    switch self {
+    case .io, .file: return self
+    default: return .file(path: path, error: self)
+    }
+  }
+
+  /// The innermost error, without the file and member that say where it happened.
+  public var underlying: NPYError {
+    switch self {
+    case .file(_, let error), .member(_, let error): return error.underlying
+    default: return self
+    }
+  }
+}
+
+/// `text` with control characters and non-ASCII bytes shown as escapes (`\0`, `\x07`,
+/// `\u{202E}`), so that a message never carries raw bytes from a file to a terminal.
+func printable(_ text: String) -> String {
+  var result = ""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\0": result += "\\0"
+    case "\\": result += "\\\\"
+    case " "..."~": result.unicodeScalars.append(scalar)
+    case _ where scalar.value < 0x80: result += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+    case _ where scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .control
+      || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator:
+      result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+    default: result.unicodeScalars.append(scalar)
+    }
+  }
+  return result
 }
 
 /// `(3, 4)`, `(5,)` or `()`, as Python prints a shape.

@@ -30,12 +30,15 @@ struct PythonLiteralParser {
   private let text: [Unicode.Scalar]
   private var index = 0
   private static let maximumDepth = 16
+  /// The keys allowed in the outermost dictionary (`nil`: any).
+  private var topLevelKeys: Set<String>? = nil
 
   init(_ text: String) { self.text = Array(text.unicodeScalars) }
 
   /// Parses the whole text as one literal followed only by whitespace.
-  static func parse(_ text: String) throws(NPYError) -> PythonLiteral {
+  static func parse(_ text: String, topLevelKeys: Set<String>? = nil) throws(NPYError) -> PythonLiteral {
     var parser = PythonLiteralParser(text)
+    parser.topLevelKeys = topLevelKeys
     let value = try parser.value(depth: 0)
     parser.skipWhitespace()
     guard parser.index == parser.text.count else {
@@ -55,7 +58,7 @@ struct PythonLiteralParser {
 
   private mutating func expect(_ scalar: Unicode.Scalar) throws(NPYError) {
     guard peek() == scalar else {
-      let found = index < text.count ? "'\(text[index])'" : "the end"
+      let found = index < text.count ? "'\(printable(String(text[index])))'" : "the end"
       throw .malformedHeader("expected '\(scalar)' at offset \(index), found \(found)")
     }
     index += 1
@@ -78,7 +81,8 @@ struct PythonLiteralParser {
       case "True": return .boolean(true)
       case "False": return .boolean(false)
       case "None": return .none
-      default: throw .malformedHeader("unexpected '\(word.isEmpty ? String(first) : word)' at offset \(index)")
+      default:
+        throw .malformedHeader("unexpected '\(printable(word.isEmpty ? String(first) : word))' at offset \(index)")
       }
     }
   }
@@ -86,6 +90,7 @@ struct PythonLiteralParser {
   private mutating func dictionary(depth: Int) throws(NPYError) -> PythonLiteral {
     try expect("{")
     var entries: [(String, PythonLiteral)] = []
+    var seen: Set<String> = []
     while true {
       if peek() == "}" {
         index += 1
@@ -95,9 +100,12 @@ struct PythonLiteralParser {
         throw .malformedHeader("dictionary keys must be strings (offset \(index))")
       }
       let key = try string()
+      if depth == 0, let topLevelKeys, !topLevelKeys.contains(key) {
+        throw .malformedHeader("unexpected key '\(printable(key))'")
+      }
+      guard seen.insert(key).inserted else { throw .malformedHeader("duplicate key '\(printable(key))'") }
       try expect(":")
       let item = try value(depth: depth + 1)
-      guard !entries.contains(where: { $0.0 == key }) else { throw .malformedHeader("duplicate key '\(key)'") }
       entries.append((key, item))
       if peek() == "," {
         index += 1
@@ -135,8 +143,18 @@ struct PythonLiteralParser {
       index += 1
       if scalar == quote { return String(result) }
       if scalar == "\\" {
+        // Python's escapes for what a header can hold; any other backslash stays, as in Python
+        // (so '<f\8' is the four characters <, f, \ and 8, which numpy refuses as a dtype).
         guard index < text.count else { break }
-        result.append(text[index])
+        switch text[index] {
+        case "\\", "'", "\"": result.append(text[index])
+        case "n": result.append("\n")
+        case "t": result.append("\t")
+        case "r": result.append("\r")
+        default:
+          result.append(scalar)
+          continue
+        }
         index += 1
       } else {
         result.append(scalar)
@@ -150,6 +168,7 @@ struct PythonLiteralParser {
     if text[index] == "-" { index += 1 }
     while index < text.count, ("0"..."9").contains(text[index]) { index += 1 }
     let digits = String(String.UnicodeScalarView(text[start..<index]))
+    guard digits != "-" else { throw .malformedHeader("expected digits after '-' at offset \(start)") }
     if index < text.count, text[index] == "L" { index += 1 }  // Python 2's long suffix
     guard let value = Int(digits) else { throw .malformedHeader("integer '\(digits)' is out of range") }
     return value

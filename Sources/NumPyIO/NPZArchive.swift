@@ -1,6 +1,4 @@
-public import DenseMatrix
 public import Foundation
-import ZIPFoundation
 
 /// The arrays of an `.npz` file, as written by `np.savez` and `np.savez_compressed`.
 ///
@@ -10,7 +8,7 @@ import ZIPFoundation
 /// ```
 ///
 /// Every member is parsed when the archive is read, so a malformed member is reported at once.
-/// The zip container is read by ZIPFoundation.
+/// The zip container is read and written by this module, with zlib for deflate and CRC-32.
 public struct NPZArchive: Sendable {
   /// The arrays by name (the member's file name without `.npy`).
   public private(set) var arrays: [String: NPYArray]
@@ -23,53 +21,84 @@ public struct NPZArchive: Sendable {
     self.arrays = arrays
   }
 
-  /// An archive of the given matrices (each stored as a 2-D array).
-  public init(matrices: [String: Matrix]) {
-    self.arrays = matrices.mapValues(\.npyArray)
+  /// How much an archive may hold once decoded, so that a small compressed file cannot expand
+  /// into unbounded memory. Sizes are bytes of decoded arrays (8 per element, as ``NPYArray``
+  /// holds `Double`s), checked against each member's `.npy` header before its data is inflated.
+  public struct Limits: Hashable, Sendable {
+    /// The largest array accepted, in bytes (default 8 GiB).
+    public var maximumArrayBytes: Int
+    /// The most bytes all arrays together may take (default 8 GiB).
+    public var maximumTotalBytes: Int
+
+    /// Limits; both default to 8 GiB.
+    public init(maximumArrayBytes: Int = 1 << 33, maximumTotalBytes: Int = 1 << 33) {
+      self.maximumArrayBytes = maximumArrayBytes
+      self.maximumTotalBytes = maximumTotalBytes
+    }
+
+    /// 8 GiB per array and in total.
+    public static let `default` = Limits()
   }
 
-  /// Reads an `.npz` file.
+  /// Reads an `.npz` file, like `np.load(path)` for an archive, checking everything `zipfile`
+  /// checks and more.
+  ///
+  /// Refused, with a message naming the file and the member: a path that is not a regular file;
+  /// anything that is not a zip archive; a damaged central directory (its member count, offsets
+  /// and sizes are checked against the end record and the file's size); encrypted members and
+  /// compression methods other than stored and deflate; a member whose CRC-32 or size does not
+  /// match the central directory; duplicate names; members that are not `.npy` files or are
+  /// malformed (see ``NPYArray/init(npyBytes:maximumCount:)``); arrays beyond `limits`.
+  /// Directory entries are skipped. Bytes prepended to the archive are allowed, as in `zipfile`.
   ///
   /// - Parameters:
   ///   - url: The `.npz` file.
-  ///   - maximumBytes: The largest uncompressed member accepted (default 16 GiB), so that a
-  ///     small compressed file cannot expand into unbounded memory.
-  /// - Throws: ``NPYError``: `.io` if unreadable, `.archive` if not a zip archive or a member
-  ///   is not a `.npy` file, or what is wrong with a member (prefixed with its name).
-  /// - Complexity: O(uncompressed size).
-  public init(contentsOf url: URL, maximumBytes: Int = 1 << 34) throws(NPYError) {
-    let archive: Archive
+  ///   - limits: The most memory the arrays may take (default 8 GiB per array and in total).
+  /// - Throws: ``NPYError/io(path:reason:)`` if the file cannot be read; otherwise
+  ///   ``NPYError/file(path:error:)`` holding what is wrong (``NPYError/member(name:error:)`` for
+  ///   one member).
+  /// - Complexity: O(file size + decoded size); memory is the decoded arrays plus 64 KiB.
+  public init(contentsOf url: URL, limits: Limits = .default) throws(NPYError) {
+    let file = try ReadableFile(path: url.path)
     do {
-      archive = try Archive(url: url, accessMode: .read)
+      try self.init(reading: file, limits: limits)
     } catch {
-      if !FileManager.default.isReadableFile(atPath: url.path) {
-        throw .io(path: url.path, reason: "cannot read the file")
-      }
-      throw .archive("\(url.path) is not a zip archive (\(error))")
+      throw error.inFile(url.path)
     }
+  }
+
+  /// Reads an `.npz` archive held in memory; see ``init(contentsOf:limits:)``.
+  ///
+  /// - Throws: ``NPYError`` saying what is wrong.
+  /// - Complexity: O(bytes.count + decoded size).
+  public init(npzBytes bytes: [UInt8], limits: Limits = .default) throws(NPYError) {
+    try self.init(reading: MemoryBytes(bytes: bytes), limits: limits)
+  }
+
+  init(reading source: any RandomAccessBytes, limits: Limits) throws(NPYError) {
+    let directory = try ZipDirectory(reading: source)
     var arrays: [String: NPYArray] = [:]
-    for entry in archive where entry.type == .file {
-      let path = entry.path
-      guard path.hasSuffix(".npy") else { throw .archive("member '\(path)' is not a .npy file") }
-      let name = String(path.dropLast(4))
-      guard entry.uncompressedSize >= 0, entry.uncompressedSize <= Int64(maximumBytes) else {
-        throw .archive(
-          "member '\(path)' declares \(entry.uncompressedSize) bytes, more than the limit of \(maximumBytes)")
-      }
-      var bytes: [UInt8] = []
-      bytes.reserveCapacity(Int(entry.uncompressedSize))
-      do {
-        _ = try archive.extract(entry, skipCRC32: false) { chunk in
-          guard bytes.count + chunk.count <= Int(entry.uncompressedSize) else { throw NPZOverflow() }
-          bytes.append(contentsOf: chunk)
+    var used = 0
+    for entry in directory.entries where !entry.isDirectory {
+      do throws(NPYError) {
+        guard entry.name.hasSuffix(".npy") else { throw NPYError.archive("it is not a .npy file") }
+        let name = String(entry.name.dropLast(4))
+        guard arrays[name] == nil else { throw NPYError.archive("the archive holds it twice") }
+        var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
+        let budget = min(limits.maximumArrayBytes, limits.maximumTotalBytes - used)
+        let array: NPYArray
+        do {
+          array = try NPYArray(decoding: &stream, length: entry.uncompressedSize, maximumCount: max(budget, 0) / 8)
+        } catch .exceedsLimit {
+          throw NPYError.exceedsLimit(
+            "its array needs more than the \(max(budget, 0)) bytes left of the archive's limits "
+              + "(\(limits.maximumArrayBytes) per array, \(limits.maximumTotalBytes) in total)")
         }
+        try stream.finish()
+        used += array.scalars.count * 8
+        arrays[name] = array
       } catch {
-        throw .archive("cannot extract member '\(path)' (\(error))")
-      }
-      do {
-        arrays[name] = try NPYArray(npyBytes: bytes)
-      } catch {
-        throw .archive("member '\(path)': \(error.description)")
+        throw NPYError.member(name: entry.name, error: error)
       }
     }
     self.arrays = arrays
@@ -83,53 +112,46 @@ public struct NPZArchive: Sendable {
     return array
   }
 
-  /// The matrix called `name` (0-, 1- or 2-D; see `Matrix(npy:)`).
-  ///
-  /// - Throws: ``NPYError/missingArray(name:available:)`` or ``NPYError/unsupportedRank(shape:)``.
-  public func matrix(named name: String) throws(NPYError) -> Matrix {
-    try Matrix(npy: array(named: name))
-  }
-
   /// Adds or replaces an array.
   public mutating func set(_ array: NPYArray, named name: String) {
     arrays[name] = array
   }
 
   /// Writes the archive like `np.savez` (stored) or `np.savez_compressed` (deflate), one
-  /// `name.npy` member per array, atomically: on failure no partial file is left.
+  /// `name.npy` member per array, in name order.
   ///
-  /// - Throws: ``NPYError/io(path:reason:)`` or ``NPYError/archive(_:)``.
+  /// The file is replaced atomically (see ``NPYArray/write(to:)`` for what may be at `url`):
+  /// on failure nothing is left and an existing file is unchanged.
+  ///
+  /// - Throws: ``NPYError/archive(_:)`` for an array name that is empty, absolute, has a `..`
+  ///   component or a NUL byte, or is too long for a zip member; ``NPYError/io(path:reason:)``
+  ///   if the file cannot be written.
   /// - Complexity: O(total size).
   public func write(to url: URL, compressed: Bool = false) throws(NPYError) {
-    let temporary = url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).\(UInt64.random(in: 0..<UInt64.max)).partial")
-    defer { try? FileManager.default.removeItem(at: temporary) }
-    do {
-      let archive = try Archive(url: temporary, accessMode: .create)
+    for name in names { try Self.validate(memberName: name) }
+    let writer = try AtomicFileWriter(path: url.path)
+    try writer.write { (file) throws(NPYError) in
+      var zip = ZipWriter()
       for name in names {
-        let bytes = arrays[name]!.npyBytes()
-        try archive.addEntry(
-          with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
-          compressionMethod: compressed ? .deflate : .none
-        ) { position, size in
-          Data(bytes[Int(position)..<(Int(position) + size)])
-        }
+        try zip.add(name: name + ".npy", data: arrays[name]!.npyBytes(), compressed: compressed, to: file)
       }
-    } catch {
-      throw .archive("cannot write \(url.path) (\(error))")
-    }
-    do {
-      if FileManager.default.fileExists(atPath: url.path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-      } else {
-        try FileManager.default.moveItem(at: temporary, to: url)
-      }
-    } catch {
-      throw .io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+      try zip.finish(to: file)
     }
   }
-}
 
-private struct NPZOverflow: Error, CustomStringConvertible {
-  var description: String { "the member is larger than its declared size" }
+  /// Refuses names that would escape the directory an archive is extracted into, or that a
+  /// zip member cannot hold.
+  static func validate(memberName name: String) throws(NPYError) {
+    let components = name.split(separator: "/", omittingEmptySubsequences: false)
+    let problem: String? =
+      if name.isEmpty { "an array name is empty" }
+      else if name.utf8.contains(0) { "an array name contains a NUL byte" }
+      else if name.hasPrefix("/") { "it is an absolute path" }
+      else if components.contains("..") { "it has a '..' component" }
+      else if name.utf8.count > 65_535 - 4 { "it is longer than a zip member name can be" }
+      else { nil }
+    if let problem {
+      throw .archive("cannot use '\(printable(name))' as an array name: \(problem)")
+    }
+  }
 }

@@ -39,9 +39,46 @@ struct NPYMalformedInputTests {
 
   @Test func headerLengthBeyondTheFile() {
     var bytes = Self.good
-    bytes[8] = 0xFF
-    bytes[9] = 0xFF
-    #expect(throws: NPYError.truncatedHeader(needed: 10 + 0xFFFF, available: bytes.count)) {
+    bytes[8] = 0x10
+    bytes[9] = 0x27  // 10 000, numpy's largest
+    #expect(throws: NPYError.truncatedHeader(needed: 10 + 10_000, available: bytes.count)) {
+      try NPYArray(npyBytes: bytes)
+    }
+  }
+
+  /// Messages that say what was found without echoing raw bytes, and numpy's reading of
+  /// Python escapes (`'<f\\8'` is not `'<f8'`).
+  @Test(arguments: [
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (-, 3), }", "expected digits after '-' at offset 51"),
+    ("{'descr': '<f\\8', 'fortran_order': False, 'shape': (2,), }", "unsupported dtype '<f\\\\8'"),
+    ("{'de\u{0}scr': '<f8', 'fortran_order': False, 'shape': (2,), }", "unexpected key 'de\\0scr'"),
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), '\u{1B}[31m': 1}", "unexpected key '\\x1b[31m'"),
+  ])
+  func messagesSayWhatWasFound(header: String, message: String) {
+    do {
+      _ = try NPYArray(npyBytes: Self.file(header: header, data: [UInt8](repeating: 0, count: 16)))
+      Issue.record("accepted: \(header)")
+    } catch {
+      #expect(error.description.contains(message), "\(error.description)")
+      #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 }, "\(error.description)")
+    }
+  }
+
+  /// An unknown key is refused when it is read, before the rest of the header is parsed.
+  @Test func unknownKeysAreRefusedAtOnce() {
+    let keys = (0..<500).map { "'k\($0)': 0" }.joined(separator: ", ")
+    let header = "{" + keys + ", 'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+    #expect(throws: NPYError.malformedHeader("unexpected key 'k0'")) {
+      try NPYArray(npyBytes: Self.file(header: header, data: [UInt8](repeating: 0, count: 16)))
+    }
+  }
+
+  /// numpy refuses headers over 10 000 bytes (`max_header_size`), before reading them.
+  @Test(arguments: [10_001, 0xFFFF, 64 << 20])
+  func headersLongerThanNumpysLimitAreRefusedUnread(length: Int) {
+    var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 2, 0] + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+    bytes += [UInt8](repeating: 0x20, count: min(length, 20_000))
+    #expect(throws: NPYError.malformedHeader("the header is \(length) bytes, more than the 10000 that numpy accepts by default")) {
       try NPYArray(npyBytes: bytes)
     }
   }
@@ -84,7 +121,9 @@ struct NPYMalformedInputTests {
     }
     let overflow = Self.file(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }")
     #expect(throws: NPYError.self) { try NPYArray(npyBytes: overflow) }
-    #expect(throws: NPYError.shapeTooLarge(shape: [2])) { try NPYArray(npyBytes: Self.good, maximumCount: 1) }
+    #expect(throws: NPYError.exceedsLimit("an array of shape (2,) has 2 elements, more than the limit of 1")) {
+      try NPYArray(npyBytes: Self.good, maximumCount: 1)
+    }
   }
 
   @Test(arguments: ["|O", "<c16", "<U5", "|b1", "<u4", "<f2", "|u1"])

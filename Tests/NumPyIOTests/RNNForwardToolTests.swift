@@ -85,7 +85,7 @@ struct RNNForwardToolTests {
     let cases: [([String], String)] = [
       (["--weights", "ours.npz", "--inputs", "wrong_features.npy"], "W_hx expects n_x = 7"),
       (["--weights", "ours.npz", "--inputs", "four_d.npy"], "4-D"),
-      (["--weights", "ours.npz", "--inputs", "garbage.npy"], "truncated"),
+      (["--weights", "ours.npz", "--inputs", "garbage.npy"], "more than the 10000"),
       (["--weights", "wrong_bias.npz", "--inputs", "xs2.npy"], "RNNCell"),
       (["--weights", "xs2.npy", "--inputs", "xs2.npy"], "not a zip archive"),
       (["--weights", "missing.npz", "--inputs", "xs2.npy"], "missing.npz"),

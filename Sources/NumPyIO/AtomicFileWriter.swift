@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file atomically: the bytes go to a new file in the destination's directory, which is
+/// then renamed over the destination with `rename(2)`. Readers see the old file or the new one,
+/// never a partial one, and a failure leaves the destination exactly as it was.
+///
+/// The rules for what is at the destination:
+/// - nothing: a new file with mode `0666` minus the process's umask, like `open(2)`;
+/// - a regular file: replaced, keeping its permission bits (and, where the process may, its
+///   owner and group); a file without write permission is refused, as `open(2)` would;
+/// - a symbolic link: followed; the file it points to is replaced and the link kept (a link to
+///   nothing is refused);
+/// - a directory, FIFO, device or socket: refused, and left alone.
+///
+/// Replacing a file gives it a new inode: other hard links to the old file keep the old bytes.
+struct AtomicFileWriter {
+  /// The path given by the caller, for messages.
+  let path: String
+  /// The regular file that is replaced (the symbolic link's target, if `path` is one).
+  let destination: String
+  /// The permission bits for the new file, or `nil` to let `open(2)` apply the umask.
+  private let mode: mode_t?
+  private let owner: (uid: uid_t, gid: gid_t)?
+
+  /// Checks the destination; nothing is created yet.
+  init(path: String) throws(NPYError) {
+    self.path = path
+    guard !path.isEmpty else { throw .io(path: path, reason: "cannot write: the path is empty") }
+    var destination = path
+    var status = stat()
+    if lstat(path, &status) == 0, fileKind(status.st_mode) == .symbolicLink {
+      guard let resolved = realpath(path, nil) else {
+        throw .io(path: path, reason: "cannot write: a symbolic link to a missing file (\(systemMessage(errno)))")
+      }
+      destination = String(cString: resolved)
+      free(resolved)
+    }
+    self.destination = destination
+    if stat(destination, &status) == 0 {
+      let kind = fileKind(status.st_mode)
+      guard kind == .regular else {
+        throw .io(path: path, reason: "cannot write: it is \(kind.phrase); only regular files are replaced")
+      }
+      guard access(destination, W_OK) == 0, status.st_mode & 0o222 != 0 else {
+        throw .io(path: path, reason: "cannot write: the file is read-only")
+      }
+      mode = status.st_mode & 0o7777
+      owner = (status.st_uid, status.st_gid)
+    } else if errno == ENOENT {
+      mode = nil
+      owner = nil
+    } else {
+      throw .io(path: path, reason: "cannot write: \(systemMessage(errno))")
+    }
+  }
+
+  /// The directory that holds the destination.
+  private var directory: String {
+    guard let slash = destination.lastIndex(of: "/") else { return "." }
+    return slash == destination.startIndex ? "/" : String(destination[..<slash])
+  }
+
+  /// Creates the temporary file, lets `body` write to it, and renames it into place.
+  ///
+  /// - Throws: ``NPYError/io(path:reason:)`` or what `body` throws; the temporary file is removed.
+  func write(_ body: (borrowing OutputFile) throws(NPYError) -> Void) throws(NPYError) {
+    let name = destination.split(separator: "/").last.map(String.init) ?? "output"
+    var temporary = ""
+    var descriptor: CInt = -1
+    for _ in 0..<16 {
+      temporary = "\(directory)/.\(name).\(UInt32.random(in: 0...UInt32.max)).partial"
+      descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode ?? 0o666)
+      if descriptor >= 0 || errno != EEXIST { break }
+    }
+    guard descriptor >= 0 else {
+      throw .io(path: path, reason: "cannot create a file in \(directory): \(systemMessage(errno))")
+    }
+    var renamed = false
+    defer {
+      if !renamed { unlink(temporary) }
+    }
+    do throws(NPYError) {
+      let file = OutputFile(descriptor: descriptor, path: path)
+      try body(file)
+      if let mode {
+        if let owner { _ = fchown(descriptor, owner.uid, owner.gid) }  // allowed only for root or the owner
+        guard fchmod(descriptor, mode) == 0 else {
+          throw NPYError.io(path: path, reason: "cannot write: \(systemMessage(errno))")
+        }
+      }
+      guard fsync(descriptor) == 0 else { throw NPYError.io(path: path, reason: "cannot write: \(systemMessage(errno))") }
+    } catch {
+      close(descriptor)
+      throw error
+    }
+    guard close(descriptor) == 0 else { throw .io(path: path, reason: "cannot write: \(systemMessage(errno))") }
+    guard rename(temporary, destination) == 0 else {
+      throw .io(path: path, reason: "cannot write: \(systemMessage(errno))")
+    }
+    renamed = true
+  }
+}
+
+/// A file being written by ``AtomicFileWriter``.
+struct OutputFile: ~Copyable {
+  let descriptor: CInt
+  let path: String
+
+  /// Writes all of `bytes`.
+  func write(_ bytes: UnsafeRawBufferPointer) throws(NPYError) {
+    var done = 0
+    while done < bytes.count {
+      let n = posixWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { throw .io(path: path, reason: "cannot write: \(systemMessage(errno))") }
+      done += n
+    }
+  }
+
+  /// Writes all of `bytes`.
+  func write(_ bytes: [UInt8]) throws(NPYError) {
+    try withBytes(of: bytes) { (raw) throws(NPYError) in try write(raw) }
+  }
+}
+
+/// `write(2)`, under a name that `OutputFile.write` does not shadow.
+private func posixWrite(_ descriptor: CInt, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+  write(descriptor, bytes, count)
+}
