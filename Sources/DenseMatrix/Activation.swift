@@ -48,8 +48,22 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
     rows: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int, bias: UnsafePointer<Double>? = nil,
     destination: UnsafeMutablePointer<Double>, destinationStride: Int
   ) {
+    guard let bias else {
+      // No bias: g(x) exactly, not g(x + 0), which would turn -0 into +0.
+      for r in 0..<rows {
+        let input = source + r * sourceStride
+        let output = destination + r * destinationStride
+        switch self {
+        case .identity: if input != UnsafePointer(output) { for c in 0..<columns { output[c] = input[c] } }
+        case .relu: for c in 0..<columns { output[c] = rectified(input[c]) }
+        case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c]) }
+        case .tanh: for c in 0..<columns { output[c] = inlineTanh(input[c]) }
+        }
+      }
+      return
+    }
     for r in 0..<rows {
-      let offset = bias?[r] ?? 0
+      let offset = bias[r]
       let input = source + r * sourceStride
       let output = destination + r * destinationStride
       switch self {
@@ -61,38 +75,49 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
     }
   }
 
-  /// The logistic sigmoid `1 / (1 + e^-x)`, numerically stable for every finite input.
+  /// The logistic sigmoid `1 / (1 + e^-x)`, numerically stable for every input.
   ///
-  /// With `E = e^|x|` it computes `E / (E + 1)` for `x >= 0` and `1 / (E + 1)` for `x < 0`:
-  /// the exponential never overflows and nothing cancels, so there is no NaN or infinity for
-  /// finite `x`, and the result is within 2 ulp of exact. `logistic(-1000) == 0` (as for every
-  /// x below -709, where `1 / (1 + e^-x)` is 0 in floating point) and `logistic(1000) == 1`.
-  /// `logistic(±inf)` is 1 or 0; `logistic(NaN)` is NaN.
+  /// With `E = e^-|x|` (never above 1) it computes `1 / (1 + E)` for `x >= 0` and `E / (1 + E)`
+  /// for `x < 0`: nothing overflows or cancels, so there is no NaN or infinity for finite `x`,
+  /// and the result is within 2 ulp of exact, including the subnormal results for
+  /// -745 < x < -708 (like scipy's `expit`). `logistic(-1000) == 0`, `logistic(1000) == 1`,
+  /// `logistic(±inf)` is 1 or 0, `logistic(-0.0)` is 0.5 and `logistic(NaN)` is NaN.
   public static func logistic(_ x: Double) -> Double { stableLogistic(x) }
 }
 
-/// The logistic sigmoid, within 2 ulp, inline and branch-free: with `E = e^|x|`,
-/// `E / (E + 1)` for x ≥ 0 and `1 / (E + 1)` for x < 0, so nothing overflows or cancels.
-/// Below x = -709 (where `e^x` leaves the normal range) the result is 0, as `1 / (1 + e^-x)`
-/// gives in floating point; above 709 it is 1. NaN gives NaN.
+/// The logistic sigmoid, within 2 ulp, inline and branch-free: with `E = e^-|x|` ≤ 1,
+/// `1 / (1 + E)` for x ≥ 0 and `E / (1 + E)` for x < 0, so nothing overflows or cancels, and
+/// for x < -708 the result is `E` itself, subnormal down to x ≈ -745 and 0 below. NaN gives NaN.
 @inline(__always)
 private func stableLogistic(_ x: Double) -> Double {
-  let a = abs(x)
-  let e = inlineExp(Swift.min(a, 709))
-  let positive = e / (e + 1)
-  let negative = a > 709 ? 0 : 1 / (e + 1)
-  return x < 0 ? negative : positive
+  let e = inlineExpOfNegative(abs(x))
+  let denominator = 1 + e
+  return x < 0 ? e / denominator : 1 / denominator
 }
 
-/// `e^y` for 0 ≤ y ≤ 709 (NaN gives NaN), within 1 ulp: Cody–Waite reduction
-/// `y = n·ln 2 + r` with |r| ≤ ln 2 / 2, a degree-13 Taylor polynomial for `e^r`, and `2^n`
-/// assembled from its exponent bits. Inline and branch-free, unlike a call into libm.
+/// `e^-y` for y ≥ 0 (NaN gives NaN), within 1 ulp where the result is normal and correctly
+/// scaled into the subnormal range below that: the reduction and polynomial of
+/// ``inlineExp(_:)`` for `e^-r`, then `2^-n` applied as two exact power-of-two factors so that
+/// only the last multiplication rounds.
 @inline(__always)
-private func inlineExp(_ y: Double) -> Double {
-  let shifter = 6_755_399_441_055_744.0  // 1.5 · 2^52: adding it rounds to an integer
-  let shifted = y * 1.442_695_040_888_963_4 + shifter
-  let n = shifted - shifter
-  let r = (y - n * 6.931_471_803_691_238_164_90e-01) - n * 1.908_214_929_270_587_700_02e-10
+private func inlineExpOfNegative(_ y: Double) -> Double {
+  let shifter = 6_755_399_441_055_744.0
+  let clamped = Swift.min(y, 746)  // e^-746 is below half the smallest subnormal: 0
+  let shifted = clamped * 1.442_695_040_888_963_4 + shifter
+  let n = shifted - shifter  // 0 ≤ n ≤ 1077
+  let r = (clamped - n * 6.931_471_803_691_238_164_90e-01) - n * 1.908_214_929_270_587_700_02e-10
+  let p = expPolynomial(-r)
+  let bits = shifted.bitPattern &- shifter.bitPattern  // n as an integer
+  let half = bits >> 1
+  let first = Double(bitPattern: (1023 &- half) << 52)  // 2^-(n/2), normal
+  let second = Double(bitPattern: (1023 &- (bits &- half)) << 52)  // 2^-(n - n/2), normal
+  let result = p * first * second
+  return y.isNaN ? y : result
+}
+
+/// `e^r` for |r| ≤ ln 2 / 2: degree-13 Taylor polynomial, within 1 ulp.
+@inline(__always)
+private func expPolynomial(_ r: Double) -> Double {
   var p = 1.0 / 6_227_020_800  // 1/13!
   p = p * r + 1.0 / 479_001_600
   p = p * r + 1.0 / 39_916_800
@@ -107,6 +132,19 @@ private func inlineExp(_ y: Double) -> Double {
   p = p * r + 0.5
   p = p * r + 1
   p = p * r + 1
+  return p
+}
+
+/// `e^y` for 0 ≤ y ≤ 709 (NaN gives NaN), within 1 ulp: Cody–Waite reduction
+/// `y = n·ln 2 + r` with |r| ≤ ln 2 / 2, a degree-13 Taylor polynomial for `e^r`, and `2^n`
+/// assembled from its exponent bits. Inline and branch-free, unlike a call into libm.
+@inline(__always)
+private func inlineExp(_ y: Double) -> Double {
+  let shifter = 6_755_399_441_055_744.0  // 1.5 · 2^52: adding it rounds to an integer
+  let shifted = y * 1.442_695_040_888_963_4 + shifter
+  let n = shifted - shifter
+  let r = (y - n * 6.931_471_803_691_238_164_90e-01) - n * 1.908_214_929_270_587_700_02e-10
+  let p = expPolynomial(r)
   // 2^n from the integer left in the shifter's low bits (0 ≤ n ≤ 1023 here).
   let scale = Double(bitPattern: (shifted.bitPattern &- shifter.bitPattern &+ 1023) << 52)
   return p * scale

@@ -6,7 +6,7 @@ extension GEMMOperands {
   /// Requires `m, n, k > 0` (checked by ``run(_:)``), so every pointer is non-nil and every
   /// leading dimension is at least 1.
   func runBLAS(allowGEMV: Bool) {
-    precondition(
+    checkPrecondition(
       m <= Int32.max && n <= Int32.max && k <= Int32.max && lda <= Int32.max && ldb <= Int32.max
         && ldc <= Int32.max,
       "gemm: dimension exceeds the 32-bit BLAS interface (m = \(m), n = \(n), k = \(k))")

@@ -58,7 +58,7 @@ package struct GEMMOperands {
 
   /// `C = beta · C`, writing zeros (not `0 · C`) when `beta == 0`, as BLAS does.
   private func scaleC() {
-    guard let c else { return }
+    guard let c, n > 0 else { return }
     for i in 0..<m {
       let row = c + i * ldc
       if beta == 0 {

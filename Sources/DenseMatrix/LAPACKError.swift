@@ -8,6 +8,9 @@ public enum LAPACKError: Error, Hashable, Sendable, CustomStringConvertible {
   /// LAPACK reported `info != 0` for another reason: negative `info` means argument `-info` had
   /// an illegal value; positive `info` is routine-specific (for example, no convergence).
   case failed(routine: String, info: Int32)
+  /// The matrix has a NaN or infinite entry, which the routine cannot take (LAPACK would report
+  /// an illegal argument or return NaN; numpy raises `LinAlgError`).
+  case notFinite(routine: String)
 
   /// A message naming the routine and LAPACK's `info`.
   public var description: String {
@@ -20,6 +23,8 @@ public enum LAPACKError: Error, Hashable, Sendable, CustomStringConvertible {
       return "\(routine): argument \(-info) had an illegal value (info = \(info))"
     case .failed(let routine, let info):
       return "\(routine): failed with info = \(info)"
+    case .notFinite(let routine):
+      return "\(routine): the matrix must be finite, but it has a NaN or infinite entry"
     }
   }
 }

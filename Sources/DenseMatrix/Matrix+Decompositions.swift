@@ -20,7 +20,7 @@ extension Matrix {
   public static func randomOrthogonal<G: RandomNumberGenerator>(
     _ n: Int, gain: Double = 1, using generator: inout G
   ) throws(LAPACKError) -> Matrix {
-    precondition(n >= 0 && n <= Int32.max, "Matrix.randomOrthogonal: size must be in 0...Int32.max, got \(n)")
+    checkPrecondition(n >= 0 && n <= Int32.max, "Matrix.randomOrthogonal: size must be in 0...Int32.max, got \(n)")
     var q = Matrix.randomNormal(rows: n, columns: n, using: &generator)
     guard n > 0 else { return q }
     var tau = [Double](repeating: 0, count: n)
@@ -51,12 +51,14 @@ extension Matrix {
 /// The corresponding LAPACKE function is `LAPACKE_dgesdd` (no singular vectors).
 ///
 /// - Returns: `min(rows, columns)` non-negative values in descending order.
-/// - Throws: ``LAPACKError/failed(routine:info:)`` if the iteration does not converge.
+/// - Throws: ``LAPACKError/notFinite(routine:)`` if an entry is NaN or infinite;
+///   ``LAPACKError/failed(routine:info:)`` if the iteration does not converge.
 /// - Complexity: O(m · n · min(m, n)).
 public func singularValues(_ matrix: Matrix) throws(LAPACKError) -> [Double] {
   let (m, n) = (matrix.rows, matrix.columns)
   guard m > 0, n > 0 else { return [] }
-  precondition(m <= Int32.max && n <= Int32.max, "singularValues: dimension exceeds the 32-bit LAPACK interface")
+  checkPrecondition(m <= Int32.max && n <= Int32.max, "singularValues: dimension exceeds the 32-bit LAPACK interface")
+  guard matrix.isFinite else { throw .notFinite(routine: "LAPACKE_dgesdd") }
   var a = matrix
   var s = [Double](repeating: 0, count: min(m, n))
   let info = a.withUnsafeMutableBufferPointer { a_ in
@@ -74,6 +76,7 @@ public func singularValues(_ matrix: Matrix) throws(LAPACKError) -> [Double] {
 /// The corresponding LAPACKE function is `LAPACKE_dgeev` (no eigenvectors).
 ///
 /// - Throws: ``LAPACKError/shape(_:)`` if `matrix` is not square;
+///   ``LAPACKError/notFinite(routine:)`` if an entry is NaN or infinite;
 ///   ``LAPACKError/failed(routine:info:)`` if the QR algorithm does not converge.
 /// - Complexity: O(n³).
 public func eigenvalues(_ matrix: Matrix) throws(LAPACKError) -> [(real: Double, imaginary: Double)] {
@@ -82,7 +85,8 @@ public func eigenvalues(_ matrix: Matrix) throws(LAPACKError) -> [(real: Double,
   }
   let n = matrix.rows
   guard n > 0 else { return [] }
-  precondition(n <= Int32.max, "eigenvalues: dimension exceeds the 32-bit LAPACK interface")
+  checkPrecondition(n <= Int32.max, "eigenvalues: dimension exceeds the 32-bit LAPACK interface")
+  guard matrix.isFinite else { throw .notFinite(routine: "LAPACKE_dgeev") }
   var a = matrix
   var wr = [Double](repeating: 0, count: n)
   var wi = [Double](repeating: 0, count: n)
@@ -104,4 +108,13 @@ public func eigenvalues(_ matrix: Matrix) throws(LAPACKError) -> [(real: Double,
 /// - Complexity: O(n³).
 public func spectralRadius(_ matrix: Matrix) throws(LAPACKError) -> Double {
   try eigenvalues(matrix).map { ($0.real * $0.real + $0.imaginary * $0.imaginary).squareRoot() }.max() ?? 0
+}
+
+extension Matrix {
+  /// Whether every element is finite (no NaN, no ±inf), like `np.isfinite(a).all()`.
+  ///
+  /// - Complexity: O(rows × columns).
+  public var isFinite: Bool {
+    withUnsafeBufferPointer { elements in elements.allSatisfy(\.isFinite) }
+  }
 }

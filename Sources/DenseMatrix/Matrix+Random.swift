@@ -20,10 +20,10 @@ extension Matrix {
     rows: Int, columns: Int, mean: Double = 0, standardDeviation: Double = 1,
     using generator: inout G
   ) -> Matrix {
-    precondition(
+    checkPrecondition(
       mean.isFinite && standardDeviation.isFinite && standardDeviation >= 0,
       "Matrix.randomNormal: mean must be finite and standardDeviation finite and >= 0")
-    precondition(
+    checkPrecondition(
       rows >= 0 && columns >= 0, "Matrix.randomNormal: dimensions must be non-negative, got (\(rows)×\(columns))")
     let count = rows * columns
     var scalars = [Double]()

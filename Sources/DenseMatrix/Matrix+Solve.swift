@@ -24,7 +24,7 @@ public func solve(_ a: Matrix, _ b: Matrix) throws(LAPACKError) -> Matrix {
   }
   let n = a.rows
   guard n > 0, b.columns > 0 else { return Matrix.zeros(rows: n, columns: b.columns) }
-  precondition(n <= Int32.max && b.columns <= Int32.max, "solve: dimension exceeds the 32-bit LAPACK interface")
+  checkPrecondition(n <= Int32.max && b.columns <= Int32.max, "solve: dimension exceeds the 32-bit LAPACK interface")
   var lu = a
   var x = b
   var pivots = [Int32](repeating: 0, count: n)

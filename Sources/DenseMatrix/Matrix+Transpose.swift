@@ -4,9 +4,10 @@ extension Matrix {
   /// To multiply by a transpose without forming it, pass `transposeA`/`transposeB` to
   /// ``gemm(_:_:into:transposeA:transposeB:alpha:beta:backend:)``.
   ///
-  /// - Complexity: O(rows × columns).
+  /// - Complexity: O(rows × columns); O(1) when either dimension is 0.
   public func transposed() -> Matrix {
     var result = Matrix.zeros(rows: columns, columns: rows)
+    guard rows > 0 && columns > 0 else { return result }
     let (m, n) = (rows, columns)
     storage.withUnsafeBufferPointer { source in
       result.storage.withUnsafeMutableBufferPointer { target in

@@ -79,10 +79,10 @@ public struct Matrix: Sendable, Equatable {
   ///
   /// - Complexity: O(rows × columns) calls of `element`.
   public init(rows: Int, columns: Int, element: (_ row: Int, _ column: Int) throws -> Double) rethrows {
-    precondition(rows >= 0 && columns >= 0, "Matrix: dimensions must be non-negative, got (\(rows)×\(columns))")
+    checkPrecondition(rows >= 0 && columns >= 0, "Matrix: dimensions must be non-negative, got (\(rows)×\(columns))")
     var scalars: [Double] = []
     scalars.reserveCapacity(rows * columns)
-    for r in 0..<rows {
+    for r in 0..<(columns == 0 ? 0 : rows) {  // O(1) for an empty matrix of many rows
       for c in 0..<columns { scalars.append(try element(r, c)) }
     }
     self.init(rows: rows, columns: columns, scalars: scalars)
@@ -137,13 +137,13 @@ extension Matrix {
   @inlinable
   public subscript(row: Int, column: Int) -> Double {
     get {
-      precondition(
+      checkPrecondition(
         row >= 0 && row < rows && column >= 0 && column < columns,
         "Matrix index (\(row), \(column)) out of bounds for shape (\(rows)×\(columns))")
       return storage[row * columns + column]
     }
     set {
-      precondition(
+      checkPrecondition(
         row >= 0 && row < rows && column >= 0 && column < columns,
         "Matrix index (\(row), \(column)) out of bounds for shape (\(rows)×\(columns))")
       storage[row * columns + column] = newValue

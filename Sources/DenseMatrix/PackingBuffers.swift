@@ -54,6 +54,6 @@ private let threadKey: pthread_key_t = {
     guard let pointer else { return }
     Unmanaged<PackingBuffers>.fromOpaque(pointer).release()
   }
-  precondition(status == 0, "PackingBuffers: pthread_key_create failed (\(status))")
+  checkPrecondition(status == 0, "PackingBuffers: pthread_key_create failed (\(status))")
   return key
 }()

@@ -12,7 +12,7 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
   ///
   /// - Precondition: `rows >= 0` and `columns >= 0`.
   public init(rows: Int, columns: Int) {
-    precondition(rows >= 0 && columns >= 0, "Shape: dimensions must be non-negative, got (\(rows)×\(columns))")
+    checkPrecondition(rows >= 0 && columns >= 0, "Shape: dimensions must be non-negative, got (\(rows)×\(columns))")
     self.rows = rows
     self.columns = columns
   }

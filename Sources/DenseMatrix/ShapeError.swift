@@ -33,7 +33,7 @@ public struct ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
 extension ShapeError? {
   /// Traps with the error's message if there is an error: the trapping operations call this.
   package func trapIfPresent(file: StaticString = #fileID, line: UInt = #line) {
-    if let error = self { preconditionFailure(error.description, file: file, line: line) }
+    if let error = self { trap(error.description, file: file, line: line) }
   }
 
   /// Throws the error if there is one: the `checking` operations call this.

@@ -73,7 +73,37 @@ extension NPYArray {
   /// - Throws: ``NPYError/io(path:reason:)`` saying why the file cannot be written.
   /// - Complexity: O(count).
   public func write(to url: URL) throws(NPYError) {
-    let bytes = npyBytes()
-    try AtomicFileWriter(path: url.path).write { (file) throws(NPYError) in try file.write(bytes) }
+    try Destination(url: url).write(self)
+  }
+}
+
+extension NPYArray {
+  /// A `.npy` destination checked before the array exists, so that a program can refuse a bad
+  /// output path before it does any work, then write atomically (see ``NPYArray/write(to:)``).
+  ///
+  /// ```swift
+  /// let destination = try NPYArray.Destination(url: output)   // a directory: refused here
+  /// let result = compute()
+  /// try destination.write(result)
+  /// ```
+  public struct Destination: Sendable {
+    private let writer: AtomicFileWriter
+
+    /// Checks what is at `url` (nothing, a regular file, or a link to one).
+    ///
+    /// - Throws: ``NPYError/io(path:reason:)`` for a directory, FIFO, device, socket, read-only
+    ///   file or a link to nothing.
+    public init(url: URL) throws(NPYError) {
+      writer = try AtomicFileWriter(path: url.path)
+    }
+
+    /// Writes `array` atomically.
+    ///
+    /// - Throws: ``NPYError/io(path:reason:)``.
+    /// - Complexity: O(array.scalars.count).
+    public func write(_ array: NPYArray) throws(NPYError) {
+      let bytes = array.npyBytes()
+      try writer.write { (file) throws(NPYError) in try file.write(bytes) }
+    }
   }
 }

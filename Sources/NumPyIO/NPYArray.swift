@@ -1,3 +1,7 @@
+#if !NUMPYIO_STANDALONE  // Tests/Fuzz/fuzz.sh compiles this file without the package
+import DenseMatrix
+#endif
+
 /// An n-dimensional float64 array as stored in a `.npy` file, in C (row-major) order.
 ///
 /// This is the bridge between numpy's files and `Matrix`: read any supported file
@@ -13,8 +17,8 @@ public struct NPYArray: Hashable, Sendable {
   ///
   /// - Precondition: every dimension is non-negative and `scalars.count` is their product.
   public init(shape: [Int], scalars: [Double]) {
-    precondition(shape.allSatisfy { $0 >= 0 }, "NPYArray: dimensions must be non-negative, got \(pythonTuple(shape))")
-    precondition(
+    checkPrecondition(shape.allSatisfy { $0 >= 0 }, "NPYArray: dimensions must be non-negative, got \(pythonTuple(shape))")
+    checkPrecondition(
       shape.reduce(1, *) == scalars.count,
       "NPYArray: \(scalars.count) scalars do not fill shape \(pythonTuple(shape))")
     self.shape = shape

@@ -20,7 +20,7 @@ public func hiddenPreactivation(
   case .fused, .fusedConcatenatingEachStep:
     return matmul(hstack([wHH, wHX]), vstack([h, x]), backend: backend)
   case .split, .hoisted:
-    precondition(
+    checkPrecondition(
       wHH.rows == wHX.rows && h.columns == x.columns,
       "hiddenPreactivation: W_hh and W_hx rows, and h and x columns, must match: \(wHH.shape.compact), \(wHX.shape.compact), \(h.shape.compact), \(x.shape.compact)"
     )

@@ -15,7 +15,7 @@ extension RNNCell {
     hiddenSize: Int, inputSize: Int, activation: Activation = .tanh, formulation: Formulation = .fused,
     gain: Double = 1, using generator: inout G
   ) throws(LAPACKError) -> RNNCell {
-    precondition(hiddenSize >= 1 && inputSize >= 0, "RNNCell.random: need hiddenSize >= 1 and inputSize >= 0")
+    checkPrecondition(hiddenSize >= 1 && inputSize >= 0, "RNNCell.random: need hiddenSize >= 1 and inputSize >= 0")
     let whh = try Matrix.randomOrthogonal(hiddenSize, gain: gain, using: &generator)
     let whx = Matrix.randomNormal(
       rows: hiddenSize, columns: inputSize, standardDeviation: 1 / Double(max(inputSize, 1)).squareRoot(),
@@ -25,7 +25,7 @@ extension RNNCell {
         hiddenToHidden: whh, inputToHidden: whx, bias: .zeros(rows: hiddenSize, columns: 1),
         activation: activation, formulation: formulation)
     } catch {
-      preconditionFailure("RNNCell.random built inconsistent shapes: \(error)")
+      trap("RNNCell.random built inconsistent shapes: \(error)")
     }
   }
 

@@ -28,7 +28,7 @@ public struct RNNWorkspace: Sendable {
   var preactivation: Matrix
 
   init(hiddenSize: Int, inputSize: Int, batchSize: Int) {
-    precondition(batchSize >= 1, "RNNWorkspace: batch size must be at least 1, got \(batchSize)")
+    checkPrecondition(batchSize >= 1, "RNNWorkspace: batch size must be at least 1, got \(batchSize)")
     self.hiddenSize = hiddenSize
     self.inputSize = inputSize
     self.batchSize = batchSize
@@ -45,7 +45,7 @@ public struct RNNWorkspace: Sendable {
   public var state: Matrix {
     get { withState { Matrix(rows: hiddenSize, columns: batchSize, scalars: Array($0)) } }
     set {
-      precondition(
+      checkPrecondition(
         newValue.rows == hiddenSize && newValue.columns == batchSize,
         "RNNWorkspace.state: expected (\(hiddenSize)×\(batchSize)), got \(newValue.shape.compact)")
       let count = hiddenSize * batchSize

@@ -22,7 +22,15 @@ struct RNNForward: ParsableCommand {
       Other ranks, and PyTorch's multi-layer or bidirectional weights (…_l1, …_reverse), are refused.
 
       h_t = g(W_hh · h_{t-1} + W_hx · x_t + b), with h_0 = 0 unless --initial-state is given.
-      On any error the command exits non-zero, says why, and leaves no output file.
+
+      Files: inputs must be regular files (or links to them). The output is written atomically
+      (a temporary file in the same directory, renamed into place): an existing regular file is
+      replaced and keeps its permissions, a symbolic link is followed; a directory, FIFO or
+      device (/dev/null included) is refused. On any error the command exits 1, says which
+      option and file, and leaves every existing file exactly as it was.
+
+      Memory: the weights, the inputs and the run's buffers are checked against --memory-limit
+      before anything is allocated, so a small file that declares a huge shape is refused.
       """)
 
   @Option(help: "An .npz archive with the weights (see above).")
@@ -46,12 +54,23 @@ struct RNNForward: ParsableCommand {
   @Option(help: "blas, blasGEMM or pureSwift.")
   var backend: Backend = .blas
 
+  @Option(help: "The most memory the weights, inputs and buffers may take: bytes, or with K, M, G (powers of 1024).")
+  var memoryLimit: ByteCount = ByteCount(1 << 33)
+
   func run() throws {
+    let limit = memoryLimit.bytes
     do {
-      let archive = try NPZArchive(contentsOf: URL(fileURLWithPath: weights))
+      // The destination first: a bad --output fails before any work, and is left alone.
+      let destination = try with("--output") { () throws(NPYError) in try NPYArray.Destination(url: url(output)) }
+      let archive = try with("--weights") { () throws(NPYError) in
+        try NPZArchive(contentsOf: url(weights), limits: .init(maximumArrayBytes: limit, maximumTotalBytes: limit))
+      }
       let cell = try loadCell(archive)
-      let sequence = try NPYArray(contentsOf: URL(fileURLWithPath: inputs))
+      let sequence = try with("--inputs") { () throws(NPYError) in
+        try NPYArray(contentsOf: url(inputs), maximumCount: limit / 8)
+      }
       let (steps, batch) = try sequenceShape(sequence, inputSize: cell.inputSize)
+      try checkMemory(steps: steps, batch: batch, cell: cell, limit: limit)
       let h0 = try initialStateMatrix(hiddenSize: cell.hiddenSize, batch: batch)
 
       // Our layout: X is n_x × (T·B), step t in columns t·B ..< (t+1)·B.
@@ -61,7 +80,9 @@ struct RNNForward: ParsableCommand {
       try cell.forward(checkingInputs: x, into: &workspace, states: &states, formulation: formulation)
 
       let shape = sequence.shape.count == 2 ? [steps, cell.hiddenSize] : [steps, batch, cell.hiddenSize]
-      try NPYArray(shape: shape, scalars: states.transposed().scalars).write(to: URL(fileURLWithPath: output))
+      try with("--output") { () throws(NPYError) in
+        try destination.write(NPYArray(shape: shape, scalars: states.transposed().scalars))
+      }
     } catch let error as NPYError {
       throw failure(error.description)
     } catch let error as ShapeError {
@@ -71,36 +92,78 @@ struct RNNForward: ParsableCommand {
     }
   }
 
+  private func url(_ path: String) -> URL { URL(fileURLWithPath: path) }
+
+  /// Runs `body`, turning its error into a message that names `option`.
+  private func with<T>(_ option: String, _ body: () throws(NPYError) -> T) throws(ToolError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw ToolError("\(option): \(error.description)")
+    }
+  }
+
+  /// Refuses a run whose buffers would exceed `limit`, before any is allocated: the inputs in
+  /// our layout (T·B·n_x), the workspace ((2·n_h + n_x)·B), the states and their transposed
+  /// copy (2·n_h·T·B) and the output file's bytes (n_h·T·B), 8 bytes each.
+  private func checkMemory(steps: Int, batch: Int, cell: RNNCell, limit: Int) throws(ToolError) {
+    let (nh, nx) = (cell.hiddenSize, cell.inputSize)
+    var total = 0
+    var overflow = false
+    func add(_ factors: Int...) {
+      var product = 8
+      for factor in factors {
+        let (next, over) = product.multipliedReportingOverflow(by: factor)
+        overflow = overflow || over
+        product = next
+      }
+      let (sum, over) = total.addingReportingOverflow(product)
+      overflow = overflow || over
+      total = sum
+    }
+    add(steps, batch, nx)
+    add(2 * nh + nx, batch)
+    add(3, nh, steps, batch)
+    guard !overflow, total <= limit else {
+      throw ToolError(
+        "the run needs \(overflow ? "more than Int.max" : "\(total)") bytes for T = \(steps), B = \(batch), "
+          + "n_h = \(nh), n_x = \(nx), more than --memory-limit \(limit)")
+    }
+  }
+
   private func failure(_ message: String) -> some Error {
     FileHandle.standardError.write(Data("rnn-forward: error: \(message)\n".utf8))
     return ExitCode.failure
   }
 
   private func loadCell(_ archive: NPZArchive) throws -> RNNCell {
+    func matrix(_ name: String) throws(ToolError) -> Matrix {
+      do { return try archive.matrix(named: name) } catch { throw ToolError("--weights: \(weights): \(error)") }
+    }
     let names = Set(archive.names)
     let whh: Matrix
     let whx: Matrix
     var bias: Matrix
     if names.contains("W_hh") || names.contains("W_hx") {
-      whh = try archive.matrix(named: "W_hh")
-      whx = try archive.matrix(named: "W_hx")
-      bias = names.contains("b") ? try archive.matrix(named: "b") : .zeros(rows: whh.rows, columns: 1)
+      whh = try matrix("W_hh")
+      whx = try matrix("W_hx")
+      bias = names.contains("b") ? try matrix("b") : .zeros(rows: whh.rows, columns: 1)
     } else if names.contains("weight_hh_l0") {
       if let extra = names.first(where: { $0.hasSuffix("_l1") || $0.contains("reverse") }) {
         throw ToolError("multi-layer or bidirectional weights ('\(extra)') are not supported")
       }
-      whh = try archive.matrix(named: "weight_hh_l0")
-      whx = try archive.matrix(named: "weight_ih_l0")
+      whh = try matrix("weight_hh_l0")
+      whx = try matrix("weight_ih_l0")
       bias = .zeros(rows: whh.rows, columns: 1)
       for name in ["bias_hh_l0", "bias_ih_l0"] where names.contains(name) {
-        let b = try archive.matrix(named: name)
+        let b = try matrix(name)
         guard b.shape == bias.shape else {
           throw ToolError("\(name) must hold n_h = \(whh.rows) values, got shape \(b.shape)")
         }
         bias += b
       }
     } else {
-      throw NPYError.missingArray(name: "W_hh (or weight_hh_l0)", available: archive.names)
+      throw ToolError("--weights: \(NPYError.missingArray(name: "W_hh (or weight_hh_l0)", available: archive.names))")
     }
     if bias.rows == 1 && bias.columns == whh.rows { bias = bias.transposed() }
     return try RNNCell(
@@ -130,7 +193,9 @@ struct RNNForward: ParsableCommand {
 
   private func initialStateMatrix(hiddenSize: Int, batch: Int) throws -> Matrix? {
     guard let initialState else { return nil }
-    let array = try NPYArray(contentsOf: URL(fileURLWithPath: initialState))
+    let array = try with("--initial-state") { () throws(NPYError) in
+      try NPYArray(contentsOf: url(initialState), maximumCount: memoryLimit.bytes / 8)
+    }
     let values = array.scalars
     switch array.shape {
     case [hiddenSize] where batch == 1, [1, hiddenSize] where batch == 1, [hiddenSize, 1] where batch == 1:
@@ -149,4 +214,27 @@ struct RNNForward: ParsableCommand {
 struct ToolError: Error {
   var message: String
   init(_ message: String) { self.message = message }
+}
+
+/// A number of bytes on the command line: `1048576`, `512K`, `64M`, `8G` (powers of 1024;
+/// `KiB`, `MiB`, `GiB` and a trailing `B` are accepted too).
+struct ByteCount: ExpressibleByArgument {
+  var bytes: Int
+  init(_ bytes: Int) { self.bytes = bytes }
+
+  init?(argument: String) {
+    var text = argument.uppercased()
+    if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
+    var shift = 0
+    if let last = text.last, let power = ["K": 10, "M": 20, "G": 30, "T": 40][String(last)] {
+      shift = power
+      text.removeLast()
+    }
+    guard let value = Int(text), value > 0 else { return nil }
+    let (bytes, overflow) = value.multipliedReportingOverflow(by: 1 << shift)
+    guard !overflow else { return nil }
+    self.bytes = bytes
+  }
+
+  var defaultValueDescription: String { bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes)" }
 }

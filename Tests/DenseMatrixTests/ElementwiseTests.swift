@@ -92,7 +92,41 @@ struct ElementwiseTests {
     }
     #expect(worst <= 2, "worst error \(worst) ulp")
     #endif
-    #expect(Activation.logistic(-709.5) == 0 && Activation.logistic(-745) == 0 && Activation.logistic(709.5) == 1)
+    #expect(Activation.logistic(-746) == 0 && Activation.logistic(709.5) == 1)
+  }
+
+  /// Below x = -708 the sigmoid is e^x, subnormal down to about -745 (scipy's `expit` returns
+  /// these values; a sigmoid that computes `1 / (1 + e^-x)` in Double gives 0).
+  @Test func sigmoidIsSubnormalWhereTheTrueValueIs() {
+    #if arch(x86_64) && os(Linux)
+    var worst = 0.0
+    for x in stride(from: -745.1, through: -700, by: 0.001) {
+      let want = Double(1 / (1 + Foundation.exp(-Float80(x))))
+      #expect(want > 0)
+      let unit = want.isNormal ? want.ulp : Double.leastNonzeroMagnitude
+      worst = max(worst, abs(Activation.logistic(x) - want) / unit)
+    }
+    #expect(worst <= 2, "worst error \(worst) ulp")
+    #endif
+    #expect(Activation.logistic(-720) > 0 && Activation.logistic(-720) < .leastNormalMagnitude)
+    #expect(Activation.logistic(-745) == .leastNonzeroMagnitude)
+  }
+
+  /// −0 keeps its sign through every path that applies an activation without a bias, as in
+  /// numpy (`np.tanh(-0.0)`, `np.maximum(-0.0, 0)` are −0).
+  @Test func negativeZeroKeepsItsSign() {
+    let zero = Matrix([[-0.0, 0.0]])
+    for result in [zero.tanh(), zero.relu(), zero.applying(.identity)] {
+      #expect(result[0, 0].sign == .minus && result[0, 0] == 0, "\(result)")
+      #expect(result[0, 1].sign == .plus, "\(result)")
+    }
+    var inPlace = zero
+    inPlace.formTanh()
+    #expect(inPlace[0, 0].sign == .minus)
+    inPlace = zero
+    inPlace.apply(.identity)
+    #expect(inPlace[0, 0].sign == .minus)
+    #expect(zero.sigmoid() == Matrix([[0.5, 0.5]]))
   }
 
   @Test func otherActivations() {

@@ -19,6 +19,20 @@ struct SolveAndBLASTests {
     #expect(throws: LAPACKError.self) { try solve(Matrix.identity(2), Matrix(column: [1, 2, 3])) }
   }
 
+  /// NaN and ±inf never reach dgesdd/dgeev (NaN gave "argument 5 had an illegal value", inf a
+  /// NaN spectrum with no error); numpy raises `LinAlgError` for both.
+  @Test(arguments: [Double.nan, .infinity, -.infinity])
+  func nonFiniteMatricesAreATypedError(value: Double) {
+    let m = Matrix([[1, 2], [3, value]])
+    #expect(!m.isFinite && Matrix.identity(2).isFinite)
+    #expect(throws: LAPACKError.notFinite(routine: "LAPACKE_dgesdd")) { try singularValues(m) }
+    #expect(throws: LAPACKError.notFinite(routine: "LAPACKE_dgeev")) { try eigenvalues(m) }
+    #expect(throws: LAPACKError.notFinite(routine: "LAPACKE_dgeev")) { try spectralRadius(m) }
+    #expect(
+      LAPACKError.notFinite(routine: "LAPACKE_dgeev").description
+        == "LAPACKE_dgeev: the matrix must be finite, but it has a NaN or infinite entry")
+  }
+
   @Test func blasRuntime() {
     #expect(BLAS.configuration.contains("OpenBLAS"))
     let before = BLAS.threadCount

@@ -99,4 +99,54 @@ struct RNNForwardToolTests {
       #expect(!FileManager.default.fileExists(atPath: output.path), "\(arguments) left an output file")
     }
   }
+
+  /// Small files that declare huge work, special paths, and a failed run over existing files:
+  /// each exits 1 at once with a message naming the option, and changes nothing.
+  @Test func hostileFilesAndPathsChangeNothing() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    try makeFiles(in: dir)
+    try NumPy.runScript(
+      """
+      import struct
+      def header_only(shape):
+          text = "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }" % (shape,)
+          text += ' ' * (117 - len(text)) + '\\n'
+          return b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(text)) + text.encode()
+      open('t0_huge_batch.npy', 'wb').write(header_only((0, 2**40, 7)))
+      open('no_features.npy', 'wb').write(header_only((2**40, 0)))
+      np.savez('no_inputs.npz', W_hh=np.eye(3), W_hx=np.ones((3, 0)))
+      """, in: dir.url)
+    try FileManager.default.createDirectory(at: dir.file("a-directory"), withIntermediateDirectories: false)
+    #expect(mkfifo(dir.file("fifo").path, 0o600) == 0)
+    try Data("keep me".utf8).write(to: dir.file("existing.npy"))
+    let cases: [([String], String)] = [
+      (["--inputs", "t0_huge_batch.npy"], "more than --memory-limit"),
+      (["--weights", "no_inputs.npz", "--inputs", "no_features.npy"], "more than --memory-limit"),
+      (["--weights", "a-directory"], "--weights: \(dir.file("a-directory").path): cannot read: a directory"),
+      (["--weights", "fifo"], "--weights: \(dir.file("fifo").path): cannot read: a FIFO"),
+      (["--inputs", "a-directory"], "--inputs: "),
+      (["--output", "a-directory"], "--output: \(dir.file("a-directory").path): cannot write: it is a directory"),
+      (["--output", "fifo"], "--output: \(dir.file("fifo").path): cannot write: it is a FIFO"),
+      (["--inputs", "garbage.npy"], "--inputs: \(dir.file("garbage.npy").path): NPY:"),
+      (["--initial-state", "ours.npz"], "--initial-state: \(dir.file("ours.npz").path): NPY: not a .npy file"),
+      (["--memory-limit", "1K"], "more than the 1024 bytes"),
+    ]
+    try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 4, 0, 0x7B]).write(to: dir.file("garbage.npy"))
+    for (overrides, message) in cases {
+      var options = ["--weights": "ours.npz", "--inputs": "xs3.npy", "--output": "existing.npy"]
+      for pair in stride(from: 0, to: overrides.count, by: 2) { options[overrides[pair]] = overrides[pair + 1] }
+      let arguments = options.sorted { $0.key < $1.key }.flatMap { key, value in
+        [key, key == "--memory-limit" ? value : dir.file(value).path]
+      }
+      let started = ContinuousClock.now
+      let result = try run(arguments)
+      #expect(result.status == 1, "\(overrides): \(result.stderr)")
+      #expect(result.stderr.contains(message), "\(overrides): \(result.stderr)")
+      #expect(ContinuousClock.now - started < .seconds(30), "\(overrides) took too long")
+      #expect(try Data(contentsOf: dir.file("existing.npy")) == Data("keep me".utf8), "\(overrides)")
+    }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".partial") }
+    #expect(leftovers.isEmpty)
+  }
 }
