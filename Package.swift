@@ -20,7 +20,7 @@ let package = Package(
   ],
   dependencies: [
     // Only the executables use it; a library user never builds it.
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     // MARK: - Public API
@@ -48,7 +48,7 @@ let package = Package(
     .executableTarget(
       name: "rnn-bench",
       dependencies: [
-        "DenseMatrix", "RNN", "CBLAS", "_CommandLineSupport",
+        "DenseMatrix", "RNN", "CBLAS", "NumPyIO", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/rnn-bench"

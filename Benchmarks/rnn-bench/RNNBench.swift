@@ -1,6 +1,7 @@
 import ArgumentParser
 import DenseMatrix
 import Foundation
+import NumPyIO
 import RNN
 import _CommandLineSupport
 
@@ -77,9 +78,9 @@ struct CommonOptions: ParsableArguments {
 
   private func write(_ text: String, to path: String) throws {
     do {
-      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      try writeFileAtomically(Array(text.utf8), toPath: path)
     } catch {
-      throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+      throw ValidationError(error.description)
     }
   }
 }
@@ -133,8 +134,11 @@ struct Formulations: ParsableCommand {
     BLAS.threadCount = common.threads
     var numpy: Report?
     if let compare {
-      guard let data = FileManager.default.contents(atPath: compare) else {
-        throw ValidationError("--compare: cannot read \(compare)")
+      let data: Data
+      do {
+        data = Data(try readRegularFile(atPath: compare, maximumBytes: 64 << 20))
+      } catch {
+        throw ValidationError("--compare: \(error.description)")
       }
       do { numpy = try Report.decode(json: data) } catch {
         throw ValidationError("--compare: \(compare) is not a report from rnn_numpy.py: \(error)")

@@ -4,7 +4,8 @@ extension Matrix {
   /// - Precondition: `rows >= 0` and `columns >= 0`.
   /// - Complexity: O(rows × columns).
   public static func full(rows: Int, columns: Int, value: Double) -> Matrix {
-    checkPrecondition(rows >= 0 && columns >= 0, "Matrix.full: dimensions must be non-negative, got (\(rows)×\(columns))")
+    checkPrecondition(
+      rows >= 0 && columns >= 0, "Matrix.full: dimensions must be non-negative, got (\(rows)×\(columns))")
     checkPrecondition(
       !rows.multipliedReportingOverflow(by: columns).overflow, "Matrix.full: (\(rows)×\(columns)) overflows Int")
     return Matrix(rows: rows, columns: columns, scalars: Array(repeating: value, count: rows * columns))

@@ -94,7 +94,9 @@ struct AtomicFileWriter {
           throw NPYError.io(path: path, reason: "cannot write: \(systemMessage(errno))")
         }
       }
-      guard fsync(descriptor) == 0 else { throw NPYError.io(path: path, reason: "cannot write: \(systemMessage(errno))") }
+      guard fsync(descriptor) == 0 else {
+        throw NPYError.io(path: path, reason: "cannot write: \(systemMessage(errno))")
+      }
     } catch {
       close(descriptor)
       throw error
@@ -132,4 +134,26 @@ struct OutputFile: ~Copyable {
 /// `write(2)`, under a name that `OutputFile.write` does not shadow.
 private func posixWrite(_ descriptor: CInt, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
   write(descriptor, bytes, count)
+}
+
+/// Writes `bytes` to `path` with the rules of ``AtomicFileWriter``: the package's tools use this
+/// for every output file, so that `--output` never replaces a device, FIFO or directory.
+///
+/// - Throws: ``NPYError/io(path:reason:)``.
+package func writeFileAtomically(_ bytes: [UInt8], toPath path: String) throws(NPYError) {
+  try AtomicFileWriter(path: path).write { (file) throws(NPYError) in try file.write(bytes) }
+}
+
+/// The contents of the regular file at `path`, refusing directories, FIFOs, devices and files
+/// larger than `maximumBytes`.
+///
+/// - Throws: ``NPYError/io(path:reason:)``.
+package func readRegularFile(atPath path: String, maximumBytes: Int) throws(NPYError) -> [UInt8] {
+  let file = try ReadableFile(path: path)
+  guard file.count <= maximumBytes else {
+    throw .io(path: path, reason: "cannot read: \(file.count) bytes, more than the \(maximumBytes) expected")
+  }
+  var bytes = [UInt8](repeating: 0, count: file.count)
+  try withMutableBytes(of: &bytes) { (raw) throws(NPYError) in try file.read(at: 0, into: raw) }
+  return bytes
 }

@@ -53,7 +53,8 @@ func withMutableBytes<Element>(
 }
 
 /// `array.withUnsafeBytes(body)`, keeping `body`'s error type.
-func withBytes<Element>(of array: [Element], _ body: (UnsafeRawBufferPointer) throws(NPYError) -> Void) throws(NPYError) {
+func withBytes<Element>(of array: [Element], _ body: (UnsafeRawBufferPointer) throws(NPYError) -> Void) throws(NPYError)
+{
   var failure: NPYError?
   array.withUnsafeBytes { raw in
     do throws(NPYError) { try body(raw) } catch { failure = error }

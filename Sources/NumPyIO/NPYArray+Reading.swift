@@ -188,7 +188,9 @@ struct NPYHeaderFields {
     }
     switch descr {
     case .string(let name):
-      guard let (dtype, big) = NPYDType.parse(name) else { throw .unsupportedDType("'\(printable(name))'\(Self.kind(of: name))") }
+      guard let (dtype, big) = NPYDType.parse(name) else {
+        throw .unsupportedDType("'\(printable(name))'\(Self.kind(of: name))")
+      }
       self.dtype = dtype
       self.bigEndian = big
     case .list:

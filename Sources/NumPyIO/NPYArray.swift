@@ -17,7 +17,8 @@ public struct NPYArray: Hashable, Sendable {
   ///
   /// - Precondition: every dimension is non-negative and `scalars.count` is their product.
   public init(shape: [Int], scalars: [Double]) {
-    checkPrecondition(shape.allSatisfy { $0 >= 0 }, "NPYArray: dimensions must be non-negative, got \(pythonTuple(shape))")
+    checkPrecondition(
+      shape.allSatisfy { $0 >= 0 }, "NPYArray: dimensions must be non-negative, got \(pythonTuple(shape))")
     checkPrecondition(
       shape.reduce(1, *) == scalars.count,
       "NPYArray: \(scalars.count) scalars do not fill shape \(pythonTuple(shape))")

@@ -101,7 +101,8 @@ func printable(_ text: String) -> String {
     case "\\": result += "\\\\"
     case " "..."~": result.unicodeScalars.append(scalar)
     case _ where scalar.value < 0x80: result += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-    case _ where scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .control
+    case _
+    where scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .control
       || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator:
       result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
     default: result.unicodeScalars.append(scalar)

@@ -143,13 +143,18 @@ public struct NPZArchive: Sendable {
   /// zip member cannot hold.
   static func validate(memberName name: String) throws(NPYError) {
     let components = name.split(separator: "/", omittingEmptySubsequences: false)
-    let problem: String? =
-      if name.isEmpty { "an array name is empty" }
-      else if name.utf8.contains(0) { "an array name contains a NUL byte" }
-      else if name.hasPrefix("/") { "it is an absolute path" }
-      else if components.contains("..") { "it has a '..' component" }
-      else if name.utf8.count > 65_535 - 4 { "it is longer than a zip member name can be" }
-      else { nil }
+    var problem: String?
+    if name.isEmpty {
+      problem = "an array name is empty"
+    } else if name.utf8.contains(0) {
+      problem = "an array name contains a NUL byte"
+    } else if name.hasPrefix("/") {
+      problem = "it is an absolute path"
+    } else if components.contains("..") {
+      problem = "it has a '..' component"
+    } else if name.utf8.count > 65_535 - 4 {
+      problem = "it is longer than a zip member name can be"
+    }
     if let problem {
       throw .archive("cannot use '\(printable(name))' as an array name: \(problem)")
     }

@@ -195,7 +195,10 @@ extension Array where Element == UInt8 {
   func uint64(at offset: Int) -> UInt64 { UInt64(uint32(at: offset)) | UInt64(uint32(at: offset + 4)) << 32 }
 
   /// Appends little-endian integers.
-  mutating func append(littleEndian value: UInt16) { append(UInt8(value & 0xff)); append(UInt8(value >> 8)) }
+  mutating func append(littleEndian value: UInt16) {
+    append(UInt8(value & 0xff))
+    append(UInt8(value >> 8))
+  }
   mutating func append(littleEndian value: UInt32) {
     append(littleEndian: UInt16(value & 0xffff))
     append(littleEndian: UInt16(value >> 16))

@@ -32,7 +32,9 @@ struct ZipMemberStream: ByteStream {
       throw .archive("damaged archive: its local header would run past the data")
     }
     var header = [UInt8](repeating: 0, count: 30)
-    try withMutableBytes(of: &header) { (raw) throws(NPYError) in try source.read(at: entry.localHeaderOffset, into: raw) }
+    try withMutableBytes(of: &header) { (raw) throws(NPYError) in
+      try source.read(at: entry.localHeaderOffset, into: raw)
+    }
     guard header.uint32(at: 0) == 0x0403_4b50 else {
       throw .archive("damaged archive: no local header at byte \(entry.localHeaderOffset)")
     }

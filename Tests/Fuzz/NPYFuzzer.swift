@@ -1,7 +1,7 @@
 // libFuzzer target for the NPY parser. Not part of the package build: Tests/Fuzz/fuzz.sh compiles
-// it together with the parser's sources (which import nothing but the standard library):
+// it together with NumPyIO's sources:
 //
-//   bash Tests/Fuzz/fuzz.sh 600      # fuzz for 600 seconds
+//   bash Tests/Fuzz/fuzz.sh npy 600  # fuzz for 600 seconds
 //   bash Tests/Fuzz/fuzz.sh replay   # run every file of the seed corpus once (CI does this)
 //
 // Properties checked on every input: parsing never crashes or reads out of bounds (the address

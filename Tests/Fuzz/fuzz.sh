@@ -1,16 +1,40 @@
 #!/usr/bin/env bash
-# Builds the NPY parser fuzzer (libFuzzer + AddressSanitizer) and runs it.
-#   bash Tests/Fuzz/fuzz.sh [SECONDS]   fuzz (default 60 s); new inputs go to .build/fuzz-corpus
-#   bash Tests/Fuzz/fuzz.sh replay      run each committed seed once and exit (CI)
+# Builds the NumPyIO fuzzers (libFuzzer + AddressSanitizer) and runs them.
+#   bash Tests/Fuzz/fuzz.sh npy [SECONDS]   fuzz the .npy parser (default 60 s)
+#   bash Tests/Fuzz/fuzz.sh npz [SECONDS]   fuzz the .npz reader: zip, inflate, CRC, limits
+#   bash Tests/Fuzz/fuzz.sh replay          run each committed seed of both once and exit (CI)
+# New inputs go to .build/fuzz-corpus-npy and .build/fuzz-corpus-npz; crashes to .build/fuzz-*.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mkdir -p .build/fuzz-corpus
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name NPYFuzz \
-  Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift Sources/NumPyIO/NPYArray+Writing.swift \
-  Sources/NumPyIO/NPYHeader.swift Sources/NumPyIO/NPYError.swift Tests/Fuzz/NPYFuzzer.swift \
-  -o .build/fuzz-npy
-if [ "${1:-}" = "replay" ]; then
-  .build/fuzz-npy -runs=0 Tests/Fuzz/corpus
-else
-  .build/fuzz-npy -max_total_time="${1:-60}" -max_len=2048 -print_final_stats=1 .build/fuzz-corpus Tests/Fuzz/corpus
-fi
+mkdir -p .build/fuzz-corpus-npy .build/fuzz-corpus-npz
+
+# NumPyIO's sources without the files that need DenseMatrix, plus the trap helper it shares.
+sources=(Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift
+  Sources/NumPyIO/NPYArray+Writing.swift Sources/NumPyIO/NPYHeader.swift Sources/NumPyIO/NPYError.swift
+  Sources/NumPyIO/ByteStream.swift Sources/NumPyIO/ReadableFile.swift Sources/NumPyIO/AtomicFileWriter.swift
+  Sources/NumPyIO/ZipDirectory.swift Sources/NumPyIO/ZipMemberStream.swift Sources/NumPyIO/ZipWriter.swift
+  Sources/NumPyIO/NPZArchive.swift Sources/DenseMatrix/Precondition.swift)
+build() {
+  swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "$1Fuzz" -package-name fuzz \
+    -D NUMPYIO_STANDALONE -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
+    "${sources[@]}" "Tests/Fuzz/$2" -o ".build/fuzz-$1"
+}
+build npy NPYFuzzer.swift
+build npz NPZFuzzer.swift
+
+# Per input: at most 10 s and 2 GiB (the npz fuzzer's limits allow 4 MiB of arrays).
+options=(-timeout=10 -rss_limit_mb=2048)
+case "${1:-}" in
+  replay)
+    .build/fuzz-npy "${options[@]}" -runs=0 Tests/Fuzz/corpus-npy
+    .build/fuzz-npz "${options[@]}" -runs=0 Tests/Fuzz/corpus-npz
+    ;;
+  npy | npz)
+    ".build/fuzz-$1" "${options[@]}" -max_total_time="${2:-60}" -max_len=4096 -print_final_stats=1 \
+      -artifact_prefix=".build/fuzz-$1-" ".build/fuzz-corpus-$1" "Tests/Fuzz/corpus-$1"
+    ;;
+  *)
+    echo "usage: $0 npy|npz [SECONDS] | replay" >&2
+    exit 2
+    ;;
+esac

@@ -76,9 +76,13 @@ struct NPYMalformedInputTests {
   /// numpy refuses headers over 10 000 bytes (`max_header_size`), before reading them.
   @Test(arguments: [10_001, 0xFFFF, 64 << 20])
   func headersLongerThanNumpysLimitAreRefusedUnread(length: Int) {
-    var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 2, 0] + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+    var bytes: [UInt8] =
+      [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 2, 0] + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
     bytes += [UInt8](repeating: 0x20, count: min(length, 20_000))
-    #expect(throws: NPYError.malformedHeader("the header is \(length) bytes, more than the 10000 that numpy accepts by default")) {
+    #expect(
+      throws: NPYError.malformedHeader(
+        "the header is \(length) bytes, more than the 10000 that numpy accepts by default")
+    ) {
       try NPYArray(npyBytes: bytes)
     }
   }
@@ -168,7 +172,7 @@ struct NPYMalformedInputTests {
   /// The committed fuzzing seed corpus, replayed: every input is either parsed or refused.
   @Test func fuzzCorpusReplays() throws {
     let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus")
+      .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus-npy")
     let files = try FileManager.default.contentsOfDirectory(at: corpus, includingPropertiesForKeys: nil)
     #expect(files.count >= 5)
     for file in files {

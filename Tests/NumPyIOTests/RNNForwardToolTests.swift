@@ -146,7 +146,9 @@ struct RNNForwardToolTests {
       #expect(ContinuousClock.now - started < .seconds(30), "\(overrides) took too long")
       #expect(try Data(contentsOf: dir.file("existing.npy")) == Data("keep me".utf8), "\(overrides)")
     }
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".partial") }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter {
+      $0.hasSuffix(".partial")
+    }
     #expect(leftovers.isEmpty)
   }
 }
