@@ -78,6 +78,7 @@ let package = Package(
 
     .testTarget(name: "DenseMatrixTests", dependencies: ["DenseMatrix", "_TestSupport"]),
     .testTarget(name: "RNNTests", dependencies: ["RNN", "DenseMatrix", "_TestSupport"]),
+    .testTarget(name: "CommandLineSupportTests", dependencies: ["_CommandLineSupport", "DenseMatrix"]),
     .testTarget(
       name: "NumPyIOTests",
       dependencies: ["NumPyIO", "DenseMatrix", "RNN", "_TestSupport", "rnn-forward"]

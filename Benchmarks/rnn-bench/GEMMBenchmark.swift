@@ -1,6 +1,7 @@
 import ArgumentParser
 import DenseMatrix
 import Foundation
+import _CommandLineSupport
 
 /// Pure-Swift products against OpenBLAS: square GEMM and matrix × vector (GEMV).
 struct GEMMBenchmark: ParsableCommand {
@@ -34,8 +35,9 @@ struct GEMMBenchmark: ParsableCommand {
   }
 
   func run() throws {
+    let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench gemm")
     BLAS.threadCount = common.threads
-    let system = SystemInfo.current()
+    let system = SystemInfo.current(kernel: kernel)
     for line in system.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     var rows: [Row] = []
     var verification: [Verification] = []

@@ -42,6 +42,9 @@ struct CommonOptions: ParsableArguments {
   @Option(help: "Also write an SVG chart of GFLOP/s against size to this file.")
   var svg: String?
 
+  @Option(help: BLASCoreChoice.help)
+  var blasCore: BLASCoreChoice = .auto
+
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
   func validate() throws {
@@ -131,6 +134,7 @@ struct Formulations: ParsableCommand {
   }
 
   func run() throws {
+    let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench")
     BLAS.threadCount = common.threads
     var numpy: Report?
     if let compare {
@@ -147,7 +151,7 @@ struct Formulations: ParsableCommand {
         throw ValidationError("--compare: \(compare) has no numpy rows (write it with Benchmarks/numpy/rnn_numpy.py)")
       }
     }
-    let system = SystemInfo.current()
+    let system = SystemInfo.current(kernel: kernel)
     for line in system.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     let sweep = Sweep(
       sizes: sizes, batches: batches, steps: steps, formulations: formulations,

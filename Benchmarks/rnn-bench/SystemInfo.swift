@@ -8,10 +8,12 @@ struct SystemInfo: Codable {
   var blas: String
   var blasCore: String
   var blasThreads: Int
+  /// Which kernel runs, who chose it, and the kernel report's verdict (absent in numpy's reports).
+  var blasKernel: String?
   var swift: String
   var build: String
 
-  static func current() -> SystemInfo {
+  static func current(kernel: String) -> SystemInfo {
     let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     let model =
       cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
@@ -23,13 +25,15 @@ struct SystemInfo: Codable {
     #endif
     return SystemInfo(
       cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLAS.configuration,
-      blasCore: BLAS.coreName, blasThreads: BLAS.threadCount, swift: swiftVersion, build: build)
+      blasCore: BLAS.coreName, blasThreads: BLAS.threadCount, blasKernel: kernel, swift: swiftVersion,
+      build: build)
   }
 
   var lines: [String] {
     var lines = [
       "CPU: \(cpu), \(cores) cores",
       "BLAS: \(blas) (kernel \(blasCore)), \(blasThreads) thread(s)",
+      "BLAS \(blasKernel ?? "kernel \(blasCore)")",
       "Swift: \(swift), \(build) build",
     ]
     if build == "debug" {

@@ -44,6 +44,7 @@ struct HiddenStateDemo: ParsableCommand {
   }
 
   func run() throws {
+    if let warning = BLAS.kernelReport.warning { printError("hidden-state-demo: \(warning)") }
     var rng = SeededGenerator(seed: seed)
     func data(_ rows: Int, _ columns: Int, _ value: Double) -> Matrix {
       random

@@ -54,10 +54,14 @@ struct RNNForward: ParsableCommand {
   @Option(help: "blas, blasGEMM or pureSwift.")
   var backend: Backend = .blas
 
+  @Option(help: BLASCoreChoice.help)
+  var blasCore: BLASCoreChoice = .auto
+
   @Option(help: "The most memory the weights, inputs and buffers may take: bytes, or with K, M, G (powers of 1024).")
   var memoryLimit: ByteCount = ByteCount(1 << 33)
 
   func run() throws {
+    _ = try applyBLASCore(blasCore, tool: "rnn-forward")
     let limit = memoryLimit.bytes
     do {
       // The destination first: a bad --output fails before any work, and is left alone.

@@ -12,10 +12,13 @@ struct RNNForwardToolTests {
   static let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     .deletingLastPathComponent().appendingPathComponent("rnn-forward")
 
-  func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+  func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stderr: String) {
     let process = Process()
     process.executableURL = Self.tool
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let stderr = Pipe()
     process.standardError = stderr
     process.standardOutput = Pipe()
@@ -150,5 +153,40 @@ struct RNNForwardToolTests {
       $0.hasSuffix(".partial")
     }
     #expect(leftovers.isEmpty)
+  }
+
+  /// `--blas-core` end to end: a stale core is named on standard error with its fix, a named
+  /// core re-executes the tool with it, and the results match numpy under every choice.
+  @Test func blasCoreChoicesKeepTheResults() throws {
+    let report = BLAS.kernelReport
+    guard let cpu = report.cpu, let best = report.bestCore, best.tier > 1, report.isDynamicArch else { return }
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    try makeFiles(in: dir)
+    let want = try NPYArray(contentsOf: dir.file("expected3.npy"))
+    for (choice, expectWarning) in [("keep", true), ("auto", true), (best.name, false)] {
+      let output = dir.file("hs-\(choice).npy")
+      let result = try run(
+        [
+          "--weights", dir.file("ours.npz").path, "--inputs", dir.file("xs3.npy").path, "--output", output.path,
+          "--blas-core", choice,
+        ], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+      #expect(result.status == 0, "\(choice): \(result.stderr)")
+      let warned = result.stderr.contains(
+        "rnn-forward: warning: OPENBLAS_CORETYPE=Prescott makes OpenBLAS \(report.version!) run its Prescott kernels on \(cpu.name)"
+      )
+      #expect(warned == expectWarning, "\(choice): \(result.stderr)")
+      if expectWarning { #expect(result.stderr.contains("set OPENBLAS_CORETYPE=\(best.name)"), "\(result.stderr)") }
+      let got = try NPYArray(contentsOf: output)
+      #expect(got.shape == want.shape)
+      #expect(
+        allclose(
+          Matrix(rows: 1, columns: got.scalars.count, scalars: got.scalars),
+          Matrix(rows: 1, columns: want.scalars.count, scalars: want.scalars), rtol: 1e-12, atol: 1e-12), "\(choice)")
+    }
+    let refused = try run(
+      ["--weights", "w", "--inputs", "x", "--output", "o", "--blas-core", "NoSuchCore"])
+    #expect(
+      refused.status != 0 && refused.stderr.contains("--blas-core: 'NoSuchCore' is not a core"), "\(refused.stderr)")
   }
 }
