@@ -8,6 +8,35 @@
 
 import PackageDescription
 
+// MARK: - BLAS provider
+
+// The CBLAS and LAPACKE provider, chosen when the package is built (see the README's
+// "Which BLAS?"); the module names stay CBLAS and CLAPACKE whichever it is:
+//   openblas        Debian's libopenblas-dev + liblapacke-dev (the default)
+//   scipy-openblas  the scipy-openblas32 wheel from PyPI, numpy's and scipy's OpenBLAS, with its
+//                   own LAPACKE (set up by Sources/BLASProviders/scipy-openblas/configure.py)
+//   blis            Debian's libblis-pthread-dev (CBLAS) + liblapacke-dev
+let blasProvider = Context.environment["SWIFT_BLAS_RNN_BLAS"] ?? "openblas"
+let (cblas, clapacke): (Target, Target)
+switch blasProvider {
+case "scipy-openblas":
+  cblas = .systemLibrary(
+    name: "CBLAS", path: "Sources/BLASProviders/scipy-openblas/CBLAS", pkgConfig: "swift-blas-rnn-scipy-openblas")
+  clapacke = .systemLibrary(
+    name: "CLAPACKE", path: "Sources/BLASProviders/scipy-openblas/CLAPACKE", pkgConfig: "swift-blas-rnn-scipy-openblas")
+case "blis":
+  cblas = .systemLibrary(
+    name: "CBLAS", path: "Sources/BLASProviders/blis/CBLAS", providers: [.apt(["libblis-pthread-dev"])])
+  clapacke = .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])])
+default:
+  precondition(
+    blasProvider == "openblas", "SWIFT_BLAS_RNN_BLAS must be openblas, scipy-openblas or blis, got \(blasProvider)")
+  cblas = .systemLibrary(
+    name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])])
+  clapacke = .systemLibrary(
+    name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])])
+}
+
 let package = Package(
   name: "swift-blas-rnn",
   products: [
@@ -56,16 +85,8 @@ let package = Package(
 
     // MARK: - Implementation details
 
-    .systemLibrary(
-      name: "CBLAS",
-      pkgConfig: "openblas",
-      providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
-    ),
-    .systemLibrary(
-      name: "CLAPACKE",
-      pkgConfig: "lapacke",
-      providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]
-    ),
+    cblas,
+    clapacke,
     // zlib's deflate, inflate and CRC-32 for the .npz container.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),

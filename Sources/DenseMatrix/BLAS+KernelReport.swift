@@ -64,11 +64,16 @@ extension BLAS {
       self.version = OpenBLASVersion(configuration: configuration)
       self.isDynamicArch = configuration.split(separator: " ").contains("DYNAMIC_ARCH")
       self.core = core
-      self.forcedCore = forcedCore
+      self.forcedCore = configuration.hasPrefix("OpenBLAS") ? forcedCore : nil
       self.cpu = cpu
       guard configuration.hasPrefix("OpenBLAS") else {
         bestCore = nil
-        verdict = .unknown(reason: "the BLAS is not OpenBLAS")
+        // BLIS 0.9 runs portable C kernels on CPUs it does not recognise (AMD family 26, say).
+        if configuration.hasPrefix("BLIS"), core == "generic", let cpu, cpu.features.contains(.avx2) {
+          verdict = .stale
+        } else {
+          verdict = .unknown(reason: "the BLAS is not OpenBLAS")
+        }
         return
       }
       guard let cpu else {
@@ -100,7 +105,9 @@ extension BLAS {
       case .unsupported:
         return "unset OPENBLAS_CORETYPE (it names a core this CPU cannot run)"
       case .stale:
-        guard let bestCore else { return nil }
+        guard let bestCore else {
+          return "this BLIS does not recognise the CPU; build with SWIFT_BLAS_RNN_BLAS=openblas or scipy-openblas"
+        }
         guard isDynamicArch else {
           return
             "this OpenBLAS is built for one CPU; use a DYNAMIC_ARCH build (Debian's libopenblas0-pthread, or scipy-openblas32 from PyPI)"
@@ -126,8 +133,13 @@ extension BLAS {
       }
     }
 
-    /// `OpenBLAS 0.3.21`.
-    private var libraryName: String { version.map { "OpenBLAS \($0)" } ?? "OpenBLAS" }
+    /// `OpenBLAS 0.3.21`, or the first two words of another BLAS's configuration (`BLIS 0.9.0`).
+    private var libraryName: String {
+      guard configuration.hasPrefix("OpenBLAS") else {
+        return configuration.split(separator: " ").prefix(2).joined(separator: " ")
+      }
+      return version.map { "OpenBLAS \($0)" } ?? "OpenBLAS"
+    }
 
     /// One line: the core, who chose it, the best core, and the verdict.
     public var description: String {

@@ -2,22 +2,27 @@ import CBLAS
 
 /// The BLAS library this package calls: its build configuration and thread count.
 ///
-/// OpenBLAS runs one product on several threads when it is large enough. For the small products
-/// of an RNN step one thread is often faster; measure with `rnn-bench --threads`.
+/// The provider is chosen when the package is built (`SWIFT_BLAS_RNN_BLAS=openblas`, the default,
+/// `scipy-openblas` or `blis`; see the README's "Which BLAS?"). OpenBLAS runs one product on
+/// several threads when it is large enough. For the small products of an RNN step one thread is
+/// often faster; measure with `rnn-bench --threads`.
 public enum BLAS {
-  /// OpenBLAS's configuration string, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64`.
+  /// The provider's configuration string, e.g.
+  /// `OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64`, or `BLIS 0.9.0 (haswell)`.
   ///
-  /// The corresponding function is `openblas_get_config`.
+  /// The corresponding function is `openblas_get_config` (`scipy_openblas_get_config` in
+  /// scipy-openblas; BLIS: `bli_info_get_version_str` and `bli_arch_string`).
   public static var configuration: String {
-    guard let config = openblas_get_config() else { return "unknown" }
+    guard let config = swift_blas_rnn_blas_config() else { return "unknown" }
     return String(cString: config)
   }
 
-  /// The CPU kernel OpenBLAS chose at load time, e.g. `Zen` or `Haswell`.
+  /// The CPU kernel the BLAS chose at load time, e.g. `Zen` or `Haswell` (for BLIS, its
+  /// configuration name, e.g. `haswell`).
   ///
-  /// The corresponding function is `openblas_get_corename`.
+  /// The corresponding function is `openblas_get_corename` (BLIS: `bli_arch_string`).
   public static var coreName: String {
-    guard let name = openblas_get_corename() else { return "unknown" }
+    guard let name = swift_blas_rnn_blas_corename() else { return "unknown" }
     return String(cString: name)
   }
 
@@ -26,13 +31,14 @@ public enum BLAS {
   /// Setting it affects every later BLAS call in the process (OpenBLAS keeps one global pool).
   /// The initial value comes from `OPENBLAS_NUM_THREADS` or the number of cores.
   ///
-  /// The corresponding functions are `openblas_get_num_threads` and `openblas_set_num_threads`.
+  /// The corresponding functions are `openblas_get_num_threads` and `openblas_set_num_threads`
+  /// (BLIS: `bli_thread_get_num_threads` and `bli_thread_set_num_threads`).
   /// - Precondition: the new value is at least 1.
   public static var threadCount: Int {
-    get { Int(openblas_get_num_threads()) }
+    get { Int(swift_blas_rnn_blas_get_num_threads()) }
     set {
       checkPrecondition(newValue >= 1, "BLAS.threadCount must be at least 1, got \(newValue)")
-      openblas_set_num_threads(Int32(clamping: newValue))
+      swift_blas_rnn_blas_set_num_threads(Int32(clamping: newValue))
     }
   }
 }

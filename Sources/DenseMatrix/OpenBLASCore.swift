@@ -10,14 +10,14 @@ public struct OpenBLASCore: Hashable, Sendable {
   /// The instruction sets its kernels execute: forcing it on a CPU without them crashes
   /// (SIGILL) or, in old builds, computes wrong results.
   public let requiredFeatures: Set<CPUFeature>
-  /// The vector ISA generation of its double-precision kernels: 1 SSE3, 2 SSSE3, 3 SSE4.2,
+  /// The vector ISA generation of its double-precision kernels: 1 SSE2/SSE3, 2 SSSE3, 3 SSE4.2,
   /// 4 AVX, 5 AVX2 + FMA, 6 AVX-512 (Cooperlake and SapphireRapids add BF16 and AMX kernels
   /// for other types; their DGEMM is SkylakeX's). Cores of one tier run DGEMM at about the
   /// same speed; a lower tier than the CPU allows is a stale kernel.
   public let tier: Int
-  /// The first OpenBLAS version whose `OPENBLAS_CORETYPE` accepts this name (0.3.21 lists
-  /// Cooperlake but its lookup stops one entry short of it), or `nil` if this package never
-  /// recommends the core (only reports it).
+  /// The first OpenBLAS version whose `OPENBLAS_CORETYPE` reliably selects this core, or `nil`
+  /// if this package never recommends it (only reports it): cores of other vendors' old CPUs,
+  /// and Cooperlake, which 0.3.21 cannot be forced to (its lookup stops one entry short).
   public let forcibleSince: OpenBLASVersion?
 
   private static let avx2: Set<CPUFeature> = [.sse3, .ssse3, .sse4_2, .avx, .avx2, .fma]
@@ -25,6 +25,14 @@ public struct OpenBLASCore: Hashable, Sendable {
 
   /// Every x86-64 core of OpenBLAS 0.3.x that this package knows, lowest tier first.
   public static let all: [OpenBLASCore] = [
+    // Pre-SSE3 cores: never chosen on x86-64, but reported by some builds (0.3.34 forced to
+    // Prescott names its core Katmai).
+    OpenBLASCore(name: "Katmai", requiredFeatures: [], tier: 1, forcibleSince: nil),
+    OpenBLASCore(name: "Coppermine", requiredFeatures: [], tier: 1, forcibleSince: nil),
+    OpenBLASCore(name: "Northwood", requiredFeatures: [], tier: 1, forcibleSince: nil),
+    OpenBLASCore(name: "Banias", requiredFeatures: [], tier: 1, forcibleSince: nil),
+    OpenBLASCore(name: "Athlon", requiredFeatures: [], tier: 1, forcibleSince: nil),
+    OpenBLASCore(name: "Opteron", requiredFeatures: [], tier: 1, forcibleSince: nil),
     OpenBLASCore(name: "Prescott", requiredFeatures: [.sse3], tier: 1, forcibleSince: .init(0, 3, 0)),
     OpenBLASCore(name: "Atom", requiredFeatures: [.sse3, .ssse3], tier: 1, forcibleSince: nil),
     OpenBLASCore(name: "Barcelona", requiredFeatures: [.sse3], tier: 1, forcibleSince: nil),
@@ -44,8 +52,9 @@ public struct OpenBLASCore: Hashable, Sendable {
     OpenBLASCore(name: "Haswell", requiredFeatures: avx2, tier: 5, forcibleSince: .init(0, 3, 0)),
     OpenBLASCore(name: "Zen", requiredFeatures: avx2, tier: 5, forcibleSince: .init(0, 3, 0)),
     OpenBLASCore(name: "SkylakeX", requiredFeatures: avx512, tier: 6, forcibleSince: .init(0, 3, 0)),
-    OpenBLASCore(
-      name: "Cooperlake", requiredFeatures: avx512.union([.avx512bf16]), tier: 6, forcibleSince: .init(0, 3, 22)),
+    // Not recommended: 0.3.21 cannot be forced to it and 0.3.34 forced to it reports SkylakeX;
+    // its DGEMM is SkylakeX's, which every version can be forced to.
+    OpenBLASCore(name: "Cooperlake", requiredFeatures: avx512.union([.avx512bf16]), tier: 6, forcibleSince: nil),
     OpenBLASCore(name: "SapphireRapids", requiredFeatures: avx512.union([.avx512bf16]), tier: 6, forcibleSince: nil),
   ]
 
@@ -60,8 +69,7 @@ public struct OpenBLASCore: Hashable, Sendable {
   /// The core OpenBLAS's own newest selection logic gives `cpu`, among those `version` can be
   /// forced to: the highest tier whose instructions the CPU has, except that AMD's Zen 1–4
   /// (families 23–25) get the Zen kernels, as upstream OpenBLAS does (Zen 4 executes AVX-512
-  /// at half width). Within a tier: Zen on AMD, Haswell on others, otherwise the core that uses
-  /// more of the CPU's features (Cooperlake over SkylakeX where BF16 exists).
+  /// at half width). Within a tier: Zen on AMD, Haswell on others.
   ///
   /// Never a core whose instructions `cpu` lacks; `nil` if the CPU lacks even SSE3.
   public static func best(for cpu: CPUInfo, openBLASVersion version: OpenBLASVersion) -> OpenBLASCore? {

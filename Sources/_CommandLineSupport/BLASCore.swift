@@ -71,6 +71,10 @@ public enum BLASCoreAction: Hashable, Sendable {
       }
       self = .reexecute(core: best.name)
     case .named(let name):
+      guard report.configuration.hasPrefix("OpenBLAS") else {
+        self = .refuse("--blas-core: this build uses \(report.configuration), not OpenBLAS")
+        return
+      }
       let version = report.version ?? OpenBLASVersion(0, 3, 0)
       guard let core = OpenBLASCore.named(name), let since = core.forcibleSince, since <= version else {
         let known = OpenBLASCore.all.filter { $0.forcibleSince.map { $0 <= version } == true }.map(\.name)
@@ -87,7 +91,8 @@ public enum BLASCoreAction: Hashable, Sendable {
         )
         return
       }
-      if report.core.lowercased() == core.name.lowercased() {
+      let running = OpenBLASCore.named(report.core)
+      if report.core.lowercased() == core.name.lowercased() || (alreadyReexecuted && running?.tier == core.tier) {
         self = .proceed
       } else if alreadyReexecuted || !report.isDynamicArch {
         self = .refuse(

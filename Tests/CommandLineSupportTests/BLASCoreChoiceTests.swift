@@ -61,17 +61,32 @@ struct BLASCoreChoiceTests {
       Issue.record("Cooperlake was accepted on OpenBLAS 0.3.21")
       return
     }
-    #expect(message.contains("needs OpenBLAS 0.3.22 or later"))
+    #expect(message.contains("'Cooperlake' is not a core this package sets"))
     guard case .refuse(let unknown) = BLASCoreAction(choice: .named("Pentium"), report: zen, alreadyReexecuted: false)
     else {
       Issue.record("an unknown core was accepted")
       return
     }
     #expect(unknown.contains("Prescott, Core2, Nehalem, Sandybridge, Haswell, Zen, SkylakeX"))
-    // After a re-execution that did not take, stop with a message instead of looping.
-    guard case .refuse = BLASCoreAction(choice: .named("Haswell"), report: zen, alreadyReexecuted: true) else {
+    // After a re-execution that did not take, stop with a message instead of looping; a core
+    // of the same tier under another name (0.3.34 forced to Prescott says Katmai) is accepted.
+    guard
+      case .refuse = BLASCoreAction(
+        choice: .named("SkylakeX"), report: Self.report(core: "Haswell"), alreadyReexecuted: true)
+    else {
       Issue.record("a second re-execution was allowed")
       return
     }
+    #expect(BLASCoreAction(choice: .named("Haswell"), report: zen, alreadyReexecuted: true) == .proceed)
+    #expect(
+      BLASCoreAction(
+        choice: .named("Prescott"), report: Self.report(core: "Katmai", forced: "Prescott"), alreadyReexecuted: true)
+        == .proceed)
+    // Another BLAS: the option does not apply.
+    let blis = Self.report(core: "haswell", configuration: "BLIS 0.9.0 (haswell)")
+    #expect(
+      BLASCoreAction(choice: .named("Haswell"), report: blis, alreadyReexecuted: false)
+        == .refuse("--blas-core: this build uses BLIS 0.9.0 (haswell), not OpenBLAS"))
+    #expect(BLASCoreAction(choice: .auto, report: blis, alreadyReexecuted: false) == .proceed)
   }
 }

@@ -60,7 +60,7 @@ struct KernelReportTests {
     var best: (debian: String, newer: String) {
       switch self {
       case .zen3, .zen4: return ("Zen", "Zen")
-      case .sapphireRapids, .zen5: return ("SkylakeX", "Cooperlake")
+      case .sapphireRapids, .zen5: return ("SkylakeX", "SkylakeX")
       case .sandyBridge: return ("Sandybridge", "Sandybridge")
       case .core2: return ("Core2", "Core2")
       }
@@ -163,8 +163,16 @@ struct KernelReportTests {
   }
 
   @Test func whatCannotBeJudgedSaysWhy() {
-    let blis = BLAS.KernelReport(configuration: "BLIS 0.9.0", core: "haswell", forcedCore: nil, cpu: Fixture.zen3.cpu)
+    let blis = BLAS.KernelReport(
+      configuration: "BLIS 0.9.0 (haswell)", core: "haswell", forcedCore: "Haswell", cpu: Fixture.zen3.cpu)
     #expect(blis.verdict == .unknown(reason: "the BLAS is not OpenBLAS") && blis.warning == nil)
+    #expect(blis.forcedCore == nil, "OPENBLAS_CORETYPE means nothing to BLIS")
+    // BLIS 0.9 on a CPU it does not know runs portable C: stale, and the fix is another provider.
+    let generic = BLAS.KernelReport(
+      configuration: "BLIS 0.9.0 (generic)", core: "generic", forcedCore: nil, cpu: Fixture.zen5.cpu)
+    #expect(generic.verdict == .stale)
+    #expect(generic.warning?.contains("BLIS 0.9.0 runs its generic kernels") == true, "\(generic.warning ?? "")")
+    #expect(generic.fix?.contains("SWIFT_BLAS_RNN_BLAS=openblas") == true)
     let noCPU = BLAS.KernelReport(configuration: Self.debian, core: "Haswell", forcedCore: nil, cpu: nil)
     #expect(noCPU.verdict == .unknown(reason: "the CPU could not be read (/proc/cpuinfo)"))
     let odd = BLAS.KernelReport(configuration: Self.debian, core: "Loongson3R4", forcedCore: nil, cpu: Fixture.zen3.cpu)

