@@ -61,12 +61,49 @@ def measure(body, steps_per_call):
     return out
 
 
-def blas_name():
+def blas_info():
+    """numpy's BLAS: library and version (numpy.show_config), and the kernel it runs now, asked of
+    the library itself (threadpoolctl if installed, else the OpenBLAS numpy bundles, via ctypes)."""
+    name = f"numpy {np.__version__}"
     try:
         deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"numpy {np.__version__}, {deps.get('name')} {deps.get('version')}"
+        name += f", {deps.get('name')} {deps.get('version')}"
     except Exception:  # pragma: no cover - older numpy
-        return f"numpy {np.__version__}"
+        pass
+    core, config = "", ""
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                core, config = pool.get("architecture") or "", f"{pool.get('internal_api')} {pool.get('version')}"
+                break
+    except Exception:
+        pass
+    if not core:
+        import ctypes
+        import glob
+
+        libs = os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs")
+        for path in glob.glob(os.path.join(libs, "*openblas*")) + glob.glob(os.path.join(os.path.dirname(np.__file__), "_core", "*openblas*")):
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "64_"), ("", "")):
+                try:
+                    get_core = getattr(lib, f"{prefix}openblas_get_corename{suffix}")
+                    get_config = getattr(lib, f"{prefix}openblas_get_config{suffix}")
+                except AttributeError:
+                    continue
+                get_core.restype = get_config.restype = ctypes.c_char_p
+                core, config = get_core().decode(), get_config().decode()
+                break
+            if core:
+                break
+    if config:
+        name += f" ({' '.join(config.split())})"
+    return name, core or "unknown"
 
 
 def cpu_model():
@@ -149,9 +186,10 @@ def main():
                     "median_nanoseconds_per_step": med, "min_nanoseconds_per_step": s[0],
                     "max_nanoseconds_per_step": s[-1], "gflops": flops / med, "samples": len(s),
                 })
+    blas = blas_info()
     report = {
         "system": {
-            "cpu": cpu_model(), "cores": os.cpu_count(), "blas": blas_name(), "blas_core": "",
+            "cpu": cpu_model(), "cores": os.cpu_count(), "blas": blas[0], "blas_core": blas[1],
             "blas_threads": args.threads, "swift": f"Python {platform.python_version()}", "build": "release",
         },
         "command": " ".join(["rnn_numpy.py"] + sys.argv[1:]),

@@ -4,6 +4,10 @@ extension Report {
   /// A fixed-width table, grouped by batch size and model size.
   func table() -> String {
     var lines = system.lines
+    if let peer {
+      lines.append(
+        "numpy (--compare): BLAS \(peer.blas), kernel \(peer.blasCore), \(peer.blasThreads) thread(s); \(peer.swift)")
+    }
     lines.append("Command: \(command)")
     lines.append("")
     let showNumpy = rows.contains { $0.vsNumpy != nil }

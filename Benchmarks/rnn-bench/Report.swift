@@ -27,6 +27,8 @@ struct Verification: Codable {
 /// Everything a run produced; also the JSON schema shared with `Benchmarks/numpy/rnn_numpy.py`.
 struct Report: Codable {
   var system: SystemInfo
+  /// The system of the numpy report given to `--compare`: whose BLAS produced numpy's rows.
+  var peer: SystemInfo?
   var command: String
   var rows: [Row]
   var verification: [Verification]
@@ -52,6 +54,7 @@ struct Report: Codable {
   /// Adds numpy's rows from a report written by the numpy script, and a `vsNumpy` ratio (ours
   /// over numpy's median, below 1 means faster than numpy) on every row with a numpy counterpart.
   mutating func compare(with numpy: Report) {
+    peer = numpy.system
     for i in rows.indices {
       let r = rows[i]
       if let peer = numpy.rows.first(where: {

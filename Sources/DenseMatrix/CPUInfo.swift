@@ -68,7 +68,30 @@ public struct CPUInfo: Hashable, Sendable, CustomStringConvertible {
 
 /// A vector instruction set a BLAS kernel may need.
 public enum CPUFeature: String, CaseIterable, Hashable, Sendable {
-  case sse3, ssse3, sse4_2, avx, fma, avx2, avx512f, avx512cd, avx512dq, avx512bw, avx512vl, avx512bf16
+  /// SSE3 (`pni`): OpenBLAS's oldest x86-64 kernels (Prescott).
+  case sse3
+  /// Supplemental SSE3 (Core2).
+  case ssse3
+  /// SSE4.2 (Nehalem).
+  case sse4_2
+  /// 256-bit AVX (Sandybridge).
+  case avx
+  /// Fused multiply-add on 256-bit vectors (with AVX2: Haswell, Zen).
+  case fma
+  /// AVX2 (Haswell, Zen).
+  case avx2
+  /// AVX-512 Foundation (SkylakeX and later).
+  case avx512f
+  /// AVX-512 Conflict Detection.
+  case avx512cd
+  /// AVX-512 Doubleword and Quadword.
+  case avx512dq
+  /// AVX-512 Byte and Word.
+  case avx512bw
+  /// AVX-512 Vector Length extensions (OpenBLAS's own AVX-512 test).
+  case avx512vl
+  /// AVX-512 BFloat16 (Cooperlake, Sapphire Rapids, Zen 4 and 5).
+  case avx512bf16
 
   /// The flag `/proc/cpuinfo` lists for it (SSE3 is `pni`, "Prescott New Instructions").
   public var procCPUInfoFlag: String {
