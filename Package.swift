@@ -54,7 +54,7 @@ let package = Package(
   targets: [
     // MARK: - Public API
 
-    .target(name: "DenseMatrix", dependencies: ["CBLAS", "CLAPACKE"]),
+    .target(name: "DenseMatrix", dependencies: ["CBLAS", "CLAPACKE", "_ActivationKernels"]),
     .target(name: "RNN", dependencies: ["DenseMatrix", "CBLAS", "CLAPACKE"]),
     .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib"]),
 
@@ -87,6 +87,8 @@ let package = Package(
 
     cblas,
     clapacke,
+    // The AVX2 and AVX-512 bias-and-activation kernels (C, per-function target attributes).
+    .target(name: "_ActivationKernels", exclude: ["README.md"], cSettings: [.treatAllWarnings(as: .error)]),
     // zlib's deflate, inflate and CRC-32 for the .npz container.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),
@@ -108,7 +110,7 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "_ActivationKernels" {
   var settings = target.swiftSettings ?? []
   settings += [
     // SE-0409: imports are internal unless marked public, so C modules never leak into the API.

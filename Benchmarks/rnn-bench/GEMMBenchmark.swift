@@ -84,11 +84,7 @@ struct GEMMBenchmark: ParsableCommand {
     let report = Report(
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       rows: rows, verification: verification)
-    if common.format == .table {
-      print(gemmTable(report))
-    } else {
-      try common.emit(report)
-    }
+    try common.emit(report, table: gemmTable(report))
     if verification.contains(where: { !$0.allclose }) { throw ExitCode.failure }
   }
 

@@ -15,7 +15,7 @@ struct RNNBench: ParsableCommand {
       Run it in release mode: swift run -c release rnn-bench
       Numbers are medians of at least 7 samples, compared as ratios measured in the same run.
       """,
-    subcommands: [Formulations.self, GEMMBenchmark.self],
+    subcommands: [Formulations.self, GEMMBenchmark.self, ActivationBenchmark.self],
     defaultSubcommand: Formulations.self)
 }
 
@@ -59,17 +59,18 @@ struct CommonOptions: ParsableArguments {
 
   var resolvedMinTime: Double { minTime ?? (quick ? 0.002 : 0.02) }
 
-  func emit(_ report: Report) throws {
+  /// Prints or writes the report in the chosen format; `table` replaces the default table.
+  func emit(_ report: Report, table: String? = nil) throws {
     let text: String
     switch format {
-    case .table: text = report.table()
+    case .table: text = table ?? report.table()
     case .csv: text = report.csv()
     case .json: text = try report.json()
     }
     if let output {
       try write(text + "\n", to: output)
       FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
-      if format != .table { print(report.table()) }
+      if format != .table { print(table ?? report.table()) }
     } else {
       print(text)
     }

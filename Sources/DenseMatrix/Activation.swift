@@ -1,3 +1,5 @@
+import _ActivationKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -43,9 +45,39 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   /// `destination[r, c] = g(source[r, c] + bias[r])` over a `rows × columns` block with the
   /// given row strides (bias omitted when `nil`): the bias-and-activation pass of an RNN step,
   /// one loop per activation so that the inner loop has no dispatch. `source` and `destination`
-  /// may be the same buffer.
+  /// may be the same buffer. Runs on ``ActivationPath/current``.
   package func apply(
     rows: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int, bias: UnsafePointer<Double>? = nil,
+    destination: UnsafeMutablePointer<Double>, destinationStride: Int
+  ) {
+    switch ActivationPath.current {
+    case .avx512:
+      swift_blas_rnn_activation_avx512(
+        kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    case .avx2:
+      swift_blas_rnn_activation_avx2(
+        kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    case .portable:
+      applyPortably(
+        rows: rows, columns: columns, source: source, sourceStride: sourceStride, bias: bias,
+        destination: destination, destinationStride: destinationStride)
+    }
+  }
+
+  /// The activation's number in the C kernels (`enum swift_blas_rnn_activation_kind`).
+  private var kernelCode: CInt {
+    switch self {
+    case .identity: return 0
+    case .sigmoid: return 1
+    case .tanh: return 2
+    case .relu: return 3
+    }
+  }
+
+  /// ``apply(rows:columns:source:sourceStride:bias:destination:destinationStride:)`` in Swift,
+  /// one element at a time: the portable path.
+  private func applyPortably(
+    rows: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int, bias: UnsafePointer<Double>?,
     destination: UnsafeMutablePointer<Double>, destinationStride: Int
   ) {
     guard let bias else {

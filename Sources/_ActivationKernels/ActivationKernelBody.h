@@ -1,0 +1,150 @@
+// The vector kernels, written once with clang's vector extensions and included by
+// ActivationKernels.c once per instruction set, with these defined:
+//   VW      the number of doubles per vector (4: AVX2, 8: AVX-512)
+//   SUFFIX  the name suffix (avx2, avx512)
+//   TARGET  the function attribute that enables the instruction set
+// The algorithms are DenseMatrix's portable Swift ones (Activation.swift), vectorized and
+// branch-free, so that every path returns the same results to within 2 ulp of the exact ones.
+
+#define CONCAT_(a, b) a##_##b
+#define CONCAT(a, b) CONCAT_(a, b)
+#define VD CONCAT(vd, SUFFIX)
+#define VL CONCAT(vl, SUFFIX)
+#define FN(name) CONCAT(name, SUFFIX)
+#define INLINE static inline __attribute__((always_inline)) TARGET
+
+typedef double VD __attribute__((ext_vector_type(VW)));
+typedef long VL __attribute__((ext_vector_type(VW)));  // what comparisons of VD give
+
+INLINE VD FN(splat)(double x) { return (VD)x; }
+INLINE VD FN(load)(const double *p) {
+  VD v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+INLINE void FN(store)(double *p, VD v) { memcpy(p, &v, sizeof v); }
+/// mask ? a : b, where mask lanes are all ones or all zeros.
+INLINE VD FN(select)(VL mask, VD a, VD b) { return (VD)(((VL)a & mask) | ((VL)b & ~mask)); }
+INLINE VD FN(fma)(VD a, VD b, VD c) { return __builtin_elementwise_fma(a, b, c); }
+INLINE VD FN(abs)(VD x) { return (VD)((VL)x & (VL)0x7FFFFFFFFFFFFFFFL); }
+
+/// e^r for |r| <= ln 2 / 2: the degree-13 Taylor polynomial, Horner with FMA.
+INLINE VD FN(exp_poly)(VD r) {
+  VD p = FN(splat)(1.0 / 6227020800.0);
+  p = FN(fma)(p, r, FN(splat)(1.0 / 479001600.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 39916800.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 3628800.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 362880.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 40320.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 5040.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 720.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 120.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 24.0));
+  p = FN(fma)(p, r, FN(splat)(1.0 / 6.0));
+  p = FN(fma)(p, r, FN(splat)(0.5));
+  p = FN(fma)(p, r, FN(splat)(1.0));
+  return FN(fma)(p, r, FN(splat)(1.0));
+}
+
+static const double FN(shifter) = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+static const double FN(log2e) = 1.4426950408889634;
+static const double FN(ln2_hi) = 6.93147180369123816490e-01;
+static const double FN(ln2_lo) = 1.90821492927058770002e-10;
+
+/// e^y for 0 <= y <= 709 (NaN gives NaN): y = n ln 2 + r, e^r by the polynomial, 2^n from bits.
+INLINE VD FN(exp)(VD y) {
+  VD shifted = FN(fma)(y, FN(splat)(FN(log2e)), FN(splat)(FN(shifter)));
+  VD n = shifted - FN(splat)(FN(shifter));
+  VD r = FN(fma)(n, FN(splat)(-FN(ln2_hi)), y);
+  r = FN(fma)(n, FN(splat)(-FN(ln2_lo)), r);
+  VL bits = (VL)shifted - (VL)FN(splat)(FN(shifter));
+  VD scale = (VD)((bits + 1023) << 52);
+  return FN(exp_poly)(r) * scale;
+}
+
+/// e^-y for y >= 0 (NaN gives NaN), subnormal results included: 2^-n applied as two normal
+/// factors so that only the last multiplication rounds.
+INLINE VD FN(exp_negative)(VD y) {
+  VD clamped = FN(select)(y > FN(splat)(746.0), FN(splat)(746.0), y);
+  VD shifted = FN(fma)(clamped, FN(splat)(FN(log2e)), FN(splat)(FN(shifter)));
+  VD n = shifted - FN(splat)(FN(shifter));
+  VD r = FN(fma)(n, FN(splat)(-FN(ln2_hi)), clamped);
+  r = FN(fma)(n, FN(splat)(-FN(ln2_lo)), r);
+  VL bits = (VL)shifted - (VL)FN(splat)(FN(shifter));
+  VL half = bits >> 1;
+  VD first = (VD)((1023 - half) << 52);
+  VD second = (VD)((1023 - (bits - half)) << 52);
+  VD result = FN(exp_poly)(-r) * first * second;
+  return FN(select)(y != y, y, result);
+}
+
+/// tanh: Cephes' rational approximation for |x| < 0.625, 1 - 2 / (e^{2|x|} + 1) above (2|x|
+/// clamped at 40), the sign of x copied back (so -0 stays -0); NaN gives NaN.
+INLINE VD FN(tanh)(VD x) {
+  VD a = FN(abs)(x);
+  VD twice = a + a;
+  VD y = FN(select)(twice > FN(splat)(40.0), FN(splat)(40.0), twice);
+  VD large = FN(splat)(1.0) - FN(splat)(2.0) / (FN(exp)(y) + FN(splat)(1.0));
+  VD z = a * a;
+  VD numerator = FN(fma)(FN(fma)(FN(splat)(-9.64399179425052238628e-1), z, FN(splat)(-9.92877231001918586564e1)), z,
+                         FN(splat)(-1.61468768441708447952e3));
+  VD denominator = FN(fma)(
+      FN(fma)(z + FN(splat)(1.12811678491632931402e2), z, FN(splat)(2.23548839060100448583e3)), z,
+      FN(splat)(4.84406305325125486048e3));
+  VD small = FN(fma)(a * z, numerator / denominator, a);
+  VD magnitude = FN(select)(a < FN(splat)(0.625), small, large);
+  VL sign = (VL)x & (VL)(long)0x8000000000000000UL;
+  return (VD)((VL)magnitude | sign);
+}
+
+/// The logistic sigmoid: with E = e^-|x|, 1 / (1 + E) for x >= 0 and E / (1 + E) below.
+INLINE VD FN(sigmoid)(VD x) {
+  VD e = FN(exp_negative)(FN(abs)(x));
+  VD denominator = FN(splat)(1.0) + e;
+  return FN(select)(x < FN(splat)(0.0), e / denominator, FN(splat)(1.0) / denominator);
+}
+
+/// max(0, x), NaN kept, -0 kept (as x < 0 ? 0 : x).
+INLINE VD FN(relu)(VD x) { return FN(select)(x < FN(splat)(0.0), FN(splat)(0.0), x); }
+
+#define ROWS_LOOP(APPLY)                                                                        \
+  for (ptrdiff_t r = 0; r < rows; r++) {                                                        \
+    const double *in = source + r * sourceStride;                                               \
+    double *out = destination + r * destinationStride;                                          \
+    const int hasBias = bias != NULL;                                                           \
+    const VD b = FN(splat)(hasBias ? bias[r] : 0.0);                                            \
+    ptrdiff_t c = 0;                                                                            \
+    for (; c + VW <= columns; c += VW) {                                                        \
+      VD x = FN(load)(in + c);                                                                  \
+      if (hasBias) x = x + b;                                                                   \
+      FN(store)(out + c, APPLY(x));                                                             \
+    }                                                                                           \
+    if (c < columns) {                                                                          \
+      double lanes[VW] = {0};                                                                   \
+      memcpy(lanes, in + c, (size_t)(columns - c) * sizeof(double));                           \
+      VD x = FN(load)(lanes);                                                                   \
+      if (hasBias) x = x + b;                                                                   \
+      FN(store)(lanes, APPLY(x));                                                               \
+      memcpy(out + c, lanes, (size_t)(columns - c) * sizeof(double));                           \
+    }                                                                                           \
+  }
+
+#define IDENTITY(x) (x)
+
+TARGET void CONCAT(swift_blas_rnn_activation, SUFFIX)(
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride, const double *bias,
+    double *destination, ptrdiff_t destinationStride) {
+  switch (kind) {
+    case SWIFT_BLAS_RNN_TANH: ROWS_LOOP(FN(tanh)) break;
+    case SWIFT_BLAS_RNN_SIGMOID: ROWS_LOOP(FN(sigmoid)) break;
+    case SWIFT_BLAS_RNN_RELU: ROWS_LOOP(FN(relu)) break;
+    default: ROWS_LOOP(IDENTITY) break;
+  }
+}
+
+#undef ROWS_LOOP
+#undef IDENTITY
+#undef VD
+#undef VL
+#undef FN
+#undef INLINE

@@ -1,0 +1,128 @@
+import DenseMatrix
+import Foundation
+import Testing
+
+/// The vectorized activation paths: chosen from the CPU's features, and each one the CPU runs
+/// checked against an extended-precision reference and against the portable path.
+@Suite("Activation paths")
+struct ActivationPathTests {
+  static func cpu(_ features: Set<CPUFeature>) -> CPUInfo {
+    CPUInfo(vendorID: "GenuineIntel", family: 6, model: 0, name: "fixture", features: features)
+  }
+
+  @Test func theWidestSupportedPathIsChosen() {
+    let sse: Set<CPUFeature> = [.sse3, .ssse3, .sse4_2]
+    let avx2 = sse.union([.avx, .avx2, .fma])
+    #expect(ActivationPath.best(for: Self.cpu(sse)) == .portable)
+    #expect(ActivationPath.best(for: Self.cpu(sse.union([.avx]))) == .portable)
+    #expect(ActivationPath.best(for: Self.cpu(avx2.subtracting([.fma]))) == .portable)
+    #expect(ActivationPath.best(for: nil) == .portable)
+    #if arch(x86_64)
+    #expect(ActivationPath.best(for: Self.cpu(avx2)) == .avx2)
+    #expect(ActivationPath.best(for: Self.cpu(avx2.union([.avx512f, .avx512vl]))) == .avx512)
+    #expect(ActivationPath.best == ActivationPath.best(for: CPUInfo.current))
+    #endif
+    #expect(ActivationPath.supported.first == .portable)
+  }
+
+  /// Realistic pre-activations (standard normal at several scales), a dense ramp over the
+  /// interesting range, and the boundaries of each branch.
+  static let inputs: [Double] = {
+    var rng = SeededGenerator(seed: 21)
+    var values = stride(from: -40.0, through: 40.0, by: 0.000_9).map { $0 }
+    for scale in [0.1, 1, 4, 30] {
+      values += Matrix.randomNormal(rows: 1, columns: 5_000, using: &rng).scalars.map { $0 * scale }
+    }
+    values += [
+      0.625, -0.625, 0.625.nextDown, 0.625.nextUp, 1e-300, -Double.leastNormalMagnitude / 3, 19, 20, 21, 708, 709, 710,
+      -708.5, -744.9,
+    ]
+    return values
+  }()
+
+  static func ulps(_ got: Double, _ exact: Double) -> Double {
+    let want = Double(exact)
+    let unit = want.isNormal ? want.ulp : Double.leastNonzeroMagnitude
+    return abs(got - want) / unit
+  }
+
+  @Test(arguments: ActivationPath.allCases)
+  func everySupportedPathIsWithinTwoUlp(path: ActivationPath) throws {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    let x = Matrix(rows: 1, columns: Self.inputs.count, scalars: Self.inputs)
+    let (tanh, sigmoid) = withActivationPath(path) { (x.tanh(), x.sigmoid()) }
+    var worst = (tanh: 0.0, sigmoid: 0.0)
+    #if arch(x86_64) && os(Linux)
+    for (i, value) in Self.inputs.enumerated() {
+      let wide = Float80(value)
+      worst.tanh = max(worst.tanh, Self.ulps(tanh[0, i], Double(Foundation.tanh(wide))))
+      worst.sigmoid = max(worst.sigmoid, Self.ulps(sigmoid[0, i], Double(1 / (1 + Foundation.exp(-wide)))))
+    }
+    #else
+    for (i, value) in Self.inputs.enumerated() {
+      worst.tanh = max(worst.tanh, Self.ulps(tanh[0, i], Foundation.tanh(value)))
+    }
+    #endif
+    #expect(worst.tanh <= 2, "\(path): tanh worst \(worst.tanh) ulp")
+    #expect(worst.sigmoid <= 2, "\(path): sigmoid worst \(worst.sigmoid) ulp")
+  }
+
+  @Test(arguments: ActivationPath.allCases)
+  func specialValuesOnEveryPath(path: ActivationPath) throws {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    let specials = Matrix([[-0.0, 0.0, .infinity, -.infinity, .nan, -1000, 1000, -745, -720, .leastNonzeroMagnitude]])
+    let (t, s, r, i) = withActivationPath(path) {
+      (specials.tanh(), specials.sigmoid(), specials.relu(), specials.applying(.identity))
+    }
+    #expect(t[0, 0] == 0 && t[0, 0].sign == .minus && t[0, 1].sign == .plus)
+    #expect(t[0, 2] == 1 && t[0, 3] == -1 && t[0, 4].isNaN && t[0, 5] == -1 && t[0, 6] == 1)
+    #expect(t[0, 9] == .leastNonzeroMagnitude)
+    #expect(s[0, 0] == 0.5 && s[0, 2] == 1 && s[0, 3] == 0 && s[0, 4].isNaN && s[0, 5] == 0 && s[0, 6] == 1)
+    #expect(s[0, 7] == .leastNonzeroMagnitude && s[0, 8] > 0 && s[0, 8] < .leastNormalMagnitude)
+    #expect(r[0, 0].sign == .minus && r[0, 3] == 0 && r[0, 4].isNaN && r[0, 5] == 0 && r[0, 6] == 1000)
+    #expect(zip(i.scalars, specials.scalars).allSatisfy { $0.bitPattern == $1.bitPattern })
+  }
+
+  /// Bias, strides and every tail length: the vector paths against the portable one.
+  @Test(arguments: ActivationPath.allCases)
+  func biasStridesAndTailsMatchThePortablePath(path: ActivationPath) throws {
+    guard path.isSupported(by: CPUInfo.current), path != .portable else { return }
+    var rng = SeededGenerator(seed: 5)
+    for columns in 0...19 {
+      let rows = 3
+      let stride = columns + 2
+      let source = Matrix.randomNormal(rows: rows, columns: stride, using: &rng).map { $0 * 3 }
+      let bias = Matrix.randomNormal(rows: rows, columns: 1, using: &rng)
+      for activation in Activation.allCases {
+        for withBias in [false, true] {
+          let run = { (p: ActivationPath) -> [Double] in
+            var out = [Double](repeating: -7, count: rows * stride)
+            source.withUnsafeBufferPointer { s in
+              bias.withUnsafeBufferPointer { b in
+                out.withUnsafeMutableBufferPointer { o in
+                  withActivationPath(p) {
+                    activation.apply(
+                      rows: rows, columns: columns, source: s.baseAddress!, sourceStride: stride,
+                      bias: withBias ? b.baseAddress : nil, destination: o.baseAddress!, destinationStride: stride)
+                  }
+                }
+              }
+            }
+            return out
+          }
+          let (vector, portable) = (run(path), run(.portable))
+          for k in 0..<vector.count {
+            let inBlock = k % stride < columns
+            if !inBlock {
+              #expect(vector[k] == -7, "\(path) wrote outside the block at \(k)")
+            } else if activation == .relu || activation == .identity {
+              #expect(vector[k].bitPattern == portable[k].bitPattern, "\(path) \(activation) \(columns)")
+            } else {
+              #expect(abs(vector[k] - portable[k]) <= 4 * portable[k].ulp, "\(path) \(activation) \(columns)")
+            }
+          }
+        }
+      }
+    }
+  }
+}
