@@ -88,8 +88,8 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
         switch self {
         case .identity: if input != UnsafePointer(output) { for c in 0..<columns { output[c] = input[c] } }
         case .relu: for c in 0..<columns { output[c] = rectified(input[c]) }
-        case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c]) }
-        case .tanh: for c in 0..<columns { output[c] = inlineTanh(input[c]) }
+        case .sigmoid: Self.lanes(columns, input, output, lanesLogistic, stableLogistic)
+        case .tanh: Self.lanes(columns, input, output, lanesTanh, inlineTanh)
         }
       }
       return
@@ -101,9 +101,44 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
       switch self {
       case .identity: for c in 0..<columns { output[c] = input[c] + offset }
       case .relu: for c in 0..<columns { output[c] = rectified(input[c] + offset) }
-      case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c] + offset) }
-      case .tanh: for c in 0..<columns { output[c] = inlineTanh(input[c] + offset) }
+      case .sigmoid: Self.lanes(columns, input, output, offset, lanesLogistic, stableLogistic)
+      case .tanh: Self.lanes(columns, input, output, offset, lanesTanh, inlineTanh)
       }
+    }
+  }
+
+  /// `output[c] = g(input[c])` for `c < count`, four at a time, the last few one at a time.
+  @inline(__always)
+  private static func lanes(
+    _ count: Int, _ input: UnsafePointer<Double>, _ output: UnsafeMutablePointer<Double>,
+    _ vector: (Lanes) -> Lanes, _ scalar: (Double) -> Double
+  ) {
+    var c = 0
+    while c + 4 <= count {
+      vector(Lanes(loading: input + c)).store(to: output + c)
+      c += 4
+    }
+    while c < count {
+      output[c] = scalar(input[c])
+      c += 1
+    }
+  }
+
+  /// `output[c] = g(input[c] + offset)` for `c < count`, four at a time.
+  @inline(__always)
+  private static func lanes(
+    _ count: Int, _ input: UnsafePointer<Double>, _ output: UnsafeMutablePointer<Double>, _ offset: Double,
+    _ vector: (Lanes) -> Lanes, _ scalar: (Double) -> Double
+  ) {
+    var c = 0
+    let bias = Lanes(repeating: offset)
+    while c + 4 <= count {
+      vector(Lanes(loading: input + c) + bias).store(to: output + c)
+      c += 4
+    }
+    while c < count {
+      output[c] = scalar(input[c] + offset)
+      c += 1
     }
   }
 

@@ -79,29 +79,32 @@ INLINE VD FN(exp_negative)(VD y) {
 }
 
 /// tanh: Cephes' rational approximation for |x| < 0.625, 1 - 2 / (e^{2|x|} + 1) above (2|x|
-/// clamped at 40), the sign of x copied back (so -0 stays -0); NaN gives NaN.
+/// clamped at 40), the sign of x copied back (so -0 stays -0); NaN gives NaN. One division per
+/// lane: each lane divides its own branch's numerator by its denominator.
 INLINE VD FN(tanh)(VD x) {
   VD a = FN(abs)(x);
   VD twice = a + a;
   VD y = FN(select)(twice > FN(splat)(40.0), FN(splat)(40.0), twice);
-  VD large = FN(splat)(1.0) - FN(splat)(2.0) / (FN(exp)(y) + FN(splat)(1.0));
   VD z = a * a;
-  VD numerator = FN(fma)(FN(fma)(FN(splat)(-9.64399179425052238628e-1), z, FN(splat)(-9.92877231001918586564e1)), z,
-                         FN(splat)(-1.61468768441708447952e3));
-  VD denominator = FN(fma)(
+  VD polynomial = FN(fma)(FN(fma)(FN(splat)(-9.64399179425052238628e-1), z, FN(splat)(-9.92877231001918586564e1)), z,
+                          FN(splat)(-1.61468768441708447952e3));
+  VD rational = FN(fma)(
       FN(fma)(z + FN(splat)(1.12811678491632931402e2), z, FN(splat)(2.23548839060100448583e3)), z,
       FN(splat)(4.84406305325125486048e3));
-  VD small = FN(fma)(a * z, numerator / denominator, a);
-  VD magnitude = FN(select)(a < FN(splat)(0.625), small, large);
+  VL small = a < FN(splat)(0.625);
+  VD numerator = FN(select)(small, a * z * polynomial, FN(splat)(2.0));
+  VD denominator = FN(select)(small, rational, FN(exp)(y) + FN(splat)(1.0));
+  VD quotient = numerator / denominator;
+  VD magnitude = FN(select)(small, a + quotient, FN(splat)(1.0) - quotient);
   VL sign = (VL)x & (VL)(long)0x8000000000000000UL;
   return (VD)((VL)magnitude | sign);
 }
 
-/// The logistic sigmoid: with E = e^-|x|, 1 / (1 + E) for x >= 0 and E / (1 + E) below.
+/// The logistic sigmoid: with E = e^-|x|, 1 / (1 + E) for x >= 0 and E / (1 + E) below (the
+/// numerator is chosen first: one division).
 INLINE VD FN(sigmoid)(VD x) {
   VD e = FN(exp_negative)(FN(abs)(x));
-  VD denominator = FN(splat)(1.0) + e;
-  return FN(select)(x < FN(splat)(0.0), e / denominator, FN(splat)(1.0) / denominator);
+  return FN(select)(x < FN(splat)(0.0), e, FN(splat)(1.0)) / (FN(splat)(1.0) + e);
 }
 
 /// max(0, x), NaN kept, -0 kept (as x < 0 ? 0 : x).
