@@ -88,7 +88,7 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
         switch self {
         case .identity: if input != UnsafePointer(output) { for c in 0..<columns { output[c] = input[c] } }
         case .relu: for c in 0..<columns { output[c] = rectified(input[c]) }
-        case .sigmoid: Self.lanes(columns, input, output, lanesLogistic, stableLogistic)
+        case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c]) }
         case .tanh: Self.lanes(columns, input, output, lanesTanh, inlineTanh)
         }
       }
@@ -101,7 +101,7 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
       switch self {
       case .identity: for c in 0..<columns { output[c] = input[c] + offset }
       case .relu: for c in 0..<columns { output[c] = rectified(input[c] + offset) }
-      case .sigmoid: Self.lanes(columns, input, output, offset, lanesLogistic, stableLogistic)
+      case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c] + offset) }
       case .tanh: Self.lanes(columns, input, output, offset, lanesTanh, inlineTanh)
       }
     }
@@ -114,9 +114,9 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
     _ vector: (Lanes) -> Lanes, _ scalar: (Double) -> Double
   ) {
     var c = 0
-    while c + 4 <= count {
+    while c + Lanes.scalarCount <= count {
       vector(Lanes(loading: input + c)).store(to: output + c)
-      c += 4
+      c += Lanes.scalarCount
     }
     while c < count {
       output[c] = scalar(input[c])
@@ -132,9 +132,9 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   ) {
     var c = 0
     let bias = Lanes(repeating: offset)
-    while c + 4 <= count {
+    while c + Lanes.scalarCount <= count {
       vector(Lanes(loading: input + c) + bias).store(to: output + c)
-      c += 4
+      c += Lanes.scalarCount
     }
     while c < count {
       output[c] = scalar(input[c] + offset)

@@ -110,6 +110,12 @@ INLINE VD FN(sigmoid)(VD x) {
 /// max(0, x), NaN kept, -0 kept (as x < 0 ? 0 : x).
 INLINE VD FN(relu)(VD x) { return FN(select)(x < FN(splat)(0.0), FN(splat)(0.0), x); }
 
+/// Copies count <= VW doubles (a loop, not a memcpy call: this runs once per row).
+INLINE void FN(copy_tail)(double *to, const double *from, ptrdiff_t count) {
+  for (ptrdiff_t i = 0; i < count; i++) to[i] = from[i];
+}
+
+/// Rows of `columns` values: vectors along each row, one bias per row.
 #define ROWS_LOOP(APPLY)                                                                        \
   for (ptrdiff_t r = 0; r < rows; r++) {                                                        \
     const double *in = source + r * sourceStride;                                               \
@@ -124,12 +130,35 @@ INLINE VD FN(relu)(VD x) { return FN(select)(x < FN(splat)(0.0), FN(splat)(0.0),
     }                                                                                           \
     if (c < columns) {                                                                          \
       double lanes[VW] = {0};                                                                   \
-      memcpy(lanes, in + c, (size_t)(columns - c) * sizeof(double));                           \
+      FN(copy_tail)(lanes, in + c, columns - c);                                                \
       VD x = FN(load)(lanes);                                                                   \
       if (hasBias) x = x + b;                                                                   \
       FN(store)(lanes, APPLY(x));                                                               \
-      memcpy(out + c, lanes, (size_t)(columns - c) * sizeof(double));                           \
+      FN(copy_tail)(out + c, lanes, columns - c);                                               \
     }                                                                                           \
+  }
+
+/// One column (batch 1), rows `sourceStride` / `destinationStride` apart: VW rows gathered into
+/// a vector, the bias loaded as a vector too.
+#define COLUMN_LOOP(APPLY)                                                                      \
+  for (ptrdiff_t r = 0; r < rows; r += VW) {                                                    \
+    const ptrdiff_t count = rows - r < VW ? rows - r : VW;                                      \
+    double lanes[VW] = {0}, biases[VW] = {0};                                                   \
+    for (ptrdiff_t i = 0; i < count; i++) lanes[i] = source[(r + i) * sourceStride];            \
+    VD x = FN(load)(lanes);                                                                     \
+    if (bias != NULL) {                                                                         \
+      FN(copy_tail)(biases, bias + r, count);                                                   \
+      x = x + FN(load)(biases);                                                                 \
+    }                                                                                           \
+    FN(store)(lanes, APPLY(x));                                                                 \
+    for (ptrdiff_t i = 0; i < count; i++) destination[(r + i) * destinationStride] = lanes[i];  \
+  }
+
+#define DISPATCH(APPLY)                                                                         \
+  if (columns == 1) {                                                                           \
+    COLUMN_LOOP(APPLY)                                                                          \
+  } else {                                                                                      \
+    ROWS_LOOP(APPLY)                                                                            \
   }
 
 #define IDENTITY(x) (x)
@@ -138,14 +167,16 @@ TARGET void CONCAT(swift_blas_rnn_activation, SUFFIX)(
     int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride, const double *bias,
     double *destination, ptrdiff_t destinationStride) {
   switch (kind) {
-    case SWIFT_BLAS_RNN_TANH: ROWS_LOOP(FN(tanh)) break;
-    case SWIFT_BLAS_RNN_SIGMOID: ROWS_LOOP(FN(sigmoid)) break;
-    case SWIFT_BLAS_RNN_RELU: ROWS_LOOP(FN(relu)) break;
-    default: ROWS_LOOP(IDENTITY) break;
+    case SWIFT_BLAS_RNN_TANH: DISPATCH(FN(tanh)) break;
+    case SWIFT_BLAS_RNN_SIGMOID: DISPATCH(FN(sigmoid)) break;
+    case SWIFT_BLAS_RNN_RELU: DISPATCH(FN(relu)) break;
+    default: DISPATCH(IDENTITY) break;
   }
 }
 
 #undef ROWS_LOOP
+#undef COLUMN_LOOP
+#undef DISPATCH
 #undef IDENTITY
 #undef VD
 #undef VL

@@ -113,9 +113,10 @@ struct ActivationPathTests {
   func biasStridesAndTailsMatchThePortablePath(path: ActivationPath) throws {
     guard path.isSupported(by: CPUInfo.current), path != .portable else { return }
     var rng = SeededGenerator(seed: 5)
-    for columns in 0...19 {
-      let rows = 3
-      let stride = columns + 2
+    // Rows 19 and one column: the batch-1 path down the rows (full vectors and a tail), with
+    // unit and larger strides.
+    for (rows, columns, padding) in (0...19).map({ (3, $0, 2) }) + [(19, 1, 0), (19, 1, 2), (64, 1, 0)] {
+      let stride = columns + padding
       let source = Matrix.randomNormal(rows: rows, columns: stride, using: &rng).map { $0 * 3 }
       let bias = Matrix.randomNormal(rows: rows, columns: 1, using: &rng)
       for activation in Activation.allCases {
