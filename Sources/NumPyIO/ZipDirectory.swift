@@ -6,7 +6,7 @@ struct ZipEntry {
   var crc32: UInt32
   var compressedSize: Int
   var uncompressedSize: Int
-  /// Where the member's local header starts in the source (any prepended bytes included).
+  /// Where the member's local header starts in the source.
   var localHeaderOffset: Int
 
   var isDirectory: Bool { name.hasSuffix("/") && uncompressedSize == 0 }
@@ -73,11 +73,11 @@ struct ZipDirectory {
         guard locator.uint32(at: 0) == Self.zip64EndSignature else {
           throw .archive("damaged archive: a ZIP64 locator without the ZIP64 end record before it")
         }
-        guard let entries = Int(exactly: locator.uint64(at: 32)), let total = Int(exactly: locator.uint64(at: 24)),
+        guard let onDisk64 = Int(exactly: locator.uint64(at: 24)), let total64 = Int(exactly: locator.uint64(at: 32)),
           let size64 = Int(exactly: locator.uint64(at: 40)), let offset64 = Int(exactly: locator.uint64(at: 48))
         else { throw .archive("damaged archive: the ZIP64 end record's sizes are out of range") }
-        entriesOnDisk = total
-        totalEntries = entries
+        entriesOnDisk = onDisk64
+        totalEntries = total64
         directorySize = size64
         directoryOffset = offset64
         recordStart = end - 76
@@ -99,7 +99,6 @@ struct ZipDirectory {
         "damaged archive: \(recordStart - directoryEnd) bytes precede the archive, or its central directory "
           + "is not where the end record says (byte \(directoryOffset))")
     }
-    let prefix = 0
     let start = directoryOffset
     guard totalEntries <= directorySize / 46 else {
       throw .archive(
@@ -136,13 +135,11 @@ struct ZipDirectory {
         localHeaderOffset: Int(directory.uint32(at: offset + 42)))
       try Self.applyZip64Extra(
         directory[(offset + 46 + nameLength)..<(offset + 46 + nameLength + extraLength)], to: &entry)
-      let (local, overflow) = entry.localHeaderOffset.addingReportingOverflow(prefix)
-      guard !overflow, local < start else {
+      guard entry.localHeaderOffset < start else {
         throw .member(
           name: name,
           error: .archive("damaged archive: its local header offset \(entry.localHeaderOffset) is past the data"))
       }
-      entry.localHeaderOffset = local
       entries.append(entry)
       offset = recordEnd
     }
