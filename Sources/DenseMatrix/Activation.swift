@@ -185,21 +185,19 @@ private func inlineExpOfNegative(_ y: Double) -> Double {
 /// `e^r` for |r| ≤ ln 2 / 2: degree-13 Taylor polynomial, within 1 ulp.
 @inline(__always)
 private func expPolynomial(_ r: Double) -> Double {
-  var p = 1.0 / 6_227_020_800  // 1/13!
-  p = p * r + 1.0 / 479_001_600
-  p = p * r + 1.0 / 39_916_800
-  p = p * r + 1.0 / 3_628_800
-  p = p * r + 1.0 / 362_880
-  p = p * r + 1.0 / 40_320
-  p = p * r + 1.0 / 5_040
-  p = p * r + 1.0 / 720
-  p = p * r + 1.0 / 120
-  p = p * r + 1.0 / 24
-  p = p * r + 1.0 / 6
-  p = p * r + 0.5
-  p = p * r + 1
-  p = p * r + 1
-  return p
+  // The terms from r⁴ on by Estrin's scheme (pairs, then r², r⁴, r⁸: a short dependency chain;
+  // they are below 2^-8 of the sum, so their rounding barely shows), the first four by Horner,
+  // which keeps the sum accurate: within 1 ulp, and 4 + 5 steps deep instead of 13.
+  let r2 = r * r
+  let r4 = r2 * r2
+  let r8 = r4 * r4
+  let e0 = r * (1.0 / 120) + 1.0 / 24
+  let e1 = r * (1.0 / 5_040) + 1.0 / 720
+  let e2 = r * (1.0 / 362_880) + 1.0 / 40_320
+  let e3 = r * (1.0 / 39_916_800) + 1.0 / 3_628_800
+  let e4 = r * (1.0 / 6_227_020_800) + 1.0 / 479_001_600
+  let high = ((e3 * r2 + e2) * r4 + (e1 * r2 + e0)) + e4 * r8
+  return (((high * r + 1.0 / 6) * r + 0.5) * r + 1) * r + 1
 }
 
 /// `e^y` for 0 ≤ y ≤ 709 (NaN gives NaN), within 1 ulp: Cody–Waite reduction
