@@ -10,12 +10,15 @@ struct ActivationBenchmark: ParsableCommand {
     commandName: "activations",
     abstract: "The bias-and-activation pass, ns per element on each path the CPU supports, beside numpy.",
     discussion: """
-      Inputs are standard-normal values at scales 0.5, 1, 2 and 4 (realistic pre-activations; a
-      tanh applied repeatedly to one buffer would shrink its values into the cheap range). Each
-      row applies g(x + b), b one bias per row as in an RNN step, from a source buffer into a
-      destination, so every call sees the same inputs. numpy's rows run np.add then np.tanh (or
-      scipy's expit, or 1 / (1 + exp(-x)) without scipy) with preallocated outputs, in a python3
-      started by this command; they are absent when python3 or numpy is.
+      Inputs are standard-normal values at scales 0.5, 1, 2 and 4 (realistic \
+      pre-activations; a tanh applied repeatedly to one buffer would shrink its \
+      values into the cheap range). Each row applies g(x + b), b one bias per row \
+      as in an RNN step, from a source buffer into a destination, so every call \
+      sees the same inputs.
+
+      numpy's rows run np.add then np.tanh (or scipy's expit, or 1 / (1 + exp(-x)) \
+      without scipy) with preallocated outputs, in a python3 started by this \
+      command; they are absent when python3 or numpy is.
       """)
 
   @Option(help: "Elements per call: 64 rows × (elements / 64) columns (default 8192).")

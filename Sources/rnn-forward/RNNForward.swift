@@ -14,23 +14,28 @@ struct RNNForward: ParsableCommand {
     discussion: """
       Weights (--weights, an .npz archive) use either naming:
         W_hh (n_h × n_h), W_hx (n_h × n_x), b (n_h or n_h × 1)
-        weight_hh_l0, weight_ih_l0, bias_hh_l0, bias_ih_l0   (PyTorch's nn.RNN; the two biases add)
+        weight_hh_l0, weight_ih_l0, bias_hh_l0, bias_ih_l0
+          (PyTorch's nn.RNN; the two biases add)
 
       Inputs (--inputs, a .npy array), in PyTorch's batch_first=False layout:
-        2-D  T × n_x        one sequence          -> output T × n_h
+        2-D  T × n_x        one sequence           -> output T × n_h
         3-D  T × B × n_x    a batch of B sequences -> output T × B × n_h
-      Other ranks, and PyTorch's multi-layer or bidirectional weights (…_l1, …_reverse), are refused.
+      Other ranks, and PyTorch's multi-layer or bidirectional weights \
+      (…_l1, …_reverse), are refused.
 
-      h_t = g(W_hh · h_{t-1} + W_hx · x_t + b), with h_0 = 0 unless --initial-state is given.
+      h_t = g(W_hh · h_{t-1} + W_hx · x_t + b), with h_0 = 0 unless \
+      --initial-state is given.
 
-      Files: inputs must be regular files (or links to them). The output is written atomically
-      (a temporary file in the same directory, renamed into place): an existing regular file is
-      replaced and keeps its permissions, a symbolic link is followed; a directory, FIFO or
-      device (/dev/null included) is refused. On any error the command exits 1, says which
-      option and file, and leaves every existing file exactly as it was.
+      Files: inputs must be regular files (or links to them). The output is \
+      written atomically (a temporary file in the same directory, renamed into \
+      place): an existing regular file is replaced and keeps its permissions, \
+      a symbolic link is followed; a directory, FIFO or device (/dev/null \
+      included) is refused. On any error the command exits 1, says which option \
+      and file, and leaves every existing file exactly as it was.
 
-      Memory: the weights, the inputs and the run's buffers are checked against --memory-limit
-      before anything is allocated, so a small file that declares a huge shape is refused.
+      Memory: the weights, the inputs and the run's buffers are checked against \
+      --memory-limit before anything is allocated, so a small file that declares \
+      a huge shape is refused.
       """)
 
   @Option(help: "An .npz archive with the weights (see above).")
