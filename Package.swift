@@ -48,7 +48,9 @@ let package = Package(
     .executable(name: "rnn-forward", targets: ["rnn-forward"]),
   ],
   dependencies: [
-    // Only the executables use it; a library user never builds it.
+    // Only the executables use it. A package that depends on our libraries still resolves it
+    // (SwiftPM resolves a dependency's whole manifest) and compiles its plugins, but never its
+    // library.
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
