@@ -117,6 +117,15 @@ struct Formulations: ParsableCommand {
   @Option(help: "A JSON report from Benchmarks/numpy/rnn_numpy.py to compare against.")
   var compare: String?
 
+  @Option(
+    help:
+      "A row is noisy when its samples spread by more than this fraction of their median; its size and batch are measured again."
+  )
+  var noiseThreshold = 0.25
+
+  @Option(help: "How many times a size and batch with a noisy row is measured again (the quietest attempt is kept).")
+  var retries = 2
+
   @OptionGroup var common: CommonOptions
 
   enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case blas, blasGEMM, pureSwift, raw }
@@ -127,6 +136,10 @@ struct Formulations: ParsableCommand {
       throw ValidationError("--batches must be in 1...4096")
     }
     guard (1...100_000).contains(steps) else { throw ValidationError("--steps must be in 1...100000, got \(steps)") }
+    guard noiseThreshold > 0 && noiseThreshold <= 10 else {
+      throw ValidationError("--noise-threshold must be in (0, 10], got \(noiseThreshold)")
+    }
+    guard (0...10).contains(retries) else { throw ValidationError("--retries must be in 0...10, got \(retries)") }
     if common.quick {
       // --quick keeps the explicit lists but defaults to small sizes and a short sequence.
       if sizes == [16, 64, 256, 1024] { sizes = [16, 64] }
@@ -154,11 +167,13 @@ struct Formulations: ParsableCommand {
     }
     let system = SystemInfo.current(kernel: kernel)
     for line in system.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-    let sweep = Sweep(
+    var sweep = Sweep(
       sizes: sizes, batches: batches, steps: steps, formulations: formulations,
       backends: backends.compactMap { Backend(rawValue: $0.rawValue) }, includeRaw: backends.contains(.raw),
       samples: common.samples, minTime: common.resolvedMinTime,
       progress: { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) })
+    sweep.noiseThreshold = noiseThreshold
+    sweep.retries = retries
     let (rows, verification) = sweep.run()
     var report = Report(
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),

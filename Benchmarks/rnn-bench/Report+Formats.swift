@@ -23,7 +23,7 @@ extension Report {
       var line = [
         "\(r.size)", "\(r.batch)", r.formulation == "hoisted" ? "hoisted (T=\(r.steps))" : r.formulation, r.backend,
         micro(r.medianNanosecondsPerStep), micro(r.minNanosecondsPerStep), micro(r.maxNanosecondsPerStep),
-        fixed(r.gflops, 2), r.vsSplit.map { fixed($0, 2) + "x" } ?? "", r.vsRaw.map { fixed($0, 2) + "x" } ?? "",
+        fixed(r.gflops, 2), splitCell(r), r.vsRaw.map { fixed($0, 2) + "x" } ?? "",
       ]
       if showNumpy { line.append(r.vsNumpy.map { fixed($0, 2) + "x" } ?? "") }
       cells.append(line)
@@ -39,6 +39,16 @@ extension Report {
     lines.append(render(header))
     lines.append(String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1)))
     for row in cells { lines.append(row.isEmpty ? "" : render(row)) }
+    let summary = summaryLines()
+    if !summary.isEmpty {
+      lines.append("")
+      lines.append("Which formulation wins (median of per-round ratios to the runner-up [lowest, highest round]):")
+      lines += summary.map { "  " + $0 }
+    }
+    if rows.contains(where: { $0.noisy == true }) {
+      lines.append("")
+      lines.append("* noisy: the samples spread by more than the noise threshold even after measuring again.")
+    }
     if !verification.isEmpty {
       lines.append("")
       lines.append("Verification (every formulation and backend vs split on BLAS, same state and inputs):")
@@ -51,19 +61,71 @@ extension Report {
     return lines.joined(separator: "\n")
   }
 
+  /// The rows as CSV with the JSON report's field names (snake case), and the system's fields on
+  /// every row, so that a CSV file says what it was measured on.
   func csv() -> String {
+    let systemFields = [
+      ("cpu", system.cpu), ("cores", "\(system.cores)"), ("blas", system.blas), ("blas_core", system.blasCore),
+      ("blas_threads", "\(system.blasThreads)"), ("blas_kernel", system.blasKernel ?? ""), ("swift", system.swift),
+      ("build", system.build),
+    ]
     var lines = [
-      "size,batch,steps,formulation,backend,median_ns_per_step,min_ns_per_step,max_ns_per_step,gflops,samples,vs_split,vs_raw,vs_numpy"
+      ([
+        "size", "batch", "steps", "formulation", "backend", "median_nanoseconds_per_step", "min_nanoseconds_per_step",
+        "max_nanoseconds_per_step", "gflops", "samples", "vs_split", "vs_split_low", "vs_split_high", "vs_raw",
+        "vs_numpy", "noisy",
+      ] + systemFields.map { "system_" + $0.0 }).joined(separator: ",")
     ]
     for r in rows {
-      let optional = [r.vsSplit, r.vsRaw, r.vsNumpy].map { $0.map { "\($0)" } ?? "" }
+      let optional = [r.vsSplit, r.vsSplitLow, r.vsSplitHigh, r.vsRaw, r.vsNumpy].map { $0.map { "\($0)" } ?? "" }
       lines.append(
         ([
           "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, "\(r.medianNanosecondsPerStep)",
           "\(r.minNanosecondsPerStep)", "\(r.maxNanosecondsPerStep)", "\(r.gflops)", "\(r.samples)",
-        ] + optional).joined(separator: ","))
+        ] + optional + [r.noisy.map { "\($0)" } ?? ""] + systemFields.map { csvField($0.1) }).joined(separator: ","))
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// `1.02x [0.97, 1.06]`, with `*` for a noisy row.
+  private func splitCell(_ r: Row) -> String {
+    guard let ratio = r.vsSplit else { return r.noisy == true ? "*" : "" }
+    var text = fixed(ratio, 2) + "x"
+    if let low = r.vsSplitLow, let high = r.vsSplitHigh, r.formulation != "split" {
+      text += " [\(fixed(low, 2)), \(fixed(high, 2))]"
+    }
+    return text + (r.noisy == true ? " *" : "")
+  }
+
+  /// One line per size and batch: the fastest formulation on the default backend (BLAS), its
+  /// ratio to the runner-up round by round, or "tie" when some round does not favour it.
+  func summaryLines() -> [String] {
+    var lines: [String] = []
+    var keys: [(Int, Int)] = []
+    for r in rows where !keys.contains(where: { $0 == (r.size, r.batch) }) { keys.append((r.size, r.batch)) }
+    for (size, batch) in keys {
+      let candidates = rows.filter {
+        $0.size == size && $0.batch == batch && $0.backend == "blas" && $0.roundNanosecondsPerStep != nil
+      }.sorted { $0.medianNanosecondsPerStep < $1.medianNanosecondsPerStep }
+      guard candidates.count >= 2, let a = candidates[0].roundNanosecondsPerStep,
+        let b = candidates[1].roundNanosecondsPerStep
+      else { continue }
+      let ratios = zip(a, b).map { $0 / $1 }
+      let median = Samples(nanosecondsPerStep: ratios).median
+      let interval = "\(fixed(median, 2))x [\(fixed(ratios.min()!, 2)), \(fixed(ratios.max()!, 2))]"
+      let (winner, runnerUp) = (name(candidates[0]), name(candidates[1]))
+      let noisy = candidates[0].noisy == true || candidates[1].noisy == true ? " (noisy)" : ""
+      if ratios.max()! < 1 {
+        lines.append("n = \(size), B = \(batch): \(winner) wins, \(interval) of \(runnerUp)'s time\(noisy)")
+      } else {
+        lines.append("n = \(size), B = \(batch): tie between \(winner) and \(runnerUp), \(interval)\(noisy)")
+      }
+    }
+    return lines
+  }
+
+  private func name(_ r: Row) -> String {
+    r.formulation == "fusedConcatenatingEachStep" ? "notebook-literal" : r.formulation
   }
 
   func json() throws -> String {
@@ -87,3 +149,9 @@ func micro(_ nanoseconds: Double) -> String {
 
 func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
 func scientific(_ x: Double) -> String { String(format: "%.1e", x) }
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+func csvField(_ text: String) -> String {
+  guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
+  return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

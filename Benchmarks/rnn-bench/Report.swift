@@ -10,9 +10,28 @@ struct Row: Codable {
   var maxNanosecondsPerStep: Double
   var gflops: Double
   var samples: Int
+  /// Median of the per-round ratios to split (same backend); lowest and highest per-round ratio.
   var vsSplit: Double?
+  var vsSplitLow: Double?
+  var vsSplitHigh: Double?
   var vsRaw: Double?
   var vsNumpy: Double?
+  /// Whether the samples spread by more than the noise threshold, even after re-measuring.
+  var noisy: Bool?
+  /// The nanoseconds per step of each interleaved round, for ratios round by round.
+  var roundNanosecondsPerStep: [Double]?
+
+  init(
+    size: Int, batch: Int, steps: Int, formulation: String, backend: String, medianNanosecondsPerStep: Double,
+    minNanosecondsPerStep: Double, maxNanosecondsPerStep: Double, gflops: Double, samples: Int
+  ) {
+    (self.size, self.batch, self.steps, self.formulation, self.backend) = (size, batch, steps, formulation, backend)
+    self.medianNanosecondsPerStep = medianNanosecondsPerStep
+    self.minNanosecondsPerStep = minNanosecondsPerStep
+    self.maxNanosecondsPerStep = maxNanosecondsPerStep
+    self.gflops = gflops
+    self.samples = samples
+  }
 }
 
 /// The inline correctness check for one size: every formulation and backend against `split`
@@ -41,7 +60,7 @@ struct Report: Codable {
     }
     for i in rows.indices {
       let r = rows[i]
-      if let split = find(r.size, r.batch, "split", r.backend) {
+      if r.vsSplit == nil, let split = find(r.size, r.batch, "split", r.backend) {
         rows[i].vsSplit = r.medianNanosecondsPerStep / split.medianNanosecondsPerStep
       }
       let rawFormulation = (r.formulation == "split" || r.formulation == "hoisted") ? "split" : "fused"
