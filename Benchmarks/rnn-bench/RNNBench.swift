@@ -13,11 +13,22 @@ struct RNNBench: ParsableCommand {
       "Measures which RNN formulation (fused, split, hoisted, or the notebook's literal one) is fastest at your sizes.",
     discussion: """
       Run it in release mode: swift run -c release rnn-bench
-      Numbers are medians of at least 7 samples, compared as ratios measured in the same run.
-      """,
+      Numbers are medians of at least 7 interleaved rounds, compared as ratios measured in the \
+      same run. Without a subcommand it runs `formulations`, whose options follow.
+      """ + "\n\n" + defaultSubcommandHelp,
     subcommands: [Formulations.self, GEMMBenchmark.self, ActivationBenchmark.self],
     defaultSubcommand: Formulations.self)
 }
+
+/// The default subcommand's options, for `rnn-bench --help` (which otherwise lists only the
+/// subcommands, though `rnn-bench --sizes 64` takes them).
+private let defaultSubcommandHelp: String = {
+  let help = Formulations.helpMessage(columns: 80)
+  guard let options = help.range(of: "OPTIONS:") else { return "" }
+  let lines = help[options.lowerBound...].split(separator: "\n", omittingEmptySubsequences: false)
+    .filter { !$0.contains("-h, --help") }
+  return "FORMULATIONS " + lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+}()
 
 /// Options shared by both modes.
 struct CommonOptions: ParsableArguments {
