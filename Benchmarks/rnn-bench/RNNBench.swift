@@ -50,7 +50,7 @@ struct CommonOptions: ParsableArguments {
   @Option(help: "Write the report to this file instead of standard output.")
   var output: String?
 
-  @Option(help: "Also write an SVG chart of GFLOP/s against size to this file.")
+  @Option(help: "Also write an SVG chart to this file: time relative to split per size, with the winner marked.")
   var svg: String?
 
   @Option(help: BLASCoreChoice.help)

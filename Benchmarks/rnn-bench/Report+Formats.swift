@@ -97,31 +97,49 @@ extension Report {
     return text + (r.noisy == true ? " *" : "")
   }
 
-  /// One line per size and batch: the fastest formulation on the default backend (BLAS), its
-  /// ratio to the runner-up round by round, or "tie" when some round does not favour it.
-  func summaryLines() -> [String] {
-    var lines: [String] = []
+  /// The verdict for one size and batch: the fastest formulation on the default backend (BLAS),
+  /// the runner-up, the per-round ratios of their times, and whether some round does not favour
+  /// the winner (a tie).
+  struct Verdict {
+    var size: Int, batch: Int
+    var name: String, runnerUp: String
+    var median: Double, low: Double, high: Double
+    var tie: Bool { high >= 1 }
+    var noisy: Bool
+  }
+
+  /// The verdicts, keyed `"size/batch"`, in the order the rows came.
+  func winnersBySizeAndBatch() -> [String: Verdict] {
+    Dictionary(verdicts().map { ("\($0.size)/\($0.batch)", $0) }) { a, _ in a }
+  }
+
+  func verdicts() -> [Verdict] {
     var keys: [(Int, Int)] = []
     for r in rows where !keys.contains(where: { $0 == (r.size, r.batch) }) { keys.append((r.size, r.batch)) }
-    for (size, batch) in keys {
+    return keys.compactMap { size, batch in
       let candidates = rows.filter {
         $0.size == size && $0.batch == batch && $0.backend == "blas" && $0.roundNanosecondsPerStep != nil
       }.sorted { $0.medianNanosecondsPerStep < $1.medianNanosecondsPerStep }
       guard candidates.count >= 2, let a = candidates[0].roundNanosecondsPerStep,
         let b = candidates[1].roundNanosecondsPerStep
-      else { continue }
+      else { return nil }
       let ratios = zip(a, b).map { $0 / $1 }
-      let median = Samples(nanosecondsPerStep: ratios).median
-      let interval = "\(fixed(median, 2))x [\(fixed(ratios.min()!, 2)), \(fixed(ratios.max()!, 2))]"
-      let (winner, runnerUp) = (name(candidates[0]), name(candidates[1]))
-      let noisy = candidates[0].noisy == true || candidates[1].noisy == true ? " (noisy)" : ""
-      if ratios.max()! < 1 {
-        lines.append("n = \(size), B = \(batch): \(winner) wins, \(interval) of \(runnerUp)'s time\(noisy)")
-      } else {
-        lines.append("n = \(size), B = \(batch): tie between \(winner) and \(runnerUp), \(interval)\(noisy)")
-      }
+      return Verdict(
+        size: size, batch: batch, name: name(candidates[0]), runnerUp: name(candidates[1]),
+        median: Samples(nanosecondsPerStep: ratios).median, low: ratios.min()!, high: ratios.max()!,
+        noisy: candidates[0].noisy == true || candidates[1].noisy == true)
     }
-    return lines
+  }
+
+  /// One line per size and batch: the winner and its ratio to the runner-up, or a tie.
+  func summaryLines() -> [String] {
+    verdicts().map { v in
+      let interval = "\(fixed(v.median, 2))x [\(fixed(v.low, 2)), \(fixed(v.high, 2))]"
+      let noisy = v.noisy ? " (noisy)" : ""
+      return v.tie
+        ? "n = \(v.size), B = \(v.batch): tie between \(v.name) and \(v.runnerUp), \(interval)\(noisy)"
+        : "n = \(v.size), B = \(v.batch): \(v.name) wins, \(interval) of \(v.runnerUp)'s time\(noisy)"
+    }
   }
 
   private func name(_ r: Row) -> String {

@@ -1,77 +1,127 @@
 import Foundation
 
 extension Report {
-  /// A self-contained SVG chart: one panel per batch size, GFLOP/s against n_h = n_x (log scale),
-  /// one line per formulation and backend. No dependency; open it in a browser.
+  /// A self-contained SVG chart that answers "which formulation wins at my size": one panel per
+  /// batch size; for each size, each formulation's time on the default backend (BLAS) relative
+  /// to split's, on a log scale with 1 = split; whiskers from the lowest to the highest per-round
+  /// ratio; the raw-CBLAS fused step in grey as the floor the library could reach; the winner of
+  /// each size marked (or "tie"). No dependency: open it in a browser or render it with
+  /// `rsvg-convert`.
   func svg() -> String {
     let batches = Array(Set(rows.map(\.batch))).sorted()
     let sizes = Array(Set(rows.map(\.size))).sorted()
-    let series = Array(Set(rows.map { "\($0.formulation)|\($0.backend)" })).sorted()
-    let formulationColors = [
-      "fused": "#1f77b4", "split": "#d62728", "hoisted": "#2ca02c", "fusedConcatenatingEachStep": "#9467bd",
+    let series: [(key: String, label: String, color: String)] = [
+      ("fused", "fused", "#1f77b4"), ("hoisted", "hoisted", "#2ca02c"),
+      ("fusedConcatenatingEachStep", "notebook-literal", "#9467bd"),
     ]
-    let backendDashes = ["blas": "", "blasGEMM": "6,3", "pureSwift": "2,3", "raw-cblas": "1,1", "numpy": "10,3,2,3"]
-    let panelWidth = 460.0, panelHeight = 300.0, left = 60.0, top = 50.0,
-      legendHeight = 18.0 * Double(series.count) + 20
-    let width = left + Double(batches.count) * (panelWidth + 40)
-    let height = top + panelHeight + 60 + legendHeight
+    let panelWidth = 420.0, panelHeight = 300.0, left = 64.0, top = 96.0, gap = 56.0
+    let width = left + Double(batches.count) * (panelWidth + gap)
+    let height = top + panelHeight + 58
+    // The y range: every ratio and whisker, within [1/8, 8], on whole powers of two.
+    let ratios = rows.filter { $0.backend == "blas" || $0.backend == "raw-cblas" }
+      .flatMap { [$0.vsSplitLow, $0.vsSplitHigh, $0.vsSplit].compactMap { $0 } }
+    let lowExponent = Swift.max(-3, Int(floor(log2(ratios.min() ?? 0.5))))
+    let highExponent = Swift.min(3, Swift.max(1, Int(ceil(log2(ratios.max() ?? 2)))))
+    func py(_ ratio: Double) -> Double {
+      let clamped = Swift.min(Swift.max(ratio, pow(2, Double(lowExponent))), pow(2, Double(highExponent)))
+      return top + (Double(highExponent) - log2(clamped)) / Double(highExponent - lowExponent) * panelHeight
+    }
+
     var s = """
       <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
       <rect width="100%" height="100%" fill="white"/>
-      <text x="\(left)" y="20" font-size="15">RNN step throughput (GFLOP/s, higher is better): \(escape(system.cpu)), \(system.blasThreads) BLAS thread(s)</text>
+      <text x="\(left)" y="22" font-size="15">Time per step relative to split (below 1 is faster), BLAS backend</text>
+      <text x="\(left)" y="40" fill="#555">\(escape(system.cpu)); \(escape(system.blasKernel ?? system.blasCore)); \(system.blasThreads) BLAS thread(s)</text>
 
       """
+    // One-line legend.
+    var lx = left
+    for entry in series {
+      s += "<line x1=\"\(lx)\" x2=\"\(lx + 22)\" y1=\"58\" y2=\"58\" stroke=\"\(entry.color)\" stroke-width=\"2.5\"/>"
+      s += "<circle cx=\"\(lx + 11)\" cy=\"58\" r=\"3.5\" fill=\"\(entry.color)\"/>"
+      s += "<text x=\"\(lx + 28)\" y=\"62\">\(entry.label)</text>\n"
+      lx += 28 + Double(entry.label.count) * 7 + 18
+    }
+    s +=
+      "<line x1=\"\(lx)\" x2=\"\(lx + 22)\" y1=\"58\" y2=\"58\" stroke=\"#999\" stroke-width=\"2\" stroke-dasharray=\"4,3\"/>"
+    s += "<text x=\"\(lx + 28)\" y=\"62\">raw CBLAS fused</text>\n"
+    lx += 28 + 15 * 7 + 18
+    s += "<text x=\"\(lx)\" y=\"62\">★ winner</text>\n"
+
+    let winners = winnersBySizeAndBatch()
     for (p, batch) in batches.enumerated() {
-      let x0 = left + Double(p) * (panelWidth + 40)
-      let panelRows = rows.filter { $0.batch == batch }
-      let maxY = Swift.max(panelRows.map(\.gflops).max() ?? 1, 1e-9) * 1.1
-      func px(_ size: Int) -> Double {
-        guard sizes.count > 1 else { return x0 + panelWidth / 2 }
-        let lo = log2(Double(sizes.first!)), hi = log2(Double(sizes.last!))
-        return x0 + (log2(Double(size)) - lo) / (hi - lo) * panelWidth
-      }
-      func py(_ y: Double) -> Double { top + panelHeight - y / maxY * panelHeight }
-      s += "<text x=\"\(x0)\" y=\"\(top - 10)\" font-weight=\"bold\">batch B = \(batch)</text>\n"
+      let x0 = left + Double(p) * (panelWidth + gap)
+      func px(_ index: Int) -> Double { x0 + (Double(index) + 0.5) / Double(sizes.count) * panelWidth }
+      s += "<text x=\"\(x0)\" y=\"\(top - 6)\" font-weight=\"bold\">B = \(batch)</text>\n"
       s +=
         "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>\n"
-      for i in 0...4 {
-        let y = maxY * Double(i) / 4
-        s += "<line x1=\"\(x0)\" x2=\"\(x0 + panelWidth)\" y1=\"\(py(y))\" y2=\"\(py(y))\" stroke=\"#eee\"/>"
-        s += "<text x=\"\(x0 - 5)\" y=\"\(py(y) + 4)\" text-anchor=\"end\">\(fixed(y, 1))</text>\n"
+      for exponent in lowExponent...highExponent {
+        let ratio = pow(2, Double(exponent))
+        let label = exponent >= 0 ? "\(Int(ratio))" : "1/\(Int(1 / ratio))"
+        let stroke = exponent == 0 ? "stroke=\"#444\" stroke-width=\"1.2\"" : "stroke=\"#e5e5e5\""
+        s += "<line x1=\"\(x0)\" x2=\"\(x0 + panelWidth)\" y1=\"\(py(ratio))\" y2=\"\(py(ratio))\" \(stroke)/>"
+        s += "<text x=\"\(x0 - 6)\" y=\"\(py(ratio) + 4)\" text-anchor=\"end\">\(label)×</text>\n"
       }
-      for size in sizes {
-        s += "<text x=\"\(px(size))\" y=\"\(top + panelHeight + 16)\" text-anchor=\"middle\">\(size)</text>\n"
+      for (i, size) in sizes.enumerated() {
+        s += "<text x=\"\(px(i))\" y=\"\(top + panelHeight + 18)\" text-anchor=\"middle\">\(size)</text>\n"
       }
       s +=
-        "<text x=\"\(x0 + panelWidth / 2)\" y=\"\(top + panelHeight + 34)\" text-anchor=\"middle\">n_h = n_x</text>\n"
-      for key in series {
-        let parts = key.split(separator: "|").map(String.init)
-        let points = panelRows.filter { $0.formulation == parts[0] && $0.backend == parts[1] }.sorted {
-          $0.size < $1.size
-        }
-        guard !points.isEmpty else { continue }
-        let color = formulationColors[parts[0]] ?? "#333"
-        let dash = backendDashes[parts[1]] ?? ""
-        let path = points.map { "\(px($0.size)),\(py($0.gflops))" }.joined(separator: " ")
+        "<text x=\"\(x0 + panelWidth / 2)\" y=\"\(top + panelHeight + 38)\" text-anchor=\"middle\">n_h = n_x</text>\n"
+
+      // The raw-CBLAS floor, in grey.
+      let raw = sizes.enumerated().compactMap { i, size -> (Int, Double)? in
+        guard let ratio = rawFusedRatio(size: size, batch: batch) else { return nil }
+        return (i, ratio)
+      }
+      if raw.count > 1 {
+        let points = raw.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
         s +=
-          "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\" points=\"\(path)\">"
-        s += "<title>\(escape(key))</title></polyline>\n"
-        for point in points {
+          "<polyline fill=\"none\" stroke=\"#999\" stroke-width=\"2\" stroke-dasharray=\"4,3\" points=\"\(points)\"/>\n"
+      }
+      for (k, entry) in series.enumerated() {
+        let offset = (Double(k) - 1) * 7  // side by side, so that whiskers do not overlap
+        var points: [String] = []
+        for (i, size) in sizes.enumerated() {
+          guard
+            let r = rows.first(where: {
+              $0.size == size && $0.batch == batch && $0.backend == "blas" && $0.formulation == entry.key
+            }), let ratio = r.vsSplit
+          else { continue }
+          let x = px(i) + offset
+          points.append("\(x),\(py(ratio))")
+          if let low = r.vsSplitLow, let high = r.vsSplitHigh {
+            s +=
+              "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(py(low))\" y2=\"\(py(high))\" stroke=\"\(entry.color)\" stroke-width=\"1.2\"/>"
+          }
+          s += "<circle cx=\"\(x)\" cy=\"\(py(ratio))\" r=\"3.5\" fill=\"\(entry.color)\">"
+          s += "<title>\(entry.label), n = \(size), B = \(batch): \(fixed(ratio, 2))× split</title></circle>\n"
+        }
+        if points.count > 1 {
           s +=
-            "<circle cx=\"\(px(point.size))\" cy=\"\(py(point.gflops))\" r=\"2.5\" fill=\"\(color)\"><title>\(escape(parts[0])) / \(escape(parts[1])), n = \(point.size): \(fixed(point.gflops, 2)) GFLOP/s, \(micro(point.medianNanosecondsPerStep)) µs/step</title></circle>\n"
+            "<polyline fill=\"none\" stroke=\"\(entry.color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
         }
       }
-    }
-    var y = top + panelHeight + 60
-    for key in series {
-      let parts = key.split(separator: "|").map(String.init)
-      let color = formulationColors[parts[0]] ?? "#333"
-      s +=
-        "<line x1=\"\(left)\" x2=\"\(left + 40)\" y1=\"\(y - 4)\" y2=\"\(y - 4)\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(backendDashes[parts[1]] ?? "")\"/>"
-      s += "<text x=\"\(left + 48)\" y=\"\(y)\">\(escape(parts[0])) on \(escape(parts[1]))</text>\n"
-      y += 18
+      // The winner of each size, above the panel's data.
+      for (i, size) in sizes.enumerated() {
+        guard let verdict = winners["\(size)/\(batch)"] else { continue }
+        let text = verdict.tie ? "tie" : "★ \(verdict.name)"
+        s += "<text x=\"\(px(i))\" y=\"\(top + 16)\" text-anchor=\"middle\" font-size=\"11\">\(escape(text))</text>\n"
+      }
     }
     return s + "</svg>\n"
+  }
+
+  /// The raw-CBLAS fused step's time over BLAS split's, round by round (median).
+  private func rawFusedRatio(size: Int, batch: Int) -> Double? {
+    guard
+      let raw = rows.first(where: {
+        $0.size == size && $0.batch == batch && $0.backend == "raw-cblas" && $0.formulation == "fused"
+      })?.roundNanosecondsPerStep,
+      let split = rows.first(where: {
+        $0.size == size && $0.batch == batch && $0.backend == "blas" && $0.formulation == "split"
+      })?.roundNanosecondsPerStep
+    else { return nil }
+    return Samples(nanosecondsPerStep: zip(raw, split).map { $0 / $1 }).median
   }
 }
 
