@@ -40,7 +40,7 @@ struct ReadmeSnippetTests {
     var out = Matrix.zeros(rows: 256, columns: 100 * 32)  // [h_1 | ... | h_100]
     rnn.forward(inputs: hstack(xs), into: &workspace, states: &out, formulation: .hoisted)
     rnn.step(x: xs[0], into: &workspace, formulation: .fused)  // no allocation per step
-    try print(rnn.recurrentSpectralRadius())  // ≈ 1 for orthogonal W_hh (1.0000000000000115 here)
+    try print(rnn.recurrentSpectralRadius())  // ≈ 1 for orthogonal W_hh (1.00000000000001…: rounding)
     // END SNIPPETS
 
     #expect(h1 == Matrix.full(rows: 3, columns: 1, value: 246) && h1Split == h1)
