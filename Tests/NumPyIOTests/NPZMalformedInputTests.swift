@@ -179,3 +179,32 @@ struct NPZMalformedInputTests {
     #expect(try NPZArchive(contentsOf: dir.file("ours.npz")).arrays == archive.arrays)
   }
 }
+
+/// ZIP64 end records: numpy writes one for more than 65,535 members, and so does this package.
+@Suite("NPZ ZIP64", .enabled(if: NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason)))
+struct NPZZip64Tests {
+  @Test func moreThan65535MembersBothWays() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let count = 66_000
+    try NumPy.runScript(
+      """
+      import zipfile
+      np.savez('many.npz', **{f'a{i}': np.float64(i) for i in range(\(count))})
+      with zipfile.ZipFile('many.npz') as z:
+          assert len(z.infolist()) == \(count)
+      """, in: dir.url)
+    let archive = try NPZArchive(contentsOf: dir.file("many.npz"))
+    #expect(archive.names.count == count)
+    #expect(try archive.array(named: "a65999").scalars == [65_999])
+
+    try archive.write(to: dir.file("ours.npz"))
+    let report = try NumPy.runScript(
+      """
+      with np.load('ours.npz') as f:
+          print(len(f.files), float(f['a65999']), float(f['a0']))
+      """, in: dir.url)
+    #expect(report.trimmingCharacters(in: .whitespacesAndNewlines) == "\(count) 65999.0 0.0")
+    #expect(try NPZArchive(contentsOf: dir.file("ours.npz")).names.count == count)
+  }
+}
