@@ -28,28 +28,11 @@ struct Samples {
   var spread: Double { (max - min) / median }
 }
 
-/// Measures `body`, which performs `stepsPerCall` steps and returns a value to consume.
-///
-/// Warm-up: calls until 3 calls and `minTime / 2` have passed. Then the number of calls per
-/// sample is scaled so that each sample lasts at least `minTime`, and `samples` samples are taken.
-func measure(samples: Int, minTime: Double, stepsPerCall: Int, _ body: () -> Double) -> Samples {
-  let minNanos = minTime * 1e9
-  var calls = 0
-  let warmStart = now()
-  while calls < 3 || Double(now() - warmStart) < minNanos / 2 {
-    blackHole(body())
-    calls += 1
-  }
-  let perCall = Double(now() - warmStart) / Double(calls)
-  let repetitions = Swift.max(1, Int((minNanos / Swift.max(perCall, 1)).rounded(.up)))
-  var result: [Double] = []
-  for _ in 0..<samples {
-    let start = now()
-    for _ in 0..<repetitions { blackHole(body()) }
-    let elapsed = Double(now() - start)
-    result.append(elapsed / Double(repetitions * stepsPerCall))
-  }
-  return Samples(nanosecondsPerStep: result)
+/// Measures `body`, which performs `stepsPerCall` steps and returns a value to consume: warm-up,
+/// calls per sample scaled to last at least `minTime`, then `samples` samples (one configuration
+/// of ``measureInterleaved(_:samples:minTime:)``).
+func measure(samples: Int, minTime: Double, stepsPerCall: Int, _ body: @escaping () -> Double) -> Samples {
+  measureInterleaved([TimedCase(stepsPerCall: stepsPerCall, body: body)], samples: samples, minTime: minTime)[0]
 }
 
 /// One configuration timed by ``measureInterleaved(_:samples:minTime:)``: `body` performs

@@ -168,11 +168,8 @@ private func stableLogistic(_ x: Double) -> Double {
 /// only the last multiplication rounds.
 @inline(__always)
 private func inlineExpOfNegative(_ y: Double) -> Double {
-  let shifter = 6_755_399_441_055_744.0
   let clamped = Swift.min(y, 746)  // e^-746 is below half the smallest subnormal: 0
-  let shifted = clamped * 1.442_695_040_888_963_4 + shifter
-  let n = shifted - shifter  // 0 ≤ n ≤ 1077
-  let r = (clamped - n * 6.931_471_803_691_238_164_90e-01) - n * 1.908_214_929_270_587_700_02e-10
+  let (shifted, shifter, r) = expReduction(clamped)  // 0 ≤ n ≤ 1077
   let p = expPolynomial(-r)
   let bits = shifted.bitPattern &- shifter.bitPattern  // n as an integer
   let half = bits >> 1
@@ -182,33 +179,12 @@ private func inlineExpOfNegative(_ y: Double) -> Double {
   return y.isNaN ? y : result
 }
 
-/// `e^r` for |r| ≤ ln 2 / 2: degree-13 Taylor polynomial, within 1 ulp.
-@inline(__always)
-private func expPolynomial(_ r: Double) -> Double {
-  // The terms from r⁴ on by Estrin's scheme (pairs, then r², r⁴, r⁸: a short dependency chain;
-  // they are below 2^-8 of the sum, so their rounding barely shows), the first four by Horner,
-  // which keeps the sum accurate: within 1 ulp, and 4 + 5 steps deep instead of 13.
-  let r2 = r * r
-  let r4 = r2 * r2
-  let r8 = r4 * r4
-  let e0 = r * (1.0 / 120) + 1.0 / 24
-  let e1 = r * (1.0 / 5_040) + 1.0 / 720
-  let e2 = r * (1.0 / 362_880) + 1.0 / 40_320
-  let e3 = r * (1.0 / 39_916_800) + 1.0 / 3_628_800
-  let e4 = r * (1.0 / 6_227_020_800) + 1.0 / 479_001_600
-  let high = ((e3 * r2 + e2) * r4 + (e1 * r2 + e0)) + e4 * r8
-  return (((high * r + 1.0 / 6) * r + 0.5) * r + 1) * r + 1
-}
-
 /// `e^y` for 0 ≤ y ≤ 709 (NaN gives NaN), within 1 ulp: Cody–Waite reduction
 /// `y = n·ln 2 + r` with |r| ≤ ln 2 / 2, a degree-13 Taylor polynomial for `e^r`, and `2^n`
 /// assembled from its exponent bits. Inline and branch-free, unlike a call into libm.
 @inline(__always)
 private func inlineExp(_ y: Double) -> Double {
-  let shifter = 6_755_399_441_055_744.0  // 1.5 · 2^52: adding it rounds to an integer
-  let shifted = y * 1.442_695_040_888_963_4 + shifter
-  let n = shifted - shifter
-  let r = (y - n * 6.931_471_803_691_238_164_90e-01) - n * 1.908_214_929_270_587_700_02e-10
+  let (shifted, shifter, r) = expReduction(y)
   let p = expPolynomial(r)
   // 2^n from the integer left in the shifter's low bits (0 ≤ n ≤ 1023 here).
   let scale = Double(bitPattern: (shifted.bitPattern &- shifter.bitPattern &+ 1023) << 52)
@@ -231,12 +207,7 @@ func inlineTanh(_ x: Double) -> Double {
   let large = 1 - 2 / (inlineExp(Swift.min(a + a, 40.0)) + 1)
   // Small |x|: Cephes tanh, |x| < 0.625.
   let z = a * a
-  let numerator =
-    (-9.643_991_794_250_522_386_28e-1 * z - 9.928_772_310_019_185_865_64e1) * z
-    - 1.614_687_684_417_084_479_52e3
-  let denominator =
-    ((z + 1.128_116_784_916_329_314_02e2) * z + 2.235_488_390_601_004_485_83e3) * z
-    + 4.844_063_053_251_254_860_48e3
+  let (numerator, denominator) = tanhRational(z)
   let small = a + a * z * numerator / denominator
   return Double(signOf: x, magnitudeOf: a < 0.625 ? small : large)
 }

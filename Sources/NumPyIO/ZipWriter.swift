@@ -32,18 +32,27 @@ struct ZipWriter {
     let method: UInt16 = compressed ? 8 : 0
     let version: UInt16 = large || offset >= 0xFFFF_FFFF ? 45 : 20
 
+    /// The fields the local header and the central record share, from "version needed" to
+    /// "extra field length".
+    func common(_ bytes: inout [UInt8], compressedSize: UInt32, size: UInt32, extraLength: Int) {
+      bytes.append(littleEndian: version)
+      bytes.append(littleEndian: flags)
+      bytes.append(littleEndian: method)
+      bytes.append(littleEndian: dosTime)
+      bytes.append(littleEndian: dosDate)
+      bytes.append(littleEndian: crc)
+      bytes.append(littleEndian: compressedSize)
+      bytes.append(littleEndian: size)
+      bytes.append(littleEndian: UInt16(nameBytes.count))
+      bytes.append(littleEndian: UInt16(extraLength))
+    }
+
+    // The local header: 64-bit sizes in a ZIP64 extra field when either overflows.
     var local: [UInt8] = []
     local.append(littleEndian: UInt32(0x0403_4b50))
-    local.append(littleEndian: version)
-    local.append(littleEndian: flags)
-    local.append(littleEndian: method)
-    local.append(littleEndian: dosTime)
-    local.append(littleEndian: dosDate)
-    local.append(littleEndian: crc)
-    local.append(littleEndian: large ? 0xFFFF_FFFF : UInt32(payload.count))
-    local.append(littleEndian: large ? 0xFFFF_FFFF : UInt32(data.count))
-    local.append(littleEndian: UInt16(nameBytes.count))
-    local.append(littleEndian: UInt16(large ? 20 : 0))
+    common(
+      &local, compressedSize: large ? 0xFFFF_FFFF : UInt32(payload.count),
+      size: large ? 0xFFFF_FFFF : UInt32(data.count), extraLength: large ? 20 : 0)
     local += nameBytes
     if large {
       local.append(littleEndian: UInt16(1))
@@ -62,16 +71,9 @@ struct ZipWriter {
     }
     directory.append(littleEndian: UInt32(0x0201_4b50))
     directory.append(littleEndian: UInt16(0x0300) | version)  // made by: Unix
-    directory.append(littleEndian: version)
-    directory.append(littleEndian: flags)
-    directory.append(littleEndian: method)
-    directory.append(littleEndian: dosTime)
-    directory.append(littleEndian: dosDate)
-    directory.append(littleEndian: crc)
-    directory.append(littleEndian: payload.count >= 0xFFFF_FFFF ? 0xFFFF_FFFF : UInt32(payload.count))
-    directory.append(littleEndian: data.count >= 0xFFFF_FFFF ? 0xFFFF_FFFF : UInt32(data.count))
-    directory.append(littleEndian: UInt16(nameBytes.count))
-    directory.append(littleEndian: UInt16(extra.count))
+    common(
+      &directory, compressedSize: payload.count >= 0xFFFF_FFFF ? 0xFFFF_FFFF : UInt32(payload.count),
+      size: data.count >= 0xFFFF_FFFF ? 0xFFFF_FFFF : UInt32(data.count), extraLength: extra.count)
     directory.append(littleEndian: UInt16(0))  // comment
     directory.append(littleEndian: UInt16(0))  // disk
     directory.append(littleEndian: UInt16(0))  // internal attributes

@@ -167,6 +167,15 @@ struct NPYMalformedInputTests {
     #expect(throws: NPYError.self) { try Matrix(contentsOfNPY: dir.file("missing.npy")) }
     try Data(Self.good).write(to: dir.file("not-a-zip.npz"))
     #expect(throws: NPYError.self) { try NPZArchive(contentsOf: dir.file("not-a-zip.npz")) }
+    // Errors from a file say which file; `underlying` is what was wrong, for matching.
+    try Data([0x50, 0x4B, 3, 4, 0, 0, 0, 0, 0, 0]).write(to: dir.file("zip.npy"))
+    do {
+      _ = try NPYArray(contentsOf: dir.file("zip.npy"))
+      Issue.record("zip.npy was accepted")
+    } catch {
+      #expect(error == .file(path: dir.file("zip.npy").path, error: .badMagic(found: [0x50, 0x4B, 3, 4, 0, 0, 0, 0])))
+      #expect(error.underlying == .badMagic(found: [0x50, 0x4B, 3, 4, 0, 0, 0, 0]))
+    }
   }
 
   /// The committed fuzzing seed corpus, replayed: every input is either parsed or refused.
