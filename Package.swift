@@ -89,8 +89,11 @@ let package = Package(
 
     cblas,
     clapacke,
-    // The AVX2 and AVX-512 bias-and-activation kernels (C, per-function target attributes).
-    .target(name: "_ActivationKernels", exclude: ["README.md"], cSettings: [.treatAllWarnings(as: .error)]),
+    // The bias-and-activation kernels (C vector extensions: baseline, and AVX2 and AVX-512 through
+    // per-function target attributes).
+    .target(
+      name: "_ActivationKernels", exclude: ["README.md", "fit_exp_polynomial.py"],
+      cSettings: [.treatAllWarnings(as: .error)]),
     // zlib's deflate, inflate and CRC-32 for the .npz container.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),

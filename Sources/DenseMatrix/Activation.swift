@@ -16,7 +16,7 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   /// (see ``logistic(_:)``).
   case sigmoid
   /// The hyperbolic tangent, computed inline within 2 ulp of the exact result (not bit for bit
-  /// what libm's `tanh` returns).
+  /// what libm's `tanh` returns), as `m / (m + 2)` with `m = e^{2|x|} - 1`.
   case tanh
   /// `max(0, x)` (NaN stays NaN).
   case relu
@@ -58,9 +58,8 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
       swift_blas_rnn_activation_avx2(
         kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
     case .portable:
-      applyPortably(
-        rows: rows, columns: columns, source: source, sourceStride: sourceStride, bias: bias,
-        destination: destination, destinationStride: destinationStride)
+      swift_blas_rnn_activation_baseline(
+        kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
     }
   }
 
@@ -71,74 +70,6 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
     case .sigmoid: return 1
     case .tanh: return 2
     case .relu: return 3
-    }
-  }
-
-  /// ``apply(rows:columns:source:sourceStride:bias:destination:destinationStride:)`` in Swift,
-  /// one element at a time: the portable path.
-  private func applyPortably(
-    rows: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int, bias: UnsafePointer<Double>?,
-    destination: UnsafeMutablePointer<Double>, destinationStride: Int
-  ) {
-    guard let bias else {
-      // No bias: g(x) exactly, not g(x + 0), which would turn -0 into +0.
-      for r in 0..<rows {
-        let input = source + r * sourceStride
-        let output = destination + r * destinationStride
-        switch self {
-        case .identity: if input != UnsafePointer(output) { for c in 0..<columns { output[c] = input[c] } }
-        case .relu: for c in 0..<columns { output[c] = rectified(input[c]) }
-        case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c]) }
-        case .tanh: Self.lanes(columns, input, output, lanesTanh, inlineTanh)
-        }
-      }
-      return
-    }
-    for r in 0..<rows {
-      let offset = bias[r]
-      let input = source + r * sourceStride
-      let output = destination + r * destinationStride
-      switch self {
-      case .identity: for c in 0..<columns { output[c] = input[c] + offset }
-      case .relu: for c in 0..<columns { output[c] = rectified(input[c] + offset) }
-      case .sigmoid: for c in 0..<columns { output[c] = stableLogistic(input[c] + offset) }
-      case .tanh: Self.lanes(columns, input, output, offset, lanesTanh, inlineTanh)
-      }
-    }
-  }
-
-  /// `output[c] = g(input[c])` for `c < count`, four at a time, the last few one at a time.
-  @inline(__always)
-  private static func lanes(
-    _ count: Int, _ input: UnsafePointer<Double>, _ output: UnsafeMutablePointer<Double>,
-    _ vector: (Lanes) -> Lanes, _ scalar: (Double) -> Double
-  ) {
-    var c = 0
-    while c + Lanes.scalarCount <= count {
-      vector(Lanes(loading: input + c)).store(to: output + c)
-      c += Lanes.scalarCount
-    }
-    while c < count {
-      output[c] = scalar(input[c])
-      c += 1
-    }
-  }
-
-  /// `output[c] = g(input[c] + offset)` for `c < count`, four at a time.
-  @inline(__always)
-  private static func lanes(
-    _ count: Int, _ input: UnsafePointer<Double>, _ output: UnsafeMutablePointer<Double>, _ offset: Double,
-    _ vector: (Lanes) -> Lanes, _ scalar: (Double) -> Double
-  ) {
-    var c = 0
-    let bias = Lanes(repeating: offset)
-    while c + Lanes.scalarCount <= count {
-      vector(Lanes(loading: input + c) + bias).store(to: output + c)
-      c += Lanes.scalarCount
-    }
-    while c < count {
-      output[c] = scalar(input[c] + offset)
-      c += 1
     }
   }
 
@@ -195,21 +126,23 @@ private func inlineExp(_ y: Double) -> Double {
 /// library call and no branch, so that a loop over a buffer compiles to straight-line code
 /// (glibc's `tanh` is a call into `expm1` and was two thirds of an RNN step at n = 64, B = 32).
 ///
-/// - |x| < 0.625: Cephes' rational approximation `x + x·z·P(z)/Q(z)`, z = x².
-/// - otherwise: `sign(x) · (1 - 2 / (e^{2|x|} + 1))`, with 2|x| clamped at 40, where the
-///   result is already ±1.
+/// `tanh|x| = m / (m + 2)` with `m = e^{2|x|} - 1`, 2|x| clamped at 40 (where the result is
+/// already 1): `m = 2^n·(e^r - 1) + (2^n - 1)` with `n = ⌊2|x| / ln 2⌋`, so 0 ≤ r < ln 2 and both
+/// terms are positive, nothing cancels, and for small |x| (n = 0) m is the polynomial itself.
 ///
 /// ±inf give ±1, NaN gives NaN, -0 gives -0.
 @inline(__always)
 func inlineTanh(_ x: Double) -> Double {
   let a = abs(x)
-  // Large |x|: 1 - 2 / (e^{2|x|} + 1).
-  let large = 1 - 2 / (inlineExp(Swift.min(a + a, 40.0)) + 1)
-  // Small |x|: Cephes tanh, |x| < 0.625.
-  let z = a * a
-  let (numerator, denominator) = tanhRational(z)
-  let small = a + a * z * numerator / denominator
-  return Double(signOf: x, magnitudeOf: a < 0.625 ? small : large)
+  let y = Swift.min(a + a, 40.0)
+  // y / ln 2 - 1/2 rounded to an integer is ⌊y / ln 2⌋ (at a tie, one less).
+  let shifter = 6_755_399_441_055_744.0
+  let shifted = (y * 1.442_695_040_888_963_4 + -0.5) + shifter
+  let n = shifted - shifter
+  let r = (y - n * 6.931_471_803_691_238_164_90e-01) - n * 1.908_214_929_270_587_700_02e-10
+  let scale = Double(bitPattern: (shifted.bitPattern &- shifter.bitPattern &+ 1023) << 52)
+  let m = expm1Polynomial(r) * scale + (scale - 1)
+  return Double(signOf: x, magnitudeOf: m / (m + 2))
 }
 
 /// `max(0, x)`, keeping NaN.

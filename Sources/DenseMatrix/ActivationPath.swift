@@ -2,16 +2,19 @@ import _ActivationKernels
 
 /// Which implementation runs the bias-and-activation pass of ``Activation`` over a block.
 ///
-/// A Swift package cannot pass `-target-cpu`, so a default build targets baseline x86-64 (SSE2)
-/// and the portable Swift loop runs one double at a time. The AVX2 and AVX-512 paths are C
-/// kernels compiled with function-level `target` attributes (no `unsafeFlags`), chosen once at
-/// run time from ``CPUInfo/current``; they compute the same algorithms, vectorized and
-/// branch-free, within 2 ulp of the exact results like the portable path.
+/// Every path is one C implementation in clang's vector extensions (16, 8 or 4 doubles per vector,
+/// branch-free), compiled once per instruction set. A Swift package cannot pass `-target-cpu`, so
+/// a default build targets baseline x86-64 (SSE2): the portable path is that build's own
+/// instructions, and the AVX2 and AVX-512 paths are compiled with function-level `target`
+/// attributes (no `unsafeFlags`) and chosen once at run time from ``CPUInfo/current``. All compute
+/// the algorithms of the scalar functions (``Activation/callAsFunction(_:)``), within 2 ulp of
+/// the exact results; on x86-64 the portable path (no FMA) gives the scalar results bit for bit.
 ///
 /// The default is ``best``; ``withActivationPath(_:_:)`` forces one for a scope (tests and the
 /// benchmark use it to check and time every path the CPU supports).
 public enum ActivationPath: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-  /// Swift, one element at a time: every machine.
+  /// The build's baseline instructions, 16 doubles at a time: SSE2 on x86-64 (no FMA), NEON on
+  /// arm64. Every machine.
   case portable
   /// 4 doubles per vector with FMA: CPUs with AVX2 and FMA.
   case avx2

@@ -2,7 +2,8 @@
 // ActivationKernels.c once per instruction set, with these defined:
 //   VW      the number of doubles per vector (4: AVX2, 8: AVX-512)
 //   SUFFIX  the name suffix (avx2, avx512)
-//   TARGET  the function attribute that enables the instruction set
+//   TARGET  the function attribute that enables the instruction set (empty: the build's own)
+//   HAS_FMA 1 where the instruction set has a fused multiply-add (else a * b + c, two roundings)
 // The algorithms are DenseMatrix's portable Swift ones (Activation.swift), vectorized and
 // branch-free, so that every path returns the same results to within 2 ulp of the exact ones.
 
@@ -25,26 +26,28 @@ INLINE VD FN(load)(const double *p) {
 INLINE void FN(store)(double *p, VD v) { memcpy(p, &v, sizeof v); }
 /// mask ? a : b, where mask lanes are all ones or all zeros.
 INLINE VD FN(select)(VL mask, VD a, VD b) { return (VD)(((VL)a & mask) | ((VL)b & ~mask)); }
+#if HAS_FMA
 INLINE VD FN(fma)(VD a, VD b, VD c) { return __builtin_elementwise_fma(a, b, c); }
+#else
+INLINE VD FN(fma)(VD a, VD b, VD c) { return a * b + c; }
+#endif
 INLINE VD FN(abs)(VD x) { return (VD)((VL)x & (VL)0x7FFFFFFFFFFFFFFFL); }
 
-/// e^r for |r| <= ln 2 / 2: the degree-13 Taylor polynomial, the terms from r^4 on by Estrin's
-/// scheme (pairs, then r^2, r^4, r^8: a short dependency chain; they are below 2^-8 of the sum,
-/// so their rounding barely shows) and the first four by Horner, which keeps the sum accurate.
+/// e^r for |r| <= ln 2 / 2 as 1 + r + r^2 g(r), g of degree 9 fitted near-minimax (Chebyshev,
+/// 50 digits; see fit_exp_polynomial.py): 0.15 ulp from the polynomial, the two leading terms
+/// exact. g by Estrin's scheme (pairs, then r^2, r^4, r^8: a short dependency chain), its rounding
+/// damped by r^2 <= 0.121.
 INLINE VD FN(exp_poly)(VD r) {
   VD r2 = r * r;
   VD r4 = r2 * r2;
   VD r8 = r4 * r4;
-  VD e0 = FN(fma)(r, FN(splat)(1.0 / 120.0), FN(splat)(1.0 / 24.0));
-  VD e1 = FN(fma)(r, FN(splat)(1.0 / 5040.0), FN(splat)(1.0 / 720.0));
-  VD e2 = FN(fma)(r, FN(splat)(1.0 / 362880.0), FN(splat)(1.0 / 40320.0));
-  VD e3 = FN(fma)(r, FN(splat)(1.0 / 39916800.0), FN(splat)(1.0 / 3628800.0));
-  VD e4 = FN(fma)(r, FN(splat)(1.0 / 6227020800.0), FN(splat)(1.0 / 479001600.0));
-  VD high = FN(fma)(e4, r8, FN(fma)(FN(fma)(e3, r2, e2), r4, FN(fma)(e1, r2, e0)));
-  VD p = FN(fma)(high, r, FN(splat)(1.0 / 6.0));
-  p = FN(fma)(p, r, FN(splat)(0.5));
-  p = FN(fma)(p, r, FN(splat)(1.0));
-  return FN(fma)(p, r, FN(splat)(1.0));
+  VD e0 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G1), FN(splat)(SWIFT_BLAS_RNN_EXP_G0));
+  VD e1 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G3), FN(splat)(SWIFT_BLAS_RNN_EXP_G2));
+  VD e2 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G5), FN(splat)(SWIFT_BLAS_RNN_EXP_G4));
+  VD e3 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G7), FN(splat)(SWIFT_BLAS_RNN_EXP_G6));
+  VD e4 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G9), FN(splat)(SWIFT_BLAS_RNN_EXP_G8));
+  VD g = FN(fma)(e4, r8, FN(fma)(FN(fma)(e3, r2, e2), r4, FN(fma)(e1, r2, e0)));
+  return FN(fma)(r2, g, r) + FN(splat)(1.0);
 }
 
 static const double FN(shifter) = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
@@ -79,24 +82,40 @@ INLINE VD FN(exp_negative)(VD y) {
   return FN(select)(y != y, y, result);
 }
 
-/// tanh: Cephes' rational approximation for |x| < 0.625, 1 - 2 / (e^{2|x|} + 1) above (2|x|
-/// clamped at 40), the sign of x copied back (so -0 stays -0); NaN gives NaN. One division per
-/// lane: each lane divides its own branch's numerator by its denominator.
+/// e^r - 1 for 0 <= r <= ln 2 as r + r^2 h(r), h of degree 10 fitted near-minimax
+/// (SWIFT_BLAS_RNN_EXPM1_H*, 0.01 ulp before rounding).
+INLINE VD FN(expm1_poly)(VD r) {
+  VD r2 = r * r;
+  VD r4 = r2 * r2;
+  VD r8 = r4 * r4;
+  VD e0 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H1), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H0));
+  VD e1 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H3), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H2));
+  VD e2 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H5), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H4));
+  VD e3 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H7), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H6));
+  VD e4 = FN(fma)(FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H10), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H9)), r,
+                  FN(splat)(SWIFT_BLAS_RNN_EXPM1_H8));
+  VD h = FN(fma)(e4, r8, FN(fma)(FN(fma)(e3, r2, e2), r4, FN(fma)(e1, r2, e0)));
+  return FN(fma)(r2, h, r);
+}
+
+/// tanh|x| = m / (m + 2) with m = e^{2|x|} - 1 (2|x| clamped at 40, where the result is already
+/// 1), the sign of x copied back (so -0 stays -0); NaN gives NaN. m = 2^n (e^r - 1) + (2^n - 1)
+/// with n = floor(2|x| / ln 2), so 0 <= r < ln 2 and both terms are positive: nothing cancels,
+/// small |x| included (n = 0, m = e^r - 1 by the polynomial). One formula for every x, no branch
+/// evaluated twice.
 INLINE VD FN(tanh)(VD x) {
   VD a = FN(abs)(x);
   VD twice = a + a;
   VD y = FN(select)(twice > FN(splat)(40.0), FN(splat)(40.0), twice);
-  VD z = a * a;
-  VD polynomial = FN(fma)(FN(fma)(FN(splat)(-9.64399179425052238628e-1), z, FN(splat)(-9.92877231001918586564e1)), z,
-                          FN(splat)(-1.61468768441708447952e3));
-  VD rational = FN(fma)(
-      FN(fma)(z + FN(splat)(1.12811678491632931402e2), z, FN(splat)(2.23548839060100448583e3)), z,
-      FN(splat)(4.84406305325125486048e3));
-  VL small = a < FN(splat)(0.625);
-  VD numerator = FN(select)(small, a * z * polynomial, FN(splat)(2.0));
-  VD denominator = FN(select)(small, rational, FN(exp)(y) + FN(splat)(1.0));
-  VD quotient = numerator / denominator;
-  VD magnitude = FN(select)(small, a + quotient, FN(splat)(1.0) - quotient);
+  // y / ln 2 - 1/2 rounded to the nearest integer is floor(y / ln 2) (at a tie, one less).
+  VD shifted = FN(fma)(y, FN(splat)(FN(log2e)), FN(splat)(-0.5)) + FN(splat)(FN(shifter));
+  VD n = shifted - FN(splat)(FN(shifter));
+  VD r = FN(fma)(n, FN(splat)(-FN(ln2_hi)), y);
+  r = FN(fma)(n, FN(splat)(-FN(ln2_lo)), r);
+  VL bits = (VL)shifted - (VL)FN(splat)(FN(shifter));
+  VD scale = (VD)((bits + 1023) << 52);
+  VD m = FN(fma)(FN(expm1_poly)(r), scale, scale - FN(splat)(1.0));
+  VD magnitude = m / (m + FN(splat)(2.0));
   VL sign = (VL)x & (VL)(long)0x8000000000000000UL;
   return (VD)((VL)magnitude | sign);
 }

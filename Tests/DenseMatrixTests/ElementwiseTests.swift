@@ -53,10 +53,16 @@ struct ElementwiseTests {
     }
   }
 
-  /// The inline tanh against libm's, in units in the last place of libm's result.
-  @Test func tanhIsWithinTwoUlpOfLibm() {
+  /// The inline tanh against an extended-precision (Float80) reference rounded to Double, in
+  /// units in the last place of that result; where there is no Float80, against libm's `tanh`
+  /// (itself up to 1 ulp off, so 3 ulp between them).
+  @Test func tanhIsWithinTwoUlp() {
     var rng = SeededGenerator(seed: 12)
     var values: [Double] = stride(from: -25.0, through: 25.0, by: 0.000_31).map { $0 }
+    values += (1...8).flatMap { k -> [Double] in
+      let step = Double(k) * 0.693_147_180_559_945_3 / 2  // where the reduction's n changes
+      return [step, step.nextUp, step.nextDown, -step]
+    }
     values += (0..<20_000).map { _ in
       Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -12...1.5, using: &rng))
     }
@@ -65,11 +71,18 @@ struct ElementwiseTests {
     ]
     var worst = 0.0
     for x in values {
-      let got = Activation.tanh(x)
+      #if arch(x86_64) && os(Linux)
+      let want = Double(Foundation.tanh(Float80(x)))
+      #else
       let want = Foundation.tanh(x)
-      worst = max(worst, abs(got - want) / want.ulp)
+      #endif
+      worst = max(worst, abs(Activation.tanh(x) - want) / want.ulp)
     }
+    #if arch(x86_64) && os(Linux)
     #expect(worst <= 2, "worst error \(worst) ulp")
+    #else
+    #expect(worst <= 3, "worst error \(worst) ulp (against libm)")
+    #endif
     #expect(Activation.tanh(.infinity) == 1 && Activation.tanh(-.infinity) == -1)
     #expect(Activation.tanh(.nan).isNaN)
     #expect(Activation.tanh(-0.0).sign == .minus && Activation.tanh(0.0) == 0)

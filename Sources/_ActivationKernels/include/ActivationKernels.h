@@ -1,8 +1,9 @@
 #ifndef SWIFT_BLAS_RNN_ACTIVATION_KERNELS_H
 #define SWIFT_BLAS_RNN_ACTIVATION_KERNELS_H
-// Vectorized bias-and-activation passes, one per instruction set, each compiled for its ISA with a
-// function-level target attribute (a package cannot pass -mavx2 without unsafeFlags). The caller
-// chooses one at run time from the CPU's features; calling one the CPU lacks raises SIGILL.
+// Vectorized bias-and-activation passes, one per instruction set: the build's baseline, and on
+// x86-64 AVX2+FMA and AVX-512F, each compiled with a function-level target attribute (a package
+// cannot pass -mavx2 without unsafeFlags). The caller chooses one at run time from the CPU's
+// features; calling one the CPU lacks raises SIGILL.
 // No stable API: used by DenseMatrix's Activation only.
 
 #include <stddef.h>
@@ -19,12 +20,47 @@ enum swift_blas_rnn_activation_kind {
   SWIFT_BLAS_RNN_RELU = 3,
 };
 
-/// Whether this build has the kernels for x86-64 (0 elsewhere: the functions then do nothing).
+/// e^r = 1 + r + r^2 (G0 + G1 r + ... + G9 r^9) for |r| <= ln 2 / 2: a near-minimax fit of
+/// (e^r - 1 - r) / r^2 (fit_exp_polynomial.py), 0.15 ulp before rounding. Shared by the C kernels
+/// and DenseMatrix's scalar functions.
+#define SWIFT_BLAS_RNN_EXP_G0 0.5000000000000001
+#define SWIFT_BLAS_RNN_EXP_G1 0.16666666666666669
+#define SWIFT_BLAS_RNN_EXP_G2 0.041666666666624164
+#define SWIFT_BLAS_RNN_EXP_G3 0.008333333333330065
+#define SWIFT_BLAS_RNN_EXP_G4 0.0013888888917196719
+#define SWIFT_BLAS_RNN_EXP_G5 0.00019841269863040545
+#define SWIFT_BLAS_RNN_EXP_G6 2.4801521322368692e-05
+#define SWIFT_BLAS_RNN_EXP_G7 2.7557268480310024e-06
+#define SWIFT_BLAS_RNN_EXP_G8 2.7620075879983367e-07
+#define SWIFT_BLAS_RNN_EXP_G9 2.5100375832561234e-08
+
+/// e^r - 1 = r + r^2 (H0 + H1 r + ... + H10 r^10) for 0 <= r <= ln 2: a near-minimax fit of
+/// (e^r - 1 - r) / r^2 on that interval (fit_exp_polynomial.py), 0.01 ulp before rounding; tanh's.
+#define SWIFT_BLAS_RNN_EXPM1_H0 0.5
+#define SWIFT_BLAS_RNN_EXPM1_H1 0.16666666666666605
+#define SWIFT_BLAS_RNN_EXPM1_H2 0.04166666666670265
+#define SWIFT_BLAS_RNN_EXPM1_H3 0.008333333332525018
+#define SWIFT_BLAS_RNN_EXPM1_H4 0.0013888888981905408
+#define SWIFT_BLAS_RNN_EXPM1_H5 0.0001984126360594814
+#define SWIFT_BLAS_RNN_EXPM1_H6 2.480184735670985e-05
+#define SWIFT_BLAS_RNN_EXPM1_H7 2.755037500589881e-06
+#define SWIFT_BLAS_RNN_EXPM1_H8 2.7675822427424673e-07
+#define SWIFT_BLAS_RNN_EXPM1_H9 2.3809145859037096e-08
+#define SWIFT_BLAS_RNN_EXPM1_H10 2.8057924179166324e-09
+
+/// Whether this build has the AVX2 and AVX-512 kernels (x86-64 only; elsewhere they do nothing).
 int swift_blas_rnn_activation_kernels_available(void);
 
 /// destination[r * destinationStride + c] = g(source[r * sourceStride + c] + bias[r]) for
 /// 0 <= r < rows, 0 <= c < columns; without the addition when bias is NULL. source and
-/// destination may be the same buffer (same strides). 4 doubles per vector, AVX2 and FMA.
+/// destination may be the same buffer (same strides). 16 doubles per vector in the instructions of
+/// the build's own target: SSE2 on baseline x86-64 (no FMA: a * b + c), NEON on arm64 (with FMA).
+/// Every machine.
+void swift_blas_rnn_activation_baseline(
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride,
+    const double *bias, double *destination, ptrdiff_t destinationStride);
+
+/// The same with 4 doubles per vector, AVX2 and FMA.
 void swift_blas_rnn_activation_avx2(
     int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride,
     const double *bias, double *destination, ptrdiff_t destinationStride);
