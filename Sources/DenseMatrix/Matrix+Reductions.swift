@@ -1,0 +1,247 @@
+// Reductions with numpy's semantics and, for sums, numpy's exact order of additions: the whole
+// matrix and each row (contiguous) by numpy's pairwise summation, each column by adding the rows
+// in order (a lone column is contiguous: pairwise), so `sum` and `mean` give numpy's results bit
+// for bit.
+
+extension Matrix {
+  /// The sum of all elements, like `np.sum(a)`: 0 for an empty matrix; NaN if any element is
+  /// NaN (or +inf and -inf meet).
+  ///
+  /// Summed pairwise in numpy's order (blocks of up to 128 with eight partial sums), so the
+  /// result is numpy's bit for bit and the rounding error grows like O(log n), not O(n).
+  ///
+  /// - Complexity: O(count).
+  public func sum() -> Double {
+    storage.withUnsafeBufferPointer { pairwiseSum($0) }
+  }
+
+  /// The arithmetic mean of all elements, like `np.mean(a)`: ``sum()`` divided by ``count``;
+  /// NaN for an empty matrix (numpy returns NaN with a warning).
+  ///
+  /// - Complexity: O(count).
+  public func mean() -> Double {
+    sum() / Double(count)
+  }
+
+  /// The largest element, like `np.max(a)`: NaN if any element is NaN.
+  ///
+  /// - Precondition: the matrix is not empty (numpy raises: a maximum of nothing has no identity).
+  /// - Complexity: O(count).
+  public func max() -> Double {
+    checkPrecondition(!isEmpty, "max: zero-size matrix \(shape) to reduction operation maximum which has no identity")
+    return storage.withUnsafeBufferPointer { extreme($0, 0, 1, count, >) }
+  }
+
+  /// The smallest element, like `np.min(a)`: NaN if any element is NaN.
+  ///
+  /// - Precondition: the matrix is not empty.
+  /// - Complexity: O(count).
+  public func min() -> Double {
+    checkPrecondition(!isEmpty, "min: zero-size matrix \(shape) to reduction operation minimum which has no identity")
+    return storage.withUnsafeBufferPointer { extreme($0, 0, 1, count, <) }
+  }
+
+  /// The row-major index of the first largest element, like `np.argmax(a)`: the first NaN's
+  /// index if there is a NaN. Row and column are `(index / columns, index % columns)`.
+  ///
+  /// - Precondition: the matrix is not empty (numpy raises).
+  /// - Complexity: O(count).
+  public func argmax() -> Int {
+    checkPrecondition(!isEmpty, "argmax: attempt to get argmax of an empty matrix \(shape)")
+    return storage.withUnsafeBufferPointer { extremeIndex($0, 0, 1, count, >) }
+  }
+
+  /// The row-major index of the first smallest element, like `np.argmin(a)`: the first NaN's
+  /// index if there is a NaN.
+  ///
+  /// - Precondition: the matrix is not empty.
+  /// - Complexity: O(count).
+  public func argmin() -> Int {
+    checkPrecondition(!isEmpty, "argmin: attempt to get argmin of an empty matrix \(shape)")
+    return storage.withUnsafeBufferPointer { extremeIndex($0, 0, 1, count, <) }
+  }
+
+  /// Sums along `axis`, like `np.sum(a, axis=axis, keepdims=True)`: axis 0 (or -2) sums each
+  /// column into a `1 × columns` row, axis 1 (or -1) each row into a `rows × 1` column. With
+  /// `keepingDimensions: false` the result is a row either way, numpy's 1-D result as
+  /// `np.atleast_2d` makes it.
+  ///
+  /// Bit for bit numpy's: rows summed pairwise, columns by adding the rows in order (a single
+  /// column, contiguous, pairwise).
+  ///
+  /// - Precondition: `axis` is 0, 1, -1 or -2.
+  /// - Complexity: O(count), streaming through the storage once.
+  public func sum(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+    let along = Axis(axis, "sum")
+    var result = [Double](repeating: 0, count: along == .columns ? columns : rows)
+    storage.withUnsafeBufferPointer { a in
+      result.withUnsafeMutableBufferPointer { out in
+        if along == .columns && columns == 1 {
+          // One contiguous column: numpy sums it pairwise, like a row.
+          out[0] = pairwiseSum(a)
+        } else if along == .columns {
+          for r in 0..<rows {
+            let row = a.baseAddress! + r * columns
+            for c in 0..<columns { out[c] += row[c] }
+          }
+        } else {
+          for r in 0..<rows {
+            out[r] = pairwiseSum(UnsafeBufferPointer(rebasing: a[(r * columns)..<((r + 1) * columns)]))
+          }
+        }
+      }
+    }
+    return reduced(result, along: along, keepingDimensions)
+  }
+
+  /// Means along `axis`, like `np.mean(a, axis=axis, keepdims=True)`: ``sum(axis:keepingDimensions:)``
+  /// divided by the length of the axis (NaN where that length is 0).
+  ///
+  /// - Precondition: `axis` is 0, 1, -1 or -2.
+  /// - Complexity: O(count).
+  public func mean(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+    let length = Double(Axis(axis, "mean") == .columns ? rows : columns)
+    return sum(axis: axis, keepingDimensions: keepingDimensions).map { $0 / length }
+  }
+
+  /// Maxima along `axis`, like `np.max(a, axis=axis, keepdims=True)`; NaN where a NaN is met.
+  ///
+  /// - Precondition: `axis` is 0, 1, -1 or -2, and the axis reduced is not empty (numpy raises,
+  ///   even when there is nothing to reduce: `np.zeros((0, 0)).max(axis=0)`).
+  /// - Complexity: O(count).
+  public func max(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+    extremes(axis, keepingDimensions, "max", "maximum", >)
+  }
+
+  /// Minima along `axis`, like `np.min(a, axis=axis, keepdims=True)`; NaN where a NaN is met.
+  ///
+  /// - Precondition: as ``max(axis:keepingDimensions:)``.
+  /// - Complexity: O(count).
+  public func min(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+    extremes(axis, keepingDimensions, "min", "minimum", <)
+  }
+
+  /// For each column (axis 0) or row (axis 1), the index of its first largest element (the first
+  /// NaN's if any), like `np.argmax(a, axis=axis)`.
+  ///
+  /// - Precondition: `axis` is 0, 1, -1 or -2, and the axis reduced is not empty.
+  /// - Complexity: O(count).
+  public func argmax(axis: Int) -> [Int] {
+    extremeIndices(axis, "argmax", >)
+  }
+
+  /// For each column (axis 0) or row (axis 1), the index of its first smallest element (the
+  /// first NaN's if any), like `np.argmin(a, axis=axis)`.
+  ///
+  /// - Precondition: as ``argmax(axis:)``.
+  /// - Complexity: O(count).
+  public func argmin(axis: Int) -> [Int] {
+    extremeIndices(axis, "argmin", <)
+  }
+
+  private var isEmpty: Bool { count == 0 }
+
+  /// Which way a reduction runs: `.columns` reduces each column (numpy's axis 0), `.rows` each
+  /// row (axis 1).
+  private enum Axis {
+    case columns, rows
+    init(_ axis: Int, _ operation: String) {
+      switch axis {
+      case 0, -2: self = .columns
+      case 1, -1: self = .rows
+      default: trap("\(operation): axis \(axis) is out of bounds for a matrix of dimension 2")
+      }
+    }
+  }
+
+  private func reduced(_ values: [Double], along: Axis, _ keepingDimensions: Bool) -> Matrix {
+    along == .rows && keepingDimensions
+      ? Matrix(column: values) : Matrix(rows: 1, columns: values.count, scalars: values)
+  }
+
+  private func extremes(
+    _ axis: Int, _ keepingDimensions: Bool, _ operation: String, _ name: String, _ better: (Double, Double) -> Bool
+  ) -> Matrix {
+    let along = Axis(axis, operation)
+    let (outputs, length) = along == .columns ? (columns, rows) : (rows, columns)
+    checkPrecondition(
+      length > 0,
+      "\(operation): zero-size matrix \(shape) along axis \(axis) to reduction operation \(name) which has no identity")
+    let values = storage.withUnsafeBufferPointer { a in
+      (0..<outputs).map { i in
+        along == .columns ? extreme(a, i, columns, rows, better) : extreme(a, i * columns, 1, columns, better)
+      }
+    }
+    return reduced(values, along: along, keepingDimensions)
+  }
+
+  private func extremeIndices(_ axis: Int, _ operation: String, _ better: (Double, Double) -> Bool) -> [Int] {
+    let along = Axis(axis, operation)
+    let (outputs, length) = along == .columns ? (columns, rows) : (rows, columns)
+    checkPrecondition(
+      length > 0, "\(operation): attempt to get \(operation) of an empty sequence (matrix \(shape), axis \(axis))")
+    return storage.withUnsafeBufferPointer { a in
+      (0..<outputs).map { i in
+        along == .columns ? extremeIndex(a, i, columns, rows, better) : extremeIndex(a, i * columns, 1, columns, better)
+      }
+    }
+  }
+}
+
+/// numpy's pairwise summation of contiguous doubles (`pairwise_sum` in its `loops_utils`): below
+/// 8 elements a plain loop from 0; up to 128, eight partial sums combined as
+/// `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))` and the rest added in order; above, the
+/// two halves (the first a multiple of 8) summed separately and added.
+private func pairwiseSum(_ a: UnsafeBufferPointer<Double>) -> Double {
+  let n = a.count
+  if n < 8 {
+    var result = 0.0
+    for value in a { result += value }
+    return result
+  }
+  if n <= 128 {
+    var r = SIMD8<Double>(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
+    var i = 8
+    while i < n - n % 8 {
+      r += SIMD8<Double>(a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4], a[i + 5], a[i + 6], a[i + 7])
+      i += 8
+    }
+    var result = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n {
+      result += a[i]
+      i += 1
+    }
+    return result
+  }
+  var half = n / 2
+  half -= half % 8
+  return pairwiseSum(UnsafeBufferPointer(rebasing: a[..<half])) + pairwiseSum(UnsafeBufferPointer(rebasing: a[half...]))
+}
+
+/// The extreme of `count` elements `stride` apart from `start` (count ≥ 1): the first NaN if one
+/// is met (numpy's maximum and minimum propagate NaN), else the best by `better`.
+@inline(__always)
+private func extreme(
+  _ a: UnsafeBufferPointer<Double>, _ start: Int, _ stride: Int, _ count: Int, _ better: (Double, Double) -> Bool
+) -> Double {
+  a[extremeIndex(a, start, stride, count, better) * stride + start]
+}
+
+/// The position (0..<count) of the first best element, or of the first NaN.
+@inline(__always)
+private func extremeIndex(
+  _ a: UnsafeBufferPointer<Double>, _ start: Int, _ stride: Int, _ count: Int, _ better: (Double, Double) -> Bool
+) -> Int {
+  var best = a[start]
+  var index = 0
+  if best.isNaN { return 0 }
+  for k in 1..<Swift.max(count, 1) {
+    let value = a[start + k * stride]
+    if value.isNaN { return k }
+    if better(value, best) {
+      best = value
+      index = k
+    }
+  }
+  return index
+}

@@ -1,0 +1,125 @@
+import DenseMatrix
+import Foundation
+import Testing
+import _TestSupport
+
+/// Reshaping and reductions against numpy on the same data: random shapes with 0 and 1
+/// dimensions, every axis, NaN, ±inf and -0.
+@Suite("Reshape and reductions")
+struct ReductionTests {
+  /// Equal shapes and, element by element, both NaN or equal (`-0 == 0`).
+  static func same(_ a: Matrix, _ b: Matrix?) -> Bool {
+    guard let b, a.shape == b.shape else { return false }
+    return zip(a.scalars, b.scalars).allSatisfy { ($0.isNaN && $1.isNaN) || $0 == $1 }
+  }
+
+  static func indices(_ m: Matrix?) -> [Int] { m?.scalars.map { Int($0) } ?? [-1] }
+
+  static func randomMatrix(seed: Int) -> Matrix {
+    var rng = SeededGenerator(seed: UInt64(100 + seed))
+    let rows = [0, 1, 2, 7, 40].randomElement(using: &rng)!
+    let columns = [0, 1, 5, 8, 129, 300].randomElement(using: &rng)!
+    var m = Matrix.randomNormal(rows: rows, columns: columns, using: &rng).map { $0 * 1e3 }
+    if seed % 3 == 1, m.count > 0 {
+      let specials: [Double] = [.nan, .infinity, -.infinity, -0.0]
+      for _ in 0..<3 {
+        let i = Int.random(in: 0..<m.count, using: &rng)
+        m[i / columns, i % columns] = specials.randomElement(using: &rng)!
+      }
+    }
+    return m
+  }
+
+  @Test(.enabled(if: NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason)), arguments: 0..<15)
+  func reductionsMatchNumpyBitForBit(seed: Int) throws {
+    let m = Self.randomMatrix(seed: seed)
+    let out = try NumPy.run(
+      """
+      import warnings
+      warnings.simplefilter('ignore')
+      a = inp['m']
+      out['sum'] = np.sum(a)
+      out['mean'] = np.mean(a) if a.size else np.nan
+      for axis in (0, 1):
+          out[f'sum{axis}'] = np.sum(a, axis=axis, keepdims=True)
+          out[f'flat{axis}'] = np.atleast_2d(np.sum(a, axis=axis))
+          out[f'mean{axis}'] = np.mean(a, axis=axis, keepdims=True)
+          if a.shape[axis] > 0:
+              out[f'max{axis}'] = np.max(a, axis=axis, keepdims=True)
+              out[f'min{axis}'] = np.min(a, axis=axis, keepdims=True)
+              out[f'argmax{axis}'] = np.argmax(a, axis=axis).astype(np.float64)
+              out[f'argmin{axis}'] = np.argmin(a, axis=axis).astype(np.float64)
+      if a.size:
+          out['max'] = np.max(a); out['min'] = np.min(a)
+          out['argmax'] = float(np.argmax(a)); out['argmin'] = float(np.argmin(a))
+      out['reshaped'] = a.reshape(-1, 1)
+      """, inputs: ["m": m])
+    #expect(Self.same(Matrix([[m.sum()]]), out["sum"]), "\(m.shape)")
+    #expect(Self.same(Matrix([[m.mean()]]), out["mean"]), "\(m.shape)")
+    for axis in [0, 1] {
+      #expect(Self.same(m.sum(axis: axis), out["sum\(axis)"]), "sum axis \(axis) \(m.shape)")
+      #expect(Self.same(m.sum(axis: axis - 2), out["sum\(axis)"]), "sum axis \(axis - 2) \(m.shape)")
+      #expect(Self.same(m.sum(axis: axis, keepingDimensions: false), out["flat\(axis)"]), "\(m.shape)")
+      #expect(Self.same(m.mean(axis: axis), out["mean\(axis)"]), "mean axis \(axis) \(m.shape)")
+      if out["max\(axis)"] != nil {
+        #expect(Self.same(m.max(axis: axis), out["max\(axis)"]), "max axis \(axis) \(m.shape)")
+        #expect(Self.same(m.min(axis: axis), out["min\(axis)"]), "min axis \(axis) \(m.shape)")
+        let outputs = axis == 0 ? m.columns : m.rows
+        #expect(outputs == 0 || m.argmax(axis: axis) == Self.indices(out["argmax\(axis)"]), "\(m.shape)")
+        #expect(outputs == 0 || m.argmin(axis: axis) == Self.indices(out["argmin\(axis)"]), "\(m.shape)")
+      }
+    }
+    if m.count > 0 {
+      #expect(Self.same(Matrix([[m.max()]]), out["max"]) && Self.same(Matrix([[m.min()]]), out["min"]))
+      #expect(m.argmax() == Self.indices(out["argmax"]).first && m.argmin() == Self.indices(out["argmin"]).first)
+    }
+    #expect(m.reshaped(columns: 1) == out["reshaped"] || m.scalars.contains { $0.isNaN })
+  }
+
+  @Test func nanAndEmptyFollowNumpy() {
+    let m = Matrix([[1, .nan, 3], [.nan, 5, -.infinity]])
+    #expect(m.max().isNaN && m.min().isNaN && m.sum().isNaN)
+    #expect(m.argmax() == 1 && m.argmin() == 1, "the first NaN")
+    #expect(m.argmax(axis: 0) == [1, 0, 0] && m.argmax(axis: 1) == [1, 0])
+    #expect(Matrix([[1, 3, 3, 2]]).argmax() == 1, "the first of equal maxima")
+    let empty = Matrix.zeros(rows: 0, columns: 3)
+    #expect(empty.sum() == 0 && empty.mean().isNaN)
+    #expect(empty.sum(axis: 0) == Matrix.zeros(rows: 1, columns: 3))
+    #expect(empty.sum(axis: 1).shape == Shape(rows: 0, columns: 1))
+    #expect(empty.max(axis: 1).shape == Shape(rows: 0, columns: 1) && empty.argmax(axis: 1) == [])
+    #expect(empty.mean(axis: 0).scalars.allSatisfy { $0.isNaN })
+    #expect(Matrix([[-0.0]]).sum().sign == .plus, "numpy sums from +0")
+  }
+
+  @Test func reshapeSharesTheOrder() {
+    let m = Matrix(rows: 2, columns: 6) { r, c in Double(r * 6 + c) }
+    #expect(m.reshaped(rows: 3, columns: 4).nestedRows == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])
+    #expect(m.reshaped(rows: 4) == m.reshaped(rows: 4, columns: 3))
+    #expect(m.reshaped(columns: 2) == m.reshaped(rows: 6, columns: 2))
+    #expect(m.flattened() == Matrix([m.scalars]))
+    #expect(Matrix.zeros(rows: 0, columns: 3).reshaped(rows: 3, columns: 0).shape == Shape(rows: 3, columns: 0))
+  }
+
+  @Test func reshapeMismatchTrapsNamingTheShapes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Matrix.zeros(rows: 3, columns: 4).reshaped(rows: 5, columns: 3)
+    }
+    #expect(standardError(of: result).contains("reshaped: cannot reshape a matrix of size 12 into shape (5, 3)"))
+    await #expect(processExitsWith: .failure) { _ = Matrix.zeros(rows: 0, columns: 4).reshaped(rows: 0) }
+    await #expect(processExitsWith: .failure) { _ = Matrix.zeros(rows: 3, columns: 4).reshaped(columns: 5) }
+  }
+
+  @Test func emptyExtremesAndBadAxesTrap() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Matrix.zeros(rows: 0, columns: 2).max()
+    }
+    #expect(standardError(of: result).contains("max: zero-size matrix (0, 2) to reduction operation maximum"))
+    await #expect(processExitsWith: .failure) { _ = Matrix.zeros(rows: 3, columns: 0).min(axis: 1) }
+    await #expect(processExitsWith: .failure) { _ = Matrix.zeros(rows: 0, columns: 3).argmax(axis: 0) }
+    await #expect(processExitsWith: .failure) { _ = Matrix.zeros(rows: 0, columns: 3).argmin() }
+    let axis = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Matrix.zeros(rows: 2, columns: 2).sum(axis: 2)
+    }
+    #expect(standardError(of: axis).contains("sum: axis 2 is out of bounds for a matrix of dimension 2"))
+  }
+}
