@@ -45,7 +45,7 @@ struct GEMMBenchmark: ParsableCommand {
       var rng = SeededGenerator(seed: UInt64(m * 31 + n * 7 + k))
       let a = Matrix.randomNormal(rows: m, columns: k, using: &rng)
       let b = Matrix.randomNormal(rows: k, columns: n, using: &rng)
-      var results: [Backend: Matrix] = [:]
+      var results: [Backend: Matrix<Double>] = [:]
       for backend in [Backend.blas, .pureSwift] {
         var c = Matrix.zeros(rows: m, columns: n)
         let samples = measure(samples: common.samples, minTime: common.resolvedMinTime, stepsPerCall: 1) {

@@ -97,8 +97,9 @@ struct Sweep {
 
   /// A library step (or a hoisted forward over the sequence) on `backend`, from `h0`.
   private func libraryCase(
-    _ cell: RNNCell, _ backend: Backend, _ formulation: Formulation, _ h0: Matrix, _ inputs: [Matrix],
-    _ sequence: Matrix
+    _ cell: RNNCell<Double>, _ backend: Backend, _ formulation: Formulation, _ h0: Matrix<Double>,
+    _ inputs: [Matrix<Double>],
+    _ sequence: Matrix<Double>
   ) -> TimedCase {
     var bound = cell
     bound.backend = backend
@@ -119,7 +120,7 @@ struct Sweep {
   }
 
   /// Every formulation and backend from the same state over the same inputs, against split on BLAS.
-  private func verify(_ cell: RNNCell, inputs: [Matrix], h0: Matrix) -> Verification {
+  private func verify(_ cell: RNNCell<Double>, inputs: [Matrix<Double>], h0: Matrix<Double>) -> Verification {
     var reference = cell
     reference.backend = .blas
     let expected = hstack(reference.forward(inputs: inputs, initialState: h0, formulation: .split))
@@ -140,7 +141,7 @@ struct Sweep {
   /// The fused step written directly against CBLAS on preallocated buffers: copy `x_t` into
   /// `[h; x]`, one `cblas_dgemv` (B = 1) or `cblas_dgemm`, bias and `tanh`, and the new `h`
   /// copied back. Same data, same recurrence as the library's rows.
-  private func rawFused(_ cell: RNNCell, _ h0: Matrix, _ inputs: [Matrix]) -> TimedCase {
+  private func rawFused(_ cell: RNNCell<Double>, _ h0: Matrix<Double>, _ inputs: [Matrix<Double>]) -> TimedCase {
     let m = cell.hiddenSize, nx = cell.inputSize, k = m + nx, batch = h0.columns
     let a = cell.fusedWeights.scalars
     let bias = cell.bias.scalars
@@ -170,7 +171,7 @@ struct Sweep {
 
   /// The split step written directly against CBLAS: `W_hx · x_t`, then `W_hh · h` accumulated
   /// (beta = 1), then bias and `tanh`, and the new `h` copied back.
-  private func rawSplit(_ cell: RNNCell, _ h0: Matrix, _ inputs: [Matrix]) -> TimedCase {
+  private func rawSplit(_ cell: RNNCell<Double>, _ h0: Matrix<Double>, _ inputs: [Matrix<Double>]) -> TimedCase {
     let m = cell.hiddenSize, nx = cell.inputSize, batch = h0.columns
     let whh = cell.hiddenToHidden.scalars, whx = cell.inputToHidden.scalars
     let bias = cell.bias.scalars

@@ -1,5 +1,3 @@
-import _ActivationKernels
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,20 +22,22 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   /// The name, as command-line tools spell it.
   public var description: String { rawValue }
 
-  /// Applies the activation to one value.
-  public func callAsFunction(_ x: Double) -> Double {
-    switch self {
-    case .identity: return x
-    case .sigmoid: return stableLogistic(x)
-    case .tanh: return inlineTanh(x)
-    case .relu: return rectified(x)
-    }
+  /// Applies the activation to one value: for `Double` the kernels' algorithm one value at a
+  /// time (their cross-check), for `Float` that computed in `Double` and rounded.
+  public func callAsFunction<Scalar: BLASScalar>(_ x: Scalar) -> Scalar {
+    Scalar._activate(self, x)
   }
 
-  /// Applies the activation to every element of `buffer` in place.
+  /// Applies the activation to one `Double` (the type when nothing else says one, as in
+  /// `Activation.tanh(.infinity)`).
+  public func callAsFunction(_ x: Double) -> Double {
+    Double._activate(self, x)
+  }
+
+  /// Applies the activation to every element of `buffer` in place, on ``ActivationPath/current``.
   ///
   /// - Complexity: O(buffer.count).
-  public func apply(to buffer: UnsafeMutableBufferPointer<Double>) {
+  public func apply<Scalar: BLASScalar>(to buffer: UnsafeMutableBufferPointer<Scalar>) {
     guard let base = buffer.baseAddress else { return }
     apply(rows: 1, columns: buffer.count, source: base, sourceStride: 0, destination: base, destinationStride: 0)
   }
@@ -46,25 +46,17 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   /// given row strides (bias omitted when `nil`): the bias-and-activation pass of an RNN step,
   /// one loop per activation so that the inner loop has no dispatch. `source` and `destination`
   /// may be the same buffer. Runs on ``ActivationPath/current``.
-  package func apply(
-    rows: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int, bias: UnsafePointer<Double>? = nil,
-    destination: UnsafeMutablePointer<Double>, destinationStride: Int
+  package func apply<Scalar: BLASScalar>(
+    rows: Int, columns: Int, source: UnsafePointer<Scalar>, sourceStride: Int, bias: UnsafePointer<Scalar>? = nil,
+    destination: UnsafeMutablePointer<Scalar>, destinationStride: Int
   ) {
-    switch ActivationPath.current {
-    case .avx512:
-      swift_blas_rnn_activation_avx512(
-        kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    case .avx2:
-      swift_blas_rnn_activation_avx2(
-        kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    case .portable:
-      swift_blas_rnn_activation_baseline(
-        kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    }
+    Scalar._activate(
+      self, path: ActivationPath.current, rows: rows, columns: columns, source: source, sourceStride: sourceStride,
+      bias: bias, destination: destination, destinationStride: destinationStride)
   }
 
   /// The activation's number in the C kernels (`enum swift_blas_rnn_activation_kind`).
-  private var kernelCode: CInt {
+  var kernelCode: CInt {
     switch self {
     case .identity: return 0
     case .sigmoid: return 1
@@ -87,16 +79,16 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
 /// `1 / (1 + E)` for x ≥ 0 and `E / (1 + E)` for x < 0, so nothing overflows or cancels, and
 /// for x < -708 the result is `E` itself, subnormal down to x ≈ -745 and 0 below. NaN gives NaN.
 @inline(__always)
-private func stableLogistic(_ x: Double) -> Double {
+func stableLogistic(_ x: Double) -> Double {
   let e = inlineExpOfNegative(abs(x))
   let denominator = 1 + e
   return x < 0 ? e / denominator : 1 / denominator
 }
 
 /// `e^-y` for y ≥ 0 (NaN gives NaN), within 1 ulp where the result is normal and correctly
-/// scaled into the subnormal range below that: the reduction and polynomial of
-/// ``inlineExp(_:)`` for `e^-r`, then `2^-n` applied as two exact power-of-two factors so that
-/// only the last multiplication rounds.
+/// scaled into the subnormal range below that: `expReduction` and `expPolynomial` for `e^-r`,
+/// then `2^-n` applied as two exact power-of-two factors so that only the last multiplication
+/// rounds.
 @inline(__always)
 private func inlineExpOfNegative(_ y: Double) -> Double {
   let clamped = Swift.min(y, 746)  // e^-746 is below half the smallest subnormal: 0
@@ -108,18 +100,6 @@ private func inlineExpOfNegative(_ y: Double) -> Double {
   let second = Double(bitPattern: (1023 &- (bits &- half)) << 52)  // 2^-(n - n/2), normal
   let result = p * first * second
   return y.isNaN ? y : result
-}
-
-/// `e^y` for 0 ≤ y ≤ 709 (NaN gives NaN), within 1 ulp: Cody–Waite reduction
-/// `y = n·ln 2 + r` with |r| ≤ ln 2 / 2, a degree-13 Taylor polynomial for `e^r`, and `2^n`
-/// assembled from its exponent bits. Inline and branch-free, unlike a call into libm.
-@inline(__always)
-private func inlineExp(_ y: Double) -> Double {
-  let (shifted, shifter, r) = expReduction(y)
-  let p = expPolynomial(r)
-  // 2^n from the integer left in the shifter's low bits (0 ≤ n ≤ 1023 here).
-  let scale = Double(bitPattern: (shifted.bitPattern &- shifter.bitPattern &+ 1023) << 52)
-  return p * scale
 }
 
 /// The hyperbolic tangent, within 2 ulp of the correctly rounded result, computed inline with no
@@ -144,7 +124,3 @@ func inlineTanh(_ x: Double) -> Double {
   let m = expm1Polynomial(r) * scale + (scale - 1)
   return Double(signOf: x, magnitudeOf: m / (m + 2))
 }
-
-/// `max(0, x)`, keeping NaN.
-@inline(__always)
-private func rectified(_ x: Double) -> Double { x < 0 ? 0 : x }

@@ -1,7 +1,6 @@
-import CBLAS
-
 extension GEMMOperands {
-  /// Calls `cblas_dgemm`, or `cblas_dgemv` when `allowGEMV` and `n == 1` or `m == 1`.
+  /// Calls `cblas_?gemm` (`sgemm` for `Float`, `dgemm` for `Double`), or `cblas_?gemv` when
+  /// `allowGEMV` and `n == 1` or `m == 1`.
   ///
   /// Requires `m, n, k > 0` (checked by ``run(_:)``), so every pointer is non-nil and every
   /// leading dimension is at least 1.
@@ -14,20 +13,19 @@ extension GEMMOperands {
     if allowGEMV && n == 1 {
       // C (m×1) = alpha · op(A) · x + beta · C, with x = op(B) as a strided vector.
       let (rows, cols) = transposeA ? (k, m) : (m, k)
-      cblas_dgemv(
-        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, blasint(rows), blasint(cols), alpha,
-        a, blasint(lda), b, blasint(transposeB ? 1 : ldb), beta, c, blasint(ldc))
+      Scalar._gemv(
+        transpose: transposeA, rows: rows, columns: cols, alpha: alpha, a: a, lda: lda, x: b,
+        incx: transposeB ? 1 : ldb, beta: beta, y: c, incy: ldc)
     } else if allowGEMV && m == 1 {
       // Cᵀ (n×1) = alpha · op(B)ᵀ · op(A)ᵀ + beta · Cᵀ.
       let (rows, cols) = transposeB ? (n, k) : (k, n)
-      cblas_dgemv(
-        CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans, blasint(rows), blasint(cols), alpha,
-        b, blasint(ldb), a, blasint(transposeA ? lda : 1), beta, c, 1)
+      Scalar._gemv(
+        transpose: !transposeB, rows: rows, columns: cols, alpha: alpha, a: b, lda: ldb, x: a,
+        incx: transposeA ? lda : 1, beta: beta, y: c, incy: 1)
     } else {
-      cblas_dgemm(
-        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-        blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
-        blasint(ldc))
+      Scalar._gemm(
+        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+        ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
   }
 }

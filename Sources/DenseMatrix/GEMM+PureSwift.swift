@@ -40,16 +40,16 @@ extension GEMMOperands {
   /// `y = alpha · M · x + beta · y` where M is `rows × columns` (`transpose == false`: M is the
   /// stored row-major matrix; `true`: M is the transpose of a stored `columns × rows` matrix).
   private func gemv(
-    transpose: Bool, rows: Int, columns: Int, matrix: UnsafePointer<Double>, ld: Int,
-    x: UnsafePointer<Double>, incx: Int, y: UnsafeMutablePointer<Double>, incy: Int
+    transpose: Bool, rows: Int, columns: Int, matrix: UnsafePointer<Scalar>, ld: Int,
+    x: UnsafePointer<Scalar>, incx: Int, y: UnsafeMutablePointer<Scalar>, incy: Int
   ) {
     let scratch = PackingBuffers.forCurrentThread()
     // A contiguous copy of x (k values) when it is strided.
-    let xs: UnsafePointer<Double>
+    let xs: UnsafePointer<Scalar>
     if incx == 1 {
       xs = x
     } else {
-      let buffer = scratch.vector(columns)
+      let buffer: UnsafeMutablePointer<Scalar> = scratch.vector(columns)
       for p in 0..<columns { buffer[p] = x[p * incx] }
       xs = UnsafePointer(buffer)
     }
@@ -62,17 +62,17 @@ extension GEMMOperands {
 
   /// y[i] = alpha · ⟨row i, x⟩ + beta · y[i], four rows at a time with SIMD4 accumulators.
   private func dotRows(
-    rows: Int, columns: Int, matrix: UnsafePointer<Double>, ld: Int, x: UnsafePointer<Double>,
-    y: UnsafeMutablePointer<Double>, incy: Int
+    rows: Int, columns: Int, matrix: UnsafePointer<Scalar>, ld: Int, x: UnsafePointer<Scalar>,
+    y: UnsafeMutablePointer<Scalar>, incy: Int
   ) {
     let vectorEnd = columns & ~3
     var i = 0
     while i < rows {
       let count = min(4, rows - i)
-      var sums = SIMD4<Double>()
+      var sums = SIMD4<Scalar>()
       if count == 4 {
         let r0 = matrix + i * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld
-        var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+        var a0 = SIMD4<Scalar>(), a1 = SIMD4<Scalar>(), a2 = SIMD4<Scalar>(), a3 = SIMD4<Scalar>()
         var p = 0
         while p < vectorEnd {
           let xv = load4(x + p)
@@ -90,7 +90,7 @@ extension GEMMOperands {
       } else {
         for r in 0..<count {
           let row = matrix + (i + r) * ld
-          var acc = SIMD4<Double>()
+          var acc = SIMD4<Scalar>()
           var p = 0
           while p < vectorEnd {
             acc += load4(row + p) * load4(x + p)
@@ -115,11 +115,11 @@ extension GEMMOperands {
   /// y = alpha · Σₚ x[p] · (row p of the stored matrix) + beta · y: for `Mᵀ · x`, streaming the
   /// stored rows, in blocks of 64 outputs held in a contiguous accumulator.
   private func axpyRows(
-    rows: Int, columns: Int, matrix: UnsafePointer<Double>, ld: Int, x: UnsafePointer<Double>,
-    y: UnsafeMutablePointer<Double>, incy: Int, scratch: PackingBuffers
+    rows: Int, columns: Int, matrix: UnsafePointer<Scalar>, ld: Int, x: UnsafePointer<Scalar>,
+    y: UnsafeMutablePointer<Scalar>, incy: Int, scratch: PackingBuffers
   ) {
     let block = 64
-    let acc = scratch.accumulator(block)
+    let acc: UnsafeMutablePointer<Scalar> = scratch.accumulator(block)
     var i0 = 0
     while i0 < rows {
       let width = min(block, rows - i0)
@@ -127,7 +127,7 @@ extension GEMMOperands {
       acc.update(repeating: 0, count: block)
       for p in 0..<columns {
         let row = matrix + p * ld + i0
-        let xp = SIMD4<Double>(repeating: x[p])
+        let xp = SIMD4<Scalar>(repeating: x[p])
         var i = 0
         while i < vectorEnd {
           store4(load4(acc + i) + load4(row + i) * xp, acc + i)
@@ -150,8 +150,8 @@ extension GEMMOperands {
   private func packedGEMM() {
     let (a, b, c) = (self.a!, self.b!, self.c!)
     let buffers = PackingBuffers.forCurrentThread()
-    let packedA = buffers.a(((mc + mr - 1) / mr) * mr * kc * broadcast)
-    let packedB = buffers.b(((nc + nr - 1) / nr) * nr * kc)
+    let packedA: UnsafeMutablePointer<Scalar> = buffers.a(((mc + mr - 1) / mr) * mr * kc * broadcast)
+    let packedB: UnsafeMutablePointer<Scalar> = buffers.b(((nc + nr - 1) / nr) * nr * kc)
     var jc = 0
     while jc < n {
       let ncb = min(nc, n - jc)
@@ -188,8 +188,8 @@ extension GEMMOperands {
   /// for each panel, for each p, `mr` values each repeated `broadcast` times (zero-padded past
   /// the edge).
   private func packA(
-    _ a: UnsafePointer<Double>, rows row: Int, height: Int, columns column: Int, count: Int,
-    into packed: UnsafeMutablePointer<Double>
+    _ a: UnsafePointer<Scalar>, rows row: Int, height: Int, columns column: Int, count: Int,
+    into packed: UnsafeMutablePointer<Scalar>
   ) {
     var out = packed
     var i = 0
@@ -197,7 +197,7 @@ extension GEMMOperands {
       let h = min(mr, height - i)
       for p in 0..<count {
         for r in 0..<mr {
-          var value = 0.0
+          var value: Scalar = 0
           if r < h {
             let (ii, pp) = (row + i + r, column + p)
             value = transposeA ? a[pp * lda + ii] : a[ii * lda + pp]
@@ -214,8 +214,8 @@ extension GEMMOperands {
   /// Packs op(B)[row ..< row+count, column ..< column+width] into micro-panels of `nr`
   /// columns: for each panel, for each p, `nr` consecutive values (zero-padded past the edge).
   private func packB(
-    _ b: UnsafePointer<Double>, rows row: Int, count: Int, columns column: Int, width: Int,
-    into packed: UnsafeMutablePointer<Double>
+    _ b: UnsafePointer<Scalar>, rows row: Int, count: Int, columns column: Int, width: Int,
+    into packed: UnsafeMutablePointer<Scalar>
   ) {
     var out = packed
     var j = 0
@@ -249,11 +249,11 @@ extension GEMMOperands {
   /// then `C = alpha · tile + beta · C` (first k-block) or `C += alpha · tile` (later blocks).
   @inline(__always)
   private func microKernel(
-    kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>,
+    kc: Int, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>, c: UnsafeMutablePointer<Scalar>,
     rows: Int, columns: Int, accumulate: Bool
   ) {
-    var c0 = SIMD4<Double>(), c1 = SIMD4<Double>(), c2 = SIMD4<Double>()
-    var c3 = SIMD4<Double>(), c4 = SIMD4<Double>(), c5 = SIMD4<Double>()
+    var c0 = SIMD4<Scalar>(), c1 = SIMD4<Scalar>(), c2 = SIMD4<Scalar>()
+    var c3 = SIMD4<Scalar>(), c4 = SIMD4<Scalar>(), c5 = SIMD4<Scalar>()
     var pa = a
     var pb = b
     for _ in 0..<kc {
@@ -268,10 +268,10 @@ extension GEMMOperands {
       pb += nr
     }
     let tile = (c0, c1, c2, c3, c4, c5)
-    let scale = SIMD4<Double>(repeating: alpha)
-    let betaV = SIMD4<Double>(repeating: beta)
+    let scale = SIMD4<Scalar>(repeating: alpha)
+    let betaV = SIMD4<Scalar>(repeating: beta)
     withUnsafeBytes(of: tile) { raw in
-      let t = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+      let t = raw.baseAddress!.assumingMemoryBound(to: Scalar.self)
       if columns == nr {
         for r in 0..<rows {
           let target = c + r * ldc
@@ -304,23 +304,23 @@ extension GEMMOperands {
 }
 
 @inline(__always)
-private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+private func load4<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>) -> SIMD4<Scalar> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Scalar>.self)
 }
 
 @inline(__always)
-private func load4(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+private func load4<Scalar: BLASScalar>(_ p: UnsafeMutablePointer<Scalar>) -> SIMD4<Scalar> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Scalar>.self)
 }
 
 /// A vector of four copies of `p[0]`, read from a pair `[p[0], p[0]]`: one 16-byte load, no shuffle.
 @inline(__always)
-private func splat2(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-  let pair = UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
+private func splat2<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>) -> SIMD4<Scalar> {
+  let pair = UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Scalar>.self)
   return SIMD4(lowHalf: pair, highHalf: pair)
 }
 
 @inline(__always)
-private func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
+private func store4<Scalar: BLASScalar>(_ v: SIMD4<Scalar>, _ p: UnsafeMutablePointer<Scalar>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Scalar>.self)
 }

@@ -7,7 +7,7 @@ extension GEMMOperands {
     let (a, b, c) = (self.a!, self.b!, self.c!)
     for i in 0..<m {
       for j in 0..<n {
-        var sum = 0.0
+        var sum: Scalar = 0
         for p in 0..<k {
           let x = transposeA ? a[p * lda + i] : a[i * lda + p]
           let y = transposeB ? b[j * ldb + p] : b[p * ldb + j]

@@ -3,25 +3,25 @@
 /// `op(A)` is m × k, `op(B)` is k × n and `C` is m × n. `lda`, `ldb`, `ldc` are the row strides of
 /// the stored (untransposed) buffers. This is the package's single entry point to the backends:
 /// `Matrix` products and the RNN module's in-place steps all go through it.
-package struct GEMMOperands {
+package struct GEMMOperands<Scalar: BLASScalar> {
   package var transposeA: Bool
   package var transposeB: Bool
   package var m: Int
   package var n: Int
   package var k: Int
-  package var alpha: Double
-  package var a: UnsafePointer<Double>?
+  package var alpha: Scalar
+  package var a: UnsafePointer<Scalar>?
   package var lda: Int
-  package var b: UnsafePointer<Double>?
+  package var b: UnsafePointer<Scalar>?
   package var ldb: Int
-  package var beta: Double
-  package var c: UnsafeMutablePointer<Double>?
+  package var beta: Scalar
+  package var c: UnsafeMutablePointer<Scalar>?
   package var ldc: Int
 
   package init(
-    transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Double = 1,
-    a: UnsafePointer<Double>?, lda: Int, b: UnsafePointer<Double>?, ldb: Int, beta: Double = 0,
-    c: UnsafeMutablePointer<Double>?, ldc: Int
+    transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Scalar = 1,
+    a: UnsafePointer<Scalar>?, lda: Int, b: UnsafePointer<Scalar>?, ldb: Int, beta: Scalar = 0,
+    c: UnsafeMutablePointer<Scalar>?, ldc: Int
   ) {
     self.transposeA = transposeA
     self.transposeB = transposeB

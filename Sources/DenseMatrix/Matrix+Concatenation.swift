@@ -8,7 +8,7 @@
 /// - Precondition: `matrices` is not empty and all have the same number of rows. Use
 ///   ``hstack(checking:)`` when shapes come from data.
 /// - Complexity: O(total number of elements).
-public func hstack(_ matrices: [Matrix]) -> Matrix {
+public func hstack<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>]) -> Matrix<Scalar> {
   concatenate(matrices, axis: 1, operation: "hstack")
 }
 
@@ -22,7 +22,7 @@ public func hstack(_ matrices: [Matrix]) -> Matrix {
 /// - Precondition: `matrices` is not empty and all have the same number of columns. Use
 ///   ``vstack(checking:)`` when shapes come from data.
 /// - Complexity: O(total number of elements).
-public func vstack(_ matrices: [Matrix]) -> Matrix {
+public func vstack<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>]) -> Matrix<Scalar> {
   concatenate(matrices, axis: 0, operation: "vstack")
 }
 
@@ -34,7 +34,7 @@ public func vstack(_ matrices: [Matrix]) -> Matrix {
 /// - Precondition: `axis` is in -2...1, `matrices` is not empty, and every dimension other than
 ///   `axis` matches. Use ``concatenate(checking:axis:)`` when shapes come from data.
 /// - Complexity: O(total number of elements).
-public func concatenate(_ matrices: [Matrix], axis: Int) -> Matrix {
+public func concatenate<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>], axis: Int) -> Matrix<Scalar> {
   concatenate(matrices, axis: axis, operation: "concatenate")
 }
 
@@ -42,7 +42,7 @@ public func concatenate(_ matrices: [Matrix], axis: Int) -> Matrix {
 ///
 /// - Throws: ``ShapeError`` naming the operation and every operand's shape.
 /// - Complexity: O(total number of elements).
-public func hstack(checking matrices: [Matrix]) throws(ShapeError) -> Matrix {
+public func hstack<Scalar: BLASScalar>(checking matrices: [Matrix<Scalar>]) throws(ShapeError) -> Matrix<Scalar> {
   try concatenationError(matrices, axis: 1, operation: "hstack").throwIfPresent()
   return joined(matrices, axis: 1)
 }
@@ -51,7 +51,7 @@ public func hstack(checking matrices: [Matrix]) throws(ShapeError) -> Matrix {
 ///
 /// - Throws: ``ShapeError`` naming the operation and every operand's shape.
 /// - Complexity: O(total number of elements).
-public func vstack(checking matrices: [Matrix]) throws(ShapeError) -> Matrix {
+public func vstack<Scalar: BLASScalar>(checking matrices: [Matrix<Scalar>]) throws(ShapeError) -> Matrix<Scalar> {
   try concatenationError(matrices, axis: 0, operation: "vstack").throwIfPresent()
   return joined(matrices, axis: 0)
 }
@@ -60,17 +60,23 @@ public func vstack(checking matrices: [Matrix]) throws(ShapeError) -> Matrix {
 ///
 /// - Throws: ``ShapeError`` naming the operation and every operand's shape.
 /// - Complexity: O(total number of elements).
-public func concatenate(checking matrices: [Matrix], axis: Int) throws(ShapeError) -> Matrix {
+public func concatenate<Scalar: BLASScalar>(
+  checking matrices: [Matrix<Scalar>], axis: Int
+) throws(ShapeError) -> Matrix<Scalar> {
   try concatenationError(matrices, axis: axis, operation: "concatenate").throwIfPresent()
   return joined(matrices, axis: axis < 0 ? axis + 2 : axis)
 }
 
-private func concatenate(_ matrices: [Matrix], axis: Int, operation: String) -> Matrix {
+private func concatenate<Scalar: BLASScalar>(
+  _ matrices: [Matrix<Scalar>], axis: Int, operation: String
+) -> Matrix<Scalar> {
   concatenationError(matrices, axis: axis, operation: operation).trapIfPresent()
   return joined(matrices, axis: axis < 0 ? axis + 2 : axis)
 }
 
-private func concatenationError(_ matrices: [Matrix], axis: Int, operation: String) -> ShapeError? {
+private func concatenationError<Scalar: BLASScalar>(
+  _ matrices: [Matrix<Scalar>], axis: Int, operation: String
+) -> ShapeError? {
   guard (-2...1).contains(axis) else {
     return ShapeError(
       operation: operation, reason: "axis \(axis) is out of bounds for a 2-D matrix (use 0, 1, -1 or -2)",
@@ -95,17 +101,17 @@ private func concatenationError(_ matrices: [Matrix], axis: Int, operation: Stri
 }
 
 /// Joins matrices whose shapes were already validated; `axis` is 0 or 1.
-private func joined(_ matrices: [Matrix], axis: Int) -> Matrix {
+private func joined<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>], axis: Int) -> Matrix<Scalar> {
   if axis == 0 {
     let columns = matrices[0].columns
-    var scalars = [Double]()
+    var scalars = [Scalar]()
     scalars.reserveCapacity(matrices.reduce(0) { $0 + $1.count })
     for matrix in matrices { scalars.append(contentsOf: matrix.storage) }
     return Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, columns: columns, scalars: scalars)
   }
   let rows = matrices[0].rows
   let columns = matrices.reduce(0) { $0 + $1.columns }
-  var result = Matrix.zeros(rows: rows, columns: columns)
+  var result = Matrix<Scalar>.zeros(rows: rows, columns: columns)
   result.withUnsafeMutableBufferPointer { target in
     var offset = 0
     for matrix in matrices {

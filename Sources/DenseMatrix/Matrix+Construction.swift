@@ -3,7 +3,33 @@ extension Matrix {
   ///
   /// - Precondition: `rows >= 0` and `columns >= 0`.
   /// - Complexity: O(rows × columns).
-  public static func full(rows: Int, columns: Int, value: Double) -> Matrix {
+  public static func full(rows: Int, columns: Int, value: Scalar) -> Matrix {
+    filled(rows: rows, columns: columns, value: value)
+  }
+
+  /// A matrix of zeros, like `np.zeros((rows, columns))`.
+  ///
+  /// - Complexity: O(rows × columns).
+  public static func zeros(rows: Int, columns: Int) -> Matrix {
+    filled(rows: rows, columns: columns, value: 0)
+  }
+
+  /// A matrix of ones, like `np.ones((rows, columns))`.
+  ///
+  /// - Complexity: O(rows × columns).
+  public static func ones(rows: Int, columns: Int) -> Matrix {
+    filled(rows: rows, columns: columns, value: 1)
+  }
+
+  /// The n × n identity matrix, like `np.identity(n)`.
+  ///
+  /// - Complexity: O(n²).
+  public static func identity(_ n: Int) -> Matrix {
+    makeIdentity(n)
+  }
+
+  /// ``full(rows:columns:value:)``, under a name the `Double` defaults can forward to.
+  static func filled(rows: Int, columns: Int, value: Scalar) -> Matrix {
     checkPrecondition(
       rows >= 0 && columns >= 0, "Matrix.full: dimensions must be non-negative, got (\(rows)×\(columns))")
     checkPrecondition(
@@ -11,26 +37,20 @@ extension Matrix {
     return Matrix(rows: rows, columns: columns, scalars: Array(repeating: value, count: rows * columns))
   }
 
-  /// A matrix of zeros, like `np.zeros((rows, columns))`.
-  ///
-  /// - Complexity: O(rows × columns).
-  public static func zeros(rows: Int, columns: Int) -> Matrix {
-    full(rows: rows, columns: columns, value: 0)
-  }
-
-  /// A matrix of ones, like `np.ones((rows, columns))`.
-  ///
-  /// - Complexity: O(rows × columns).
-  public static func ones(rows: Int, columns: Int) -> Matrix {
-    full(rows: rows, columns: columns, value: 1)
-  }
-
-  /// The n × n identity matrix, like `np.identity(n)`.
-  ///
-  /// - Complexity: O(n²).
-  public static func identity(_ n: Int) -> Matrix {
+  static func makeIdentity(_ n: Int) -> Matrix {
     var result = zeros(rows: n, columns: n)
     for i in 0..<n { result.storage[i * n + i] = 1 }
     return result
+  }
+}
+
+extension Matrix {
+  /// The matrix `other` with every element converted to `Scalar`, like numpy's
+  /// `a.astype(np.float32)`: rounded to nearest when narrowing (`Double` to `Float`; values beyond
+  /// `Float`'s range become ±inf, as in numpy), exact when widening.
+  ///
+  /// - Complexity: O(rows × columns).
+  public init<Other: BLASScalar>(converting other: Matrix<Other>) {
+    self.init(rows: other.rows, columns: other.columns, scalars: other.storage.map { Scalar($0) })
   }
 }

@@ -1,5 +1,3 @@
-import CLAPACKE
-
 extension Matrix {
   /// A random n × n orthogonal matrix: the `Q` of the QR factorisation of a standard-normal
   /// matrix, with the sign fix of `torch.nn.init.orthogonal_` (each column of `Q` multiplied by
@@ -9,7 +7,8 @@ extension Matrix {
   /// Orthogonal recurrent weights have every singular value equal to `gain`, so a linear
   /// recurrence neither explodes nor vanishes at initialisation.
   ///
-  /// The corresponding LAPACKE functions are `LAPACKE_dgeqrf` and `LAPACKE_dorgqr`.
+  /// The corresponding LAPACKE functions are `LAPACKE_?geqrf` and `LAPACKE_?orgqr` (`s` for
+  /// `Float`, `d` for `Double`).
   ///
   /// - Parameters:
   ///   - n: The size, at least 0.
@@ -18,21 +17,29 @@ extension Matrix {
   /// - Throws: ``LAPACKError/failed(routine:info:)`` if LAPACK reports an error.
   /// - Complexity: O(n³).
   public static func randomOrthogonal<G: RandomNumberGenerator>(
-    _ n: Int, gain: Double = 1, using generator: inout G
+    _ n: Int, gain: Scalar = 1, using generator: inout G
+  ) throws(LAPACKError) -> Matrix {
+    try makeRandomOrthogonal(n, gain: gain, using: &generator)
+  }
+
+  static func makeRandomOrthogonal<G: RandomNumberGenerator>(
+    _ n: Int, gain: Scalar, using generator: inout G
   ) throws(LAPACKError) -> Matrix {
     checkPrecondition(n >= 0 && n <= Int32.max, "Matrix.randomOrthogonal: size must be in 0...Int32.max, got \(n)")
-    var q = Matrix.randomNormal(rows: n, columns: n, using: &generator)
+    var q = makeRandomNormal(rows: n, columns: n, mean: 0, standardDeviation: 1, using: &generator)
     guard n > 0 else { return q }
-    var tau = [Double](repeating: 0, count: n)
-    var signs = [Double](repeating: 1, count: n)
-    let size = Int32(n)
-    let info = q.withUnsafeMutableBufferPointer { a -> Int32 in
-      let factorised = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, size, size, a.baseAddress, size, &tau)
-      guard factorised == 0 else { return factorised }
-      for i in 0..<n { signs[i] = a[i * n + i] < 0 ? -1 : 1 }  // diag(R), before dorgqr overwrites it
-      return LAPACKE_dorgqr(LAPACK_ROW_MAJOR, size, size, size, a.baseAddress, size, &tau)
+    var tau = [Scalar](repeating: 0, count: n)
+    var signs = [Scalar](repeating: 1, count: n)
+    let info = q.withUnsafeMutableBufferPointer { a in
+      tau.withUnsafeMutableBufferPointer { tau in
+        signs.withUnsafeMutableBufferPointer { signs in
+          Scalar._orthogonalFactor(
+            n: Int32(n), a: a.baseAddress!, tau: tau.baseAddress!, diagonalSigns: signs.baseAddress!)
+        }
+      }
     }
-    guard info == 0 else { throw .failed(routine: "LAPACKE_dgeqrf/LAPACKE_dorgqr", info: info) }
+    let p = Scalar.routinePrefix
+    guard info == 0 else { throw .failed(routine: "LAPACKE_\(p)geqrf/LAPACKE_\(p)orgqr", info: info) }
     q.withUnsafeMutableBufferPointer { a in
       for r in 0..<n {
         for c in 0..<n { a[r * n + c] *= signs[c] * gain }
@@ -48,53 +55,61 @@ extension Matrix {
 /// difference between two hidden states (before the activation, whose slope is at most 1 for
 /// `tanh`, `relu` and identity, and 1/4 for `sigmoid`).
 ///
-/// The corresponding LAPACKE function is `LAPACKE_dgesdd` (no singular vectors).
+/// The corresponding LAPACKE function is `LAPACKE_?gesdd` (`sgesdd` or `dgesdd`; no singular
+/// vectors).
 ///
 /// - Returns: `min(rows, columns)` non-negative values in descending order.
 /// - Throws: ``LAPACKError/notFinite(routine:)`` if an entry is NaN or infinite;
 ///   ``LAPACKError/failed(routine:info:)`` if the iteration does not converge.
 /// - Complexity: O(m · n · min(m, n)).
-public func singularValues(_ matrix: Matrix) throws(LAPACKError) -> [Double] {
+public func singularValues<Scalar: BLASScalar>(_ matrix: Matrix<Scalar>) throws(LAPACKError) -> [Scalar] {
   let (m, n) = (matrix.rows, matrix.columns)
   guard m > 0, n > 0 else { return [] }
   checkPrecondition(m <= Int32.max && n <= Int32.max, "singularValues: dimension exceeds the 32-bit LAPACK interface")
-  guard matrix.isFinite else { throw .notFinite(routine: "LAPACKE_dgesdd") }
+  let routine = "LAPACKE_\(Scalar.routinePrefix)gesdd"
+  guard matrix.isFinite else { throw .notFinite(routine: routine) }
   var a = matrix
-  var s = [Double](repeating: 0, count: min(m, n))
+  var s = [Scalar](repeating: 0, count: min(m, n))
   let info = a.withUnsafeMutableBufferPointer { a_ in
-    LAPACKE_dgesdd(
-      LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), a_.baseAddress, Int32(n), &s,
-      nil, Int32(m), nil, Int32(n))
+    s.withUnsafeMutableBufferPointer { s_ in
+      Scalar._gesdd(m: Int32(m), n: Int32(n), a: a_.baseAddress!, s: s_.baseAddress!)
+    }
   }
-  guard info == 0 else { throw .failed(routine: "LAPACKE_dgesdd", info: info) }
+  guard info == 0 else { throw .failed(routine: routine, info: info) }
   return s
 }
 
 /// The eigenvalues of a square matrix as (real, imaginary) pairs, in LAPACK's order, like
 /// `np.linalg.eigvals(a)`.
 ///
-/// The corresponding LAPACKE function is `LAPACKE_dgeev` (no eigenvectors).
+/// The corresponding LAPACKE function is `LAPACKE_?geev` (`sgeev` or `dgeev`; no eigenvectors).
 ///
 /// - Throws: ``LAPACKError/shape(_:)`` if `matrix` is not square;
 ///   ``LAPACKError/notFinite(routine:)`` if an entry is NaN or infinite;
 ///   ``LAPACKError/failed(routine:info:)`` if the QR algorithm does not converge.
 /// - Complexity: O(n³).
-public func eigenvalues(_ matrix: Matrix) throws(LAPACKError) -> [(real: Double, imaginary: Double)] {
+public func eigenvalues<Scalar: BLASScalar>(
+  _ matrix: Matrix<Scalar>
+) throws(LAPACKError) -> [(real: Scalar, imaginary: Scalar)] {
   guard matrix.rows == matrix.columns else {
     throw .shape(ShapeError(operation: "eigenvalues", reason: "the matrix must be square", shapes: [matrix.shape]))
   }
   let n = matrix.rows
   guard n > 0 else { return [] }
   checkPrecondition(n <= Int32.max, "eigenvalues: dimension exceeds the 32-bit LAPACK interface")
-  guard matrix.isFinite else { throw .notFinite(routine: "LAPACKE_dgeev") }
+  let routine = "LAPACKE_\(Scalar.routinePrefix)geev"
+  guard matrix.isFinite else { throw .notFinite(routine: routine) }
   var a = matrix
-  var wr = [Double](repeating: 0, count: n)
-  var wi = [Double](repeating: 0, count: n)
-  let no = CChar(UInt8(ascii: "N"))
+  var wr = [Scalar](repeating: 0, count: n)
+  var wi = [Scalar](repeating: 0, count: n)
   let info = a.withUnsafeMutableBufferPointer { a_ in
-    LAPACKE_dgeev(LAPACK_ROW_MAJOR, no, no, Int32(n), a_.baseAddress, Int32(n), &wr, &wi, nil, 1, nil, 1)
+    wr.withUnsafeMutableBufferPointer { wr_ in
+      wi.withUnsafeMutableBufferPointer { wi_ in
+        Scalar._geev(n: Int32(n), a: a_.baseAddress!, wr: wr_.baseAddress!, wi: wi_.baseAddress!)
+      }
+    }
   }
-  guard info == 0 else { throw .failed(routine: "LAPACKE_dgeev", info: info) }
+  guard info == 0 else { throw .failed(routine: routine, info: info) }
   return zip(wr, wi).map { ($0, $1) }
 }
 
@@ -102,11 +117,11 @@ public func eigenvalues(_ matrix: Matrix) throws(LAPACKError) -> [(real: Double,
 ///
 /// A linear recurrence `h ← W·h` is contractive in the long run exactly when this is below 1.
 ///
-/// The corresponding LAPACKE function is `LAPACKE_dgeev`.
+/// The corresponding LAPACKE function is `LAPACKE_?geev`.
 ///
 /// - Throws: as ``eigenvalues(_:)``.
 /// - Complexity: O(n³).
-public func spectralRadius(_ matrix: Matrix) throws(LAPACKError) -> Double {
+public func spectralRadius<Scalar: BLASScalar>(_ matrix: Matrix<Scalar>) throws(LAPACKError) -> Scalar {
   try eigenvalues(matrix).map { ($0.real * $0.real + $0.imaginary * $0.imaginary).squareRoot() }.max() ?? 0
 }
 

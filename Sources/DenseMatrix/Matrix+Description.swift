@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 extension Matrix: CustomStringConvertible {
-  /// The elements printed as numpy prints a 2-D float64 array with its default options
+  /// The elements printed as numpy prints a 2-D float64 (or float32) array with its default options
   /// (`str(a)`: precision 8, line width 75, summarised with `...` above 1000 elements).
   ///
   /// ```
@@ -19,18 +19,19 @@ extension Matrix: CustomStringConvertible {
   public var description: String { NumPyArrayFormatter(self).string }
 }
 
-/// numpy's `array2string` for 2-D float64 arrays with default print options.
-private struct NumPyArrayFormatter {
-  static let lineWidth = 75
-  static let threshold = 1000
-  static let edgeItems = 3
+/// numpy's `array2string` for 2-D float arrays with default print options (digits from the
+/// element type's shortest round-trip representation, as numpy's dragon4 for that dtype).
+private struct NumPyArrayFormatter<Scalar: BLASScalar> {
+  static var lineWidth: Int { 75 }
+  static var threshold: Int { 1000 }
+  static var edgeItems: Int { 3 }
 
-  let matrix: Matrix
+  let matrix: Matrix<Scalar>
   let rowIndices: [Int?]  // nil marks the "..." row
   let columnIndices: [Int?]
-  let format: FloatFormat
+  let format: FloatFormat<Scalar>
 
-  init(_ matrix: Matrix) {
+  init(_ matrix: Matrix<Scalar>) {
     self.matrix = matrix
     let summarize = matrix.count > Self.threshold
     func indices(_ count: Int) -> [Int?] {
@@ -39,7 +40,7 @@ private struct NumPyArrayFormatter {
     }
     rowIndices = indices(matrix.rows)
     columnIndices = indices(matrix.columns)
-    var shown: [Double] = []
+    var shown: [Scalar] = []
     for r in rowIndices.compactMap({ $0 }) {
       for c in columnIndices.compactMap({ $0 }) { shown.append(matrix[r, c]) }
     }
@@ -84,17 +85,17 @@ private struct NumPyArrayFormatter {
 }
 
 /// numpy's FloatingFormat with floatmode `maxprec`, precision 8, sign `-`.
-private struct FloatFormat {
-  static let precision = 8
+private struct FloatFormat<Scalar: BLASScalar> {
+  static var precision: Int { 8 }
   var scientific = false
   var padLeft = 0
   var padRight = 0
   var fractionDigits = 0  // scientific: mantissa digits after the point, zero-padded
   var exponentDigits = 2
 
-  init(_ values: [Double]) {
-    let finite = values.filter(\.isFinite)
-    let magnitudes = finite.filter { $0 != 0 }.map(abs)
+  init(_ values: [Scalar]) {
+    let finite = values.filter { $0.isFinite }
+    let magnitudes = finite.filter { $0 != 0 }.map { abs($0) }
     if let maxValue = magnitudes.max(), let minValue = magnitudes.min() {
       scientific = maxValue >= 1e8 || minValue < 0.0001 || maxValue / minValue > 1000
     }
@@ -119,7 +120,7 @@ private struct FloatFormat {
     }
   }
 
-  func string(_ x: Double) -> String {
+  func string(_ x: Scalar) -> String {
     if !x.isFinite {
       let text = x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf")
       return String(repeating: " ", count: max(0, padLeft + padRight + 1 - text.count)) + text
@@ -139,7 +140,7 @@ private struct FloatFormat {
   }
 
   /// The shortest round-trip decimal digits of |x| and its decimal exponent: |x| = d.ddd × 10^e.
-  private static func shortestDigits(_ x: Double) -> (digits: [UInt8], exponent: Int) {
+  private static func shortestDigits(_ x: Scalar) -> (digits: [UInt8], exponent: Int) {
     let text = abs(x).description  // Swift prints the shortest representation that round-trips
     var mantissa = Substring(text)
     var exponent = 0
@@ -161,7 +162,7 @@ private struct FloatFormat {
   }
 
   /// `dragon4_positional(x, precision=8, unique=True, fractional=True, trim='.')`, split at the point.
-  static func positionalParts(_ x: Double) -> (integer: String, fraction: String) {
+  static func positionalParts(_ x: Scalar) -> (integer: String, fraction: String) {
     let sign = x.sign == .minus ? "-" : ""
     let (digits, exponent) = shortestDigits(x)
     let fractionCount = max(0, digits.count - 1 - exponent)
@@ -184,7 +185,7 @@ private struct FloatFormat {
   /// `dragon4_scientific(x, precision=8, unique=True, trim='.')` with at least `minFractionDigits`
   /// mantissa digits after the point (zero-padded).
   static func scientificParts(
-    _ x: Double, minFractionDigits: Int
+    _ x: Scalar, minFractionDigits: Int
   )
     -> (integer: String, fraction: String, exponentSign: String, exponent: String)
   {
@@ -209,9 +210,9 @@ private struct FloatFormat {
     )
   }
 
-  private static func cFormat(_ x: Double, _ format: String) -> String {
+  private static func cFormat(_ x: Scalar, _ format: String) -> String {
     var buffer = [CChar](repeating: 0, count: 512)
-    _ = withVaList([x]) { arguments in
+    _ = withVaList([Double(x)]) { arguments in
       buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, format, arguments) }
     }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -34,21 +34,21 @@ extension Matrix {
   /// Every element multiplied by `scalar`, like numpy's `s * a`.
   ///
   /// - Complexity: O(rows × columns).
-  public static func * (scalar: Double, matrix: Matrix) -> Matrix {
+  public static func * (scalar: Scalar, matrix: Matrix) -> Matrix {
     matrix.map { scalar * $0 }
   }
 
   /// Every element multiplied by `scalar`, like numpy's `a * s`.
   ///
   /// - Complexity: O(rows × columns).
-  public static func * (matrix: Matrix, scalar: Double) -> Matrix {
+  public static func * (matrix: Matrix, scalar: Scalar) -> Matrix {
     matrix.map { $0 * scalar }
   }
 
   /// Multiplies every element by `scalar` in place.
   ///
   /// - Complexity: O(rows × columns).
-  public static func *= (matrix: inout Matrix, scalar: Double) {
+  public static func *= (matrix: inout Matrix, scalar: Scalar) {
     matrix.apply { $0 * scalar }
   }
 
@@ -97,7 +97,7 @@ extension Matrix {
   /// A matrix of the same shape with `transform` applied to every element, in row-major order.
   ///
   /// - Complexity: O(rows × columns) calls of `transform`.
-  public func map<E: Error>(_ transform: (Double) throws(E) -> Double) throws(E) -> Matrix {
+  public func map<E: Error>(_ transform: (Scalar) throws(E) -> Scalar) throws(E) -> Matrix {
     var result = self
     try result.apply(transform)
     return result
@@ -106,7 +106,7 @@ extension Matrix {
   /// Replaces every element with `transform(element)`, in row-major order.
   ///
   /// - Complexity: O(rows × columns) calls of `transform`.
-  public mutating func apply<E: Error>(_ transform: (Double) throws(E) -> Double) throws(E) {
+  public mutating func apply<E: Error>(_ transform: (Scalar) throws(E) -> Scalar) throws(E) {
     try withUnsafeMutableBufferPointer { (buffer) throws(E) in
       for i in buffer.indices { buffer[i] = try transform(buffer[i]) }
     }
@@ -165,12 +165,12 @@ extension Matrix {
       ? nil : ShapeError(operation: operation, reason: "shapes differ", shapes: [shape, other.shape])
   }
 
-  private func combined(with other: Matrix, operation: String, _ combine: (Double, Double) -> Double) -> Matrix {
+  private func combined(with other: Matrix, operation: String, _ combine: (Scalar, Scalar) -> Scalar) -> Matrix {
     sameShapeError(other, operation: operation).trapIfPresent()
     return zipped(with: other, combine)
   }
 
-  private mutating func combine(with other: Matrix, operation: String, _ combine: (Double, Double) -> Double) {
+  private mutating func combine(with other: Matrix, operation: String, _ combine: (Scalar, Scalar) -> Scalar) {
     sameShapeError(other, operation: operation).trapIfPresent()
     other.withUnsafeBufferPointer { rhs in
       withUnsafeMutableBufferPointer { lhs in
@@ -179,7 +179,7 @@ extension Matrix {
     }
   }
 
-  private func zipped(with other: Matrix, _ combine: (Double, Double) -> Double) -> Matrix {
+  private func zipped(with other: Matrix, _ combine: (Scalar, Scalar) -> Scalar) -> Matrix {
     var result = self
     result.combine(with: other, operation: "", combine)
     return result

@@ -12,7 +12,9 @@
 ///   `matmul: inner dimensions differ: (3×5) · (4×1)`. Use ``matmul(checking:_:backend:)`` when
 ///   shapes come from data.
 /// - Complexity: O(m · n · k).
-public func matmul(_ a: Matrix, _ b: Matrix, backend: Backend = .current) -> Matrix {
+public func matmul<Scalar: BLASScalar>(
+  _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, backend: Backend = .current
+) -> Matrix<Scalar> {
   productError(a.shape, b.shape, operation: "matmul").trapIfPresent()
   return product(a, b, backend: backend)
 }
@@ -21,7 +23,9 @@ public func matmul(_ a: Matrix, _ b: Matrix, backend: Backend = .current) -> Mat
 ///
 /// - Throws: ``ShapeError``, e.g. `matmul: inner dimensions differ: (3×5) · (4×1)`.
 /// - Complexity: O(m · n · k).
-public func matmul(checking a: Matrix, _ b: Matrix, backend: Backend = .current) throws(ShapeError) -> Matrix {
+public func matmul<Scalar: BLASScalar>(
+  checking a: Matrix<Scalar>, _ b: Matrix<Scalar>, backend: Backend = .current
+) throws(ShapeError) -> Matrix<Scalar> {
   try productError(a.shape, b.shape, operation: "matmul").throwIfPresent()
   return product(a, b, backend: backend)
 }
@@ -57,9 +61,10 @@ extension Matrix {
 /// - Precondition: the shapes fit; the message names all three. Use
 ///   ``gemm(checking:_:into:transposeA:transposeB:alpha:beta:backend:)`` for data.
 /// - Complexity: O(m · n · k).
-public func gemm(
-  _ a: Matrix, _ b: Matrix, into c: inout Matrix, transposeA: Bool = false, transposeB: Bool = false,
-  alpha: Double = 1, beta: Double = 0, backend: Backend = .current
+public func gemm<Scalar: BLASScalar>(
+  _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: inout Matrix<Scalar>, transposeA: Bool = false,
+  transposeB: Bool = false,
+  alpha: Scalar = 1, beta: Scalar = 0, backend: Backend = .current
 ) {
   gemmError(a, b, c, transposeA, transposeB).trapIfPresent()
   multiply(a, b, into: &c, transposeA, transposeB, alpha, beta, backend)
@@ -71,9 +76,9 @@ public func gemm(
 ///
 /// - Throws: ``ShapeError`` naming `op(a)`, `op(b)` and `c`'s shapes; `c` is left unchanged.
 /// - Complexity: O(m · n · k).
-public func gemm(
-  checking a: Matrix, _ b: Matrix, into c: inout Matrix, transposeA: Bool = false,
-  transposeB: Bool = false, alpha: Double = 1, beta: Double = 0, backend: Backend = .current
+public func gemm<Scalar: BLASScalar>(
+  checking a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: inout Matrix<Scalar>, transposeA: Bool = false,
+  transposeB: Bool = false, alpha: Scalar = 1, beta: Scalar = 0, backend: Backend = .current
 ) throws(ShapeError) {
   try gemmError(a, b, c, transposeA, transposeB).throwIfPresent()
   multiply(a, b, into: &c, transposeA, transposeB, alpha, beta, backend)
@@ -84,7 +89,9 @@ func productError(_ a: Shape, _ b: Shape, operation: String) -> ShapeError? {
     ? nil : ShapeError(operation: operation, reason: "inner dimensions differ", shapes: [a, b], separator: " · ")
 }
 
-private func gemmError(_ a: Matrix, _ b: Matrix, _ c: Matrix, _ transposeA: Bool, _ transposeB: Bool) -> ShapeError? {
+private func gemmError<Scalar: BLASScalar>(
+  _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, _ c: Matrix<Scalar>, _ transposeA: Bool, _ transposeB: Bool
+) -> ShapeError? {
   let opA = transposeA ? Shape(rows: a.columns, columns: a.rows) : a.shape
   let opB = transposeB ? Shape(rows: b.columns, columns: b.rows) : b.shape
   if let error = productError(opA, opB, operation: "gemm") { return error }
@@ -96,15 +103,15 @@ private func gemmError(_ a: Matrix, _ b: Matrix, _ c: Matrix, _ transposeA: Bool
   return nil
 }
 
-private func product(_ a: Matrix, _ b: Matrix, backend: Backend) -> Matrix {
-  var c = Matrix.zeros(rows: a.rows, columns: b.columns)
+private func product<Scalar: BLASScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Scalar>, backend: Backend) -> Matrix<Scalar> {
+  var c = Matrix<Scalar>.zeros(rows: a.rows, columns: b.columns)
   multiply(a, b, into: &c, false, false, 1, 0, backend)
   return c
 }
 
-private func multiply(
-  _ a: Matrix, _ b: Matrix, into c: inout Matrix, _ transposeA: Bool, _ transposeB: Bool,
-  _ alpha: Double, _ beta: Double, _ backend: Backend
+private func multiply<Scalar: BLASScalar>(
+  _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: inout Matrix<Scalar>, _ transposeA: Bool, _ transposeB: Bool,
+  _ alpha: Scalar, _ beta: Scalar, _ backend: Backend
 ) {
   let m = c.rows
   let n = c.columns

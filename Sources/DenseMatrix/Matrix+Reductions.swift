@@ -11,7 +11,7 @@ extension Matrix {
   /// result is numpy's bit for bit and the rounding error grows like O(log n), not O(n).
   ///
   /// - Complexity: O(count).
-  public func sum() -> Double {
+  public func sum() -> Scalar {
     storage.withUnsafeBufferPointer { pairwiseSum($0) }
   }
 
@@ -19,15 +19,15 @@ extension Matrix {
   /// NaN for an empty matrix (numpy returns NaN with a warning).
   ///
   /// - Complexity: O(count).
-  public func mean() -> Double {
-    sum() / Double(count)
+  public func mean() -> Scalar {
+    sum() / Scalar(count)
   }
 
   /// The largest element, like `np.max(a)`: NaN if any element is NaN.
   ///
   /// - Precondition: the matrix is not empty (numpy raises: a maximum of nothing has no identity).
   /// - Complexity: O(count).
-  public func max() -> Double {
+  public func max() -> Scalar {
     checkPrecondition(!isEmpty, "max: zero-size matrix \(shape) to reduction operation maximum which has no identity")
     return storage.withUnsafeBufferPointer { extreme($0, 0, 1, count, >) }
   }
@@ -36,7 +36,7 @@ extension Matrix {
   ///
   /// - Precondition: the matrix is not empty.
   /// - Complexity: O(count).
-  public func min() -> Double {
+  public func min() -> Scalar {
     checkPrecondition(!isEmpty, "min: zero-size matrix \(shape) to reduction operation minimum which has no identity")
     return storage.withUnsafeBufferPointer { extreme($0, 0, 1, count, <) }
   }
@@ -73,7 +73,7 @@ extension Matrix {
   /// - Complexity: O(count), streaming through the storage once.
   public func sum(axis: Int, keepingDimensions: Bool = true) -> Matrix {
     let along = Axis(axis, "sum")
-    var result = [Double](repeating: 0, count: along == .columns ? columns : rows)
+    var result = [Scalar](repeating: 0, count: along == .columns ? columns : rows)
     storage.withUnsafeBufferPointer { a in
       result.withUnsafeMutableBufferPointer { out in
         if along == .columns && columns == 1 {
@@ -100,7 +100,7 @@ extension Matrix {
   /// - Precondition: `axis` is 0, 1, -1 or -2.
   /// - Complexity: O(count).
   public func mean(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-    let length = Double(Axis(axis, "mean") == .columns ? rows : columns)
+    let length = Scalar(Axis(axis, "mean") == .columns ? rows : columns)
     return sum(axis: axis, keepingDimensions: keepingDimensions).map { $0 / length }
   }
 
@@ -154,13 +154,13 @@ extension Matrix {
     }
   }
 
-  private func reduced(_ values: [Double], along: Axis, _ keepingDimensions: Bool) -> Matrix {
+  private func reduced(_ values: [Scalar], along: Axis, _ keepingDimensions: Bool) -> Matrix {
     along == .rows && keepingDimensions
       ? Matrix(column: values) : Matrix(rows: 1, columns: values.count, scalars: values)
   }
 
   private func extremes(
-    _ axis: Int, _ keepingDimensions: Bool, _ operation: String, _ name: String, _ better: (Double, Double) -> Bool
+    _ axis: Int, _ keepingDimensions: Bool, _ operation: String, _ name: String, _ better: (Scalar, Scalar) -> Bool
   ) -> Matrix {
     let along = Axis(axis, operation)
     let (outputs, length) = along == .columns ? (columns, rows) : (rows, columns)
@@ -175,7 +175,7 @@ extension Matrix {
     return reduced(values, along: along, keepingDimensions)
   }
 
-  private func extremeIndices(_ axis: Int, _ operation: String, _ better: (Double, Double) -> Bool) -> [Int] {
+  private func extremeIndices(_ axis: Int, _ operation: String, _ better: (Scalar, Scalar) -> Bool) -> [Int] {
     let along = Axis(axis, operation)
     let (outputs, length) = along == .columns ? (columns, rows) : (rows, columns)
     checkPrecondition(
@@ -188,22 +188,22 @@ extension Matrix {
   }
 }
 
-/// numpy's pairwise summation of contiguous doubles (`pairwise_sum` in its `loops_utils`): below
+/// numpy's pairwise summation of contiguous floats (`pairwise_sum` in its `loops_utils`): below
 /// 8 elements a plain loop from 0; up to 128, eight partial sums combined as
 /// `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))` and the rest added in order; above, the
 /// two halves (the first a multiple of 8) summed separately and added.
-private func pairwiseSum(_ a: UnsafeBufferPointer<Double>) -> Double {
+private func pairwiseSum<Scalar: BLASScalar>(_ a: UnsafeBufferPointer<Scalar>) -> Scalar {
   let n = a.count
   if n < 8 {
-    var result = 0.0
+    var result: Scalar = 0
     for value in a { result += value }
     return result
   }
   if n <= 128 {
-    var r = SIMD8<Double>(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
+    var r = SIMD8<Scalar>(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
     var i = 8
     while i < n - n % 8 {
-      r += SIMD8<Double>(a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4], a[i + 5], a[i + 6], a[i + 7])
+      r += SIMD8<Scalar>(a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4], a[i + 5], a[i + 6], a[i + 7])
       i += 8
     }
     var result = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
@@ -221,16 +221,16 @@ private func pairwiseSum(_ a: UnsafeBufferPointer<Double>) -> Double {
 /// The extreme of `count` elements `stride` apart from `start` (count ≥ 1): the first NaN if one
 /// is met (numpy's maximum and minimum propagate NaN), else the best by `better`.
 @inline(__always)
-private func extreme(
-  _ a: UnsafeBufferPointer<Double>, _ start: Int, _ stride: Int, _ count: Int, _ better: (Double, Double) -> Bool
-) -> Double {
+private func extreme<Scalar: BLASScalar>(
+  _ a: UnsafeBufferPointer<Scalar>, _ start: Int, _ stride: Int, _ count: Int, _ better: (Scalar, Scalar) -> Bool
+) -> Scalar {
   a[extremeIndex(a, start, stride, count, better) * stride + start]
 }
 
 /// The position (0..<count) of the first best element, or of the first NaN.
 @inline(__always)
-private func extremeIndex(
-  _ a: UnsafeBufferPointer<Double>, _ start: Int, _ stride: Int, _ count: Int, _ better: (Double, Double) -> Bool
+private func extremeIndex<Scalar: BLASScalar>(
+  _ a: UnsafeBufferPointer<Scalar>, _ start: Int, _ stride: Int, _ count: Int, _ better: (Scalar, Scalar) -> Bool
 ) -> Int {
   var best = a[start]
   var index = 0

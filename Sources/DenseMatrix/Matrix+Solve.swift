@@ -1,11 +1,9 @@
-import CLAPACKE
-
 /// Solves `a · x = b` for `x`, like `np.linalg.solve(a, b)`.
 ///
 /// `a` is factorised as `P · L · U` with partial pivoting. `b` may hold several right-hand
 /// sides, one per column. Neither argument is modified.
 ///
-/// The corresponding LAPACKE function is `LAPACKE_dgesv`.
+/// The corresponding LAPACKE function is `LAPACKE_?gesv` (`sgesv` or `dgesv`).
 ///
 /// - Parameters:
 ///   - a: A square n × n matrix.
@@ -15,7 +13,7 @@ import CLAPACKE
 ///   ``LAPACKError/singular(routine:info:)`` with LAPACK's `info` if `a` is exactly singular.
 ///   (Nearly singular matrices are solved; check the condition number yourself if it matters.)
 /// - Complexity: O(n³ + n² · k).
-public func solve(_ a: Matrix, _ b: Matrix) throws(LAPACKError) -> Matrix {
+public func solve<Scalar: BLASScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Scalar>) throws(LAPACKError) -> Matrix<Scalar> {
   guard a.rows == a.columns else {
     throw .shape(ShapeError(operation: "solve", reason: "the matrix must be square", shapes: [a.shape, b.shape]))
   }
@@ -31,12 +29,15 @@ public func solve(_ a: Matrix, _ b: Matrix) throws(LAPACKError) -> Matrix {
   let nrhs = b.columns
   let info = lu.withUnsafeMutableBufferPointer { lu_ in
     x.withUnsafeMutableBufferPointer { x_ in
-      LAPACKE_dgesv(
-        LAPACK_ROW_MAJOR, Int32(n), Int32(nrhs), lu_.baseAddress, Int32(n), &pivots, x_.baseAddress,
-        Int32(nrhs))
+      pivots.withUnsafeMutableBufferPointer { p_ in
+        Scalar._gesv(
+          n: Int32(n), nrhs: Int32(nrhs), a: lu_.baseAddress!, lda: Int32(n), pivots: p_.baseAddress!,
+          b: x_.baseAddress!, ldb: Int32(nrhs))
+      }
     }
   }
-  if info > 0 { throw .singular(routine: "LAPACKE_dgesv", info: info) }
-  if info < 0 { throw .failed(routine: "LAPACKE_dgesv", info: info) }
+  let routine = "LAPACKE_\(Scalar.routinePrefix)gesv"
+  if info > 0 { throw .singular(routine: routine, info: info) }
+  if info < 0 { throw .failed(routine: routine, info: info) }
   return x
 }

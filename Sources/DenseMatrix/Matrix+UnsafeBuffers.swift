@@ -7,7 +7,7 @@ extension Matrix {
   /// - Complexity: O(1).
   @inlinable
   public func withUnsafeBufferPointer<R, E: Error>(
-    _ body: (UnsafeBufferPointer<Double>) throws(E) -> R
+    _ body: (UnsafeBufferPointer<Scalar>) throws(E) -> R
   ) throws(E) -> R {
     try storage.withUnsafeBufferPointer(body)
   }
@@ -19,10 +19,10 @@ extension Matrix {
   /// - Complexity: O(1), or O(rows × columns) if the storage is shared and must be copied.
   @inlinable
   public mutating func withUnsafeMutableBufferPointer<R, E: Error>(
-    _ body: (UnsafeMutableBufferPointer<Double>) throws(E) -> R
+    _ body: (UnsafeMutableBufferPointer<Scalar>) throws(E) -> R
   ) throws(E) -> R {
     // The closure gets a copy of the buffer, so it cannot replace the array's base address.
-    try storage.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Double>) throws(E) -> R in
+    try storage.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Scalar>) throws(E) -> R in
       try body(buffer)
     }
   }

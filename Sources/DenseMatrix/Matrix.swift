@@ -1,4 +1,4 @@
-/// A dense, row-major matrix of `Double` with value semantics.
+/// A dense, row-major matrix of `Scalar` with value semantics.
 ///
 /// `Matrix` stores its elements contiguously, row after row, so a whole matrix (or any band of
 /// whole rows) can be handed to CBLAS and LAPACKE without a copy. Copies share storage until one
@@ -10,16 +10,16 @@
 /// let wH = hstack([wHH, wHX])          // shape (3, 5)
 /// ```
 ///
-/// `==` is exact elementwise equality (so `-0.0 == 0.0` and `NaN != NaN`, as for `Double`);
+/// `==` is exact elementwise equality (so `-0.0 == 0.0` and `NaN != NaN`, as for `Scalar`);
 /// use ``allclose(_:_:rtol:atol:equalNaN:)`` for approximate comparison.
-public struct Matrix: Sendable, Equatable {
+public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
   /// The number of rows.
   public let rows: Int
   /// The number of columns.
   public let columns: Int
   /// The elements in row-major order; `storage.count == rows * columns`.
   @usableFromInline
-  internal var storage: [Double]
+  internal var storage: [Scalar]
 
   /// Creates a matrix from its elements in row-major order.
   ///
@@ -30,7 +30,12 @@ public struct Matrix: Sendable, Equatable {
   /// - Precondition: `scalars.count == rows * columns`. Use ``init(checkingRows:columns:scalars:)``
   ///   when the elements come from data.
   /// - Complexity: O(1); the array is adopted, not copied.
-  public init(rows: Int, columns: Int, scalars: [Double]) {
+  public init(rows: Int, columns: Int, scalars: [Scalar]) {
+    self.init(validating: rows, columns: columns, scalars: scalars)
+  }
+
+  /// ``init(rows:columns:scalars:)``, under a label the `Double` defaults can forward to.
+  init(validating rows: Int, columns: Int, scalars: [Scalar]) {
     Self.validate(rows: rows, columns: columns, count: scalars.count).trapIfPresent()
     self.rows = rows
     self.columns = columns
@@ -40,7 +45,7 @@ public struct Matrix: Sendable, Equatable {
   /// Creates a matrix from its elements in row-major order, throwing if they do not fit the shape.
   ///
   /// - Throws: ``ShapeError`` if a dimension is negative or `scalars.count != rows * columns`.
-  public init(checkingRows rows: Int, columns: Int, scalars: [Double]) throws(ShapeError) {
+  public init(checkingRows rows: Int, columns: Int, scalars: [Scalar]) throws(ShapeError) {
     try Self.validate(rows: rows, columns: columns, count: scalars.count).throwIfPresent()
     self.rows = rows
     self.columns = columns
@@ -53,7 +58,12 @@ public struct Matrix: Sendable, Equatable {
   ///
   /// - Precondition: every row has the same length. Use ``init(checkingRows:)`` for data.
   /// - Complexity: O(rows × columns).
-  public init(_ rows: [[Double]]) {
+  public init(_ rows: [[Scalar]]) {
+    self.init(validating: rows)
+  }
+
+  /// ``init(_:)``, under a label the `Double` defaults can forward to.
+  init(validating rows: [[Scalar]]) {
     Self.validate(rows: rows).trapIfPresent()
     self.init(unchecked: rows)
   }
@@ -62,7 +72,7 @@ public struct Matrix: Sendable, Equatable {
   ///
   /// - Throws: ``ShapeError`` naming the first row whose length differs from the first row's.
   /// - Complexity: O(rows × columns).
-  public init(checkingRows rows: [[Double]]) throws(ShapeError) {
+  public init(checkingRows rows: [[Scalar]]) throws(ShapeError) {
     try Self.validate(rows: rows).throwIfPresent()
     self.init(unchecked: rows)
   }
@@ -70,25 +80,30 @@ public struct Matrix: Sendable, Equatable {
   /// Creates a column vector (n × 1) from its elements, like `np.array(v).reshape(-1, 1)`.
   ///
   /// - Complexity: O(1); the array is adopted.
-  public init(column: [Double]) {
-    self.init(rows: column.count, columns: 1, scalars: column)
+  public init(column: [Scalar]) {
+    self.init(validating: column.count, columns: 1, scalars: column)
   }
 
   /// Creates a matrix of the given shape whose elements are produced by `element(row, column)`,
   /// called in row-major order.
   ///
   /// - Complexity: O(rows × columns) calls of `element`.
-  public init(rows: Int, columns: Int, element: (_ row: Int, _ column: Int) throws -> Double) rethrows {
+  public init(rows: Int, columns: Int, element: (_ row: Int, _ column: Int) throws -> Scalar) rethrows {
+    try self.init(generating: rows, columns: columns, element: element)
+  }
+
+  /// ``init(rows:columns:element:)``, under a label the `Double` defaults can forward to.
+  init(generating rows: Int, columns: Int, element: (_ row: Int, _ column: Int) throws -> Scalar) rethrows {
     checkPrecondition(rows >= 0 && columns >= 0, "Matrix: dimensions must be non-negative, got (\(rows)×\(columns))")
-    var scalars: [Double] = []
+    var scalars: [Scalar] = []
     scalars.reserveCapacity(rows * columns)
     for r in 0..<(columns == 0 ? 0 : rows) {  // O(1) for an empty matrix of many rows
       for c in 0..<columns { scalars.append(try element(r, c)) }
     }
-    self.init(rows: rows, columns: columns, scalars: scalars)
+    self.init(validating: rows, columns: columns, scalars: scalars)
   }
 
-  private init(unchecked rows: [[Double]]) {
+  private init(unchecked rows: [[Scalar]]) {
     self.rows = rows.count
     self.columns = rows.first?.count ?? 0
     self.storage = Array(rows.joined())
@@ -107,7 +122,7 @@ public struct Matrix: Sendable, Equatable {
     return nil
   }
 
-  private static func validate(rows: [[Double]]) -> ShapeError? {
+  private static func validate(rows: [[Scalar]]) -> ShapeError? {
     guard let width = rows.first?.count else { return nil }
     for (index, row) in rows.enumerated() where row.count != width {
       return ShapeError(
@@ -126,7 +141,7 @@ extension Matrix {
   public var count: Int { storage.count }
 
   /// The elements in row-major order (a copy-on-write copy of the storage).
-  public var scalars: [Double] { storage }
+  public var scalars: [Scalar] { storage }
 
   /// Whether the matrix has a single column.
   public var isColumnVector: Bool { columns == 1 }
@@ -135,7 +150,7 @@ extension Matrix {
   ///
   /// - Precondition: `0 <= row < rows` and `0 <= column < columns`.
   @inlinable
-  public subscript(row: Int, column: Int) -> Double {
+  public subscript(row: Int, column: Int) -> Scalar {
     get {
       checkPrecondition(
         row >= 0 && row < rows && column >= 0 && column < columns,
@@ -153,7 +168,7 @@ extension Matrix {
   /// The rows as nested arrays, like numpy's `tolist()`.
   ///
   /// - Complexity: O(rows × columns).
-  public var nestedRows: [[Double]] {
+  public var nestedRows: [[Scalar]] {
     (0..<rows).map { r in Array(storage[(r * columns)..<((r + 1) * columns)]) }
   }
 }

@@ -13,23 +13,25 @@ import Darwin
 /// buffer only grows: after the first product of a given size on a thread, later products
 /// allocate nothing. The buffers are freed when the thread exits.
 final class PackingBuffers {
-  private var storage: [UnsafeMutablePointer<Double>?] = [nil, nil, nil, nil]
+  private var storage: [UnsafeMutableRawPointer?] = [nil, nil, nil, nil]
   private var capacity: [Int] = [0, 0, 0, 0]
 
-  func a(_ count: Int) -> UnsafeMutablePointer<Double> { buffer(0, count) }
-  func b(_ count: Int) -> UnsafeMutablePointer<Double> { buffer(1, count) }
-  func vector(_ count: Int) -> UnsafeMutablePointer<Double> { buffer(2, count) }
-  func accumulator(_ count: Int) -> UnsafeMutablePointer<Double> { buffer(3, count) }
+  func a<Scalar: BLASScalar>(_ count: Int) -> UnsafeMutablePointer<Scalar> { buffer(0, count) }
+  func b<Scalar: BLASScalar>(_ count: Int) -> UnsafeMutablePointer<Scalar> { buffer(1, count) }
+  func vector<Scalar: BLASScalar>(_ count: Int) -> UnsafeMutablePointer<Scalar> { buffer(2, count) }
+  func accumulator<Scalar: BLASScalar>(_ count: Int) -> UnsafeMutablePointer<Scalar> { buffer(3, count) }
 
-  private func buffer(_ index: Int, _ count: Int) -> UnsafeMutablePointer<Double> {
-    if capacity[index] < count || storage[index] == nil {
+  /// Buffer `index` with room for `count` elements of `Scalar` (capacity kept in bytes, the memory
+  /// bound to the type asked for: a thread may use it for `Float` and `Double` in turn).
+  private func buffer<Scalar: BLASScalar>(_ index: Int, _ count: Int) -> UnsafeMutablePointer<Scalar> {
+    let bytes = count * MemoryLayout<Scalar>.stride
+    if capacity[index] < bytes || storage[index] == nil {
       storage[index]?.deallocate()
-      let rounded = max(count, 64)
-      storage[index] = UnsafeMutableRawPointer.allocate(byteCount: rounded * 8, alignment: 64)
-        .bindMemory(to: Double.self, capacity: rounded)
+      let rounded = max(bytes, 512)
+      storage[index] = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: 64)
       capacity[index] = rounded
     }
-    return storage[index]!
+    return storage[index]!.bindMemory(to: Scalar.self, capacity: count)
   }
 
   deinit {

@@ -8,8 +8,9 @@ extension NPYArray {
 
   /// Parses the bytes of a `.npy` file (format versions 1.0, 2.0 and 3.0).
   ///
-  /// Reads dtypes `<f8`, `>f8`, `<f4`, `>f4`, `<i8`, `>i8`, `<i4` and `>i4` (converted to
-  /// `Double`; 64-bit integers beyond 2⁵³ round), in C or Fortran order, of any rank.
+  /// Reads dtypes `<f8`, `>f8`, `<f4`, `>f4` (kept: ``Elements/float64(_:)`` or
+  /// ``Elements/float32(_:)``), `<i8`, `>i8`, `<i4` and `>i4` (converted to `Double`; 64-bit
+  /// integers beyond 2⁵³ round), in C or Fortran order, of any rank.
   ///
   /// Malformed input is refused with a typed error and never read out of bounds. The declared
   /// shape is checked against the bytes actually present before anything is allocated, so a
@@ -86,19 +87,27 @@ extension NPYArray {
         "an array of shape \(pythonTuple(header.shape)) has \(count) elements, more than the limit of \(maximumCount)")
     }
 
-    var values = [Double](repeating: 0, count: count)
-    try Self.decodeData(from: &stream, header: header, into: &values)
-    if header.fortranOrder && header.shape.count > 1 {
-      values = Self.cOrder(fromFortranOrder: values, shape: header.shape)
+    let fortran = header.fortranOrder && header.shape.count > 1
+    if header.dtype == .float32 {
+      var values = [Float](repeating: 0, count: count)
+      try Self.decodeData(from: &stream, header: header, into: &values)
+      if fortran { values = Self.cOrder(fromFortranOrder: values, shape: header.shape) }
+      self.init(shape: header.shape, elements: .float32(values))
+    } else {
+      var values = [Double](repeating: 0, count: count)
+      try Self.decodeData(from: &stream, header: header, into: &values)
+      if fortran { values = Self.cOrder(fromFortranOrder: values, shape: header.shape) }
+      self.init(shape: header.shape, scalars: values)
     }
-    self.init(shape: header.shape, scalars: values)
   }
 
-  /// Reads `values.count` elements of `header.dtype` from `stream` into `values`.
-  private static func decodeData<Stream: ByteStream>(
-    from stream: inout Stream, header: NPYHeaderFields, into values: inout [Double]
+  /// Reads `values.count` elements of `header.dtype` from `stream` into `values`: float32 into
+  /// `Float`, the others into `Double`.
+  private static func decodeData<Stream: ByteStream, Value: BinaryFloatingPoint>(
+    from stream: inout Stream, header: NPYHeaderFields, into values: inout [Value]
   ) throws(NPYError) {
-    if header.dtype == .float64 && !header.bigEndian {
+    let native = Value.self == Double.self ? NPYDType.float64 : .float32
+    if header.dtype == native && !header.bigEndian {
       // The file's bytes are the values' bytes: no conversion, no second buffer.
       try withMutableBytes(of: &values) { (raw) throws(NPYError) in try stream.readExactly(into: raw) }
       return
@@ -113,20 +122,20 @@ extension NPYArray {
       chunk.withUnsafeBytes { data in
         for i in 0..<items {
           let offset = i * itemSize
-          let value: Double
+          let value: Value
           switch header.dtype {
           case .float64:
             let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            value = Double(bitPattern: big ? bits.byteSwapped : bits)
+            value = Value(Double(bitPattern: big ? bits.byteSwapped : bits))
           case .float32:
             let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-            value = Double(Float(bitPattern: big ? bits.byteSwapped : bits))
+            value = Value(Float(bitPattern: big ? bits.byteSwapped : bits))
           case .int64:
             let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            value = Double(Int64(bitPattern: big ? bits.byteSwapped : bits))
+            value = Value(Int64(bitPattern: big ? bits.byteSwapped : bits))
           case .int32:
             let bits = data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-            value = Double(Int32(bitPattern: big ? bits.byteSwapped : bits))
+            value = Value(Int32(bitPattern: big ? bits.byteSwapped : bits))
           }
           values[next + i] = value
         }
@@ -136,11 +145,11 @@ extension NPYArray {
   }
 
   /// Reorders column-major (Fortran) data to row-major (C) order.
-  private static func cOrder(fromFortranOrder values: [Double], shape: [Int]) -> [Double] {
+  private static func cOrder<Value: BinaryFloatingPoint>(fromFortranOrder values: [Value], shape: [Int]) -> [Value] {
     guard !values.isEmpty else { return values }
     var fortranStrides = [Int](repeating: 1, count: shape.count)
     for axis in 1..<shape.count { fortranStrides[axis] = fortranStrides[axis - 1] * shape[axis - 1] }
-    var result = [Double](repeating: 0, count: values.count)
+    var result = [Value](repeating: 0, count: values.count)
     var index = [Int](repeating: 0, count: shape.count)
     for i in 0..<values.count {
       var source = 0

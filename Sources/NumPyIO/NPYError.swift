@@ -16,6 +16,9 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
   case unsupportedDType(String)
   /// An array with a rank this operation does not take (a `Matrix` holds 0-, 1- or 2-D arrays).
   case unsupportedRank(shape: [Int])
+  /// An array whose element type is not the one asked for (a float32 array for a
+  /// `Matrix<Double>`, say), when converting was not asked for.
+  case dtypeMismatch(found: String, expected: String)
   /// The declared shape's size overflows, or exceeds the limit given to the reader.
   case shapeTooLarge(shape: [Int])
   /// The data after the header is shorter or longer than the shape and dtype require.
@@ -53,6 +56,9 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
     case .unsupportedRank(let shape):
       return
         "NPY: a \(shape.count)-D array of shape \(pythonTuple(shape)) does not fit here (a Matrix takes 0-, 1- or 2-D arrays)"
+    case .dtypeMismatch(let found, let expected):
+      return
+        "NPY: the array is \(found) but \(expected) was asked for (convert explicitly: `converting: true`, or rnn-forward's --dtype \(expected))"
     case .shapeTooLarge(let shape):
       return "NPY: the declared shape \(pythonTuple(shape)) is too large"
     case .dataSizeMismatch(let expected, let found):

@@ -95,7 +95,7 @@ public struct NPZArchive: Sendable {
               + "(\(limits.maximumArrayBytes) per array, \(limits.maximumTotalBytes) in total)")
         }
         try stream.finish()
-        used += array.scalars.count * 8
+        used += array.elements.count * array.itemSize
         arrays[name] = array
       } catch {
         throw NPYError.member(name: entry.name, error: error)

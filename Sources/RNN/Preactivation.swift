@@ -12,10 +12,10 @@ public import DenseMatrix
 /// - Precondition: `wHH` and `wHX` have the same number of rows, `wHH.columns == h.rows`,
 ///   `wHX.columns == x.rows`, and `h` and `x` have the same number of columns.
 /// - Complexity: O(rows · (h.rows + x.rows) · columns).
-public func hiddenPreactivation(
-  hiddenToHidden wHH: Matrix, inputToHidden wHX: Matrix, h: Matrix, x: Matrix,
+public func hiddenPreactivation<Scalar: BLASScalar>(
+  hiddenToHidden wHH: Matrix<Scalar>, inputToHidden wHX: Matrix<Scalar>, h: Matrix<Scalar>, x: Matrix<Scalar>,
   formulation: Formulation, backend: Backend = .current
-) -> Matrix {
+) -> Matrix<Scalar> {
   switch formulation {
   case .fused, .fusedConcatenatingEachStep:
     return matmul(hstack([wHH, wHX]), vstack([h, x]), backend: backend)

@@ -5,9 +5,9 @@ extension RNNCell {
   /// stored into `copy`. Row strides are given per buffer. One pass, no allocation.
   func biasActivate(
     columns: Int, addBias: Bool = true,
-    source: UnsafePointer<Double>, sourceStride: Int,
-    destination: UnsafeMutablePointer<Double>, destinationStride: Int,
-    copy: UnsafeMutablePointer<Double>? = nil, copyStride: Int = 0
+    source: UnsafePointer<Scalar>, sourceStride: Int,
+    destination: UnsafeMutablePointer<Scalar>, destinationStride: Int,
+    copy: UnsafeMutablePointer<Scalar>? = nil, copyStride: Int = 0
   ) {
     bias.withUnsafeBufferPointer { b in
       activation.apply(

@@ -23,7 +23,8 @@ extension RNNCell {
   ///   ``forward(checkingInputs:into:states:formulation:)`` for data.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
   public func forward(
-    inputs: Matrix, into workspace: inout RNNWorkspace, states: inout Matrix, formulation: Formulation? = nil
+    inputs: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
+    formulation: Formulation? = nil
   ) {
     forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).trapIfPresent()
     run(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation ?? self.formulation)
@@ -34,7 +35,7 @@ extension RNNCell {
   /// - Throws: `ShapeError`; the workspace and `states` are then unchanged.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
   public func forward(
-    checkingInputs inputs: Matrix, into workspace: inout RNNWorkspace, states: inout Matrix,
+    checkingInputs inputs: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
     formulation: Formulation? = nil
   ) throws(ShapeError) {
     try forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).throwIfPresent()
@@ -52,7 +53,9 @@ extension RNNCell {
   /// - Returns: `h_1 … h_T`, each `hiddenSize × B`.
   /// - Precondition: the shapes fit. Use ``forward(checkingInputs:initialState:formulation:)``.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
-  public func forward(inputs: [Matrix], initialState: Matrix? = nil, formulation: Formulation? = nil) -> [Matrix] {
+  public func forward(
+    inputs: [Matrix<Scalar>], initialState: Matrix<Scalar>? = nil, formulation: Formulation? = nil
+  ) -> [Matrix<Scalar>] {
     sequenceError(inputs, initialState).trapIfPresent()
     return runSequence(inputs, initialState, formulation ?? self.formulation)
   }
@@ -62,13 +65,13 @@ extension RNNCell {
   /// - Throws: `ShapeError` naming the first input that does not fit.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
   public func forward(
-    checkingInputs inputs: [Matrix], initialState: Matrix? = nil, formulation: Formulation? = nil
-  ) throws(ShapeError) -> [Matrix] {
+    checkingInputs inputs: [Matrix<Scalar>], initialState: Matrix<Scalar>? = nil, formulation: Formulation? = nil
+  ) throws(ShapeError) -> [Matrix<Scalar>] {
     try sequenceError(inputs, initialState).throwIfPresent()
     return runSequence(inputs, initialState, formulation ?? self.formulation)
   }
 
-  private func sequenceError(_ inputs: [Matrix], _ initialState: Matrix?) -> ShapeError? {
+  private func sequenceError(_ inputs: [Matrix<Scalar>], _ initialState: Matrix<Scalar>?) -> ShapeError? {
     let batch = initialState?.columns ?? inputs.first?.columns ?? 1
     let h = initialState?.shape ?? Shape(rows: hiddenSize, columns: batch)
     for (t, x) in inputs.enumerated() {
@@ -80,11 +83,13 @@ extension RNNCell {
     return nil
   }
 
-  private func runSequence(_ inputs: [Matrix], _ initialState: Matrix?, _ formulation: Formulation) -> [Matrix] {
+  private func runSequence(
+    _ inputs: [Matrix<Scalar>], _ initialState: Matrix<Scalar>?, _ formulation: Formulation
+  ) -> [Matrix<Scalar>] {
     guard !inputs.isEmpty else { return [] }
     let batch = inputs[0].columns
     var workspace = makeWorkspace(batchSize: batch, initialState: initialState)
-    var states = Matrix.zeros(rows: hiddenSize, columns: batch * inputs.count)
+    var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: batch * inputs.count)
     run(inputs: hstack(inputs), workspace: &workspace, states: &states, formulation: formulation)
     return states.withUnsafeBufferPointer { all in
       (0..<inputs.count).map { t in
@@ -93,7 +98,7 @@ extension RNNCell {
     }
   }
 
-  func forwardError(inputs: Shape, workspace: RNNWorkspace, states: Shape) -> ShapeError? {
+  func forwardError(inputs: Shape, workspace: RNNWorkspace<Scalar>, states: Shape) -> ShapeError? {
     if let error = workspaceError(workspace) { return error }
     let batch = workspace.batchSize
     guard inputs.rows == inputSize, inputs.columns % batch == 0 else {
@@ -110,7 +115,10 @@ extension RNNCell {
     return nil
   }
 
-  private func run(inputs: Matrix, workspace: inout RNNWorkspace, states: inout Matrix, formulation: Formulation) {
+  private func run(
+    inputs: Matrix<Scalar>, workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
+    formulation: Formulation
+  ) {
     let (nh, nx, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let width = inputs.columns
     let steps = width / batch

@@ -13,12 +13,21 @@ extension RNNCell {
   /// - Complexity: O(n_h³ + n_h · n_x).
   public static func random<G: RandomNumberGenerator>(
     hiddenSize: Int, inputSize: Int, activation: Activation = .tanh, formulation: Formulation = .fused,
-    gain: Double = 1, using generator: inout G
+    gain: Scalar = 1, using generator: inout G
+  ) throws(LAPACKError) -> RNNCell {
+    try makeRandom(
+      hiddenSize: hiddenSize, inputSize: inputSize, activation: activation, formulation: formulation, gain: gain,
+      using: &generator)
+  }
+
+  static func makeRandom<G: RandomNumberGenerator>(
+    hiddenSize: Int, inputSize: Int, activation: Activation, formulation: Formulation, gain: Scalar,
+    using generator: inout G
   ) throws(LAPACKError) -> RNNCell {
     checkPrecondition(hiddenSize >= 1 && inputSize >= 0, "RNNCell.random: need hiddenSize >= 1 and inputSize >= 0")
-    let whh = try Matrix.randomOrthogonal(hiddenSize, gain: gain, using: &generator)
-    let whx = Matrix.randomNormal(
-      rows: hiddenSize, columns: inputSize, standardDeviation: 1 / Double(max(inputSize, 1)).squareRoot(),
+    let whh = try Matrix<Scalar>.randomOrthogonal(hiddenSize, gain: gain, using: &generator)
+    let whx = Matrix<Scalar>.randomNormal(
+      rows: hiddenSize, columns: inputSize, standardDeviation: 1 / Scalar(max(inputSize, 1)).squareRoot(),
       using: &generator)
     do {
       return try RNNCell(
@@ -36,7 +45,7 @@ extension RNNCell {
   ///
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).
-  public func recurrentSingularValues() throws(LAPACKError) -> [Double] {
+  public func recurrentSingularValues() throws(LAPACKError) -> [Scalar] {
     try singularValues(hiddenToHidden)
   }
 
@@ -47,7 +56,20 @@ extension RNNCell {
   ///
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).
-  public func recurrentSpectralRadius() throws(LAPACKError) -> Double {
+  public func recurrentSpectralRadius() throws(LAPACKError) -> Scalar {
     try spectralRadius(hiddenToHidden)
+  }
+}
+
+extension RNNCell where Scalar == Double {
+  /// ``random(hiddenSize:inputSize:activation:formulation:gain:using:)`` for `Double`, the type
+  /// when nothing else says one (`RNNCell<Float>.random(...)` for `Float`).
+  public static func random<G: RandomNumberGenerator>(
+    hiddenSize: Int, inputSize: Int, activation: Activation = .tanh, formulation: Formulation = .fused,
+    gain: Double = 1, using generator: inout G
+  ) throws(LAPACKError) -> RNNCell<Double> {
+    try makeRandom(
+      hiddenSize: hiddenSize, inputSize: inputSize, activation: activation, formulation: formulation, gain: gain,
+      using: &generator)
   }
 }

@@ -17,7 +17,7 @@ extension RNNCell {
   /// - Precondition: the workspace was made by a cell of the same sizes and `x` fits it; the
   ///   message names the shapes. Use ``step(checkingX:into:formulation:)`` for data.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
-  public func step(x: Matrix, into workspace: inout RNNWorkspace, formulation: Formulation? = nil) {
+  public func step(x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation? = nil) {
     stepError(x: x.shape, workspace: workspace).trapIfPresent()
     advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
   }
@@ -27,7 +27,7 @@ extension RNNCell {
   /// - Throws: `ShapeError`; the workspace is then unchanged.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
   public func step(
-    checkingX x: Matrix, into workspace: inout RNNWorkspace, formulation: Formulation? = nil
+    checkingX x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation? = nil
   ) throws(ShapeError) {
     try stepError(x: x.shape, workspace: workspace).throwIfPresent()
     advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
@@ -45,7 +45,7 @@ extension RNNCell {
   /// - Returns: The new hidden state, `hiddenSize × B`.
   /// - Precondition: the shapes fit; the message names them. Use ``step(checkingH:x:formulation:)``.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
-  public func step(h: Matrix, x: Matrix, formulation: Formulation? = nil) -> Matrix {
+  public func step(h: Matrix<Scalar>, x: Matrix<Scalar>, formulation: Formulation? = nil) -> Matrix<Scalar> {
     stepError(h: h.shape, x: x.shape).trapIfPresent()
     var workspace = makeWorkspace(batchSize: h.columns, initialState: h)
     advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
@@ -57,7 +57,9 @@ extension RNNCell {
   /// - Throws: `ShapeError` naming the shapes, e.g.
   ///   `RNNCell.step: x must be (3×1) to match W_hx and h: (2×1), (4×1)`.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
-  public func step(checkingH h: Matrix, x: Matrix, formulation: Formulation? = nil) throws(ShapeError) -> Matrix {
+  public func step(
+    checkingH h: Matrix<Scalar>, x: Matrix<Scalar>, formulation: Formulation? = nil
+  ) throws(ShapeError) -> Matrix<Scalar> {
     try stepError(h: h.shape, x: x.shape).throwIfPresent()
     var workspace = makeWorkspace(batchSize: h.columns, initialState: h)
     advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
@@ -78,7 +80,7 @@ extension RNNCell {
     return nil
   }
 
-  func stepError(x: Shape, workspace: RNNWorkspace) -> ShapeError? {
+  func stepError(x: Shape, workspace: RNNWorkspace<Scalar>) -> ShapeError? {
     if let error = workspaceError(workspace) { return error }
     guard x.rows == inputSize, x.columns == workspace.batchSize else {
       return ShapeError(
@@ -89,7 +91,7 @@ extension RNNCell {
     return nil
   }
 
-  func workspaceError(_ workspace: RNNWorkspace) -> ShapeError? {
+  func workspaceError(_ workspace: RNNWorkspace<Scalar>) -> ShapeError? {
     guard workspace.hiddenSize == hiddenSize, workspace.inputSize == inputSize else {
       return ShapeError(
         operation: "RNNCell",
@@ -100,7 +102,7 @@ extension RNNCell {
     return nil
   }
 
-  private func advance(x: Matrix, into workspace: inout RNNWorkspace, formulation: Formulation) {
+  private func advance(x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation) {
     x.withUnsafeBufferPointer { x_ in
       advance(x: x_.baseAddress!, xStride: workspace.batchSize, workspace: &workspace, formulation: formulation)
     }
@@ -109,8 +111,8 @@ extension RNNCell {
   /// One step on raw buffers: `x` is n_x × B with row stride `xStride`; the new state is written
   /// into the workspace and, if given, into `output` (n_h × B, row stride `outputStride`).
   func advance(
-    x: UnsafePointer<Double>, xStride: Int, workspace: inout RNNWorkspace, formulation: Formulation,
-    output: UnsafeMutablePointer<Double>? = nil, outputStride: Int = 0
+    x: UnsafePointer<Scalar>, xStride: Int, workspace: inout RNNWorkspace<Scalar>, formulation: Formulation,
+    output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
   ) {
     let (nh, nx, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let backend = resolvedBackend

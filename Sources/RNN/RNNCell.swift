@@ -15,13 +15,13 @@ public import DenseMatrix
 /// var workspace = cell.makeWorkspace(batchSize: 1)       // hot path: no allocation per step
 /// cell.step(x: x1, into: &workspace)
 /// ```
-public struct RNNCell: Sendable {
+public struct RNNCell<Scalar: BLASScalar>: Sendable {
   /// `W_hh`, `hiddenSize × hiddenSize`.
-  public let hiddenToHidden: Matrix
+  public let hiddenToHidden: Matrix<Scalar>
   /// `W_hx`, `hiddenSize × inputSize`.
-  public let inputToHidden: Matrix
+  public let inputToHidden: Matrix<Scalar>
   /// `b`, `hiddenSize × 1`.
-  public let bias: Matrix
+  public let bias: Matrix<Scalar>
   /// The activation `g`.
   public let activation: Activation
   /// The formulation used when a call does not name one.
@@ -29,7 +29,7 @@ public struct RNNCell: Sendable {
   /// The product backend, or `nil` to use `Backend.current` at each call.
   public var backend: Backend?
   /// `W_h = [W_hh | W_hx]`, built once by `hstack` for ``Formulation/fused``.
-  public let fusedWeights: Matrix
+  public let fusedWeights: Matrix<Scalar>
 
   /// The number of hidden units, n_h.
   public var hiddenSize: Int { hiddenToHidden.rows }
@@ -49,7 +49,7 @@ public struct RNNCell: Sendable {
   ///   `RNNCell: W_hx must have as many rows as W_hh: (4×4), (3×2)`.
   /// - Complexity: O(n_h · (n_h + n_x)) to build `W_h`.
   public init(
-    hiddenToHidden: Matrix, inputToHidden: Matrix, bias: Matrix, activation: Activation = .tanh,
+    hiddenToHidden: Matrix<Scalar>, inputToHidden: Matrix<Scalar>, bias: Matrix<Scalar>, activation: Activation = .tanh,
     formulation: Formulation = .fused, backend: Backend? = nil
   ) throws(ShapeError) {
     let nh = hiddenToHidden.rows

@@ -15,7 +15,7 @@ public import DenseMatrix
 ///
 /// Inside, the state lives in the upper block of one `(hiddenSize + inputSize) × batchSize`
 /// buffer `[h; x]`, so the fused product reads the state and the input in a single operand.
-public struct RNNWorkspace: Sendable {
+public struct RNNWorkspace<Scalar: BLASScalar>: Sendable {
   /// n_h.
   public let hiddenSize: Int
   /// n_x.
@@ -23,12 +23,12 @@ public struct RNNWorkspace: Sendable {
   /// B, the number of sequences stepped together.
   public let batchSize: Int
   /// `[h; x]`, `(hiddenSize + inputSize) × batchSize`; rows `0..<hiddenSize` are the state.
-  var stacked: Matrix
+  var stacked: Matrix<Scalar>
   /// The pre-activation `W·[h; x]`, `hiddenSize × batchSize`.
-  var preactivation: Matrix
+  var preactivation: Matrix<Scalar>
 
   init(hiddenSize: Int, inputSize: Int, batchSize: Int) {
-    checkPrecondition(batchSize >= 1, "RNNWorkspace: batch size must be at least 1, got \(batchSize)")
+    checkPrecondition(batchSize >= 1, "RNNWorkspace<Scalar>: batch size must be at least 1, got \(batchSize)")
     self.hiddenSize = hiddenSize
     self.inputSize = inputSize
     self.batchSize = batchSize
@@ -42,7 +42,7 @@ public struct RNNWorkspace: Sendable {
   ///
   /// - Precondition (set): the new state is `hiddenSize × batchSize`.
   /// - Complexity: O(hiddenSize × batchSize).
-  public var state: Matrix {
+  public var state: Matrix<Scalar> {
     get { withState { Matrix(rows: hiddenSize, columns: batchSize, scalars: Array($0)) } }
     set {
       checkPrecondition(
@@ -62,7 +62,7 @@ public struct RNNWorkspace: Sendable {
   /// row-major.
   ///
   /// - warning: Do not escape the pointer.
-  public func withState<R, E: Error>(_ body: (UnsafeBufferPointer<Double>) throws(E) -> R) throws(E) -> R {
+  public func withState<R, E: Error>(_ body: (UnsafeBufferPointer<Scalar>) throws(E) -> R) throws(E) -> R {
     try stacked.withUnsafeBufferPointer { (all) throws(E) -> R in
       try body(UnsafeBufferPointer(rebasing: all[0..<(hiddenSize * batchSize)]))
     }
@@ -83,8 +83,8 @@ extension RNNCell {
   ///
   /// - Precondition: `batchSize >= 1`; `initialState`, if given, is `hiddenSize × batchSize`.
   /// - Complexity: O((hiddenSize + inputSize) × batchSize); this is where the workspace allocates.
-  public func makeWorkspace(batchSize: Int, initialState: Matrix? = nil) -> RNNWorkspace {
-    var workspace = RNNWorkspace(hiddenSize: hiddenSize, inputSize: inputSize, batchSize: batchSize)
+  public func makeWorkspace(batchSize: Int, initialState: Matrix<Scalar>? = nil) -> RNNWorkspace<Scalar> {
+    var workspace = RNNWorkspace<Scalar>(hiddenSize: hiddenSize, inputSize: inputSize, batchSize: batchSize)
     if let initialState { workspace.state = initialState }
     return workspace
   }

@@ -1,10 +1,12 @@
 // The vector kernels, written once with clang's vector extensions and included by
-// ActivationKernels.c once per instruction set, with these defined:
-//   VW      the number of doubles per vector (4: AVX2, 8: AVX-512)
-//   SUFFIX  the name suffix (avx2, avx512)
+// ActivationKernels.c once per element type and instruction set, with these defined:
+//   T       the element type (double or float); TI the signed integer of its width
+//   BITS    64 or 32, which selects the type's constants and polynomials below
+//   VW      the number of elements per vector
+//   SUFFIX  the name suffix (f64_avx2, f32_baseline, ...)
 //   TARGET  the function attribute that enables the instruction set (empty: the build's own)
 //   HAS_FMA 1 where the instruction set has a fused multiply-add (else a * b + c, two roundings)
-// The algorithms are DenseMatrix's portable Swift ones (Activation.swift), vectorized and
+// The algorithms are DenseMatrix's scalar ones (Activation+Scalar.swift), vectorized and
 // branch-free, so that every path returns the same results to within 2 ulp of the exact ones.
 
 #define CONCAT_(a, b) a##_##b
@@ -14,16 +16,30 @@
 #define FN(name) CONCAT(name, SUFFIX)
 #define INLINE static inline __attribute__((always_inline)) TARGET
 
-typedef double VD __attribute__((ext_vector_type(VW)));
-typedef long VL __attribute__((ext_vector_type(VW)));  // what comparisons of VD give
+typedef T VD __attribute__((ext_vector_type(VW)));
+typedef TI VL __attribute__((ext_vector_type(VW)));  // what comparisons of VD give
 
-INLINE VD FN(splat)(double x) { return (VD)x; }
-INLINE VD FN(load)(const double *p) {
+#if BITS == 64
+#define MANTISSA 52
+#define EXPONENT_BIAS 1023
+#define SIGN_BIT ((TI)0x8000000000000000UL)
+#define TANH_CLAMP 40.0          // e^40: 1 - 2 / (e^40 + 1) rounds to 1
+#define EXP_NEGATIVE_CLAMP 746.0 // e^-746 is below half the smallest subnormal
+#else
+#define MANTISSA 23
+#define EXPONENT_BIAS 127
+#define SIGN_BIT ((TI)0x80000000U)
+#define TANH_CLAMP 20.0f
+#define EXP_NEGATIVE_CLAMP 104.0f
+#endif
+
+INLINE VD FN(splat)(T x) { return (VD)x; }
+INLINE VD FN(load)(const T *p) {
   VD v;
   memcpy(&v, p, sizeof v);
   return v;
 }
-INLINE void FN(store)(double *p, VD v) { memcpy(p, &v, sizeof v); }
+INLINE void FN(store)(T *p, VD v) { memcpy(p, &v, sizeof v); }
 /// mask ? a : b, where mask lanes are all ones or all zeros.
 INLINE VD FN(select)(VL mask, VD a, VD b) { return (VD)(((VL)a & mask) | ((VL)b & ~mask)); }
 #if HAS_FMA
@@ -31,15 +47,16 @@ INLINE VD FN(fma)(VD a, VD b, VD c) { return __builtin_elementwise_fma(a, b, c);
 #else
 INLINE VD FN(fma)(VD a, VD b, VD c) { return a * b + c; }
 #endif
-INLINE VD FN(abs)(VD x) { return (VD)((VL)x & (VL)0x7FFFFFFFFFFFFFFFL); }
+INLINE VD FN(abs)(VD x) { return (VD)((VL)x & ~(VL)SIGN_BIT); }
 
-/// e^r for |r| <= ln 2 / 2 as 1 + r + r^2 g(r), g of degree 9 fitted near-minimax (Chebyshev,
-/// 50 digits; see fit_exp_polynomial.py): 0.15 ulp from the polynomial, the two leading terms
-/// exact. g by Estrin's scheme (pairs, then r^2, r^4, r^8: a short dependency chain), its rounding
-/// damped by r^2 <= 0.121.
+/// e^r for |r| <= ln 2 / 2 as 1 + r + r^2 g(r), g fitted near-minimax (Chebyshev, 50 digits; see
+/// fit_exp_polynomial.py): degree 9 for double (0.15 ulp before rounding), 4 for float (0.17 ulp),
+/// the two leading terms exact. g by Estrin's scheme (pairs, then r^2, r^4, r^8: a short
+/// dependency chain), its rounding damped by r^2 <= 0.121.
 INLINE VD FN(exp_poly)(VD r) {
   VD r2 = r * r;
   VD r4 = r2 * r2;
+#if BITS == 64
   VD r8 = r4 * r4;
   VD e0 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G1), FN(splat)(SWIFT_BLAS_RNN_EXP_G0));
   VD e1 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G3), FN(splat)(SWIFT_BLAS_RNN_EXP_G2));
@@ -47,46 +64,48 @@ INLINE VD FN(exp_poly)(VD r) {
   VD e3 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G7), FN(splat)(SWIFT_BLAS_RNN_EXP_G6));
   VD e4 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_G9), FN(splat)(SWIFT_BLAS_RNN_EXP_G8));
   VD g = FN(fma)(e4, r8, FN(fma)(FN(fma)(e3, r2, e2), r4, FN(fma)(e1, r2, e0)));
-  return FN(fma)(r2, g, r) + FN(splat)(1.0);
+#else
+  VD e0 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_F1), FN(splat)(SWIFT_BLAS_RNN_EXP_F0));
+  VD e1 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXP_F3), FN(splat)(SWIFT_BLAS_RNN_EXP_F2));
+  VD g = FN(fma)(FN(splat)(SWIFT_BLAS_RNN_EXP_F4), r4, FN(fma)(e1, r2, e0));
+#endif
+  return FN(fma)(r2, g, r) + FN(splat)(1);
 }
 
-static const double FN(shifter) = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
-static const double FN(log2e) = 1.4426950408889634;
-static const double FN(ln2_hi) = 6.93147180369123816490e-01;
-static const double FN(ln2_lo) = 1.90821492927058770002e-10;
-
-/// e^y for 0 <= y <= 709 (NaN gives NaN): y = n ln 2 + r, e^r by the polynomial, 2^n from bits.
-INLINE VD FN(exp)(VD y) {
-  VD shifted = FN(fma)(y, FN(splat)(FN(log2e)), FN(splat)(FN(shifter)));
-  VD n = shifted - FN(splat)(FN(shifter));
-  VD r = FN(fma)(n, FN(splat)(-FN(ln2_hi)), y);
-  r = FN(fma)(n, FN(splat)(-FN(ln2_lo)), r);
-  VL bits = (VL)shifted - (VL)FN(splat)(FN(shifter));
-  VD scale = (VD)((bits + 1023) << 52);
-  return FN(exp_poly)(r) * scale;
-}
+#if BITS == 64
+static const T FN(shifter) = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+static const T FN(log2e) = 1.4426950408889634;
+static const T FN(ln2_hi) = 6.93147180369123816490e-01;  // trailing zeros: n * ln2_hi is exact
+static const T FN(ln2_lo) = 1.90821492927058770002e-10;
+#else
+static const T FN(shifter) = 12582912.0f;  // 1.5 * 2^23
+static const T FN(log2e) = 1.44269502f;
+static const T FN(ln2_hi) = 0.693145751953125f;  // 0x3f317200
+static const T FN(ln2_lo) = 1.42860677e-06f;
+#endif
 
 /// e^-y for y >= 0 (NaN gives NaN), subnormal results included: 2^-n applied as two normal
 /// factors so that only the last multiplication rounds.
 INLINE VD FN(exp_negative)(VD y) {
-  VD clamped = FN(select)(y > FN(splat)(746.0), FN(splat)(746.0), y);
+  VD clamped = FN(select)(y > FN(splat)(EXP_NEGATIVE_CLAMP), FN(splat)(EXP_NEGATIVE_CLAMP), y);
   VD shifted = FN(fma)(clamped, FN(splat)(FN(log2e)), FN(splat)(FN(shifter)));
   VD n = shifted - FN(splat)(FN(shifter));
   VD r = FN(fma)(n, FN(splat)(-FN(ln2_hi)), clamped);
   r = FN(fma)(n, FN(splat)(-FN(ln2_lo)), r);
   VL bits = (VL)shifted - (VL)FN(splat)(FN(shifter));
   VL half = bits >> 1;
-  VD first = (VD)((1023 - half) << 52);
-  VD second = (VD)((1023 - (bits - half)) << 52);
+  VD first = (VD)((EXPONENT_BIAS - half) << MANTISSA);
+  VD second = (VD)((EXPONENT_BIAS - (bits - half)) << MANTISSA);
   VD result = FN(exp_poly)(-r) * first * second;
   return FN(select)(y != y, y, result);
 }
 
-/// e^r - 1 for 0 <= r <= ln 2 as r + r^2 h(r), h of degree 10 fitted near-minimax
-/// (SWIFT_BLAS_RNN_EXPM1_H*, 0.01 ulp before rounding).
+/// e^r - 1 for 0 <= r <= ln 2 as r + r^2 h(r), h fitted near-minimax: degree 10 for double
+/// (SWIFT_BLAS_RNN_EXPM1_H*, 0.01 ulp before rounding), 5 for float (SWIFT_BLAS_RNN_EXPM1_F*, 0.04).
 INLINE VD FN(expm1_poly)(VD r) {
   VD r2 = r * r;
   VD r4 = r2 * r2;
+#if BITS == 64
   VD r8 = r4 * r4;
   VD e0 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H1), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H0));
   VD e1 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H3), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H2));
@@ -95,28 +114,34 @@ INLINE VD FN(expm1_poly)(VD r) {
   VD e4 = FN(fma)(FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_H10), FN(splat)(SWIFT_BLAS_RNN_EXPM1_H9)), r,
                   FN(splat)(SWIFT_BLAS_RNN_EXPM1_H8));
   VD h = FN(fma)(e4, r8, FN(fma)(FN(fma)(e3, r2, e2), r4, FN(fma)(e1, r2, e0)));
+#else
+  VD e0 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_F1), FN(splat)(SWIFT_BLAS_RNN_EXPM1_F0));
+  VD e1 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_F3), FN(splat)(SWIFT_BLAS_RNN_EXPM1_F2));
+  VD e2 = FN(fma)(r, FN(splat)(SWIFT_BLAS_RNN_EXPM1_F5), FN(splat)(SWIFT_BLAS_RNN_EXPM1_F4));
+  VD h = FN(fma)(e2, r4, FN(fma)(e1, r2, e0));
+#endif
   return FN(fma)(r2, h, r);
 }
 
-/// tanh|x| = m / (m + 2) with m = e^{2|x|} - 1 (2|x| clamped at 40, where the result is already
-/// 1), the sign of x copied back (so -0 stays -0); NaN gives NaN. m = 2^n (e^r - 1) + (2^n - 1)
+/// tanh|x| = m / (m + 2) with m = e^{2|x|} - 1 (2|x| clamped at 40, 20 for float, where the
+/// result is already 1), the sign of x copied back (so -0 stays -0); NaN gives NaN. m = 2^n (e^r - 1) + (2^n - 1)
 /// with n = floor(2|x| / ln 2), so 0 <= r < ln 2 and both terms are positive: nothing cancels,
 /// small |x| included (n = 0, m = e^r - 1 by the polynomial). One formula for every x, no branch
 /// evaluated twice.
 INLINE VD FN(tanh)(VD x) {
   VD a = FN(abs)(x);
   VD twice = a + a;
-  VD y = FN(select)(twice > FN(splat)(40.0), FN(splat)(40.0), twice);
+  VD y = FN(select)(twice > FN(splat)(TANH_CLAMP), FN(splat)(TANH_CLAMP), twice);
   // y / ln 2 - 1/2 rounded to the nearest integer is floor(y / ln 2) (at a tie, one less).
-  VD shifted = FN(fma)(y, FN(splat)(FN(log2e)), FN(splat)(-0.5)) + FN(splat)(FN(shifter));
+  VD shifted = FN(fma)(y, FN(splat)(FN(log2e)), FN(splat)(-0.5f)) + FN(splat)(FN(shifter));
   VD n = shifted - FN(splat)(FN(shifter));
   VD r = FN(fma)(n, FN(splat)(-FN(ln2_hi)), y);
   r = FN(fma)(n, FN(splat)(-FN(ln2_lo)), r);
   VL bits = (VL)shifted - (VL)FN(splat)(FN(shifter));
-  VD scale = (VD)((bits + 1023) << 52);
-  VD m = FN(fma)(FN(expm1_poly)(r), scale, scale - FN(splat)(1.0));
-  VD magnitude = m / (m + FN(splat)(2.0));
-  VL sign = (VL)x & (VL)(long)0x8000000000000000UL;
+  VD scale = (VD)((bits + EXPONENT_BIAS) << MANTISSA);
+  VD m = FN(fma)(FN(expm1_poly)(r), scale, scale - FN(splat)(1));
+  VD magnitude = m / (m + FN(splat)(2));
+  VL sign = (VL)x & (VL)SIGN_BIT;
   return (VD)((VL)magnitude | sign);
 }
 
@@ -124,24 +149,24 @@ INLINE VD FN(tanh)(VD x) {
 /// numerator is chosen first: one division).
 INLINE VD FN(sigmoid)(VD x) {
   VD e = FN(exp_negative)(FN(abs)(x));
-  return FN(select)(x < FN(splat)(0.0), e, FN(splat)(1.0)) / (FN(splat)(1.0) + e);
+  return FN(select)(x < FN(splat)(0), e, FN(splat)(1)) / (FN(splat)(1) + e);
 }
 
 /// max(0, x), NaN kept, -0 kept (as x < 0 ? 0 : x).
-INLINE VD FN(relu)(VD x) { return FN(select)(x < FN(splat)(0.0), FN(splat)(0.0), x); }
+INLINE VD FN(relu)(VD x) { return FN(select)(x < FN(splat)(0), FN(splat)(0), x); }
 
-/// Copies count <= VW doubles (a loop, not a memcpy call: this runs once per row).
-INLINE void FN(copy_tail)(double *to, const double *from, ptrdiff_t count) {
+/// Copies count <= VW elements (a loop, not a memcpy call: this runs once per row).
+INLINE void FN(copy_tail)(T *to, const T *from, ptrdiff_t count) {
   for (ptrdiff_t i = 0; i < count; i++) to[i] = from[i];
 }
 
 /// Rows of `columns` values: vectors along each row, one bias per row.
 #define ROWS_LOOP(APPLY)                                                                        \
   for (ptrdiff_t r = 0; r < rows; r++) {                                                        \
-    const double *in = source + r * sourceStride;                                               \
-    double *out = destination + r * destinationStride;                                          \
+    const T *in = source + r * sourceStride;                                                    \
+    T *out = destination + r * destinationStride;                                               \
     const int hasBias = bias != NULL;                                                           \
-    const VD b = FN(splat)(hasBias ? bias[r] : 0.0);                                            \
+    const VD b = FN(splat)(hasBias ? bias[r] : 0);                                              \
     ptrdiff_t c = 0;                                                                            \
     for (; c + VW <= columns; c += VW) {                                                        \
       VD x = FN(load)(in + c);                                                                  \
@@ -149,7 +174,7 @@ INLINE void FN(copy_tail)(double *to, const double *from, ptrdiff_t count) {
       FN(store)(out + c, APPLY(x));                                                             \
     }                                                                                           \
     if (c < columns) {                                                                          \
-      double lanes[VW] = {0};                                                                   \
+      T lanes[VW] = {0};                                                                        \
       FN(copy_tail)(lanes, in + c, columns - c);                                                \
       VD x = FN(load)(lanes);                                                                   \
       if (hasBias) x = x + b;                                                                   \
@@ -163,7 +188,7 @@ INLINE void FN(copy_tail)(double *to, const double *from, ptrdiff_t count) {
 #define COLUMN_LOOP(APPLY)                                                                      \
   for (ptrdiff_t r = 0; r < rows; r += VW) {                                                    \
     const ptrdiff_t count = rows - r < VW ? rows - r : VW;                                      \
-    double lanes[VW] = {0}, biases[VW] = {0};                                                   \
+    T lanes[VW] = {0}, biases[VW] = {0};                                                        \
     for (ptrdiff_t i = 0; i < count; i++) lanes[i] = source[(r + i) * sourceStride];            \
     VD x = FN(load)(lanes);                                                                     \
     if (bias != NULL) {                                                                         \
@@ -184,8 +209,8 @@ INLINE void FN(copy_tail)(double *to, const double *from, ptrdiff_t count) {
 #define IDENTITY(x) (x)
 
 TARGET void CONCAT(swift_blas_rnn_activation, SUFFIX)(
-    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride, const double *bias,
-    double *destination, ptrdiff_t destinationStride) {
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const T *source, ptrdiff_t sourceStride, const T *bias,
+    T *destination, ptrdiff_t destinationStride) {
   switch (kind) {
     case SWIFT_BLAS_RNN_TANH: DISPATCH(FN(tanh)) break;
     case SWIFT_BLAS_RNN_SIGMOID: DISPATCH(FN(sigmoid)) break;
@@ -198,6 +223,11 @@ TARGET void CONCAT(swift_blas_rnn_activation, SUFFIX)(
 #undef COLUMN_LOOP
 #undef DISPATCH
 #undef IDENTITY
+#undef MANTISSA
+#undef EXPONENT_BIAS
+#undef SIGN_BIT
+#undef TANH_CLAMP
+#undef EXP_NEGATIVE_CLAMP
 #undef VD
 #undef VL
 #undef FN

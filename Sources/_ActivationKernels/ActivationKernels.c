@@ -2,24 +2,47 @@
 
 #include <string.h>
 
-// The build's own instruction set: 16 doubles per vector are eight SSE2 registers on baseline x86-64
-// (the independent chains hide the latency of the polynomials; measured faster than 8 or 4 on an
-// AMD EPYC, Zen 5) and eight NEON registers on arm64.
-// The functions passing these vectors by value are always inlined, so clang's note that a
-// wide vector argument without AVX changes the ABI does not apply.
+// ActivationKernelBody.h is included once per element type and instruction set, with T, TI, BITS,
+// VW, SUFFIX, TARGET and HAS_FMA defined (a header cannot be included from a macro).
+
+// The build's own instruction set: 16 doubles (32 floats) per vector are eight SSE2 registers on
+// baseline x86-64 (the independent chains hide the latency of the polynomials; measured faster
+// than 8 or 4 doubles on an AMD EPYC, Zen 5) and eight NEON registers on arm64. The functions
+// passing these vectors by value are always inlined, so clang's note that a wide vector argument
+// without AVX changes the ABI does not apply.
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wpsabi"
-#define VW 16
-#define SUFFIX baseline
-#define TARGET
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
 #define HAS_FMA 1
 #else
 #define HAS_FMA 0
 #endif
+#define TARGET
+
+#define T double
+#define TI long
+#define BITS 64
+#define VW 16
+#define SUFFIX f64_baseline
 #include "ActivationKernelBody.h"
+#undef T
+#undef TI
+#undef BITS
 #undef VW
 #undef SUFFIX
+
+#define T float
+#define TI int
+#define BITS 32
+#define VW 32
+#define SUFFIX f32_baseline
+#include "ActivationKernelBody.h"
+#undef T
+#undef TI
+#undef BITS
+#undef VW
+#undef SUFFIX
+
 #undef TARGET
 #undef HAS_FMA
 #pragma clang diagnostic pop
@@ -30,18 +53,52 @@ int swift_blas_rnn_activation_kernels_available(void) { return 1; }
 
 #define HAS_FMA 1
 
-#define VW 4
-#define SUFFIX avx2
 #define TARGET __attribute__((target("avx2,fma")))
+#define T double
+#define TI long
+#define BITS 64
+#define VW 4
+#define SUFFIX f64_avx2
 #include "ActivationKernelBody.h"
+#undef T
+#undef TI
+#undef BITS
+#undef VW
+#undef SUFFIX
+#define T float
+#define TI int
+#define BITS 32
+#define VW 8
+#define SUFFIX f32_avx2
+#include "ActivationKernelBody.h"
+#undef T
+#undef TI
+#undef BITS
 #undef VW
 #undef SUFFIX
 #undef TARGET
 
-#define VW 8
-#define SUFFIX avx512
 #define TARGET __attribute__((target("avx512f")))
+#define T double
+#define TI long
+#define BITS 64
+#define VW 8
+#define SUFFIX f64_avx512
 #include "ActivationKernelBody.h"
+#undef T
+#undef TI
+#undef BITS
+#undef VW
+#undef SUFFIX
+#define T float
+#define TI int
+#define BITS 32
+#define VW 16
+#define SUFFIX f32_avx512
+#include "ActivationKernelBody.h"
+#undef T
+#undef TI
+#undef BITS
 #undef VW
 #undef SUFFIX
 #undef TARGET
@@ -50,12 +107,13 @@ int swift_blas_rnn_activation_kernels_available(void) { return 1; }
 
 int swift_blas_rnn_activation_kernels_available(void) { return 0; }
 
-void swift_blas_rnn_activation_avx2(
-    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride, const double *bias,
-    double *destination, ptrdiff_t destinationStride) {}
-
-void swift_blas_rnn_activation_avx512(
-    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride, const double *bias,
-    double *destination, ptrdiff_t destinationStride) {}
+#define NO_KERNEL(SUFFIX, T)                                                                              \
+  void swift_blas_rnn_activation_##SUFFIX(int kind, ptrdiff_t rows, ptrdiff_t columns, const T *source,  \
+                                           ptrdiff_t sourceStride, const T *bias, T *destination,         \
+                                           ptrdiff_t destinationStride) {}
+NO_KERNEL(f64_avx2, double)
+NO_KERNEL(f64_avx512, double)
+NO_KERNEL(f32_avx2, float)
+NO_KERNEL(f32_avx512, float)
 
 #endif

@@ -23,15 +23,15 @@ public enum NumPy {
   /// Runs `script` with `np` imported, `inp` holding the inputs as 2-D float64 arrays and
   /// `out` an empty dict; returns `out`, whose values must be arrays of at most 2 dimensions
   /// (0-D and 1-D become 1×1 and n×1), or strings (returned in ``strings``).
-  public static func run(_ script: String, inputs: [String: Matrix]) throws -> [String: Matrix] {
+  public static func run(_ script: String, inputs: [String: Matrix<Double>]) throws -> [String: Matrix<Double>] {
     try runWithStrings(script, inputs: inputs).matrices
   }
 
   /// Like ``run(_:inputs:)``, also returning the string values of `out`.
   public static func runWithStrings(
-    _ script: String, inputs: [String: Matrix]
+    _ script: String, inputs: [String: Matrix<Double>]
   ) throws
-    -> (matrices: [String: Matrix], strings: [String: String])
+    -> (matrices: [String: Matrix<Double>], strings: [String: String])
   {
     var input = ""
     for (name, matrix) in inputs.sorted(by: { $0.key < $1.key }) {
@@ -57,7 +57,7 @@ public enum NumPy {
           print('M', k, a.shape[0], a.shape[1], *[repr(float(x)) for x in a.ravel()])
       """
     let output = try python(["-c", program, script], input: Data(input.utf8))
-    var matrices: [String: Matrix] = [:]
+    var matrices: [String: Matrix<Double>] = [:]
     var strings: [String: String] = [:]
     for line in output.split(separator: "\n") {
       let fields = line.split(separator: " ")
@@ -73,7 +73,7 @@ public enum NumPy {
       } else {
         let rows = Int(fields[2])!
         let columns = Int(fields[3])!
-        matrices[String(fields[1])] = Matrix(
+        matrices[String(fields[1])] = Matrix<Double>(
           rows: rows, columns: columns, scalars: fields[4...].map { Double(String($0))! })
       }
     }

@@ -46,7 +46,7 @@ struct HiddenStateDemo: ParsableCommand {
   func run() throws {
     if let warning = BLAS.kernelReport.warning { printError("hidden-state-demo: \(warning)") }
     var rng = SeededGenerator(seed: seed)
-    func data(_ rows: Int, _ columns: Int, _ value: Double) -> Matrix {
+    func data(_ rows: Int, _ columns: Int, _ value: Double) -> Matrix<Double> {
       random
         ? .randomNormal(rows: rows, columns: columns, using: &rng)
         : .full(rows: rows, columns: columns, value: value)
@@ -98,7 +98,9 @@ struct HiddenStateDemo: ParsableCommand {
 
   /// The notebook's "Data" and "Joining" cells: both operands, then the join done both ways
   /// (`concatenate` and `hstack` for axis 1, `concatenate` and `vstack` for axis 0).
-  private func showJoins(_ a: (name: String, matrix: Matrix), _ b: (name: String, matrix: Matrix), axis: Int) {
+  private func showJoins(
+    _ a: (name: String, matrix: Matrix<Double>), _ b: (name: String, matrix: Matrix<Double>), axis: Int
+  ) {
     print("-- Data --\n")
     show(a.name, a.matrix)
     show(b.name, b.matrix)
@@ -110,7 +112,7 @@ struct HiddenStateDemo: ParsableCommand {
     show(horizontal ? "w_h" : "ax_2", horizontal ? hstack([a.matrix, b.matrix]) : vstack([a.matrix, b.matrix]))
   }
 
-  private func show(_ name: String, _ matrix: Matrix) {
+  private func show(_ name: String, _ matrix: Matrix<Double>) {
     print("\(name) :")
     print(matrix)
     print("\(name) shape :", matrix.shape, "\n")

@@ -115,7 +115,7 @@ struct RNNForward: ParsableCommand {
   /// Refuses a run whose buffers would exceed `limit`, before any is allocated: the inputs in
   /// our layout (T·B·n_x), the workspace ((2·n_h + n_x)·B), the states and their transposed
   /// copy (2·n_h·T·B) and the output file's bytes (n_h·T·B), 8 bytes each.
-  private func checkMemory(steps: Int, batch: Int, cell: RNNCell, limit: Int) throws(ToolError) {
+  private func checkMemory(steps: Int, batch: Int, cell: RNNCell<Double>, limit: Int) throws(ToolError) {
     let (nh, nx) = (cell.hiddenSize, cell.inputSize)
     var total = 0
     var overflow = false
@@ -145,14 +145,14 @@ struct RNNForward: ParsableCommand {
     return ExitCode.failure
   }
 
-  private func loadCell(_ archive: NPZArchive) throws -> RNNCell {
-    func matrix(_ name: String) throws(ToolError) -> Matrix {
+  private func loadCell(_ archive: NPZArchive) throws -> RNNCell<Double> {
+    func matrix(_ name: String) throws(ToolError) -> Matrix<Double> {
       do { return try archive.matrix(named: name) } catch { throw ToolError("--weights: \(weights): \(error)") }
     }
     let names = Set(archive.names)
-    let whh: Matrix
-    let whx: Matrix
-    var bias: Matrix
+    let whh: Matrix<Double>
+    let whx: Matrix<Double>
+    var bias: Matrix<Double>
     if names.contains("W_hh") || names.contains("W_hx") {
       whh = try matrix("W_hh")
       whx = try matrix("W_hx")
@@ -200,7 +200,7 @@ struct RNNForward: ParsableCommand {
     return (steps, batch)
   }
 
-  private func initialStateMatrix(hiddenSize: Int, batch: Int) throws -> Matrix? {
+  private func initialStateMatrix(hiddenSize: Int, batch: Int) throws -> Matrix<Double>? {
     guard let initialState else { return nil }
     let array = try with("--initial-state") { () throws(NPYError) in
       try NPYArray(contentsOf: url(initialState), maximumCount: memoryLimit.bytes / 8)

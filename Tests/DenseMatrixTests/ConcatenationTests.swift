@@ -56,7 +56,7 @@ struct ConcatenationTests {
       )
     }
     #expect(throws: ShapeError.self) { try concatenate(checking: [a, a], axis: 2) }
-    #expect(throws: ShapeError.self) { try concatenate(checking: [], axis: 0) }
+    #expect(throws: ShapeError.self) { try concatenate(checking: [Matrix<Double>](), axis: 0) }
     #expect(throws: Never.self) { try concatenate(checking: [a, a], axis: -2) }
   }
 

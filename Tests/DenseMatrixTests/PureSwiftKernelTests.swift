@@ -38,7 +38,7 @@ struct PureSwiftKernelTests {
     let a = Matrix.randomNormal(rows: t.transposeA ? t.k : t.m, columns: t.transposeA ? t.m : t.k, using: &rng)
     let b = Matrix.randomNormal(rows: t.transposeB ? t.n : t.k, columns: t.transposeB ? t.k : t.n, using: &rng)
     let c0 = Matrix.randomNormal(rows: t.m, columns: t.n, using: &rng)
-    func product(reference: Bool) -> Matrix {
+    func product(reference: Bool) -> Matrix<Double> {
       var c = c0
       a.withUnsafeBufferPointer { a_ in
         b.withUnsafeBufferPointer { b_ in

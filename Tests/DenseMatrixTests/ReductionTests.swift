@@ -8,14 +8,14 @@ import _TestSupport
 @Suite("Reshape and reductions")
 struct ReductionTests {
   /// Equal shapes and, element by element, both NaN or equal (`-0 == 0`).
-  static func same(_ a: Matrix, _ b: Matrix?) -> Bool {
+  static func same(_ a: Matrix<Double>, _ b: Matrix<Double>?) -> Bool {
     guard let b, a.shape == b.shape else { return false }
     return zip(a.scalars, b.scalars).allSatisfy { ($0.isNaN && $1.isNaN) || $0 == $1 }
   }
 
-  static func indices(_ m: Matrix?) -> [Int] { m?.scalars.map { Int($0) } ?? [-1] }
+  static func indices(_ m: Matrix<Double>?) -> [Int] { m?.scalars.map { Int($0) } ?? [-1] }
 
-  static func randomMatrix(seed: Int) -> Matrix {
+  static func randomMatrix(seed: Int) -> Matrix<Double> {
     var rng = SeededGenerator(seed: UInt64(100 + seed))
     let rows = [0, 1, 2, 7, 40].randomElement(using: &rng)!
     let columns = [0, 1, 5, 8, 129, 300].randomElement(using: &rng)!

@@ -40,8 +40,19 @@ struct NPYRoundTripTests {
       #expect(array.shape == (entry[0] as! [Int]), "\(name)")
       let values = (entry[1] as! [String]).map { Double($0)! }
       #expect(array.scalars.map(\.bitPattern) == values.map(\.bitPattern), "\(name): values differ")
-      let matrix = try Matrix(npy: array)
-      #expect(matrix.count == values.count)
+      if name.hasPrefix("f4") {
+        // float32 stays float32: exact as Matrix<Float>, refused as Matrix<Double> unless converting.
+        #expect(array.dtypeName == "float32")
+        let matrix = try Matrix<Float>(npy: array)
+        #expect(matrix.scalars.map { Double($0).bitPattern } == values.map(\.bitPattern))
+        #expect(throws: NPYError.dtypeMismatch(found: "float32", expected: "float64")) { try Matrix(npy: array) }
+        #expect(try Matrix(npy: array, converting: true).scalars == values)
+      } else {
+        #expect(array.dtypeName == "float64")
+        let matrix = try Matrix(npy: array)
+        #expect(matrix.count == values.count)
+        #expect(throws: NPYError.self) { try Matrix<Float>(npy: array) }
+      }
     }
     #expect(try Matrix(contentsOfNPY: dir.file("one_d.npy")).shape == Shape(rows: 5, columns: 1))
     #expect(try Matrix(contentsOfNPY: dir.file("zero_d.npy")) == Matrix([[42.5]]))
@@ -84,6 +95,31 @@ struct NPYRoundTripTests {
     let ours = try Data(contentsOf: dir.file("m.npy"))
     let numpys = try Data(contentsOf: dir.file("again.npy"))
     #expect(ours == numpys)
+  }
+
+  /// A `Matrix<Float>` is written as `<f4`, byte for byte what `np.save` writes for the same
+  /// float32 array, and read back exactly.
+  @Test func float32RoundTripsLikeNumpy() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    var rng = SeededGenerator(seed: 4)
+    var m = Matrix<Float>.randomNormal(rows: 6, columns: 3, using: &rng)
+    m[0, 0] = -.infinity
+    m[1, 1] = -0.0
+    m[2, 2] = .leastNonzeroMagnitude
+    try m.writeNPY(to: dir.file("f.npy"))
+    let out = try NumPy.runScript(
+      """
+      a = np.load('f.npy')
+      assert a.dtype == np.float32 and a.shape == (6, 3), (a.dtype, a.shape)
+      np.save('again.npy', a)
+      print(' '.join(repr(float(v)) for v in a.ravel()))
+      """, in: dir.url)
+    let values = out.split(separator: " ").map { Float($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
+    #expect(values.map(\.bitPattern) == m.scalars.map(\.bitPattern))
+    #expect(try Data(contentsOf: dir.file("f.npy")) == Data(contentsOf: dir.file("again.npy")))
+    #expect(
+      try Matrix<Float>(contentsOfNPY: dir.file("f.npy")).scalars.map(\.bitPattern) == m.scalars.map(\.bitPattern))
   }
 
   @Test(arguments: [false, true])

@@ -32,9 +32,9 @@ struct FormulationAgreementTests {
   }()
 
   struct Problem {
-    var cell: RNNCell
-    var inputs: [Matrix]
-    var h0: Matrix
+    var cell: RNNCell<Double>
+    var inputs: [Matrix<Double>]
+    var h0: Matrix<Double>
   }
 
   func problem(_ c: Case) throws -> Problem {
@@ -132,11 +132,11 @@ struct FormulationAgreementTests {
     let cell = try RNNCell.random(hiddenSize: 48, inputSize: 16, using: &rng)
     let sequences = (0..<8).map { _ in (0..<10).map { _ in Matrix.randomNormal(rows: 16, columns: 4, using: &rng) } }
     let sequential = sequences.map { cell.forward(inputs: $0, formulation: .fused) }
-    let concurrent = await withTaskGroup(of: (Int, [Matrix]).self) { group in
+    let concurrent = await withTaskGroup(of: (Int, [Matrix<Double>]).self) { group in
       for (i, sequence) in sequences.enumerated() {
         group.addTask {
           var workspace = cell.makeWorkspace(batchSize: 4)
-          var out: [Matrix] = []
+          var out: [Matrix<Double>] = []
           for x in sequence {
             cell.step(x: x, into: &workspace, formulation: .fused)
             out.append(workspace.state)
@@ -144,7 +144,7 @@ struct FormulationAgreementTests {
           return (i, out)
         }
       }
-      var results = [[Matrix]](repeating: [], count: sequences.count)
+      var results = [[Matrix<Double>]](repeating: [], count: sequences.count)
       for await (i, out) in group { results[i] = out }
       return results
     }

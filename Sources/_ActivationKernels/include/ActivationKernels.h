@@ -48,27 +48,48 @@ enum swift_blas_rnn_activation_kind {
 #define SWIFT_BLAS_RNN_EXPM1_H9 2.3809145859037096e-08
 #define SWIFT_BLAS_RNN_EXPM1_H10 2.8057924179166324e-09
 
+/// The same two polynomials for float (lower degrees: 0.16 and 0.04 ulp of float before rounding).
+#define SWIFT_BLAS_RNN_EXP_F0 0.5f
+#define SWIFT_BLAS_RNN_EXP_F1 0.16666578f
+#define SWIFT_BLAS_RNN_EXP_F2 0.041666556f
+#define SWIFT_BLAS_RNN_EXP_F3 0.008363173f
+#define SWIFT_BLAS_RNN_EXP_F4 0.0013926176f
+#define SWIFT_BLAS_RNN_EXPM1_F0 0.5f
+#define SWIFT_BLAS_RNN_EXPM1_F1 0.16666684f
+#define SWIFT_BLAS_RNN_EXPM1_F2 0.041663717f
+#define SWIFT_BLAS_RNN_EXPM1_F3 0.008351286f
+#define SWIFT_BLAS_RNN_EXPM1_F4 0.00134f
+#define SWIFT_BLAS_RNN_EXPM1_F5 0.0002582844f
+
 /// Whether this build has the AVX2 and AVX-512 kernels (x86-64 only; elsewhere they do nothing).
 int swift_blas_rnn_activation_kernels_available(void);
 
 /// destination[r * destinationStride + c] = g(source[r * sourceStride + c] + bias[r]) for
 /// 0 <= r < rows, 0 <= c < columns; without the addition when bias is NULL. source and
-/// destination may be the same buffer (same strides). 16 doubles per vector in the instructions of
-/// the build's own target: SSE2 on baseline x86-64 (no FMA: a * b + c), NEON on arm64 (with FMA).
-/// Every machine.
-void swift_blas_rnn_activation_baseline(
+/// destination may be the same buffer (same strides). In the instructions of the build's own
+/// target: SSE2 on baseline x86-64 (no FMA: a * b + c), NEON on arm64 (with FMA). Every machine.
+void swift_blas_rnn_activation_f64_baseline(
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride,
+    const double *bias, double *destination, ptrdiff_t destinationStride);
+/// The same with AVX2 and FMA.
+void swift_blas_rnn_activation_f64_avx2(
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride,
+    const double *bias, double *destination, ptrdiff_t destinationStride);
+/// The same with AVX-512F.
+void swift_blas_rnn_activation_f64_avx512(
     int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride,
     const double *bias, double *destination, ptrdiff_t destinationStride);
 
-/// The same with 4 doubles per vector, AVX2 and FMA.
-void swift_blas_rnn_activation_avx2(
-    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride,
-    const double *bias, double *destination, ptrdiff_t destinationStride);
-
-/// The same with 8 doubles per vector, AVX-512F.
-void swift_blas_rnn_activation_avx512(
-    int kind, ptrdiff_t rows, ptrdiff_t columns, const double *source, ptrdiff_t sourceStride,
-    const double *bias, double *destination, ptrdiff_t destinationStride);
+/// The three for float, twice the elements per vector.
+void swift_blas_rnn_activation_f32_baseline(
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const float *source, ptrdiff_t sourceStride,
+    const float *bias, float *destination, ptrdiff_t destinationStride);
+void swift_blas_rnn_activation_f32_avx2(
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const float *source, ptrdiff_t sourceStride,
+    const float *bias, float *destination, ptrdiff_t destinationStride);
+void swift_blas_rnn_activation_f32_avx512(
+    int kind, ptrdiff_t rows, ptrdiff_t columns, const float *source, ptrdiff_t sourceStride,
+    const float *bias, float *destination, ptrdiff_t destinationStride);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,96 @@
+import CBLAS
+import CLAPACKE
+import _ActivationKernels
+
+// Double's routines: the only place that names the d-prefixed BLAS and LAPACK functions and the
+// f64 activation kernels.
+
+extension Double: BLASScalar {
+  public static var dtypeName: String { "float64" }
+  public static var routinePrefix: String { "d" }
+
+  public static func _gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    cblas_dgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+  }
+
+  public static func _gemv(
+    transpose: Bool, rows: Int, columns: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    x: UnsafePointer<Double>, incx: Int, beta: Double, y: UnsafeMutablePointer<Double>, incy: Int
+  ) {
+    cblas_dgemv(
+      CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(rows), blasint(columns), alpha, a,
+      blasint(lda), x, blasint(incx), beta, y, blasint(incy))
+  }
+
+  public static func _gesv(
+    n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Double>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
+    b: UnsafeMutablePointer<Double>, ldb: Int32
+  ) -> Int32 {
+    LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
+  }
+
+  public static func _orthogonalFactor(
+    n: Int32, a: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>,
+    diagonalSigns: UnsafeMutablePointer<Double>
+  ) -> Int32 {
+    let factorised = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
+    guard factorised == 0 else { return factorised }
+    for i in 0..<Int(n) { diagonalSigns[i] = a[i * Int(n) + i] < 0 ? -1 : 1 }  // before dorgqr overwrites R
+    return LAPACKE_dorgqr(LAPACK_ROW_MAJOR, n, n, n, a, n, tau)
+  }
+
+  public static func _gesdd(
+    m: Int32, n: Int32, a: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>
+  ) -> Int32 {
+    LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
+  }
+
+  public static func _geev(
+    n: Int32, a: UnsafeMutablePointer<Double>, wr: UnsafeMutablePointer<Double>, wi: UnsafeMutablePointer<Double>
+  ) -> Int32 {
+    let no = CChar(UInt8(ascii: "N"))
+    return LAPACKE_dgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
+  }
+
+  public static func _activate(
+    _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Double>,
+    sourceStride: Int, bias: UnsafePointer<Double>?, destination: UnsafeMutablePointer<Double>, destinationStride: Int
+  ) {
+    let kind = activation.kernelCode
+    switch path {
+    case .avx512:
+      swift_blas_rnn_activation_f64_avx512(
+        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    case .avx2:
+      swift_blas_rnn_activation_f64_avx2(
+        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    case .portable:
+      swift_blas_rnn_activation_f64_baseline(
+        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    }
+  }
+
+  public static func _activate(_ activation: Activation, _ x: Double) -> Double {
+    switch activation {
+    case .identity: return x
+    case .sigmoid: return stableLogistic(x)
+    case .tanh: return inlineTanh(x)
+    case .relu: return x < 0 ? 0 : x
+    }
+  }
+
+  public static func _pureSwiftGEMM(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    GEMMOperands(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+      ldb: ldb, beta: beta, c: c, ldc: ldc
+    ).runPureSwift()
+  }
+}

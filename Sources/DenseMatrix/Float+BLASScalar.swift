@@ -1,0 +1,92 @@
+import CBLAS
+import CLAPACKE
+import _ActivationKernels
+
+// Float's routines: the only place that names the s-prefixed BLAS and LAPACK functions and the
+// f32 activation kernels.
+
+extension Float: BLASScalar {
+  public static var dtypeName: String { "float32" }
+  public static var routinePrefix: String { "s" }
+
+  public static func _gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+  }
+
+  public static func _gemv(
+    transpose: Bool, rows: Int, columns: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    x: UnsafePointer<Float>, incx: Int, beta: Float, y: UnsafeMutablePointer<Float>, incy: Int
+  ) {
+    cblas_sgemv(
+      CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(rows), blasint(columns), alpha, a,
+      blasint(lda), x, blasint(incx), beta, y, blasint(incy))
+  }
+
+  public static func _gesv(
+    n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Float>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
+    b: UnsafeMutablePointer<Float>, ldb: Int32
+  ) -> Int32 {
+    LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
+  }
+
+  public static func _orthogonalFactor(
+    n: Int32, a: UnsafeMutablePointer<Float>, tau: UnsafeMutablePointer<Float>,
+    diagonalSigns: UnsafeMutablePointer<Float>
+  ) -> Int32 {
+    let factorised = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
+    guard factorised == 0 else { return factorised }
+    for i in 0..<Int(n) { diagonalSigns[i] = a[i * Int(n) + i] < 0 ? -1 : 1 }  // before sorgqr overwrites R
+    return LAPACKE_sorgqr(LAPACK_ROW_MAJOR, n, n, n, a, n, tau)
+  }
+
+  public static func _gesdd(m: Int32, n: Int32, a: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>) -> Int32
+  {
+    LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
+  }
+
+  public static func _geev(
+    n: Int32, a: UnsafeMutablePointer<Float>, wr: UnsafeMutablePointer<Float>, wi: UnsafeMutablePointer<Float>
+  ) -> Int32 {
+    let no = CChar(UInt8(ascii: "N"))
+    return LAPACKE_sgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
+  }
+
+  public static func _activate(
+    _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Float>,
+    sourceStride: Int, bias: UnsafePointer<Float>?, destination: UnsafeMutablePointer<Float>, destinationStride: Int
+  ) {
+    let kind = activation.kernelCode
+    switch path {
+    case .avx512:
+      swift_blas_rnn_activation_f32_avx512(
+        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    case .avx2:
+      swift_blas_rnn_activation_f32_avx2(
+        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    case .portable:
+      swift_blas_rnn_activation_f32_baseline(
+        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
+    }
+  }
+
+  /// Computed in `Double` and rounded: within 0.5 ulp of Float plus Double's 2 ulp (the
+  /// kernels compute in `Float`, within 2 ulp).
+  public static func _activate(_ activation: Activation, _ x: Float) -> Float {
+    Float(Double._activate(activation, Double(x)))
+  }
+
+  public static func _pureSwiftGEMM(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    GEMMOperands(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+      ldb: ldb, beta: beta, c: c, ldc: ldc
+    ).runPureSwift()
+  }
+}
