@@ -1,4 +1,4 @@
-// swift-tools-version:6.2
+// swift-tools-version:6.3
 //===----------------------------------------------------------------------===//
 //
 // swift-blas-rnn: BLAS-speed dense linear algebra with numpy's semantics, and

@@ -125,6 +125,11 @@ struct Formulations: ParsableCommand {
     transform: parseList)
   var backends: [BenchBackend] = BenchBackend.allCases
 
+  @Option(
+    help: "Comma-separated element types (default both): float32, float64; each row says its dtype, float32 rows their f32/f64 ratio.",
+    transform: parseList)
+  var dtype: [DType] = [.float32, .float64]
+
   @Option(help: "A JSON report from Benchmarks/numpy/rnn_numpy.py to compare against.")
   var compare: String?
 
@@ -183,6 +188,7 @@ struct Formulations: ParsableCommand {
       backends: backends.compactMap { Backend(rawValue: $0.rawValue) }, includeRaw: backends.contains(.raw),
       samples: common.samples, minTime: common.resolvedMinTime,
       progress: { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) })
+    sweep.dtypes = dtype
     sweep.noiseThreshold = noiseThreshold
     sweep.retries = retries
     let (rows, verification) = sweep.run()
@@ -198,6 +204,8 @@ struct Formulations: ParsableCommand {
     }
   }
 }
+
+extension DType: ExpressibleByArgument {}
 
 func parseList<T: ExpressibleByArgument>(_ text: String) throws -> [T] {
   let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

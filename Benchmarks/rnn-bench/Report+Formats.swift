@@ -11,27 +11,31 @@ extension Report {
     lines.append("Command: \(command)")
     lines.append("")
     let showNumpy = rows.contains { $0.vsNumpy != nil }
+    let showRatio = rows.contains { $0.vsFloat64 != nil }
     var header = [
-      "n_h=n_x", "B", "formulation", "backend", "median µs/step", "min", "max", "GFLOP/s", "vs split", "vs raw",
+      "n_h=n_x", "B", "formulation", "backend", "dtype", "median µs/step", "min", "max", "GFLOP/s", "vs split",
+      "vs raw",
     ]
     if showNumpy { header.append("vs numpy") }
+    if showRatio { header.append("f32/f64") }
     var cells: [[String]] = []
-    var previous: (Int, Int)? = nil
+    var previous: (Int, Int, String)? = nil
     for r in rows {
-      if let p = previous, p != (r.batch, r.size) { cells.append([]) }
-      previous = (r.batch, r.size)
+      if let p = previous, p != (r.batch, r.size, r.elementType) { cells.append([]) }
+      previous = (r.batch, r.size, r.elementType)
       var line = [
         "\(r.size)", "\(r.batch)", r.formulation == "hoisted" ? "hoisted (T=\(r.steps))" : r.formulation, r.backend,
-        micro(r.medianNanosecondsPerStep), micro(r.minNanosecondsPerStep), micro(r.maxNanosecondsPerStep),
-        fixed(r.gflops, 2), splitCell(r), r.vsRaw.map { fixed($0, 2) + "x" } ?? "",
+        r.elementType, micro(r.medianNanosecondsPerStep), micro(r.minNanosecondsPerStep),
+        micro(r.maxNanosecondsPerStep), fixed(r.gflops, 2), splitCell(r), r.vsRaw.map { fixed($0, 2) + "x" } ?? "",
       ]
       if showNumpy { line.append(r.vsNumpy.map { fixed($0, 2) + "x" } ?? "") }
+      if showRatio { line.append(r.vsFloat64.map { fixed($0, 2) + "x" } ?? "") }
       cells.append(line)
     }
     let widths = header.indices.map { c in ([header] + cells).map { $0.count > c ? $0[c].count : 0 }.max()! }
     func render(_ row: [String]) -> String {
       row.enumerated().map { c, s in
-        c < 4
+        c < 5
           ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
           : String(repeating: " ", count: widths[c] - s.count) + s
       }.joined(separator: "  ")
@@ -53,9 +57,10 @@ extension Report {
       lines.append("")
       lines.append("Verification (every formulation and backend vs split on BLAS, same state and inputs):")
       for v in verification {
+        let tolerance = scientific(v.tolerance ?? 1e-12)
         lines.append(
-          "  n = \(v.size), B = \(v.batch): max |Δ| = \(scientific(v.maxAbsDifference)), allclose(rtol 1e-12, atol 1e-12): \(v.allclose)"
-        )
+          "  n = \(v.size), B = \(v.batch), \(v.dtype ?? "float64"): max |Δ| = \(scientific(v.maxAbsDifference)), "
+            + "allclose(rtol \(tolerance), atol \(tolerance)): \(v.allclose)")
       }
     }
     return lines.joined(separator: "\n")
@@ -71,16 +76,18 @@ extension Report {
     ]
     var lines = [
       ([
-        "size", "batch", "steps", "formulation", "backend", "median_nanoseconds_per_step", "min_nanoseconds_per_step",
-        "max_nanoseconds_per_step", "gflops", "samples", "vs_split", "vs_split_low", "vs_split_high", "vs_raw",
-        "vs_numpy", "noisy",
+        "size", "batch", "steps", "formulation", "backend", "dtype", "median_nanoseconds_per_step",
+        "min_nanoseconds_per_step", "max_nanoseconds_per_step", "gflops", "samples", "vs_split", "vs_split_low",
+        "vs_split_high", "vs_raw", "vs_numpy", "vs_float64", "noisy",
       ] + systemFields.map { "system_" + $0.0 }).joined(separator: ",")
     ]
     for r in rows {
-      let optional = [r.vsSplit, r.vsSplitLow, r.vsSplitHigh, r.vsRaw, r.vsNumpy].map { $0.map { "\($0)" } ?? "" }
+      let optional = [r.vsSplit, r.vsSplitLow, r.vsSplitHigh, r.vsRaw, r.vsNumpy, r.vsFloat64].map {
+        $0.map { "\($0)" } ?? ""
+      }
       lines.append(
         ([
-          "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, "\(r.medianNanosecondsPerStep)",
+          "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, r.elementType, "\(r.medianNanosecondsPerStep)",
           "\(r.minNanosecondsPerStep)", "\(r.maxNanosecondsPerStep)", "\(r.gflops)", "\(r.samples)",
         ] + optional + [r.noisy.map { "\($0)" } ?? ""] + systemFields.map { csvField($0.1) }).joined(separator: ","))
     }
@@ -101,7 +108,7 @@ extension Report {
   /// the runner-up, the per-round ratios of their times, and whether some round does not favour
   /// the winner (a tie).
   struct Verdict {
-    var size: Int, batch: Int
+    var size: Int, batch: Int, dtype: String
     var name: String, runnerUp: String
     var median: Double, low: Double, high: Double
     var tie: Bool { high >= 1 }
@@ -114,18 +121,21 @@ extension Report {
   }
 
   func verdicts() -> [Verdict] {
-    var keys: [(Int, Int)] = []
-    for r in rows where !keys.contains(where: { $0 == (r.size, r.batch) }) { keys.append((r.size, r.batch)) }
-    return keys.compactMap { size, batch in
+    var keys: [(Int, Int, String)] = []
+    for r in rows where !keys.contains(where: { $0 == (r.size, r.batch, r.elementType) }) {
+      keys.append((r.size, r.batch, r.elementType))
+    }
+    return keys.compactMap { size, batch, dtype in
       let candidates = rows.filter {
-        $0.size == size && $0.batch == batch && $0.backend == "blas" && $0.roundNanosecondsPerStep != nil
+        $0.size == size && $0.batch == batch && $0.elementType == dtype && $0.backend == "blas"
+          && $0.roundNanosecondsPerStep != nil
       }.sorted { $0.medianNanosecondsPerStep < $1.medianNanosecondsPerStep }
       guard candidates.count >= 2, let a = candidates[0].roundNanosecondsPerStep,
         let b = candidates[1].roundNanosecondsPerStep
       else { return nil }
       let ratios = zip(a, b).map { $0 / $1 }
       return Verdict(
-        size: size, batch: batch, name: name(candidates[0]), runnerUp: name(candidates[1]),
+        size: size, batch: batch, dtype: dtype, name: name(candidates[0]), runnerUp: name(candidates[1]),
         median: Samples(nanosecondsPerStep: ratios).median, low: ratios.min()!, high: ratios.max()!,
         noisy: candidates[0].noisy == true || candidates[1].noisy == true)
     }
@@ -133,12 +143,14 @@ extension Report {
 
   /// One line per size and batch: the winner and its ratio to the runner-up, or a tie.
   func summaryLines() -> [String] {
-    verdicts().map { v in
+    let types = Set(verdicts().map(\.dtype)).count
+    return verdicts().map { v in
       let interval = "\(fixed(v.median, 2))x [\(fixed(v.low, 2)), \(fixed(v.high, 2))]"
       let noisy = v.noisy ? " (noisy)" : ""
+      let key = types > 1 ? "n = \(v.size), B = \(v.batch), \(v.dtype)" : "n = \(v.size), B = \(v.batch)"
       return v.tie
-        ? "n = \(v.size), B = \(v.batch): tie between \(v.name) and \(v.runnerUp), \(interval)\(noisy)"
-        : "n = \(v.size), B = \(v.batch): \(v.name) wins, \(interval) of \(v.runnerUp)'s time\(noisy)"
+        ? "\(key): tie between \(v.name) and \(v.runnerUp), \(interval)\(noisy)"
+        : "\(key): \(v.name) wins, \(interval) of \(v.runnerUp)'s time\(noisy)"
     }
   }
 

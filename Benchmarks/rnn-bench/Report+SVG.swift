@@ -7,7 +7,14 @@ extension Report {
   /// ratio; the raw-CBLAS fused step in grey as the floor the library could reach; the winner of
   /// each size marked (or "tie"). No dependency: open it in a browser or render it with
   /// `rsvg-convert`.
+  /// With both element types measured, the chart shows the float64 rows (one type per chart).
   func svg() -> String {
+    if Set(rows.map(\.elementType)).count > 1 {
+      var single = self
+      single.rows = rows.filter { $0.elementType == "float64" }
+      return single.svg()
+    }
+    let dtype = rows.first?.elementType ?? "float64"
     let batches = Array(Set(rows.map(\.batch))).sorted()
     let sizes = Array(Set(rows.map(\.size))).sorted()
     let series: [(key: String, label: String, color: String)] = [
@@ -30,7 +37,7 @@ extension Report {
     var s = """
       <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
       <rect width="100%" height="100%" fill="white"/>
-      <text x="\(left)" y="22" font-size="15">Time per step relative to split (below 1 is faster), BLAS backend</text>
+      <text x="\(left)" y="22" font-size="15">Time per step relative to split (below 1 is faster), BLAS backend, \(dtype)</text>
       <text x="\(left)" y="40" fill="#555">\(escape(system.cpu)); \(escape(system.blasKernel ?? system.blasCore)); \(system.blasThreads) BLAS thread(s)</text>
 
       """

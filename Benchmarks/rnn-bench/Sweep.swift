@@ -5,7 +5,7 @@ import RNN
 /// The raw rows' bias and activation: a plain bias loop, then the library's public `tanh` kernel
 /// on the contiguous buffer, so that "vs raw" measures the library's overhead, not a different
 /// `tanh`.
-private func biasTanh(_ c: inout [Double], _ bias: [Double], _ batch: Int) {
+private func biasTanh<Scalar: BLASScalar>(_ c: inout [Scalar], _ bias: [Scalar], _ batch: Int) {
   c.withUnsafeMutableBufferPointer { c in
     for r in 0..<bias.count {
       for j in 0..<batch { c[r * batch + j] += bias[r] }
@@ -21,6 +21,8 @@ struct Sweep {
   var steps: Int
   var formulations: [Formulation]
   var backends: [Backend]
+  /// The element types, measured in this order for each size and batch.
+  var dtypes: [DType] = [.float64]
   var includeRaw: Bool
   var samples: Int
   var minTime: Double
@@ -36,118 +38,144 @@ struct Sweep {
     var verification: [Verification] = []
     for size in sizes {
       for batch in batches {
-        var rng = SeededGenerator(seed: UInt64(size * 1000 + batch))
-        let cell = try! RNNCell.random(hiddenSize: size, inputSize: size, using: &rng)
-        let inputs = (0..<steps).map { _ in Matrix.randomNormal(rows: size, columns: batch, using: &rng) }
-        let sequence = hstack(inputs)
-        let h0 = Matrix.randomNormal(rows: size, columns: batch, standardDeviation: 0.5, using: &rng)
-        let flopsPerStep = 2.0 * Double(size) * Double(2 * size) * Double(batch)
-
-        // Every configuration of this size and batch, timed together in interleaved rounds; each
-        // attempt starts from fresh state.
-        var labels: [(formulation: String, backend: String)] = []
-        var makers: [() -> TimedCase] = []
-        for backend in backends {
-          for formulation in formulations {
-            labels.append((formulation.rawValue, backend.rawValue))
-            makers.append { libraryCase(cell, backend, formulation, h0, inputs, sequence) }
+        for dtype in dtypes {
+          let (more, check): ([Row], Verification)
+          switch dtype {
+          case .float32: (more, check) = measure(Float.self, size: size, batch: batch)
+          case .float64: (more, check) = measure(Double.self, size: size, batch: batch)
           }
+          rows += more
+          verification.append(check)
         }
-        if includeRaw {
-          labels += [("fused", "raw-cblas"), ("split", "raw-cblas")]
-          makers += [{ rawFused(cell, h0, inputs) }, { rawSplit(cell, h0, inputs) }]
-        }
-        var best: [Samples] = []
-        for attempt in 0...retries {
-          let measured = measureInterleaved(makers.map { $0() }, samples: samples, minTime: minTime)
-          if best.isEmpty || worstSpread(measured) < worstSpread(best) { best = measured }
-          if worstSpread(best) <= noiseThreshold { break }
-          if attempt < retries {
-            progress(
-              "n = \(size), B = \(batch): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again")
-          }
-        }
-        for (i, label) in labels.enumerated() {
-          let result = best[i]
-          var row = Row(
-            size: size, batch: batch, steps: steps, formulation: label.formulation, backend: label.backend,
-            medianNanosecondsPerStep: result.median, minNanosecondsPerStep: result.min,
-            maxNanosecondsPerStep: result.max, gflops: flopsPerStep / result.median,
-            samples: result.nanosecondsPerStep.count)
-          row.roundNanosecondsPerStep = result.nanosecondsPerStep
-          row.noisy = result.spread > noiseThreshold
-          if let j = labels.firstIndex(where: { $0.formulation == "split" && $0.backend == label.backend }) {
-            let ratios = zip(result.nanosecondsPerStep, best[j].nanosecondsPerStep).map { $0 / $1 }
-            row.vsSplit = Samples(nanosecondsPerStep: ratios).median
-            row.vsSplitLow = ratios.min()
-            row.vsSplitHigh = ratios.max()
-          }
-          progress(
-            "n = \(size), B = \(batch): \(label.formulation) on \(label.backend): \(micro(result.median)) µs/step"
-              + (row.noisy == true ? " (noisy: spread \(fixed(100 * result.spread, 0))%)" : ""))
-          rows.append(row)
-        }
-        verification.append(verify(cell, inputs: Array(inputs.prefix(5)), h0: h0))
       }
     }
     return (rows, verification)
   }
 
+  /// Every configuration of one size, batch and element type, timed together in interleaved
+  /// rounds (each attempt from fresh state), then verified. The data are the same for both types:
+  /// `Float`'s are `Double`'s rounded (same seed).
+  private func measure<Scalar: BLASScalar>(_ type: Scalar.Type, size: Int, batch: Int) -> ([Row], Verification) {
+    var rows: [Row] = []
+    let dtype = Scalar.dtypeName
+    var rng = SeededGenerator(seed: UInt64(size * 1000 + batch))
+    let cell = try! RNNCell<Scalar>.random(hiddenSize: size, inputSize: size, using: &rng)
+    let inputs = (0..<steps).map { _ in Matrix<Scalar>.randomNormal(rows: size, columns: batch, using: &rng) }
+    let sequence = hstack(inputs)
+    let h0 = Matrix<Scalar>.randomNormal(rows: size, columns: batch, standardDeviation: 0.5, using: &rng)
+    let flopsPerStep = 2.0 * Double(size) * Double(2 * size) * Double(batch)
+
+    var labels: [(formulation: String, backend: String)] = []
+    var makers: [() -> TimedCase] = []
+    for backend in backends {
+      for formulation in formulations {
+        labels.append((formulation.rawValue, backend.rawValue))
+        makers.append { libraryCase(cell, backend, formulation, h0, inputs, sequence) }
+      }
+    }
+    if includeRaw {
+      labels += [("fused", "raw-cblas"), ("split", "raw-cblas")]
+      makers += [{ rawFused(cell, h0, inputs) }, { rawSplit(cell, h0, inputs) }]
+    }
+    var best: [Samples] = []
+    for attempt in 0...retries {
+      let measured = measureInterleaved(makers.map { $0() }, samples: samples, minTime: minTime)
+      if best.isEmpty || worstSpread(measured) < worstSpread(best) { best = measured }
+      if worstSpread(best) <= noiseThreshold { break }
+      if attempt < retries {
+        progress(
+          "n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again")
+      }
+    }
+    for (i, label) in labels.enumerated() {
+      let result = best[i]
+      var row = Row(
+        size: size, batch: batch, steps: steps, formulation: label.formulation, backend: label.backend,
+        medianNanosecondsPerStep: result.median, minNanosecondsPerStep: result.min,
+        maxNanosecondsPerStep: result.max, gflops: flopsPerStep / result.median,
+        samples: result.nanosecondsPerStep.count)
+      row.dtype = dtype
+      row.roundNanosecondsPerStep = result.nanosecondsPerStep
+      row.noisy = result.spread > noiseThreshold
+      if let j = labels.firstIndex(where: { $0.formulation == "split" && $0.backend == label.backend }) {
+        let ratios = zip(result.nanosecondsPerStep, best[j].nanosecondsPerStep).map { $0 / $1 }
+        row.vsSplit = Samples(nanosecondsPerStep: ratios).median
+        row.vsSplitLow = ratios.min()
+        row.vsSplitHigh = ratios.max()
+      }
+      progress(
+        "n = \(size), B = \(batch), \(dtype): \(label.formulation) on \(label.backend): \(micro(result.median)) µs/step"
+          + (row.noisy == true ? " (noisy: spread \(fixed(100 * result.spread, 0))%)" : ""))
+      rows.append(row)
+    }
+    return (rows, verify(cell, inputs: Array(inputs.prefix(5)), h0: h0))
+  }
+
   private func worstSpread(_ samples: [Samples]) -> Double { samples.map(\.spread).max() ?? 0 }
 
   /// A library step (or a hoisted forward over the sequence) on `backend`, from `h0`.
-  private func libraryCase(
-    _ cell: RNNCell<Double>, _ backend: Backend, _ formulation: Formulation, _ h0: Matrix<Double>,
-    _ inputs: [Matrix<Double>],
-    _ sequence: Matrix<Double>
+  private func libraryCase<Scalar: BLASScalar>(
+    _ cell: RNNCell<Scalar>, _ backend: Backend, _ formulation: Formulation, _ h0: Matrix<Scalar>,
+    _ inputs: [Matrix<Scalar>], _ sequence: Matrix<Scalar>
   ) -> TimedCase {
     var bound = cell
     bound.backend = backend
     var workspace = bound.makeWorkspace(batchSize: h0.columns, initialState: h0)
     if formulation == .hoisted {
-      var states = Matrix.zeros(rows: cell.hiddenSize, columns: steps * h0.columns)
+      var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: steps * h0.columns)
       return TimedCase(stepsPerCall: steps) {
         bound.forward(inputs: sequence, into: &workspace, states: &states, formulation: .hoisted)
-        return states.withUnsafeBufferPointer { $0[$0.count - 1] }
+        return states.withUnsafeBufferPointer { Double($0[$0.count - 1]) }
       }
     }
     var t = 0
     return TimedCase(stepsPerCall: 1) {
       bound.step(x: inputs[t % inputs.count], into: &workspace, formulation: formulation)
       t += 1
-      return workspace.withState { $0[0] }
+      return workspace.withState { Double($0[0]) }
     }
   }
 
-  /// Every formulation and backend from the same state over the same inputs, against split on BLAS.
-  private func verify(_ cell: RNNCell<Double>, inputs: [Matrix<Double>], h0: Matrix<Double>) -> Verification {
+  /// Every formulation and backend from the same state over the same inputs, against split on BLAS,
+  /// within `Verification.tolerance(for:size:)`.
+  private func verify<Scalar: BLASScalar>(_ cell: RNNCell<Scalar>, inputs: [Matrix<Scalar>], h0: Matrix<Scalar>)
+    -> Verification
+  {
     var reference = cell
     reference.backend = .blas
     let expected = hstack(reference.forward(inputs: inputs, initialState: h0, formulation: .split))
     var maxDifference = 0.0
     var close = true
+    let tolerance = Verification.tolerance(for: Scalar.self, size: cell.hiddenSize)
     for backend in Backend.allCases {
       var bound = cell
       bound.backend = backend
       for formulation in Formulation.allCases {
         let got = hstack(bound.forward(inputs: inputs, initialState: h0, formulation: formulation))
-        maxDifference = max(maxDifference, zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0)
-        close = close && allclose(got, expected, rtol: 1e-12, atol: 1e-12)
+        maxDifference = max(
+          maxDifference, zip(got.scalars, expected.scalars).map { Double(abs($0 - $1)) }.max() ?? 0)
+        close = close && allclose(got, expected, rtol: Scalar(tolerance), atol: Scalar(tolerance))
       }
     }
-    return Verification(size: cell.hiddenSize, batch: h0.columns, maxAbsDifference: maxDifference, allclose: close)
+    var check = Verification(
+      size: cell.hiddenSize, batch: h0.columns, maxAbsDifference: maxDifference, allclose: close)
+    check.dtype = Scalar.dtypeName
+    check.tolerance = tolerance
+    return check
   }
 
   /// The fused step written directly against CBLAS on preallocated buffers: copy `x_t` into
   /// `[h; x]`, one `cblas_dgemv` (B = 1) or `cblas_dgemm`, bias and `tanh`, and the new `h`
   /// copied back. Same data, same recurrence as the library's rows.
-  private func rawFused(_ cell: RNNCell<Double>, _ h0: Matrix<Double>, _ inputs: [Matrix<Double>]) -> TimedCase {
+  private func rawFused<Scalar: BLASScalar>(_ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>])
+    -> TimedCase
+  {
     let m = cell.hiddenSize, nx = cell.inputSize, k = m + nx, batch = h0.columns
     let a = cell.fusedWeights.scalars
     let bias = cell.bias.scalars
     let xs = inputs.map(\.scalars)
-    var s = h0.scalars + [Double](repeating: 0, count: nx * batch)
-    var c = [Double](repeating: 0, count: m * batch)
+    var s = h0.scalars + [Scalar](repeating: 0, count: nx * batch)
+    var c = [Scalar](repeating: 0, count: m * batch)
     var t = 0
     return TimedCase(stepsPerCall: 1) {
       s.withUnsafeMutableBufferPointer { s in
@@ -155,47 +183,91 @@ struct Sweep {
           (s.baseAddress! + m * batch).update(from: x.baseAddress!, count: nx * batch)
         }
         if batch == 1 {
-          cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), s.baseAddress, 1, 0, &c, 1)
+          RawCBLAS.gemv(m, k, a, s.baseAddress!, 0, &c)
         } else {
-          cblas_dgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(batch), Int32(k), 1, a, Int32(k),
-            s.baseAddress, Int32(batch), 0, &c, Int32(batch))
+          RawCBLAS.gemm(m, batch, k, a, s.baseAddress!, 0, &c)
         }
         biasTanh(&c, bias, batch)
         (s.baseAddress!).update(from: c, count: m * batch)
       }
       t += 1
-      return s[0]
+      return Double(s[0])
     }
   }
 
   /// The split step written directly against CBLAS: `W_hx · x_t`, then `W_hh · h` accumulated
   /// (beta = 1), then bias and `tanh`, and the new `h` copied back.
-  private func rawSplit(_ cell: RNNCell<Double>, _ h0: Matrix<Double>, _ inputs: [Matrix<Double>]) -> TimedCase {
+  private func rawSplit<Scalar: BLASScalar>(_ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>])
+    -> TimedCase
+  {
     let m = cell.hiddenSize, nx = cell.inputSize, batch = h0.columns
     let whh = cell.hiddenToHidden.scalars, whx = cell.inputToHidden.scalars
     let bias = cell.bias.scalars
     let xs = inputs.map(\.scalars)
     var h = h0.scalars
-    var c = [Double](repeating: 0, count: m * batch)
+    var c = [Scalar](repeating: 0, count: m * batch)
     var t = 0
     return TimedCase(stepsPerCall: 1) {
       let x = xs[t % xs.count]
       if batch == 1 {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(nx), 1, whx, Int32(nx), x, 1, 0, &c, 1)
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(m), 1, whh, Int32(m), h, 1, 1, &c, 1)
+        RawCBLAS.gemv(m, nx, whx, x, 0, &c)
+        RawCBLAS.gemv(m, m, whh, h, 1, &c)
       } else {
-        cblas_dgemm(
-          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(batch), Int32(nx), 1, whx, Int32(nx), x,
-          Int32(batch), 0, &c, Int32(batch))
-        cblas_dgemm(
-          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(batch), Int32(m), 1, whh, Int32(m), h,
-          Int32(batch), 1, &c, Int32(batch))
+        RawCBLAS.gemm(m, batch, nx, whx, x, 0, &c)
+        RawCBLAS.gemm(m, batch, m, whh, h, 1, &c)
       }
       biasTanh(&c, bias, batch)
       h.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: c, count: m * batch) }
       t += 1
-      return h[0]
+      return Double(h[0])
     }
   }
+}
+
+/// The raw rows' direct CBLAS calls, `cblas_sgemm`/`cblas_sgemv` for `Float` and
+/// `cblas_dgemm`/`cblas_dgemv` for `Double` (row-major, no transposes, alpha 1): the type is
+/// tested once per call and the pointers passed as they are.
+enum RawCBLAS {
+  /// `c (m × 1) = A (m × k) · x + beta · c`.
+  static func gemv<Scalar: BLASScalar>(
+    _ m: Int, _ k: Int, _ a: UnsafePointer<Scalar>, _ x: UnsafePointer<Scalar>, _ beta: Scalar,
+    _ c: UnsafeMutablePointer<Scalar>
+  ) {
+    if Scalar.self == Float.self {
+      cblas_sgemv(
+        CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, cast(a), Int32(k), cast(x), 1, Float(beta), cast(c), 1)
+    } else {
+      cblas_dgemv(
+        CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, cast(a), Int32(k), cast(x), 1, Double(beta), cast(c), 1)
+    }
+  }
+
+  /// `c (m × n) = A (m × k) · B (k × n) + beta · c`.
+  static func gemm<Scalar: BLASScalar>(
+    _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ beta: Scalar,
+    _ c: UnsafeMutablePointer<Scalar>
+  ) {
+    if Scalar.self == Float.self {
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, cast(a), Int32(k), cast(b),
+        Int32(n), Float(beta), cast(c), Int32(n))
+    } else {
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, cast(a), Int32(k), cast(b),
+        Int32(n), Double(beta), cast(c), Int32(n))
+    }
+  }
+
+  private static func cast<From, To>(_ p: UnsafePointer<From>) -> UnsafePointer<To> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: To.self)
+  }
+
+  private static func cast<From, To>(_ p: UnsafeMutablePointer<From>) -> UnsafeMutablePointer<To> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: To.self)
+  }
+}
+
+/// numpy's element types, as `--dtype` spells them.
+enum DType: String, CaseIterable {
+  case float32, float64
 }

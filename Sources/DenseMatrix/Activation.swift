@@ -46,6 +46,8 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
   /// given row strides (bias omitted when `nil`): the bias-and-activation pass of an RNN step,
   /// one loop per activation so that the inner loop has no dispatch. `source` and `destination`
   /// may be the same buffer. Runs on ``ActivationPath/current``.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   package func apply<Scalar: BLASScalar>(
     rows: Int, columns: Int, source: UnsafePointer<Scalar>, sourceStride: Int, bias: UnsafePointer<Scalar>? = nil,
     destination: UnsafeMutablePointer<Scalar>, destinationStride: Int

@@ -18,6 +18,7 @@ package struct GEMMOperands<Scalar: BLASScalar> {
   package var c: UnsafeMutablePointer<Scalar>?
   package var ldc: Int
 
+  @inlinable
   package init(
     transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Scalar = 1,
     a: UnsafePointer<Scalar>?, lda: Int, b: UnsafePointer<Scalar>?, ldb: Int, beta: Scalar = 0,
@@ -43,6 +44,8 @@ package struct GEMMOperands<Scalar: BLASScalar> {
   /// Empty products are handled here, identically for every backend: nothing happens when
   /// `m == 0` or `n == 0`; when `k == 0` (or `alpha == 0`) `C` becomes `beta · C`, and zero if
   /// `beta == 0`.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   package func run(_ backend: Backend) {
     guard m > 0, n > 0 else { return }
     guard k > 0, alpha != 0 else {

@@ -12,6 +12,8 @@
 ///   `matmul: inner dimensions differ: (3×5) · (4×1)`. Use ``matmul(checking:_:backend:)`` when
 ///   shapes come from data.
 /// - Complexity: O(m · n · k).
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func matmul<Scalar: BLASScalar>(
   _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, backend: Backend = .current
 ) -> Matrix<Scalar> {
@@ -23,6 +25,8 @@ public func matmul<Scalar: BLASScalar>(
 ///
 /// - Throws: ``ShapeError``, e.g. `matmul: inner dimensions differ: (3×5) · (4×1)`.
 /// - Complexity: O(m · n · k).
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func matmul<Scalar: BLASScalar>(
   checking a: Matrix<Scalar>, _ b: Matrix<Scalar>, backend: Backend = .current
 ) throws(ShapeError) -> Matrix<Scalar> {
@@ -61,6 +65,8 @@ extension Matrix {
 /// - Precondition: the shapes fit; the message names all three. Use
 ///   ``gemm(checking:_:into:transposeA:transposeB:alpha:beta:backend:)`` for data.
 /// - Complexity: O(m · n · k).
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func gemm<Scalar: BLASScalar>(
   _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: inout Matrix<Scalar>, transposeA: Bool = false,
   transposeB: Bool = false,
@@ -76,6 +82,8 @@ public func gemm<Scalar: BLASScalar>(
 ///
 /// - Throws: ``ShapeError`` naming `op(a)`, `op(b)` and `c`'s shapes; `c` is left unchanged.
 /// - Complexity: O(m · n · k).
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func gemm<Scalar: BLASScalar>(
   checking a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: inout Matrix<Scalar>, transposeA: Bool = false,
   transposeB: Bool = false, alpha: Scalar = 1, beta: Scalar = 0, backend: Backend = .current

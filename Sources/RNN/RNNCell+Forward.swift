@@ -22,6 +22,8 @@ extension RNNCell {
   /// - Precondition: the shapes fit; the message names them. Use
   ///   ``forward(checkingInputs:into:states:formulation:)`` for data.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func forward(
     inputs: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
     formulation: Formulation? = nil
@@ -34,6 +36,8 @@ extension RNNCell {
   ///
   /// - Throws: `ShapeError`; the workspace and `states` are then unchanged.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func forward(
     checkingInputs inputs: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
     formulation: Formulation? = nil
@@ -53,6 +57,8 @@ extension RNNCell {
   /// - Returns: `h_1 … h_T`, each `hiddenSize × B`.
   /// - Precondition: the shapes fit. Use ``forward(checkingInputs:initialState:formulation:)``.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func forward(
     inputs: [Matrix<Scalar>], initialState: Matrix<Scalar>? = nil, formulation: Formulation? = nil
   ) -> [Matrix<Scalar>] {
@@ -64,6 +70,8 @@ extension RNNCell {
   ///
   /// - Throws: `ShapeError` naming the first input that does not fit.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func forward(
     checkingInputs inputs: [Matrix<Scalar>], initialState: Matrix<Scalar>? = nil, formulation: Formulation? = nil
   ) throws(ShapeError) -> [Matrix<Scalar>] {

@@ -17,6 +17,8 @@ extension RNNCell {
   /// - Precondition: the workspace was made by a cell of the same sizes and `x` fits it; the
   ///   message names the shapes. Use ``step(checkingX:into:formulation:)`` for data.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func step(x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation? = nil) {
     stepError(x: x.shape, workspace: workspace).trapIfPresent()
     advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
@@ -26,6 +28,8 @@ extension RNNCell {
   ///
   /// - Throws: `ShapeError`; the workspace is then unchanged.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func step(
     checkingX x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation? = nil
   ) throws(ShapeError) {
@@ -45,6 +49,8 @@ extension RNNCell {
   /// - Returns: The new hidden state, `hiddenSize × B`.
   /// - Precondition: the shapes fit; the message names them. Use ``step(checkingH:x:formulation:)``.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func step(h: Matrix<Scalar>, x: Matrix<Scalar>, formulation: Formulation? = nil) -> Matrix<Scalar> {
     stepError(h: h.shape, x: x.shape).trapIfPresent()
     var workspace = makeWorkspace(batchSize: h.columns, initialState: h)
@@ -57,6 +63,8 @@ extension RNNCell {
   /// - Throws: `ShapeError` naming the shapes, e.g.
   ///   `RNNCell.step: x must be (3×1) to match W_hx and h: (2×1), (4×1)`.
   /// - Complexity: O(n_h · (n_h + n_x) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func step(
     checkingH h: Matrix<Scalar>, x: Matrix<Scalar>, formulation: Formulation? = nil
   ) throws(ShapeError) -> Matrix<Scalar> {
@@ -121,7 +129,11 @@ extension RNNCell {
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
         let s = stacked.baseAddress!
         // [h; x]: write x into the lower block; the upper block already holds h.
-        for r in 0..<nx { (s + (nh + r) * batch).update(from: x + r * xStride, count: batch) }
+        if xStride == batch {
+          (s + nh * batch).update(from: x, count: nx * batch)  // one copy, not one per row
+        } else {
+          for r in 0..<nx { (s + (nh + r) * batch).update(from: x + r * xStride, count: batch) }
+        }
         workspace.preactivation.withUnsafeMutableBufferPointer { pre in
           fusedWeights.withUnsafeBufferPointer { w in
             GEMMOperands(

@@ -23,7 +23,7 @@ public struct RNNWorkspace<Scalar: BLASScalar>: Sendable {
   /// B, the number of sequences stepped together.
   public let batchSize: Int
   /// `[h; x]`, `(hiddenSize + inputSize) × batchSize`; rows `0..<hiddenSize` are the state.
-  var stacked: Matrix<Scalar>
+  @usableFromInline var stacked: Matrix<Scalar>
   /// The pre-activation `W·[h; x]`, `hiddenSize × batchSize`.
   var preactivation: Matrix<Scalar>
 
@@ -62,6 +62,7 @@ public struct RNNWorkspace<Scalar: BLASScalar>: Sendable {
   /// row-major.
   ///
   /// - warning: Do not escape the pointer.
+  @inlinable
   public func withState<R, E: Error>(_ body: (UnsafeBufferPointer<Scalar>) throws(E) -> R) throws(E) -> R {
     try stacked.withUnsafeBufferPointer { (all) throws(E) -> R in
       try body(UnsafeBufferPointer(rebasing: all[0..<(hiddenSize * batchSize)]))

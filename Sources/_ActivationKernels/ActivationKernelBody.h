@@ -184,9 +184,17 @@ INLINE void FN(copy_tail)(T *to, const T *from, ptrdiff_t count) {
   }
 
 /// One column (batch 1), rows `sourceStride` / `destinationStride` apart: VW rows gathered into
-/// a vector, the bias loaded as a vector too.
+/// a vector (loaded directly when both strides are 1), the bias loaded as a vector too.
 #define COLUMN_LOOP(APPLY)                                                                      \
-  for (ptrdiff_t r = 0; r < rows; r += VW) {                                                    \
+  ptrdiff_t r = 0;                                                                              \
+  if (sourceStride == 1 && destinationStride == 1) {                                           \
+    for (; r + VW <= rows; r += VW) {                                                           \
+      VD x = FN(load)(source + r);                                                              \
+      if (bias != NULL) x = x + FN(load)(bias + r);                                             \
+      FN(store)(destination + r, APPLY(x));                                                     \
+    }                                                                                           \
+  }                                                                                             \
+  for (; r < rows; r += VW) {                                                                   \
     const ptrdiff_t count = rows - r < VW ? rows - r : VW;                                      \
     T lanes[VW] = {0}, biases[VW] = {0};                                                        \
     for (ptrdiff_t i = 0; i < count; i++) lanes[i] = source[(r + i) * sourceStride];            \
