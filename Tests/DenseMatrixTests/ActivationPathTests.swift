@@ -170,3 +170,67 @@ struct ActivationPathTests {
     }
   }
 }
+
+/// The float32 kernels: every path the CPU has, within 2 ulp of the correctly rounded result
+/// (computed in `Double` with libm and rounded to `Float`: Double's error is 2^-29 of a float ulp,
+/// so the rounding is correct except at ties too close to matter), with the special values.
+@Suite("Activation paths, float32")
+struct FloatActivationPathTests {
+  static let inputs: [Float] = {
+    var rng = SeededGenerator(seed: 31)
+    var values = stride(from: Float(-20), through: 20, by: 0.000_25).map { $0 }
+    values += stride(from: Float(-1.5), through: 1.5, by: 0.000_005).map { $0 }
+    for scale: Float in [0.1, 1, 4, 30] {
+      values += Matrix<Float>.randomNormal(rows: 1, columns: 5_000, using: &rng).scalars.map { $0 * scale }
+    }
+    values += (1...8).flatMap { k -> [Float] in
+      let step = Float(k) * 0.693_147_18 / 2
+      return [step, step.nextUp, step.nextDown, -step]
+    }
+    values += [1e-30, -Float.leastNormalMagnitude / 3, 9, 10, 11, 88, 89, -87, -100, -103.5]
+    return values
+  }()
+
+  static func ulps(_ got: Float, _ exact: Double) -> Double {
+    let want = Float(exact)
+    let unit = want.isNormal ? want.ulp : Float.leastNonzeroMagnitude
+    return Double(abs(got - want) / unit)
+  }
+
+  @Test(arguments: ActivationPath.allCases)
+  func everySupportedPathIsWithinTwoUlp(path: ActivationPath) {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    let x = Matrix<Float>(rows: 1, columns: Self.inputs.count, scalars: Self.inputs)
+    let (tanh, sigmoid) = withActivationPath(path) { (x.tanh(), x.sigmoid()) }
+    var worst = (tanh: 0.0, sigmoid: 0.0)
+    for (i, value) in Self.inputs.enumerated() {
+      let wide = Double(value)
+      worst.tanh = max(worst.tanh, Self.ulps(tanh[0, i], Foundation.tanh(wide)))
+      worst.sigmoid = max(worst.sigmoid, Self.ulps(sigmoid[0, i], 1 / (1 + Foundation.exp(-wide))))
+    }
+    #expect(worst.tanh <= 2, "\(path): tanh worst \(worst.tanh) ulp")
+    #expect(worst.sigmoid <= 2, "\(path): sigmoid worst \(worst.sigmoid) ulp")
+  }
+
+  @Test(arguments: ActivationPath.allCases)
+  func specialValuesOnEveryPath(path: ActivationPath) {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    let specials = Matrix<Float>([[-0.0, 0.0, .infinity, -.infinity, .nan, -1000, 1000, -103, -95, .leastNonzeroMagnitude]])
+    let (t, s, r) = withActivationPath(path) { (specials.tanh(), specials.sigmoid(), specials.relu()) }
+    #expect(t[0, 0] == 0 && t[0, 0].sign == .minus && t[0, 1].sign == .plus)
+    #expect(t[0, 2] == 1 && t[0, 3] == -1 && t[0, 4].isNaN && t[0, 5] == -1 && t[0, 6] == 1)
+    #expect(t[0, 9] == .leastNonzeroMagnitude)
+    #expect(s[0, 0] == 0.5 && s[0, 2] == 1 && s[0, 3] == 0 && s[0, 4].isNaN && s[0, 5] == 0 && s[0, 6] == 1)
+    #expect(s[0, 7] > 0 && s[0, 8] > 0 && s[0, 8] < .leastNormalMagnitude, "subnormal results, as in float32 expit")
+    #expect(r[0, 0].sign == .minus && r[0, 3] == 0 && r[0, 4].isNaN && r[0, 5] == 0 && r[0, 6] == 1000)
+  }
+
+  /// The scalar `Float` function (computed in `Double` and rounded) agrees with the kernels.
+  @Test func scalarFunctionIsCloseToTheKernels() {
+    let x = Matrix<Float>(rows: 1, columns: Self.inputs.count, scalars: Self.inputs)
+    let kernel = x.tanh()
+    for (i, value) in Self.inputs.enumerated() {
+      #expect(abs(Activation.tanh(value) - kernel[0, i]) <= 2 * Activation.tanh(value).ulp, "\(value)")
+    }
+  }
+}

@@ -1,5 +1,6 @@
 import DenseMatrix
 import Testing
+import _TestSupport
 
 /// The teaching notebook the package grew from, number for number.
 @Suite("The notebook")
@@ -28,15 +29,22 @@ struct NotebookTests {
     #expect(longer.scalars == Array(repeating: 1, count: 4) + Array(repeating: 9, count: 10))
   }
 
-  @Test(arguments: Backend.allCases)
-  func bothFormulasGive245(backend: Backend) {
+  /// 245 exactly, in both element types: every partial sum is a small integer, exact in `Float`.
+  @Test(arguments: scalarTypes, Backend.allCases)
+  func bothFormulasGive245(type: any BLASScalar.Type, backend: Backend) {
+    check245(type, backend)
+  }
+
+  private func check245<S: BLASScalar>(_: S.Type, _ backend: Backend) {
+    let (wHH, wHX) = (Matrix<S>.full(rows: 3, columns: 2, value: 1), Matrix<S>.full(rows: 3, columns: 3, value: 9))
+    let (hPrevious, x) = (Matrix<S>.full(rows: 2, columns: 1, value: 1), Matrix<S>.full(rows: 3, columns: 1, value: 9))
     let formula1 = matmul(hstack([wHH, wHX]), vstack([hPrevious, x]), backend: backend)
     let term1 = matmul(wHH, hPrevious, backend: backend)
     let term2 = matmul(wHX, x, backend: backend)
     let formula2 = term1 + term2
-    #expect(term1 == Matrix(column: [2, 2, 2]))
-    #expect(term2 == Matrix(column: [243, 243, 243]))
-    #expect(formula1 == Matrix([[245], [245], [245]]))
+    #expect(term1 == Matrix<S>(column: [2, 2, 2]))
+    #expect(term2 == Matrix<S>(column: [243, 243, 243]))
+    #expect(formula1 == Matrix<S>([[245], [245], [245]]))
     #expect(formula2 == formula1)
     #expect(allclose(formula1, formula2))
     #expect(formula1.description == "[[245.]\n [245.]\n [245.]]")

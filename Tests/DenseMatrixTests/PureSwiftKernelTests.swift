@@ -1,5 +1,6 @@
 import DenseMatrix
 import Testing
+import _TestSupport
 
 /// The fast pure-Swift kernels against the plain triple loop they replaced (kept as the oracle),
 /// at the shapes where blocked code goes wrong: block edges, vectors, primes, transposes.
@@ -32,20 +33,26 @@ struct PureSwiftKernelTests {
     return cases
   }()
 
-  @Test(arguments: cases)
-  func matchesTheReferenceLoop(_ t: Case) {
+  @Test(arguments: scalarTypes, cases)
+  func matchesTheReferenceLoop(type: any BLASScalar.Type, _ t: Case) {
+    check(type, t)
+  }
+
+  /// Double: rtol 1e-12, atol 1e-13·k (as before the generic core); Float: the reduction tolerance
+  /// (different summation orders, both in Float).
+  private func check<S: BLASScalar>(_: S.Type, _ t: Case) {
     var rng = SeededGenerator(seed: UInt64(t.m * 10_000 + t.n * 100 + t.k))
-    let a = Matrix.randomNormal(rows: t.transposeA ? t.k : t.m, columns: t.transposeA ? t.m : t.k, using: &rng)
-    let b = Matrix.randomNormal(rows: t.transposeB ? t.n : t.k, columns: t.transposeB ? t.k : t.n, using: &rng)
-    let c0 = Matrix.randomNormal(rows: t.m, columns: t.n, using: &rng)
-    func product(reference: Bool) -> Matrix<Double> {
+    let a = Matrix<S>.randomNormal(rows: t.transposeA ? t.k : t.m, columns: t.transposeA ? t.m : t.k, using: &rng)
+    let b = Matrix<S>.randomNormal(rows: t.transposeB ? t.n : t.k, columns: t.transposeB ? t.k : t.n, using: &rng)
+    let c0 = Matrix<S>.randomNormal(rows: t.m, columns: t.n, using: &rng)
+    func product(reference: Bool) -> Matrix<S> {
       var c = c0
       a.withUnsafeBufferPointer { a_ in
         b.withUnsafeBufferPointer { b_ in
           c.withUnsafeMutableBufferPointer { c_ in
             let operands = GEMMOperands(
-              transposeA: t.transposeA, transposeB: t.transposeB, m: t.m, n: t.n, k: t.k, alpha: t.alpha,
-              a: a_.baseAddress, lda: a.columns, b: b_.baseAddress, ldb: b.columns, beta: t.beta,
+              transposeA: t.transposeA, transposeB: t.transposeB, m: t.m, n: t.n, k: t.k, alpha: S(t.alpha),
+              a: a_.baseAddress, lda: a.columns, b: b_.baseAddress, ldb: b.columns, beta: S(t.beta),
               c: c_.baseAddress, ldc: t.n)
             if reference { operands.runReference() } else { operands.run(.pureSwift) }
           }
@@ -53,7 +60,10 @@ struct PureSwiftKernelTests {
       }
       return c
     }
-    #expect(allclose(product(reference: false), product(reference: true), rtol: 1e-12, atol: 1e-13 * Double(t.k)))
+    let (rtol, atol): (S, S) =
+      S.self == Double.self
+      ? (1e-12, 1e-13 * S(t.k)) : (reductionTolerance(S.self, length: t.k), 4 * reductionTolerance(S.self, length: t.k))
+    #expect(allclose(product(reference: false), product(reference: true), rtol: rtol, atol: atol), "\(S.self)")
   }
 
   @Test func stridedOperandsInsideLargerBuffers() {

@@ -31,27 +31,36 @@ struct FormulationAgreementTests {
     return cases
   }()
 
-  struct Problem {
-    var cell: RNNCell<Double>
-    var inputs: [Matrix<Double>]
-    var h0: Matrix<Double>
+  struct Problem<Scalar: BLASScalar> {
+    var cell: RNNCell<Scalar>
+    var inputs: [Matrix<Scalar>]
+    var h0: Matrix<Scalar>
   }
 
-  func problem(_ c: Case) throws -> Problem {
+  /// The same problem for both types: `Float`'s data are `Double`'s rounded (same seed).
+  func problem<S: BLASScalar>(_ c: Case, _: S.Type = Double.self) throws -> Problem<S> {
     var rng = SeededGenerator(seed: c.seed)
-    let scale = 1 / Double(c.hidden).squareRoot()
-    let cell = try RNNCell(
+    let scale = 1 / S(c.hidden).squareRoot()
+    let cell = try RNNCell<S>(
       hiddenToHidden: .randomNormal(rows: c.hidden, columns: c.hidden, standardDeviation: scale, using: &rng),
       inputToHidden: .randomNormal(rows: c.hidden, columns: c.input, standardDeviation: scale, using: &rng),
       bias: .randomNormal(rows: c.hidden, columns: 1, standardDeviation: 0.1, using: &rng), activation: c.activation)
-    let inputs = (0..<c.steps).map { _ in Matrix.randomNormal(rows: c.input, columns: c.batch, using: &rng) }
-    let h0 = Matrix.randomNormal(rows: c.hidden, columns: c.batch, standardDeviation: 0.5, using: &rng)
+    let inputs = (0..<c.steps).map { _ in Matrix<S>.randomNormal(rows: c.input, columns: c.batch, using: &rng) }
+    let h0 = Matrix<S>.randomNormal(rows: c.hidden, columns: c.batch, standardDeviation: 0.5, using: &rng)
     return Problem(cell: cell, inputs: inputs, h0: h0)
   }
 
-  @Test(arguments: cases)
-  func allFormulationsAndBackendsAgree(_ c: Case) throws {
-    let p = try problem(c)
+  /// Double within 1e-12; Float within the reduction tolerance of one step's length n_h + n_x,
+  /// times 4 for the error carried from step to step (the recurrences here are contractive:
+  /// weights scaled by 1/√n_h).
+  @Test(arguments: scalarTypes, cases)
+  func allFormulationsAndBackendsAgree(type: any BLASScalar.Type, _ c: Case) throws {
+    try agree(type, c)
+  }
+
+  private func agree<S: BLASScalar>(_ type: S.Type, _ c: Case) throws {
+    let p = try problem(c, S.self)
+    let tolerance: S = S.self == Double.self ? 1e-12 : 4 * reductionTolerance(S.self, length: c.hidden + c.input)
     let reference = p.cell.forward(inputs: p.inputs, initialState: p.h0, formulation: .split)
     for backend in Backend.allCases {
       for formulation in Formulation.allCases {
@@ -60,9 +69,44 @@ struct FormulationAgreementTests {
         let states = cell.forward(inputs: p.inputs, initialState: p.h0, formulation: formulation)
         #expect(states.count == c.steps)
         for (t, (s, r)) in zip(states, reference).enumerated() {
-          #expect(allclose(s, r, rtol: 1e-12, atol: 1e-12), "\(formulation) on \(backend), step \(t)")
+          #expect(
+            allclose(s, r, rtol: tolerance, atol: tolerance), "\(S.self): \(formulation) on \(backend), step \(t)")
         }
       }
+    }
+  }
+
+  /// Float32 against numpy's float64 recurrence on the same (Float) data: within the reduction
+  /// tolerance of a step, times 8 for the error carried over T ≤ 50 contractive steps.
+  @Test(arguments: cases.prefix(6))
+  func float32AgreesWithNumpyInFloat64(_ c: Case) throws {
+    try #require(NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason))
+    let p = try problem(c, Float.self)
+    let numpyActivation = [
+      Activation.tanh: "np.tanh(z)", .sigmoid: "1 / (1 + np.exp(-z))", .relu: "np.maximum(z, 0)", .identity: "z",
+    ][c.activation]!
+    let out = try NumPy.run(
+      """
+      h = inp['h0']
+      X = inp['X']
+      B = h.shape[1]
+      hs = []
+      for t in range(X.shape[1] // B):
+          z = inp['whh'] @ h + inp['whx'] @ X[:, t*B:(t+1)*B] + inp['b']
+          h = \(numpyActivation)
+          hs.append(h)
+      out['H'] = np.hstack(hs)
+      """,
+      inputs: [
+        "whh": Matrix<Double>(converting: p.cell.hiddenToHidden), "whx": Matrix<Double>(converting: p.cell.inputToHidden),
+        "b": Matrix<Double>(converting: p.cell.bias), "h0": Matrix<Double>(converting: p.h0),
+        "X": Matrix<Double>(converting: hstack(p.inputs)),
+      ])
+    let tolerance = 8 * reductionTolerance(Float.self, length: c.hidden + c.input)
+    for formulation in Formulation.allCases {
+      let states = hstack(p.cell.forward(inputs: p.inputs, initialState: p.h0, formulation: formulation))
+      #expect(
+        allclose(states, Matrix<Float>(converting: out["H"]!), rtol: tolerance, atol: tolerance), "\(formulation)")
     }
   }
 
