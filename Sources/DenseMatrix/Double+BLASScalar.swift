@@ -6,9 +6,12 @@ import _ActivationKernels
 // f64 activation kernels.
 
 extension Double: BLASScalar {
+  /// `"float64"`.
   public static var dtypeName: String { "float64" }
+  /// `"d"`.
   public static var routinePrefix: String { "d" }
 
+  /// Calls `cblas_dgemm`.
   public static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
     b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
@@ -18,6 +21,7 @@ extension Double: BLASScalar {
       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
   }
 
+  /// Calls `cblas_dgemv`.
   public static func _gemv(
     transpose: Bool, rows: Int, columns: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
     x: UnsafePointer<Double>, incx: Int, beta: Double, y: UnsafeMutablePointer<Double>, incy: Int
@@ -27,6 +31,7 @@ extension Double: BLASScalar {
       blasint(lda), x, blasint(incx), beta, y, blasint(incy))
   }
 
+  /// Calls `LAPACKE_dgesv`.
   public static func _gesv(
     n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Double>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
     b: UnsafeMutablePointer<Double>, ldb: Int32
@@ -34,6 +39,7 @@ extension Double: BLASScalar {
     LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
   }
 
+  /// Calls `LAPACKE_dgeqrf`, records the signs of R's diagonal, then calls `LAPACKE_dorgqr`.
   public static func _orthogonalFactor(
     n: Int32, a: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>,
     diagonalSigns: UnsafeMutablePointer<Double>
@@ -44,12 +50,14 @@ extension Double: BLASScalar {
     return LAPACKE_dorgqr(LAPACK_ROW_MAJOR, n, n, n, a, n, tau)
   }
 
+  /// Calls `LAPACKE_dgesdd` with `jobz = 'N'`.
   public static func _gesdd(
     m: Int32, n: Int32, a: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>
   ) -> Int32 {
     LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
   }
 
+  /// Calls `LAPACKE_dgeev` without eigenvectors.
   public static func _geev(
     n: Int32, a: UnsafeMutablePointer<Double>, wr: UnsafeMutablePointer<Double>, wi: UnsafeMutablePointer<Double>
   ) -> Int32 {
@@ -57,6 +65,7 @@ extension Double: BLASScalar {
     return LAPACKE_dgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
   }
 
+  /// Calls `swift_blas_rnn_activation_f64_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _activate(
     _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Double>,
     sourceStride: Int, bias: UnsafePointer<Double>?, destination: UnsafeMutablePointer<Double>, destinationStride: Int
@@ -75,6 +84,8 @@ extension Double: BLASScalar {
     }
   }
 
+  /// The scalar functions of `Activation+Scalar.swift`: the kernels' algorithms, one value at a
+  /// time (bit for bit the portable path on x86-64).
   public static func _activate(_ activation: Activation, _ x: Double) -> Double {
     switch activation {
     case .identity: return x
@@ -84,6 +95,7 @@ extension Double: BLASScalar {
     }
   }
 
+  /// The pure-Swift backend's product, compiled for `Double`.
   public static func _pureSwiftGEMM(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
     b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int

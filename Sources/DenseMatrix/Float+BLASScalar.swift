@@ -6,9 +6,12 @@ import _ActivationKernels
 // f32 activation kernels.
 
 extension Float: BLASScalar {
+  /// `"float32"`.
   public static var dtypeName: String { "float32" }
+  /// `"s"`.
   public static var routinePrefix: String { "s" }
 
+  /// Calls `cblas_sgemm`.
   public static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -18,6 +21,7 @@ extension Float: BLASScalar {
       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
   }
 
+  /// Calls `cblas_sgemv`.
   public static func _gemv(
     transpose: Bool, rows: Int, columns: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     x: UnsafePointer<Float>, incx: Int, beta: Float, y: UnsafeMutablePointer<Float>, incy: Int
@@ -27,6 +31,7 @@ extension Float: BLASScalar {
       blasint(lda), x, blasint(incx), beta, y, blasint(incy))
   }
 
+  /// Calls `LAPACKE_sgesv`.
   public static func _gesv(
     n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Float>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
     b: UnsafeMutablePointer<Float>, ldb: Int32
@@ -34,6 +39,7 @@ extension Float: BLASScalar {
     LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
   }
 
+  /// Calls `LAPACKE_sgeqrf`, records the signs of R's diagonal, then calls `LAPACKE_sorgqr`.
   public static func _orthogonalFactor(
     n: Int32, a: UnsafeMutablePointer<Float>, tau: UnsafeMutablePointer<Float>,
     diagonalSigns: UnsafeMutablePointer<Float>
@@ -44,11 +50,13 @@ extension Float: BLASScalar {
     return LAPACKE_sorgqr(LAPACK_ROW_MAJOR, n, n, n, a, n, tau)
   }
 
+  /// Calls `LAPACKE_sgesdd` with `jobz = 'N'`.
   public static func _gesdd(m: Int32, n: Int32, a: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>) -> Int32
   {
     LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
   }
 
+  /// Calls `LAPACKE_sgeev` without eigenvectors.
   public static func _geev(
     n: Int32, a: UnsafeMutablePointer<Float>, wr: UnsafeMutablePointer<Float>, wi: UnsafeMutablePointer<Float>
   ) -> Int32 {
@@ -56,6 +64,7 @@ extension Float: BLASScalar {
     return LAPACKE_sgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
   }
 
+  /// Calls `swift_blas_rnn_activation_f32_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _activate(
     _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Float>,
     sourceStride: Int, bias: UnsafePointer<Float>?, destination: UnsafeMutablePointer<Float>, destinationStride: Int
@@ -80,6 +89,7 @@ extension Float: BLASScalar {
     Float(Double._activate(activation, Double(x)))
   }
 
+  /// The pure-Swift backend's product, compiled for `Float`.
   public static func _pureSwiftGEMM(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int

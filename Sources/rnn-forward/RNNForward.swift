@@ -26,6 +26,12 @@ struct RNNForward: ParsableCommand {
       h_t = g(W_hh · h_{t-1} + W_hx · x_t + b), with h_0 = 0 unless \
       --initial-state is given.
 
+      Element type: the run computes in the weights' dtype (float32 for a \
+      PyTorch state dict saved as is, float64 for numpy's default) and writes \
+      the output in it. The inputs and the initial state must have that dtype \
+      too; --dtype float32 or --dtype float64 computes in that type instead, \
+      converting every array to it (rounded to nearest when narrowing).
+
       Files: inputs must be regular files (or links to them). The output is \
       written atomically (a temporary file in the same directory, renamed into \
       place): an existing regular file is replaced and keeps its permissions, \
@@ -59,6 +65,9 @@ struct RNNForward: ParsableCommand {
   @Option(help: "blas, blasGEMM or pureSwift.")
   var backend: Backend = .blas
 
+  @Option(help: "float32 or float64: compute in this type, converting every array (default: the weights' dtype).")
+  var dtype: ElementType?
+
   @Option(help: BLASCoreChoice.help)
   var blasCore: BLASCoreChoice = .auto
 
@@ -74,24 +83,21 @@ struct RNNForward: ParsableCommand {
       let archive = try with("--weights") { () throws(NPYError) in
         try NPZArchive(contentsOf: url(weights), limits: .init(maximumArrayBytes: limit, maximumTotalBytes: limit))
       }
-      let cell = try loadCell(archive)
       let sequence = try with("--inputs") { () throws(NPYError) in
         try NPYArray(contentsOf: url(inputs), maximumCount: limit / 8)
       }
-      let (steps, batch) = try sequenceShape(sequence, inputSize: cell.inputSize)
-      try checkMemory(steps: steps, batch: batch, cell: cell, limit: limit)
-      let h0 = try initialStateMatrix(hiddenSize: cell.hiddenSize, batch: batch)
-
-      // Our layout: X is n_x × (T·B), step t in columns t·B ..< (t+1)·B.
-      let x = Matrix(rows: steps * batch, columns: cell.inputSize, scalars: sequence.scalars).transposed()
-      var workspace = cell.makeWorkspace(batchSize: batch, initialState: h0)
-      var states = Matrix.zeros(rows: cell.hiddenSize, columns: steps * batch)
-      try cell.forward(checkingInputs: x, into: &workspace, states: &states, formulation: formulation)
-
-      let shape = sequence.shape.count == 2 ? [steps, cell.hiddenSize] : [steps, batch, cell.hiddenSize]
-      try with("--output") { () throws(NPYError) in
-        try destination.write(NPYArray(shape: shape, scalars: states.transposed().scalars))
+      let initial = try initialState.map { path in
+        try with("--initial-state") { () throws(NPYError) in
+          try NPYArray(contentsOf: url(path), maximumCount: limit / 8)
+        }
       }
+      let type = try computeType(archive: archive, sequence: sequence, initial: initial)
+      let result: NPYArray
+      switch type {
+      case .float32: result = try compute(Float.self, archive: archive, sequence: sequence, initial: initial)
+      case .float64: result = try compute(Double.self, archive: archive, sequence: sequence, initial: initial)
+      }
+      try with("--output") { () throws(NPYError) in try destination.write(result) }
     } catch let error as NPYError {
       throw failure(error.description)
     } catch let error as ShapeError {
@@ -99,6 +105,48 @@ struct RNNForward: ParsableCommand {
     } catch let error as ToolError {
       throw failure(error.message)
     }
+  }
+
+  /// --dtype, or else the weights' dtype, which every other array must then share.
+  private func computeType(archive: NPZArchive, sequence: NPYArray, initial: NPYArray?) throws(ToolError)
+    -> ElementType
+  {
+    if let dtype { return dtype }
+    var types: [(what: String, dtype: String)] = archive.names.sorted().map { name in
+      ("--weights \(name)", (try? archive.array(named: name))?.dtypeName ?? "float64")
+    }
+    guard let weightsType = types.first?.dtype else { return .float64 }
+    types.append(("--inputs", sequence.dtypeName))
+    if let initial { types.append(("--initial-state", initial.dtypeName)) }
+    if let other = types.first(where: { $0.dtype != weightsType }) {
+      throw ToolError(
+        "\(other.what) is \(other.dtype) but the weights are \(weightsType) (\(types[0].what)): "
+          + "pass --dtype float32 or --dtype float64 to compute in one type, converting the others")
+    }
+    return ElementType(rawValue: weightsType) ?? .float64
+  }
+
+  /// The run in `Scalar`, from the decoded arrays (converted to `Scalar` if --dtype asked for it).
+  private func compute<Scalar: BLASScalar>(
+    _ type: Scalar.Type, archive: NPZArchive, sequence: NPYArray, initial: NPYArray?
+  ) throws -> NPYArray {
+    let limit = memoryLimit.bytes
+    let cell: RNNCell<Scalar> = try loadCell(archive)
+    let (steps, batch) = try sequenceShape(sequence, inputSize: cell.inputSize)
+    try checkMemory(steps: steps, batch: batch, hiddenSize: cell.hiddenSize, inputSize: cell.inputSize,
+      itemSize: MemoryLayout<Scalar>.size, limit: limit)
+    let h0: Matrix<Scalar>? = try initial.map { try initialStateMatrix($0, hiddenSize: cell.hiddenSize, batch: batch) }
+
+    // Our layout: X is n_x × (T·B), step t in columns t·B ..< (t+1)·B.
+    let flat = try with("--inputs") { () throws(NPYError) in
+      try Matrix<Scalar>(npy: NPYArray(shape: [sequence.elements.count], elements: sequence.elements), converting: dtype != nil)
+    }
+    let x = flat.reshaped(rows: steps * batch, columns: cell.inputSize).transposed()
+    var workspace = cell.makeWorkspace(batchSize: batch, initialState: h0)
+    var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: steps * batch)
+    try cell.forward(checkingInputs: x, into: &workspace, states: &states, formulation: formulation)
+    let shape = sequence.shape.count == 2 ? [steps, cell.hiddenSize] : [steps, batch, cell.hiddenSize]
+    return NPYArray(shape: shape, elements: states.transposed().npyArray.elements)
   }
 
   private func url(_ path: String) -> URL { URL(fileURLWithPath: path) }
@@ -115,12 +163,13 @@ struct RNNForward: ParsableCommand {
   /// Refuses a run whose buffers would exceed `limit`, before any is allocated: the inputs in
   /// our layout (T·B·n_x), the workspace ((2·n_h + n_x)·B), the states and their transposed
   /// copy (2·n_h·T·B) and the output file's bytes (n_h·T·B), 8 bytes each.
-  private func checkMemory(steps: Int, batch: Int, cell: RNNCell<Double>, limit: Int) throws(ToolError) {
-    let (nh, nx) = (cell.hiddenSize, cell.inputSize)
+  private func checkMemory(
+    steps: Int, batch: Int, hiddenSize nh: Int, inputSize nx: Int, itemSize: Int, limit: Int
+  ) throws(ToolError) {
     var total = 0
     var overflow = false
     func add(_ factors: Int...) {
-      var product = 8
+      var product = itemSize
       for factor in factors {
         let (next, over) = product.multipliedReportingOverflow(by: factor)
         overflow = overflow || over
@@ -145,14 +194,16 @@ struct RNNForward: ParsableCommand {
     return ExitCode.failure
   }
 
-  private func loadCell(_ archive: NPZArchive) throws -> RNNCell<Double> {
-    func matrix(_ name: String) throws(ToolError) -> Matrix<Double> {
-      do { return try archive.matrix(named: name) } catch { throw ToolError("--weights: \(weights): \(error)") }
+  private func loadCell<Scalar: BLASScalar>(_ archive: NPZArchive) throws -> RNNCell<Scalar> {
+    func matrix(_ name: String) throws(ToolError) -> Matrix<Scalar> {
+      do { return try archive.matrix(named: name, as: Scalar.self, converting: dtype != nil) } catch {
+        throw ToolError("--weights: \(weights): \(error)")
+      }
     }
     let names = Set(archive.names)
-    let whh: Matrix<Double>
-    let whx: Matrix<Double>
-    var bias: Matrix<Double>
+    let whh: Matrix<Scalar>
+    let whx: Matrix<Scalar>
+    var bias: Matrix<Scalar>
     if names.contains("W_hh") || names.contains("W_hx") {
       whh = try matrix("W_hh")
       whx = try matrix("W_hx")
@@ -200,17 +251,17 @@ struct RNNForward: ParsableCommand {
     return (steps, batch)
   }
 
-  private func initialStateMatrix(hiddenSize: Int, batch: Int) throws -> Matrix<Double>? {
-    guard let initialState else { return nil }
-    let array = try with("--initial-state") { () throws(NPYError) in
-      try NPYArray(contentsOf: url(initialState), maximumCount: memoryLimit.bytes / 8)
+  private func initialStateMatrix<Scalar: BLASScalar>(_ array: NPYArray, hiddenSize: Int, batch: Int) throws
+    -> Matrix<Scalar>
+  {
+    let values = try with("--initial-state") { () throws(NPYError) in
+      try Matrix<Scalar>(npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: dtype != nil)
     }
-    let values = array.scalars
     switch array.shape {
     case [hiddenSize] where batch == 1, [1, hiddenSize] where batch == 1, [hiddenSize, 1] where batch == 1:
-      return Matrix(column: values)
+      return values
     case [batch, hiddenSize], [1, batch, hiddenSize]:
-      return Matrix(rows: batch, columns: hiddenSize, scalars: values).transposed()
+      return values.reshaped(rows: batch, columns: hiddenSize).transposed()
     default:
       throw ToolError(
         "--initial-state must hold n_h = \(hiddenSize) values per sequence (shape (\(batch), \(hiddenSize))), got \(array.shape)"
@@ -219,7 +270,11 @@ struct RNNForward: ParsableCommand {
   }
 }
 
-/// A problem with the command's inputs that is neither a file-format nor a shape error.
+/// numpy's element types, as --dtype spells them.
+enum ElementType: String, ExpressibleByArgument, CaseIterable {
+  case float32, float64
+}
+
 struct ToolError: Error {
   var message: String
   init(_ message: String) { self.message = message }

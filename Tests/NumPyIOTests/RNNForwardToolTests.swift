@@ -74,6 +74,65 @@ struct RNNForwardToolTests {
     }
   }
 
+  /// A float32 state dict with PyTorch's names and float32 inputs run as is: computed in float32,
+  /// written as `<f4`, within the float32 tolerance of numpy's float64 recurrence on the same
+  /// (float32) numbers. Mixed dtypes are refused unless --dtype says which to compute in.
+  @Test(arguments: [Formulation.hoisted, .fused, .split])
+  func float32StateDictRunsAsIs(formulation: Formulation) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    try NumPy.runScript(
+      """
+      rng = np.random.default_rng(7)
+      nh, nx, T, B = 33, 9, 40, 3
+      f = lambda a: a.astype(np.float32)
+      whh, whx = f(rng.standard_normal((nh, nh)) / np.sqrt(nh)), f(rng.standard_normal((nh, nx)) / np.sqrt(nx))
+      b_ih, b_hh = f(rng.standard_normal(nh) * 0.1), f(rng.standard_normal(nh) * 0.1)
+      np.savez('torch32.npz', weight_hh_l0=whh, weight_ih_l0=whx, bias_hh_l0=b_hh, bias_ih_l0=b_ih)
+      xs = f(rng.standard_normal((T, B, nx)))
+      np.save('xs32.npy', xs)
+      np.save('xs64.npy', xs.astype(np.float64))
+      d = lambda a: a.astype(np.float64)
+      h = np.zeros((B, nh)); hs = []
+      for t in range(T):
+          h = np.tanh(d(xs[t]) @ d(whx).T + d(b_ih) + h @ d(whh).T + d(b_hh)); hs.append(h)
+      np.save('expected.npy', np.array(hs))
+      """, in: dir.url)
+    let output = dir.file("hs.npy")
+    let result = try run([
+      "--weights", dir.file("torch32.npz").path, "--inputs", dir.file("xs32.npy").path, "--output", output.path,
+      "--formulation", formulation.rawValue,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let got = try NPYArray(contentsOf: output)
+    #expect(got.dtypeName == "float32", "the output keeps the weights' dtype")
+    let want = try NPYArray(contentsOf: dir.file("expected.npy"))
+    #expect(got.shape == want.shape)
+    // One step is a reduction of length n_h + n_x = 42; 8× for what T = 40 contractive steps carry.
+    let tolerance = 8 * Double(reductionTolerance(Float.self, length: 42))
+    let worst = zip(got.scalars, want.scalars).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst <= tolerance, "max |Δ| \(worst) > \(tolerance)")
+
+    // float64 inputs with float32 weights: refused, naming both, and nothing written.
+    let mixed = dir.file("mixed.npy")
+    let refused = try run([
+      "--weights", dir.file("torch32.npz").path, "--inputs", dir.file("xs64.npy").path, "--output", mixed.path,
+    ])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("--inputs is float64 but the weights are float32"), "\(refused.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: mixed.path))
+    // --dtype float64 converts everything and computes (and writes) in float64.
+    let converted = try run([
+      "--weights", dir.file("torch32.npz").path, "--inputs", dir.file("xs64.npy").path, "--output", mixed.path,
+      "--dtype", "float64", "--formulation", formulation.rawValue,
+    ])
+    #expect(converted.status == 0, "\(converted.stderr)")
+    let wide = try NPYArray(contentsOf: mixed)
+    #expect(wide.dtypeName == "float64")
+    let wideWorst = zip(wide.scalars, want.scalars).map { abs($0 - $1) }.max() ?? 0
+    #expect(wideWorst <= 1e-12, "float64 on the same numbers: max |Δ| \(wideWorst)")
+  }
+
   @Test func badInputsExitNonZeroAndLeaveNoFile() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
