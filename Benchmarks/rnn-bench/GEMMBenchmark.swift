@@ -7,7 +7,8 @@ import _CommandLineSupport
 struct GEMMBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gemm",
-    abstract: "Pure-Swift GEMM and GEMV against OpenBLAS (cblas_dgemm / cblas_dgemv), as ratios in one run.")
+    abstract:
+      "Pure-Swift GEMM and GEMV against OpenBLAS (cblas_sgemm/dgemm, cblas_sgemv/dgemv), as ratios in one run.")
 
   @Option(help: "Comma-separated square GEMM sizes n, n×n · n×n (default 16,64,256,512,1024).", transform: parseList)
   var gemmSizes: [Int] = [16, 64, 256, 512, 1024]
@@ -21,6 +22,9 @@ struct GEMMBenchmark: ParsableCommand {
 
   @Option(help: "Comma-separated n for the RNN-shaped product (default 16,64).", transform: parseList)
   var rnnSizes: [Int] = [16, 64]
+
+  @Option(help: "Comma-separated element types (default both): float32, float64.", transform: parseList)
+  var dtype: [DType] = [.float32, .float64]
 
   @OptionGroup var common: CommonOptions
 
@@ -41,42 +45,57 @@ struct GEMMBenchmark: ParsableCommand {
     for line in system.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     var rows: [Row] = []
     var verification: [Verification] = []
-    func bench(_ label: String, m: Int, n: Int, k: Int) {
+    func bench<Scalar: BLASScalar>(_: Scalar.Type, _ label: String, m: Int, n: Int, k: Int) {
       var rng = SeededGenerator(seed: UInt64(m * 31 + n * 7 + k))
-      let a = Matrix.randomNormal(rows: m, columns: k, using: &rng)
-      let b = Matrix.randomNormal(rows: k, columns: n, using: &rng)
-      var results: [Backend: Matrix<Double>] = [:]
+      let a = Matrix<Scalar>.randomNormal(rows: m, columns: k, using: &rng)
+      let b = Matrix<Scalar>.randomNormal(rows: k, columns: n, using: &rng)
+      var results: [Backend: Matrix<Scalar>] = [:]
       for backend in [Backend.blas, .pureSwift] {
-        var c = Matrix.zeros(rows: m, columns: n)
+        var c = Matrix<Scalar>.zeros(rows: m, columns: n)
         let samples = measure(samples: common.samples, minTime: common.resolvedMinTime, stepsPerCall: 1) {
           gemm(a, b, into: &c, backend: backend)
-          return c.withUnsafeBufferPointer { $0[0] }
+          return c.withUnsafeBufferPointer { Double($0[0]) }
         }
         results[backend] = c
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         FileHandle.standardError.write(
-          Data("  \(label) \(m)×\(k)·\(k)×\(n) on \(backend): \(micro(samples.median)) µs\n".utf8))
-        rows.append(
-          Row(
-            size: m, batch: n, steps: k, formulation: label, backend: backend == .blas ? "openblas" : "pureSwift",
-            medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min,
-            maxNanosecondsPerStep: samples.max,
-            gflops: flops / samples.median, samples: samples.nanosecondsPerStep.count))
+          Data("  \(label) \(m)×\(k)·\(k)×\(n) \(Scalar.dtypeName) on \(backend): \(micro(samples.median)) µs\n".utf8))
+        var row = Row(
+          size: m, batch: n, steps: k, formulation: label, backend: backend == .blas ? "openblas" : "pureSwift",
+          medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min,
+          maxNanosecondsPerStep: samples.max,
+          gflops: flops / samples.median, samples: samples.nanosecondsPerStep.count)
+        row.dtype = Scalar.dtypeName
+        rows.append(row)
       }
-      let diff = zip(results[.blas]!.scalars, results[.pureSwift]!.scalars).map { abs($0 - $1) }.max() ?? 0
-      verification.append(
-        Verification(
-          size: m, batch: n, maxAbsDifference: diff,
-          allclose: allclose(results[.pureSwift]!, results[.blas]!, rtol: 1e-12, atol: 1e-12 * Double(k))))
+      let diff = zip(results[.blas]!.scalars, results[.pureSwift]!.scalars).map { Double(abs($0 - $1)) }.max() ?? 0
+      // Double: rtol 1e-12, atol 1e-12·k; Float: 8·ε·√k for both (two summation orders in Float).
+      let tolerance = Scalar.self == Double.self ? 1e-12 : 8 * Double(Float.ulpOfOne) * Double(k).squareRoot()
+      var check = Verification(
+        size: m, batch: n, maxAbsDifference: diff,
+        allclose: allclose(
+          results[.pureSwift]!, results[.blas]!, rtol: Scalar(tolerance),
+          atol: Scalar(Scalar.self == Double.self ? tolerance * Double(k) : tolerance)))
+      check.dtype = Scalar.dtypeName
+      check.tolerance = tolerance
+      verification.append(check)
     }
-    for n in gemmSizes { bench("gemm", m: n, n: n, k: n) }
-    for n in gemvSizes { bench("gemv", m: n, n: 1, k: n) }
-    for n in rnnSizes { for batch in rnnBatches { bench("rnn-step", m: n, n: batch, k: 2 * n) } }
+    for type in dtype {
+      func all<Scalar: BLASScalar>(_ t: Scalar.Type) {
+        for n in gemmSizes { bench(t, "gemm", m: n, n: n, k: n) }
+        for n in gemvSizes { bench(t, "gemv", m: n, n: 1, k: n) }
+        for n in rnnSizes { for batch in rnnBatches { bench(t, "rnn-step", m: n, n: batch, k: 2 * n) } }
+      }
+      switch type {
+      case .float32: all(Float.self)
+      case .float64: all(Double.self)
+      }
+    }
     // Ratio of each pure-Swift row to OpenBLAS on the same product.
     for i in rows.indices where rows[i].backend == "pureSwift" {
       if let peer = rows.first(where: {
         $0.backend == "openblas" && $0.formulation == rows[i].formulation && $0.size == rows[i].size
-          && $0.batch == rows[i].batch && $0.steps == rows[i].steps
+          && $0.batch == rows[i].batch && $0.steps == rows[i].steps && $0.elementType == rows[i].elementType
       }) {
         rows[i].vsRaw = rows[i].medianNanosecondsPerStep / peer.medianNanosecondsPerStep
       }
@@ -93,19 +112,22 @@ struct GEMMBenchmark: ParsableCommand {
     lines.append("Command: \(report.command)")
     lines.append("")
     lines.append(
-      "product    m × k · k × n            OpenBLAS GFLOP/s   pure-Swift GFLOP/s   pure-Swift / OpenBLAS throughput   max |Δ|"
+      "product    dtype    m × k · k × n            OpenBLAS GFLOP/s   pure-Swift GFLOP/s   pure-Swift / OpenBLAS throughput   max |Δ|"
     )
     for r in report.rows where r.backend == "openblas" {
       guard
         let s = report.rows.first(where: {
           $0.backend == "pureSwift" && $0.formulation == r.formulation && $0.size == r.size && $0.batch == r.batch
-            && $0.steps == r.steps
+            && $0.steps == r.steps && $0.elementType == r.elementType
         })
       else { continue }
-      let v = report.verification.first { $0.size == r.size && $0.batch == r.batch }
+      let v = report.verification.first {
+        $0.size == r.size && $0.batch == r.batch && ($0.dtype ?? "float64") == r.elementType
+      }
       let shape = "\(r.size)×\(r.steps) · \(r.steps)×\(r.batch)"
       lines.append(
         r.formulation.padding(toLength: 11, withPad: " ", startingAt: 0)
+          + r.elementType.padding(toLength: 9, withPad: " ", startingAt: 0)
           + shape.padding(toLength: 25, withPad: " ", startingAt: 0)
           + fixed(r.gflops, 2).leftPad(16) + fixed(s.gflops, 2).leftPad(21)
           + (fixed(100 * s.gflops / r.gflops, 1) + "%").leftPad(35) + "   " + scientific(v?.maxAbsDifference ?? .nan))

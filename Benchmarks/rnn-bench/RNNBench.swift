@@ -126,7 +126,8 @@ struct Formulations: ParsableCommand {
   var backends: [BenchBackend] = BenchBackend.allCases
 
   @Option(
-    help: "Comma-separated element types (default both): float32, float64; each row says its dtype, float32 rows their f32/f64 ratio.",
+    help:
+      "Comma-separated element types (default both): float32, float64; each row says its dtype, float32 rows their f32/f64 ratio.",
     transform: parseList)
   var dtype: [DType] = [.float32, .float64]
 

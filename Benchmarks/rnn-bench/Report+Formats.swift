@@ -87,7 +87,8 @@ extension Report {
       }
       lines.append(
         ([
-          "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, r.elementType, "\(r.medianNanosecondsPerStep)",
+          "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, r.elementType,
+          "\(r.medianNanosecondsPerStep)",
           "\(r.minNanosecondsPerStep)", "\(r.maxNanosecondsPerStep)", "\(r.gflops)", "\(r.samples)",
         ] + optional + [r.noisy.map { "\($0)" } ?? ""] + systemFields.map { csvField($0.1) }).joined(separator: ","))
     }

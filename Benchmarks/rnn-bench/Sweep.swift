@@ -84,7 +84,8 @@ struct Sweep {
       if worstSpread(best) <= noiseThreshold { break }
       if attempt < retries {
         progress(
-          "n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again")
+          "n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again"
+        )
       }
     }
     for (i, label) in labels.enumerated() {
@@ -138,7 +139,9 @@ struct Sweep {
 
   /// Every formulation and backend from the same state over the same inputs, against split on BLAS,
   /// within `Verification.tolerance(for:size:)`.
-  private func verify<Scalar: BLASScalar>(_ cell: RNNCell<Scalar>, inputs: [Matrix<Scalar>], h0: Matrix<Scalar>)
+  private func verify<Scalar: BLASScalar>(
+    _ cell: RNNCell<Scalar>, inputs: [Matrix<Scalar>], h0: Matrix<Scalar>
+  )
     -> Verification
   {
     var reference = cell
@@ -167,7 +170,9 @@ struct Sweep {
   /// The fused step written directly against CBLAS on preallocated buffers: copy `x_t` into
   /// `[h; x]`, one `cblas_dgemv` (B = 1) or `cblas_dgemm`, bias and `tanh`, and the new `h`
   /// copied back. Same data, same recurrence as the library's rows.
-  private func rawFused<Scalar: BLASScalar>(_ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>])
+  private func rawFused<Scalar: BLASScalar>(
+    _ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>]
+  )
     -> TimedCase
   {
     let m = cell.hiddenSize, nx = cell.inputSize, k = m + nx, batch = h0.columns
@@ -197,7 +202,9 @@ struct Sweep {
 
   /// The split step written directly against CBLAS: `W_hx · x_t`, then `W_hh · h` accumulated
   /// (beta = 1), then bias and `tanh`, and the new `h` copied back.
-  private func rawSplit<Scalar: BLASScalar>(_ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>])
+  private func rawSplit<Scalar: BLASScalar>(
+    _ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>]
+  )
     -> TimedCase
   {
     let m = cell.hiddenSize, nx = cell.inputSize, batch = h0.columns

@@ -9,6 +9,16 @@
 /// Only `Float` and `Double` conform; other types cannot (the requirements are the C routines).
 public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, LosslessStringConvertible
 where RawSignificand: FixedWidthInteger {
+  /// The pure-Swift kernels' vector: 32 bytes, `SIMD4<Double>` or `SIMD8<Float>` (two SSE2
+  /// registers; one AVX register where the build targets it).
+  associatedtype _Lanes: SIMD where _Lanes.Scalar == Self
+
+  /// Half of ``_Lanes``: 16 bytes, one SSE2 register (`SIMD2<Double>`, `SIMD4<Float>`).
+  associatedtype _HalfLanes: SIMD where _HalfLanes.Scalar == Self
+
+  /// The vector whose halves are `low` and `high`.
+  static func _lanes(_ low: _HalfLanes, _ high: _HalfLanes) -> _Lanes
+
   /// numpy's name of the type: `float32` or `float64`.
   static var dtypeName: String { get }
 

@@ -6,6 +6,17 @@ import _ActivationKernels
 // f64 activation kernels.
 
 extension Double: BLASScalar {
+  /// `SIMD4<Double>`: 32 bytes.
+  public typealias _Lanes = SIMD4<Double>
+  /// `SIMD2<Double>`: 16 bytes.
+  public typealias _HalfLanes = SIMD2<Double>
+
+  /// `SIMD4<Double>(lowHalf: low, highHalf: high)`.
+  @inlinable
+  public static func _lanes(_ low: SIMD2<Double>, _ high: SIMD2<Double>) -> SIMD4<Double> {
+    SIMD4<Double>(lowHalf: low, highHalf: high)
+  }
+
   /// `"float64"`.
   public static var dtypeName: String { "float64" }
   /// `"d"`.

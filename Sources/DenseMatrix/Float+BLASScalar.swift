@@ -6,6 +6,17 @@ import _ActivationKernels
 // f32 activation kernels.
 
 extension Float: BLASScalar {
+  /// `SIMD8<Float>`: 32 bytes.
+  public typealias _Lanes = SIMD8<Float>
+  /// `SIMD4<Float>`: 16 bytes.
+  public typealias _HalfLanes = SIMD4<Float>
+
+  /// `SIMD8<Float>(lowHalf: low, highHalf: high)`.
+  @inlinable
+  public static func _lanes(_ low: SIMD4<Float>, _ high: SIMD4<Float>) -> SIMD8<Float> {
+    SIMD8<Float>(lowHalf: low, highHalf: high)
+  }
+
   /// `"float32"`.
   public static var dtypeName: String { "float32" }
   /// `"s"`.

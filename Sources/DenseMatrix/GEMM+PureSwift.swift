@@ -5,19 +5,24 @@
 // default (baseline x86-64) build those become calls into libm. Built for a newer CPU
 // (`-Xswiftc -target-cpu -Xswiftc x86-64-v3`), the same code compiles to 256-bit AVX.
 
-/// Register block: the micro-kernel computes an `mr × nr` tile of C.
-/// 6 × 4 keeps 12 128-bit accumulators + 3 operands within x86-64's 16 SSE registers.
+/// Register block: the micro-kernel computes an `mr × nr` tile of C, `nr` the lanes of one 32-byte
+/// vector (`Scalar._Lanes`: 4 doubles or 8 floats). 6 rows of two 128-bit halves keep 12
+/// accumulators + 3 operands within x86-64's 16 SSE registers, for either type.
 private let mr = 6
-private let nr = 4
 /// Cache blocks: an `mc × kc` block of packed A (~240 KiB) stays in L2, a `kc × nr` micro-panel
 /// of packed B (8 KiB) in L1, and a `kc × nc` block of packed B in L3.
 private let kc = 256
 private let mc = 96
 private let nc = 2048
-/// Each packed A value is stored `broadcast` times, so the kernel loads a ready-made vector
-/// instead of splatting a scalar (SSE2 has no load-and-broadcast; splatting costs a shuffle
-/// and a register copy per value, which made the kernel dispatch-bound).
-private let broadcast = 2
+/// Each packed A value is stored `broadcast` times (the lanes of a 16-byte half: 2 doubles or 4
+/// floats), so the kernel loads a ready-made vector instead of splatting a scalar (SSE2 has no
+/// load-and-broadcast; splatting costs a shuffle and a register copy per value, which made the
+/// kernel dispatch-bound).
+extension GEMMOperands {
+  private var nr: Int { Scalar._Lanes.scalarCount }
+  private var broadcast: Int { Scalar._HalfLanes.scalarCount }
+  private var lanes: Int { Scalar._Lanes.scalarCount }
+}
 
 extension GEMMOperands {
   /// The pure-Swift backend. Requires `m, n, k > 0` and `alpha != 0` (checked by ``run(_:)``).
@@ -60,27 +65,28 @@ extension GEMMOperands {
     }
   }
 
-  /// y[i] = alpha · ⟨row i, x⟩ + beta · y[i], four rows at a time with SIMD4 accumulators.
+  /// y[i] = alpha · ⟨row i, x⟩ + beta · y[i], four rows at a time, one 32-byte vector accumulator
+  /// per row.
   private func dotRows(
     rows: Int, columns: Int, matrix: UnsafePointer<Scalar>, ld: Int, x: UnsafePointer<Scalar>,
     y: UnsafeMutablePointer<Scalar>, incy: Int
   ) {
-    let vectorEnd = columns & ~3
+    let vectorEnd = columns - columns % lanes
     var i = 0
     while i < rows {
       let count = min(4, rows - i)
       var sums = SIMD4<Scalar>()
       if count == 4 {
         let r0 = matrix + i * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld
-        var a0 = SIMD4<Scalar>(), a1 = SIMD4<Scalar>(), a2 = SIMD4<Scalar>(), a3 = SIMD4<Scalar>()
+        var a0 = Scalar._Lanes(), a1 = Scalar._Lanes(), a2 = Scalar._Lanes(), a3 = Scalar._Lanes()
         var p = 0
         while p < vectorEnd {
-          let xv = load4(x + p)
-          a0 += load4(r0 + p) * xv
-          a1 += load4(r1 + p) * xv
-          a2 += load4(r2 + p) * xv
-          a3 += load4(r3 + p) * xv
-          p += 4
+          let xv = load(x + p)
+          a0 += load(r0 + p) * xv
+          a1 += load(r1 + p) * xv
+          a2 += load(r2 + p) * xv
+          a3 += load(r3 + p) * xv
+          p += lanes
         }
         sums = SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum())
         while p < columns {
@@ -90,11 +96,11 @@ extension GEMMOperands {
       } else {
         for r in 0..<count {
           let row = matrix + (i + r) * ld
-          var acc = SIMD4<Scalar>()
+          var acc = Scalar._Lanes()
           var p = 0
           while p < vectorEnd {
-            acc += load4(row + p) * load4(x + p)
-            p += 4
+            acc += load(row + p) * load(x + p)
+            p += lanes
           }
           var s = acc.sum()
           while p < columns {
@@ -123,15 +129,15 @@ extension GEMMOperands {
     var i0 = 0
     while i0 < rows {
       let width = min(block, rows - i0)
-      let vectorEnd = width & ~3
+      let vectorEnd = width - width % lanes
       acc.update(repeating: 0, count: block)
       for p in 0..<columns {
         let row = matrix + p * ld + i0
-        let xp = SIMD4<Scalar>(repeating: x[p])
+        let xp = Scalar._Lanes(repeating: x[p])
         var i = 0
         while i < vectorEnd {
-          store4(load4(acc + i) + load4(row + i) * xp, acc + i)
-          i += 4
+          store(load(acc + i) + load(row + i) * xp, acc + i)
+          i += lanes
         }
         while i < width {
           acc[i] += row[i] * x[p]
@@ -202,8 +208,7 @@ extension GEMMOperands {
             let (ii, pp) = (row + i + r, column + p)
             value = transposeA ? a[pp * lda + ii] : a[ii * lda + pp]
           }
-          out[r * broadcast] = value
-          out[r * broadcast + 1] = value
+          for copy in 0..<broadcast { out[r * broadcast + copy] = value }
         }
         out += mr * broadcast
       }
@@ -224,7 +229,7 @@ extension GEMMOperands {
       if !transposeB && w == nr {
         var source = b + row * ldb + column + j
         for _ in 0..<count {
-          store4(load4(source), out)
+          store(load(source), out)
           source += ldb
           out += nr
         }
@@ -252,36 +257,37 @@ extension GEMMOperands {
     kc: Int, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>, c: UnsafeMutablePointer<Scalar>,
     rows: Int, columns: Int, accumulate: Bool
   ) {
-    var c0 = SIMD4<Scalar>(), c1 = SIMD4<Scalar>(), c2 = SIMD4<Scalar>()
-    var c3 = SIMD4<Scalar>(), c4 = SIMD4<Scalar>(), c5 = SIMD4<Scalar>()
+    var c0 = Scalar._Lanes(), c1 = Scalar._Lanes(), c2 = Scalar._Lanes()
+    var c3 = Scalar._Lanes(), c4 = Scalar._Lanes(), c5 = Scalar._Lanes()
     var pa = a
     var pb = b
+    let (step, width) = (broadcast, nr)
     for _ in 0..<kc {
-      let bv = load4(pb)
-      c0 += splat2(pa) * bv
-      c1 += splat2(pa + 2) * bv
-      c2 += splat2(pa + 4) * bv
-      c3 += splat2(pa + 6) * bv
-      c4 += splat2(pa + 8) * bv
-      c5 += splat2(pa + 10) * bv
-      pa += mr * broadcast
-      pb += nr
+      let bv = load(pb)
+      c0 += splat(pa) * bv
+      c1 += splat(pa + step) * bv
+      c2 += splat(pa + 2 * step) * bv
+      c3 += splat(pa + 3 * step) * bv
+      c4 += splat(pa + 4 * step) * bv
+      c5 += splat(pa + 5 * step) * bv
+      pa += mr * step
+      pb += width
     }
     let tile = (c0, c1, c2, c3, c4, c5)
-    let scale = SIMD4<Scalar>(repeating: alpha)
-    let betaV = SIMD4<Scalar>(repeating: beta)
+    let scale = Scalar._Lanes(repeating: alpha)
+    let betaV = Scalar._Lanes(repeating: beta)
     withUnsafeBytes(of: tile) { raw in
       let t = raw.baseAddress!.assumingMemoryBound(to: Scalar.self)
       if columns == nr {
         for r in 0..<rows {
           let target = c + r * ldc
-          let value = scale * load4(t + r * nr)
+          let value = scale * load(t + r * nr)
           if accumulate || beta == 1 {
-            store4(load4(target) + value, target)
+            store(load(target) + value, target)
           } else if beta == 0 {
-            store4(value, target)
+            store(value, target)
           } else {
-            store4(value + betaV * load4(target), target)
+            store(value + betaV * load(target), target)
           }
         }
       } else {
@@ -304,23 +310,24 @@ extension GEMMOperands {
 }
 
 @inline(__always)
-private func load4<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>) -> SIMD4<Scalar> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Scalar>.self)
+private func load<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>) -> Scalar._Lanes {
+  UnsafeRawPointer(p).loadUnaligned(as: Scalar._Lanes.self)
 }
 
 @inline(__always)
-private func load4<Scalar: BLASScalar>(_ p: UnsafeMutablePointer<Scalar>) -> SIMD4<Scalar> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Scalar>.self)
+private func load<Scalar: BLASScalar>(_ p: UnsafeMutablePointer<Scalar>) -> Scalar._Lanes {
+  UnsafeRawPointer(p).loadUnaligned(as: Scalar._Lanes.self)
 }
 
-/// A vector of four copies of `p[0]`, read from a pair `[p[0], p[0]]`: one 16-byte load, no shuffle.
+/// A vector of copies of `p[0]`, read from `broadcast` stored copies: one 16-byte load used for
+/// both halves, no shuffle.
 @inline(__always)
-private func splat2<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>) -> SIMD4<Scalar> {
-  let pair = UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Scalar>.self)
-  return SIMD4(lowHalf: pair, highHalf: pair)
+private func splat<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>) -> Scalar._Lanes {
+  let half = UnsafeRawPointer(p).loadUnaligned(as: Scalar._HalfLanes.self)
+  return Scalar._lanes(half, half)
 }
 
 @inline(__always)
-private func store4<Scalar: BLASScalar>(_ v: SIMD4<Scalar>, _ p: UnsafeMutablePointer<Scalar>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Scalar>.self)
+private func store<Scalar: BLASScalar>(_ v: Scalar._Lanes, _ p: UnsafeMutablePointer<Scalar>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: Scalar._Lanes.self)
 }

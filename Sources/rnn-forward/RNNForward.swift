@@ -108,7 +108,9 @@ struct RNNForward: ParsableCommand {
   }
 
   /// --dtype, or else the weights' dtype, which every other array must then share.
-  private func computeType(archive: NPZArchive, sequence: NPYArray, initial: NPYArray?) throws(ToolError)
+  private func computeType(
+    archive: NPZArchive, sequence: NPYArray, initial: NPYArray?
+  ) throws(ToolError)
     -> ElementType
   {
     if let dtype { return dtype }
@@ -133,13 +135,15 @@ struct RNNForward: ParsableCommand {
     let limit = memoryLimit.bytes
     let cell: RNNCell<Scalar> = try loadCell(archive)
     let (steps, batch) = try sequenceShape(sequence, inputSize: cell.inputSize)
-    try checkMemory(steps: steps, batch: batch, hiddenSize: cell.hiddenSize, inputSize: cell.inputSize,
+    try checkMemory(
+      steps: steps, batch: batch, hiddenSize: cell.hiddenSize, inputSize: cell.inputSize,
       itemSize: MemoryLayout<Scalar>.size, limit: limit)
     let h0: Matrix<Scalar>? = try initial.map { try initialStateMatrix($0, hiddenSize: cell.hiddenSize, batch: batch) }
 
     // Our layout: X is n_x × (T·B), step t in columns t·B ..< (t+1)·B.
     let flat = try with("--inputs") { () throws(NPYError) in
-      try Matrix<Scalar>(npy: NPYArray(shape: [sequence.elements.count], elements: sequence.elements), converting: dtype != nil)
+      try Matrix<Scalar>(
+        npy: NPYArray(shape: [sequence.elements.count], elements: sequence.elements), converting: dtype != nil)
     }
     let x = flat.reshaped(rows: steps * batch, columns: cell.inputSize).transposed()
     var workspace = cell.makeWorkspace(batchSize: batch, initialState: h0)
@@ -251,11 +255,14 @@ struct RNNForward: ParsableCommand {
     return (steps, batch)
   }
 
-  private func initialStateMatrix<Scalar: BLASScalar>(_ array: NPYArray, hiddenSize: Int, batch: Int) throws
+  private func initialStateMatrix<Scalar: BLASScalar>(
+    _ array: NPYArray, hiddenSize: Int, batch: Int
+  ) throws
     -> Matrix<Scalar>
   {
     let values = try with("--initial-state") { () throws(NPYError) in
-      try Matrix<Scalar>(npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: dtype != nil)
+      try Matrix<Scalar>(
+        npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: dtype != nil)
     }
     switch array.shape {
     case [hiddenSize] where batch == 1, [1, hiddenSize] where batch == 1, [hiddenSize, 1] where batch == 1:

@@ -215,7 +215,9 @@ struct FloatActivationPathTests {
   @Test(arguments: ActivationPath.allCases)
   func specialValuesOnEveryPath(path: ActivationPath) {
     guard path.isSupported(by: CPUInfo.current) else { return }
-    let specials = Matrix<Float>([[-0.0, 0.0, .infinity, -.infinity, .nan, -1000, 1000, -103, -95, .leastNonzeroMagnitude]])
+    let specials = Matrix<Float>([
+      [-0.0, 0.0, .infinity, -.infinity, .nan, -1000, 1000, -103, -95, .leastNonzeroMagnitude]
+    ])
     let (t, s, r) = withActivationPath(path) { (specials.tanh(), specials.sigmoid(), specials.relu()) }
     #expect(t[0, 0] == 0 && t[0, 0].sign == .minus && t[0, 1].sign == .plus)
     #expect(t[0, 2] == 1 && t[0, 3] == -1 && t[0, 4].isNaN && t[0, 5] == -1 && t[0, 6] == 1)

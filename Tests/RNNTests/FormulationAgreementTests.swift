@@ -98,7 +98,8 @@ struct FormulationAgreementTests {
       out['H'] = np.hstack(hs)
       """,
       inputs: [
-        "whh": Matrix<Double>(converting: p.cell.hiddenToHidden), "whx": Matrix<Double>(converting: p.cell.inputToHidden),
+        "whh": Matrix<Double>(converting: p.cell.hiddenToHidden),
+        "whx": Matrix<Double>(converting: p.cell.inputToHidden),
         "b": Matrix<Double>(converting: p.cell.bias), "h0": Matrix<Double>(converting: p.h0),
         "X": Matrix<Double>(converting: hstack(p.inputs)),
       ])
