@@ -5,7 +5,8 @@
     swift run -c release rnn-bench --compare numpy.json
 
 Same sizes, batches, sequence length, data shapes and method (warm-up, calls per sample scaled
-to --min-time, at least 7 samples, median/min/max per step) as rnn-bench, float64 throughout.
+to --min-time, at least 7 samples, median/min/max per step) as rnn-bench, in each --dtype
+(float32 and float64 by default; every array of a run in that type, as rnn-bench's rows).
 Formulations, each numpy's idiomatic best for that formula:
   fused                       W_h @ [h; x] with W_h pre-concatenated, into a preallocated
                               stacked buffer (np.matmul(..., out=), np.tanh(..., out=))
@@ -29,11 +30,14 @@ def parse():
     p.add_argument("--threads", type=int, default=1, help="BLAS threads (set before numpy loads)")
     p.add_argument("--min-time", type=float, default=0.02, help="minimum seconds per sample")
     p.add_argument("--samples", type=int, default=7, help="samples per configuration (>= 7)")
+    p.add_argument("--dtype", default="float32,float64", help="comma-separated element types: float32, float64")
     p.add_argument("--quick", action="store_true", help="sizes 16,64, T = 10, short samples")
     p.add_argument("--output", help="write the JSON report here (default: stdout)")
     a = p.parse_args()
     if a.samples < 7:
         p.error("--samples must be at least 7")
+    if not set(a.dtype.split(",")) <= {"float32", "float64"}:
+        p.error("--dtype takes float32 and/or float64")
     if a.quick:
         a.sizes, a.steps, a.min_time = "16,64", 10, 0.002
     return a
@@ -124,68 +128,70 @@ def main():
     rows = []
     for n in sizes:
         for B in batches:
-            rng = np.random.default_rng(n * 1000 + B)
-            q, r = np.linalg.qr(rng.standard_normal((n, n)))
-            whh = q * np.sign(np.diag(r))
-            whx = rng.standard_normal((n, n)) / np.sqrt(n)
-            b = np.zeros((n, 1))
-            wh = np.hstack((whh, whx))
-            xs = [rng.standard_normal((n, B)) for _ in range(T)]
-            X = np.hstack(xs)
-            h0 = 0.5 * rng.standard_normal((n, B))
-            flops = 2.0 * n * 2 * n * B
-            state = {"t": 0}
+            for dtype in args.dtype.split(","):
+                rng = np.random.default_rng(n * 1000 + B)
+                q, r = np.linalg.qr(rng.standard_normal((n, n)))
+                f = lambda a: np.asarray(a, dtype=dtype)  # noqa: E731
+                whh = f(q * np.sign(np.diag(r)))
+                whx = f(rng.standard_normal((n, n)) / np.sqrt(n))
+                b = f(np.zeros((n, 1)))
+                wh = np.hstack((whh, whx))
+                xs = [f(rng.standard_normal((n, B))) for _ in range(T)]
+                X = np.hstack(xs)
+                h0 = f(0.5 * rng.standard_normal((n, B)))
+                flops = 2.0 * n * 2 * n * B
+                state = {"t": 0}
 
-            S = np.vstack((h0, xs[0]))
-            P = np.empty((n, B))
+                S = np.vstack((h0, xs[0]))
+                P = np.empty((n, B), dtype=dtype)
 
-            def fused():
-                t = state["t"] % T
-                S[n:] = xs[t]
-                np.matmul(wh, S, out=P)
-                np.add(P, b, out=P)
-                np.tanh(P, out=S[:n])
-                state["t"] += 1
+                def fused():
+                    t = state["t"] % T
+                    S[n:] = xs[t]
+                    np.matmul(wh, S, out=P)
+                    np.add(P, b, out=P)
+                    np.tanh(P, out=S[:n])
+                    state["t"] += 1
 
-            hs = {"h": h0.copy()}
+                hs = {"h": h0.copy()}
 
-            def naive():
-                t = state["t"] % T
-                hs["h"] = np.tanh(np.matmul(np.hstack((whh, whx)), np.vstack((hs["h"], xs[t]))) + b)
-                state["t"] += 1
+                def naive():
+                    t = state["t"] % T
+                    hs["h"] = np.tanh(np.matmul(np.hstack((whh, whx)), np.vstack((hs["h"], xs[t]))) + b)
+                    state["t"] += 1
 
-            h = h0.copy()
+                h = h0.copy()
 
-            def split():
-                t = state["t"] % T
-                np.matmul(whx, xs[t], out=P)
-                P[...] += whh @ h
-                np.add(P, b, out=P)
-                np.tanh(P, out=h)
-                state["t"] += 1
+                def split():
+                    t = state["t"] % T
+                    np.matmul(whx, xs[t], out=P)
+                    P[...] += whh @ h
+                    np.add(P, b, out=P)
+                    np.tanh(P, out=h)
+                    state["t"] += 1
 
-            H = np.empty((n, T * B))
+                H = np.empty((n, T * B), dtype=dtype)
 
-            def hoisted():
-                np.matmul(whx, X, out=H)
-                H[...] += b
-                prev = h0
-                for t in range(T):
-                    blk = H[:, t * B:(t + 1) * B]
-                    blk += whh @ prev
-                    np.tanh(blk, out=blk)
-                    prev = blk
+                def hoisted():
+                    np.matmul(whx, X, out=H)
+                    H[...] += b
+                    prev = h0
+                    for t in range(T):
+                        blk = H[:, t * B:(t + 1) * B]
+                        blk += whh @ prev
+                        np.tanh(blk, out=blk)
+                        prev = blk
 
-            for name, body, per in (("fused", fused, 1), ("fusedConcatenatingEachStep", naive, 1),
-                                    ("split", split, 1), ("hoisted", hoisted, T)):
-                s = sorted(measure(body, per))
-                med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
-                print(f"  n = {n}, B = {B}: {name} on numpy: {med / 1000:.3f} us/step", file=sys.stderr)
-                rows.append({
-                    "size": n, "batch": B, "steps": T, "formulation": name, "backend": "numpy",
-                    "median_nanoseconds_per_step": med, "min_nanoseconds_per_step": s[0],
-                    "max_nanoseconds_per_step": s[-1], "gflops": flops / med, "samples": len(s),
-                })
+                for name, body, per in (("fused", fused, 1), ("fusedConcatenatingEachStep", naive, 1),
+                                        ("split", split, 1), ("hoisted", hoisted, T)):
+                    s = sorted(measure(body, per))
+                    med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+                    print(f"  n = {n}, B = {B}, {dtype}: {name} on numpy: {med / 1000:.3f} us/step", file=sys.stderr)
+                    rows.append({
+                        "size": n, "batch": B, "steps": T, "formulation": name, "backend": "numpy", "dtype": dtype,
+                        "median_nanoseconds_per_step": med, "min_nanoseconds_per_step": s[0],
+                        "max_nanoseconds_per_step": s[-1], "gflops": flops / med, "samples": len(s),
+                    })
     blas = blas_info()
     report = {
         "system": {

@@ -7,7 +7,7 @@ import _ActivationKernels
 /// a default build targets baseline x86-64 (SSE2): the portable path is that build's own
 /// instructions, and the AVX2 and AVX-512 paths are compiled with function-level `target`
 /// attributes (no `unsafeFlags`) and chosen once at run time from ``CPUInfo/current``. All compute
-/// the algorithms of the scalar functions (``Activation/callAsFunction(_:)``), within 2 ulp of
+/// the algorithms of the scalar functions (``Activation/callAsFunction(_:)->Double``), within 2 ulp of
 /// the exact results; on x86-64 the portable path (no FMA) gives the scalar results bit for bit.
 ///
 /// The default is ``best``; ``withActivationPath(_:_:)`` forces one for a scope (tests and the

@@ -41,7 +41,7 @@ extension Matrix {
   /// Reads a `.npy` file, like `np.load(path)`; see ``NPYArray/init(npyBytes:maximumCount:)`` for
   /// the dtypes, versions and orders read.
   ///
-  /// The element type must be `Scalar`'s unless `converting` (see ``init(npy:converting:)``).
+  /// The element type must be `Scalar`'s unless `converting` (see `init(npy:converting:)`).
   ///
   /// - Throws: ``NPYError``: `.io` if the file cannot be read, otherwise what is wrong with it.
   /// - Complexity: O(file size).
@@ -69,13 +69,13 @@ extension Matrix {
 }
 
 extension Matrix where Scalar == Double {
-  /// ``init(npy:converting:)`` as `Matrix<Double>` when nothing says the type (numpy's default
+  /// `init(npy:converting:)` as `Matrix<Double>` when nothing says the type (numpy's default
   /// dtype); `try Matrix<Float>(npy: array)` for float32.
   public init(npy array: NPYArray, converting: Bool = false) throws(NPYError) {
     self = try Self.decoding(array, converting: converting)
   }
 
-  /// ``init(contentsOfNPY:converting:)`` as `Matrix<Double>` when nothing says the type.
+  /// `init(contentsOfNPY:converting:)` as `Matrix<Double>` when nothing says the type.
   public init(contentsOfNPY url: URL, converting: Bool = false) throws(NPYError) {
     self = try Self.decoding(NPYArray(contentsOf: url), converting: converting)
   }

@@ -1,7 +1,7 @@
-// The steady-state RNN step of each formulation: wall clock and malloc counts per step.
-// The workspace is made once, before measurement; the fused, split and hoisted hot paths must
-// show 0 mallocs. The notebook-literal formulation allocates by design and is here to show that
-// the counter works.
+// The steady-state RNN step of each formulation, for Float and Double: wall clock and malloc
+// counts per step. The workspace is made once, before measurement; the fused, split and hoisted
+// hot paths must show 0 mallocs in both types. The notebook-literal formulation allocates by
+// design and is here to show that the counter works.
 
 import Benchmark
 import DenseMatrix
@@ -23,54 +23,61 @@ let benchmarks: @Sendable () -> Void = {
     for _ in benchmark.scaledIterations { blackHole(0) }
   }
 
+  register(Float.self)
+  register(Double.self)
+}
+
+/// The step, pure-Swift step and hoisted forward benchmarks for one element type.
+func register<Scalar: BLASScalar>(_: Scalar.Type) {
+  let dtype = Scalar.dtypeName
   for (size, batch) in [(64, 1), (64, 32), (256, 1), (256, 32)] {
     for formulation in [Formulation.fused, .split, .fusedConcatenatingEachStep] {
-      Benchmark("step \(formulation) n=\(size) B=\(batch)") { benchmark, state in
+      Benchmark("step \(formulation) \(dtype) n=\(size) B=\(batch)") { benchmark, state in
         for _ in benchmark.scaledIterations {
           state.cell.step(x: state.inputs[0], into: &state.workspace, formulation: formulation)
         }
         blackHole(state.workspace.withState { $0[0] })
       } setup: {
-        StepState(size: size, batch: batch, steps: 1)
+        StepState<Scalar>(size: size, batch: batch, steps: 1)
       }
     }
-    Benchmark("step fused pureSwift n=\(size) B=\(batch)") { benchmark, state in
+    Benchmark("step fused pureSwift \(dtype) n=\(size) B=\(batch)") { benchmark, state in
       state.cell.backend = .pureSwift
       for _ in benchmark.scaledIterations {
         state.cell.step(x: state.inputs[0], into: &state.workspace, formulation: .fused)
       }
       blackHole(state.workspace.withState { $0[0] })
     } setup: {
-      StepState(size: size, batch: batch, steps: 1)
+      StepState<Scalar>(size: size, batch: batch, steps: 1)
     }
-    Benchmark("forward hoisted n=\(size) B=\(batch) T=20") { benchmark, state in
+    Benchmark("forward hoisted \(dtype) n=\(size) B=\(batch) T=20") { benchmark, state in
       for _ in benchmark.scaledIterations {
         state.cell.forward(inputs: state.sequence, into: &state.workspace, states: &state.states, formulation: .hoisted)
       }
       blackHole(state.states.withUnsafeBufferPointer { $0[0] })
     } setup: {
-      StepState(size: size, batch: batch, steps: 20)
+      StepState<Scalar>(size: size, batch: batch, steps: 20)
     }
   }
 }
 
 /// Everything a step needs, allocated in `setup`, outside the measured region.
-final class StepState {
-  var cell: RNNCell
-  let inputs: [Matrix]
-  let sequence: Matrix
-  var workspace: RNNWorkspace
-  var states: Matrix
+final class StepState<Scalar: BLASScalar> {
+  var cell: RNNCell<Scalar>
+  let inputs: [Matrix<Scalar>]
+  let sequence: Matrix<Scalar>
+  var workspace: RNNWorkspace<Scalar>
+  var states: Matrix<Scalar>
 
   init(size: Int, batch: Int, steps: Int) {
     // One BLAS thread: with more, OpenBLAS's own thread dispatch allocates for large products.
     BLAS.threadCount = 1
     var rng = SeededGenerator(seed: 1)
-    cell = try! RNNCell.random(hiddenSize: size, inputSize: size, using: &rng)
+    cell = try! RNNCell<Scalar>.random(hiddenSize: size, inputSize: size, using: &rng)
     cell.backend = .blas
-    inputs = (0..<steps).map { _ in Matrix.randomNormal(rows: size, columns: batch, using: &rng) }
+    inputs = (0..<steps).map { _ in Matrix<Scalar>.randomNormal(rows: size, columns: batch, using: &rng) }
     sequence = hstack(inputs)
     workspace = cell.makeWorkspace(batchSize: batch)
-    states = Matrix.zeros(rows: size, columns: steps * batch)
+    states = Matrix<Scalar>.zeros(rows: size, columns: steps * batch)
   }
 }
