@@ -5,6 +5,30 @@ import _TestSupport
 /// The same operations done by numpy on the same data.
 @Suite("numpy as oracle", .enabled(if: NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason)))
 struct NumPyOracleTests {
+  /// float32 stacking and products against numpy's float64 on the same (float32) numbers, within
+  /// the reduction tolerance of length n_h + n_x.
+  @Test(arguments: 0..<4)
+  func float32StackingAndProducts(seed: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(100 + seed))
+    let (nh, nx) = (Int.random(in: 1...40, using: &rng), Int.random(in: 1...40, using: &rng))
+    let batch = [1, 3, 8].randomElement(using: &rng)!
+    let whh = Matrix<Float>.randomNormal(rows: nh, columns: nh, using: &rng)
+    let whx = Matrix<Float>.randomNormal(rows: nh, columns: nx, using: &rng)
+    let h = Matrix<Float>.randomNormal(rows: nh, columns: batch, using: &rng)
+    let x = Matrix<Float>.randomNormal(rows: nx, columns: batch, using: &rng)
+    let wide = { (m: Matrix<Float>) in Matrix<Double>(converting: m) }
+    let out = try NumPy.run(
+      "out['f'] = np.hstack((inp['whh'], inp['whx'])) @ np.vstack((inp['h'], inp['x']))",
+      inputs: ["whh": wide(whh), "whx": wide(whx), "h": wide(h), "x": wide(x)])
+    let tolerance = Double(reductionTolerance(Float.self, length: nh + nx)) * Double(nh + nx).squareRoot()
+    for backend in Backend.allCases {
+      let fused = matmul(hstack([whh, whx]), vstack([h, x]), backend: backend)
+      let split = matmul(whh, h, backend: backend) + matmul(whx, x, backend: backend)
+      #expect(allclose(wide(fused), out["f"]!, rtol: tolerance, atol: tolerance), "\(backend)")
+      #expect(allclose(wide(split), out["f"]!, rtol: tolerance, atol: tolerance), "\(backend)")
+    }
+  }
+
   @Test(arguments: 0..<8)
   func stackingAndProducts(seed: Int) throws {
     var rng = SeededGenerator(seed: UInt64(seed))
@@ -74,6 +98,11 @@ struct NumPyOracleTests {
     let m = Matrix(rows)
     let out = try NumPy.runWithStrings("out['s'] = str(inp['m'])", inputs: ["m": m])
     #expect(m.description == out.strings["s"])
+    // The same numbers as float32 print as numpy prints a float32 array (float32's shortest digits).
+    let single = Matrix<Float>(converting: m)
+    let out32 = try NumPy.runWithStrings(
+      "out['s'] = str(inp['m'].astype(np.float32))", inputs: ["m": Matrix<Double>(converting: single)])
+    #expect(single.description == out32.strings["s"])
   }
 
   @Test(arguments: [(2, 20), (40, 50), (1, 200), (7, 7), (1100, 1)])

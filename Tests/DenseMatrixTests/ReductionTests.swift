@@ -15,13 +15,13 @@ struct ReductionTests {
 
   static func indices(_ m: Matrix<Double>?) -> [Int] { m?.scalars.map { Int($0) } ?? [-1] }
 
-  static func randomMatrix(seed: Int) -> Matrix<Double> {
+  static func randomMatrix<S: BLASScalar>(seed: Int, _: S.Type = Double.self) -> Matrix<S> {
     var rng = SeededGenerator(seed: UInt64(100 + seed))
     let rows = [0, 1, 2, 7, 40].randomElement(using: &rng)!
     let columns = [0, 1, 5, 8, 129, 300].randomElement(using: &rng)!
-    var m = Matrix.randomNormal(rows: rows, columns: columns, using: &rng).map { $0 * 1e3 }
+    var m = Matrix<S>.randomNormal(rows: rows, columns: columns, using: &rng).map { $0 * 1000 }
     if seed % 3 == 1, m.count > 0 {
-      let specials: [Double] = [.nan, .infinity, -.infinity, -0.0]
+      let specials: [S] = [.nan, .infinity, -.infinity, -0.0]
       for _ in 0..<3 {
         let i = Int.random(in: 0..<m.count, using: &rng)
         m[i / columns, i % columns] = specials.randomElement(using: &rng)!
@@ -30,14 +30,21 @@ struct ReductionTests {
     return m
   }
 
-  @Test(.enabled(if: NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason)), arguments: 0..<15)
-  func reductionsMatchNumpyBitForBit(seed: Int) throws {
-    let m = Self.randomMatrix(seed: seed)
+  /// In both types: numpy reduces float32 arrays in float32 with the same order of additions.
+  @Test(
+    .enabled(if: NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason)), arguments: scalarTypes, 0..<15)
+  func reductionsMatchNumpyBitForBit(type: any BLASScalar.Type, seed: Int) throws {
+    try matchNumpy(type, seed: seed)
+  }
+
+  private func matchNumpy<S: BLASScalar>(_: S.Type, seed: Int) throws {
+    let typed = Self.randomMatrix(seed: seed, S.self)
+    let m = Matrix<Double>(converting: typed)
     let out = try NumPy.run(
       """
       import warnings
       warnings.simplefilter('ignore')
-      a = inp['m']
+      a = inp['m'].astype('\(S.dtypeName)')
       out['sum'] = np.sum(a)
       out['mean'] = np.mean(a) if a.size else np.nan
       for axis in (0, 1):
@@ -54,24 +61,27 @@ struct ReductionTests {
           out['argmax'] = float(np.argmax(a)); out['argmin'] = float(np.argmin(a))
       out['reshaped'] = a.reshape(-1, 1)
       """, inputs: ["m": m])
-    #expect(Self.same(Matrix([[m.sum()]]), out["sum"]), "\(m.shape)")
-    #expect(Self.same(Matrix([[m.mean()]]), out["mean"]), "\(m.shape)")
+    func wide(_ x: Matrix<S>) -> Matrix<Double> { Matrix<Double>(converting: x) }
+    func wide(_ x: S) -> Matrix<Double> { Matrix([[Double(x)]]) }
+    let t = typed
+    #expect(Self.same(wide(t.sum()), out["sum"]), "\(S.self) \(m.shape)")
+    #expect(Self.same(wide(t.mean()), out["mean"]), "\(S.self) \(m.shape)")
     for axis in [0, 1] {
-      #expect(Self.same(m.sum(axis: axis), out["sum\(axis)"]), "sum axis \(axis) \(m.shape)")
-      #expect(Self.same(m.sum(axis: axis - 2), out["sum\(axis)"]), "sum axis \(axis - 2) \(m.shape)")
-      #expect(Self.same(m.sum(axis: axis, keepingDimensions: false), out["flat\(axis)"]), "\(m.shape)")
-      #expect(Self.same(m.mean(axis: axis), out["mean\(axis)"]), "mean axis \(axis) \(m.shape)")
+      #expect(Self.same(wide(t.sum(axis: axis)), out["sum\(axis)"]), "\(S.self) sum axis \(axis) \(m.shape)")
+      #expect(Self.same(wide(t.sum(axis: axis - 2)), out["sum\(axis)"]), "\(S.self) sum axis \(axis - 2)")
+      #expect(Self.same(wide(t.sum(axis: axis, keepingDimensions: false)), out["flat\(axis)"]), "\(m.shape)")
+      #expect(Self.same(wide(t.mean(axis: axis)), out["mean\(axis)"]), "\(S.self) mean axis \(axis) \(m.shape)")
       if out["max\(axis)"] != nil {
-        #expect(Self.same(m.max(axis: axis), out["max\(axis)"]), "max axis \(axis) \(m.shape)")
-        #expect(Self.same(m.min(axis: axis), out["min\(axis)"]), "min axis \(axis) \(m.shape)")
+        #expect(Self.same(wide(t.max(axis: axis)), out["max\(axis)"]), "max axis \(axis) \(m.shape)")
+        #expect(Self.same(wide(t.min(axis: axis)), out["min\(axis)"]), "min axis \(axis) \(m.shape)")
         let outputs = axis == 0 ? m.columns : m.rows
-        #expect(outputs == 0 || m.argmax(axis: axis) == Self.indices(out["argmax\(axis)"]), "\(m.shape)")
-        #expect(outputs == 0 || m.argmin(axis: axis) == Self.indices(out["argmin\(axis)"]), "\(m.shape)")
+        #expect(outputs == 0 || t.argmax(axis: axis) == Self.indices(out["argmax\(axis)"]), "\(m.shape)")
+        #expect(outputs == 0 || t.argmin(axis: axis) == Self.indices(out["argmin\(axis)"]), "\(m.shape)")
       }
     }
     if m.count > 0 {
-      #expect(Self.same(Matrix([[m.max()]]), out["max"]) && Self.same(Matrix([[m.min()]]), out["min"]))
-      #expect(m.argmax() == Self.indices(out["argmax"]).first && m.argmin() == Self.indices(out["argmin"]).first)
+      #expect(Self.same(wide(t.max()), out["max"]) && Self.same(wide(t.min()), out["min"]))
+      #expect(t.argmax() == Self.indices(out["argmax"]).first && t.argmin() == Self.indices(out["argmin"]).first)
     }
     #expect(m.reshaped(columns: 1) == out["reshaped"] || m.scalars.contains { $0.isNaN })
   }

@@ -1,15 +1,35 @@
 import DenseMatrix
 import Foundation
 import Testing
+import _TestSupport
 
 @Suite("LAPACK and the BLAS runtime")
 struct SolveAndBLASTests {
-  @Test func solvesALinearSystem() throws {
-    let a = Matrix([[3, 1], [1, 2]])
-    let b = Matrix([[9, 1], [8, 0]])
+  @Test(arguments: scalarTypes)
+  func solvesALinearSystem(type: any BLASScalar.Type) throws {
+    try solves(type)
+  }
+
+  /// `?gesv` for the type: within 64 ulp of the exact solution (a 2 × 2 system of condition ≈ 2.6).
+  private func solves<S: BLASScalar>(_: S.Type) throws {
+    let a = Matrix<S>([[3, 1], [1, 2]])
+    let b = Matrix<S>([[9, 1], [8, 0]])
     let x = try solve(a, b)
-    #expect(allclose(x, Matrix([[2, 0.4], [3, -0.2]]), rtol: 1e-14, atol: 1e-15))
-    #expect(allclose(matmul(a, x), b, rtol: 1e-14, atol: 1e-14))
+    let tolerance = 64 * S.ulpOfOne
+    #expect(allclose(x, Matrix<S>([[2, 0.4], [3, -0.2]]), rtol: tolerance, atol: tolerance))
+    #expect(allclose(matmul(a, x), b, rtol: tolerance, atol: tolerance))
+    #expect(throws: LAPACKError.singular(routine: "LAPACKE_\(S.routinePrefix)gesv", info: 2)) {
+      try solve(Matrix<S>([[1, 2], [2, 4]]), Matrix<S>(column: [1, 2]))
+    }
+    // Singular values and eigenvalues of a symmetric matrix with known spectrum {1, 3}.
+    let sym = Matrix<S>([[2, 1], [1, 2]])
+    let values = try singularValues(sym)
+    #expect(abs(values[0] - 3) <= tolerance * 3 && abs(values[1] - 1) <= tolerance * 3, "\(values)")
+    let eigen = try eigenvalues(sym).map(\.real).sorted()
+    #expect(abs(eigen[0] - 1) <= tolerance * 3 && abs(eigen[1] - 3) <= tolerance * 3, "\(eigen)")
+    var rng = SeededGenerator(seed: 11)
+    let q = try Matrix<S>.randomOrthogonal(12, using: &rng)
+    #expect(allclose(matmul(q.transposed(), q), Matrix<S>.identity(12), rtol: 0, atol: 64 * S.ulpOfOne))
   }
 
   @Test func singularIsATypedErrorWithInfo() {
