@@ -60,8 +60,10 @@ struct ProductTests {
     let (rtol, atol): (Double, Double) =
       S.self == Double.self
       ? (1e-12, 1e-13 * Double(t.k + 1))
-      : (Double(reductionTolerance(Float.self, length: t.k + 1)),
-        Double(reductionTolerance(Float.self, length: t.k + 1)) * Double(t.k + 1).squareRoot())
+      : (
+        Double(reductionTolerance(Float.self, length: t.k + 1)),
+        Double(reductionTolerance(Float.self, length: t.k + 1)) * Double(t.k + 1).squareRoot()
+      )
     for backend in Backend.allCases {
       var c = c0
       gemm(
