@@ -8,14 +8,23 @@ struct ElementwiseTests {
   let a = Matrix([[1, -2], [3, -4]])
   let b = Matrix([[0.5, 0.5], [2, 2]])
 
-  @Test func arithmetic() {
-    #expect(a + b == Matrix([[1.5, -1.5], [5, -2]]))
-    #expect(a - b == Matrix([[0.5, -2.5], [1, -6]]))
-    #expect(2 * a == Matrix([[2, -4], [6, -8]]))
+  /// Exact in both types (every value is a small binary fraction).
+  @Test(arguments: scalarTypes)
+  func arithmetic(type: any BLASScalar.Type) {
+    arithmetic(type)
+  }
+
+  private func arithmetic<S: BLASScalar>(_: S.Type) {
+    let a = Matrix<S>([[1, -2], [3, -4]])
+    let b = Matrix<S>([[0.5, 0.5], [2, 2]])
+    #expect(a + b == Matrix<S>([[1.5, -1.5], [5, -2]]))
+    #expect(a - b == Matrix<S>([[0.5, -2.5], [1, -6]]))
+    #expect(2 * a == Matrix<S>([[2, -4], [6, -8]]))
     #expect(a * 2 == 2 * a)
-    #expect(-a == Matrix([[-1, 2], [-3, 4]]))
-    #expect(a.hadamard(b) == Matrix([[0.5, -1], [6, -8]]))
-    #expect(a.map { $0 * $0 } == Matrix([[1, 4], [9, 16]]))
+    #expect(-a == Matrix<S>([[-1, 2], [-3, 4]]))
+    #expect(a.hadamard(b) == Matrix<S>([[0.5, -1], [6, -8]]))
+    #expect(a.map { $0 * $0 } == Matrix<S>([[1, 4], [9, 16]]))
+    #expect(a.addingColumnVector(Matrix<S>(column: [10, 20])) == Matrix<S>([[11, 8], [23, 16]]))
     var c = a
     c += b
     c -= b

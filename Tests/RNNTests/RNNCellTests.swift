@@ -22,30 +22,38 @@ struct RNNCellTests {
     #expect(z.addingColumnVector(b).sigmoid() == reference.addingColumnVector(b).sigmoid())
   }
 
-  /// A square cell with the notebook's pattern: W_hh all ones, W_hx all nines.
-  @Test(arguments: Formulation.allCases, Backend.allCases)
-  func squareNotebookCell(formulation: Formulation, backend: Backend) throws {
-    let cell = try RNNCell(
+  /// A square cell with the notebook's pattern: W_hh all ones, W_hx all nines; exact in both types.
+  @Test(arguments: scalarTypes, Formulation.allCases)
+  func squareNotebookCell(type: any BLASScalar.Type, formulation: Formulation) throws {
+    for backend in Backend.allCases { try squareNotebook(type, formulation, backend) }
+  }
+
+  private func squareNotebook<S: BLASScalar>(_: S.Type, _ formulation: Formulation, _ backend: Backend) throws {
+    let cell = try RNNCell<S>(
       hiddenToHidden: .ones(rows: 3, columns: 3), inputToHidden: .full(rows: 3, columns: 3, value: 9),
       bias: .zeros(rows: 3, columns: 1), activation: .identity, formulation: formulation, backend: backend)
     let next = cell.step(h: .ones(rows: 3, columns: 1), x: .full(rows: 3, columns: 1, value: 9))
-    #expect(next == Matrix.full(rows: 3, columns: 1, value: 246))
+    #expect(next == Matrix<S>.full(rows: 3, columns: 1, value: 246))
     let states = cell.forward(
       inputs: [.ones(rows: 3, columns: 2), .zeros(rows: 3, columns: 2)], initialState: .ones(rows: 3, columns: 2))
     #expect(states == [.full(rows: 3, columns: 2, value: 30), .full(rows: 3, columns: 2, value: 90)])
   }
 
   /// A cell with no input (n_x = 0) is a plain linear recurrence; every path must handle the
-  /// empty operand.
-  @Test(arguments: Formulation.allCases, Backend.allCases)
-  func noInputFeatures(formulation: Formulation, backend: Backend) throws {
-    let cell = try RNNCell(
-      hiddenToHidden: Matrix([[0.5, 0], [0, 2]]), inputToHidden: .zeros(rows: 2, columns: 0),
-      bias: Matrix(column: [1, 0]), activation: .identity, formulation: formulation, backend: backend)
-    let h = cell.step(h: Matrix(column: [2, 3]), x: .zeros(rows: 0, columns: 1))
-    #expect(h == Matrix(column: [2, 6]))
+  /// empty operand, in both types.
+  @Test(arguments: scalarTypes, Formulation.allCases)
+  func noInputFeatures(type: any BLASScalar.Type, formulation: Formulation) throws {
+    for backend in Backend.allCases { try noInput(type, formulation, backend) }
+  }
+
+  private func noInput<S: BLASScalar>(_: S.Type, _ formulation: Formulation, _ backend: Backend) throws {
+    let cell = try RNNCell<S>(
+      hiddenToHidden: Matrix<S>([[0.5, 0], [0, 2]]), inputToHidden: .zeros(rows: 2, columns: 0),
+      bias: Matrix<S>(column: [1, 0]), activation: .identity, formulation: formulation, backend: backend)
+    let h = cell.step(h: Matrix<S>(column: [2, 3]), x: .zeros(rows: 0, columns: 1))
+    #expect(h == Matrix<S>(column: [2, 6]))
     let states = cell.forward(inputs: [.zeros(rows: 0, columns: 1), .zeros(rows: 0, columns: 1)], initialState: h)
-    #expect(states == [Matrix(column: [2, 12]), Matrix(column: [2, 24])])
+    #expect(states == [Matrix<S>(column: [2, 12]), Matrix<S>(column: [2, 24])])
   }
 
   @Test func constructionValidatesShapes() {
