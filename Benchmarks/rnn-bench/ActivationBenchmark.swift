@@ -24,6 +24,9 @@ struct ActivationBenchmark: ParsableCommand {
   @Option(help: "Elements per call: 64 rows × (elements / 64) columns (default 8192).")
   var elements = 8192
 
+  @Option(help: "Comma-separated element types (default both): float32, float64.", transform: parseList)
+  var dtype: [DType] = [.float32, .float64]
+
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -37,17 +40,32 @@ struct ActivationBenchmark: ParsableCommand {
     BLAS.threadCount = common.threads
     let system = SystemInfo.current(kernel: kernel)
     for line in system.lines { printError(line) }
-    let (rows, columns) = (64, elements / 64)
-    let scales = [0.5, 1, 2, 4]
-    var rng = SeededGenerator(seed: 17)
-    let source = Matrix(rows: rows, columns: columns) { r, _ in scales[r % 4] }
-      .hadamard(Matrix.randomNormal(rows: rows, columns: columns, using: &rng))
-    let bias = Matrix.randomNormal(rows: rows, columns: 1, using: &rng).map { $0 * 0.1 }
-    var destination = Matrix.zeros(rows: rows, columns: columns)
     var report = Report(
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       rows: [], verification: [])
-    let numpy = numpyTimes(elements: elements)
+    var numpyMeasured = false
+    for type in dtype {
+      let numpy = numpyTimes(elements: elements, dtype: type.rawValue)
+      numpyMeasured = numpyMeasured || !numpy.isEmpty
+      switch type {
+      case .float32: report.rows += rows(Float.self, numpy: numpy)
+      case .float64: report.rows += rows(Double.self, numpy: numpy)
+      }
+    }
+    try common.emit(report, table: table(report, numpyMeasured: numpyMeasured))
+  }
+
+  /// Every activation on every supported path in `Scalar`, then numpy's row for it.
+  private func rows<Scalar: BLASScalar>(_: Scalar.Type, numpy: [String: Double]) -> [Row] {
+    let (rows, columns) = (64, elements / 64)
+    let scales: [Scalar] = [0.5, 1, 2, 4]
+    var rng = SeededGenerator(seed: 17)
+    let source = Matrix<Scalar>(rows: rows, columns: columns) { r, _ in scales[r % 4] }
+      .hadamard(Matrix<Scalar>.randomNormal(rows: rows, columns: columns, using: &rng))
+    let bias = Matrix<Scalar>.randomNormal(rows: rows, columns: 1, using: &rng).map { $0 * 0.1 }
+    var destination = Matrix<Scalar>.zeros(rows: rows, columns: columns)
+    var result: [Row] = []
+    let dtype = Scalar.dtypeName
     for activation in [Activation.tanh, .sigmoid, .relu] {
       for path in ActivationPath.supported {
         let samples = withActivationPath(path) {
@@ -58,29 +76,31 @@ struct ActivationBenchmark: ParsableCommand {
                   activation.apply(
                     rows: rows, columns: columns, source: s.baseAddress!, sourceStride: columns, bias: b.baseAddress,
                     destination: d.baseAddress!, destinationStride: columns)
-                  return d[0]
+                  return Double(d[0])
                 }
               }
             }
           }
         }
-        printError("  \(activation) on \(path): \(fixed(samples.median, 3)) ns/element")
+        printError("  \(activation) \(dtype) on \(path): \(fixed(samples.median, 3)) ns/element")
         var row = Row(
           size: elements, batch: 1, steps: 1, formulation: activation.rawValue, backend: path.rawValue,
           medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min,
           maxNanosecondsPerStep: samples.max, gflops: 1 / samples.median, samples: samples.nanosecondsPerStep.count)
+        row.dtype = dtype
         if let peer = numpy[activation.rawValue] { row.vsNumpy = samples.median / peer }
-        report.rows.append(row)
+        result.append(row)
       }
       if let peer = numpy[activation.rawValue] {
-        report.rows.append(
-          Row(
-            size: elements, batch: 1, steps: 1, formulation: activation.rawValue, backend: "numpy",
-            medianNanosecondsPerStep: peer, minNanosecondsPerStep: peer, maxNanosecondsPerStep: peer, gflops: 1 / peer,
-            samples: common.samples))
+        var row = Row(
+          size: elements, batch: 1, steps: 1, formulation: activation.rawValue, backend: "numpy",
+          medianNanosecondsPerStep: peer, minNanosecondsPerStep: peer, maxNanosecondsPerStep: peer, gflops: 1 / peer,
+          samples: common.samples)
+        row.dtype = dtype
+        result.append(row)
       }
     }
-    try common.emit(report, table: table(report, numpyMeasured: !numpy.isEmpty))
+    return result
   }
 
   private func table(_ report: Report, numpyMeasured: Bool) -> String {
@@ -90,10 +110,11 @@ struct ActivationBenchmark: ParsableCommand {
       "Activation paths on this CPU: \(ActivationPath.supported.map(\.rawValue).joined(separator: ", ")) (default \(ActivationPath.best))"
     )
     lines.append("")
-    lines.append("activation  path       ns/element (median)        min        max   vs numpy")
+    lines.append("activation  dtype    path       ns/element (median)        min        max   vs numpy")
     for r in report.rows {
       lines.append(
         r.formulation.padding(toLength: 12, withPad: " ", startingAt: 0)
+          + r.elementType.padding(toLength: 9, withPad: " ", startingAt: 0)
           + r.backend.padding(toLength: 9, withPad: " ", startingAt: 0)
           + fixed(r.medianNanosecondsPerStep, 3).leftPad(22) + fixed(r.minNanosecondsPerStep, 3).leftPad(11)
           + fixed(r.maxNanosecondsPerStep, 3).leftPad(11)
@@ -107,15 +128,15 @@ struct ActivationBenchmark: ParsableCommand {
 
   /// numpy's ns per element for tanh, sigmoid and relu on the same kind of inputs, or an empty
   /// dictionary when python3 with numpy is not available.
-  private func numpyTimes(elements: Int) -> [String: Double] {
+  private func numpyTimes(elements: Int, dtype: String) -> [String: Double] {
     let script = """
       import json, sys, time
       import numpy as np
       n, samples = \(elements), \(common.samples)
       rng = np.random.default_rng(17)
       rows, columns = 64, n // 64
-      x = rng.standard_normal((rows, columns)) * np.array([0.5, 1, 2, 4] * 16)[:, None]
-      b = rng.standard_normal((rows, 1)) * 0.1
+      x = (rng.standard_normal((rows, columns)) * np.array([0.5, 1, 2, 4] * 16)[:, None]).astype('\(dtype)')
+      b = (rng.standard_normal((rows, 1)) * 0.1).astype('\(dtype)')
       out = np.empty_like(x)
       try:
           from scipy.special import expit

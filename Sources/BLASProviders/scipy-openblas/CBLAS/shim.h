@@ -19,6 +19,20 @@ static inline void cblas_dgemv(
   scipy_cblas_dgemv(order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
+static inline void cblas_sgemm(
+    const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE transA, const enum CBLAS_TRANSPOSE transB,
+    const blasint m, const blasint n, const blasint k, const float alpha, const float *a, const blasint lda,
+    const float *b, const blasint ldb, const float beta, float *c, const blasint ldc) {
+  scipy_cblas_sgemm(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+static inline void cblas_sgemv(
+    const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE trans, const blasint m, const blasint n,
+    const float alpha, const float *a, const blasint lda, const float *x, const blasint incx, const float beta,
+    float *y, const blasint incy) {
+  scipy_cblas_sgemv(order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
 static inline const char *swift_blas_rnn_blas_config(void) { return scipy_openblas_get_config(); }
 static inline const char *swift_blas_rnn_blas_corename(void) { return scipy_openblas_get_corename(); }
 static inline int swift_blas_rnn_blas_get_num_threads(void) { return scipy_openblas_get_num_threads(); }
