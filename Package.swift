@@ -51,12 +51,18 @@ let package = Package(
     // Only the executables use it. A package that depends on our libraries still resolves it
     // (SwiftPM resolves a dependency's whole manifest) and compiles its plugins, but never its
     // library.
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // RealModule: exp, log and the other elementary functions, generic over Float and Double.
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
   ],
   targets: [
     // MARK: - Public API
 
-    .target(name: "DenseMatrix", dependencies: ["CBLAS", "CLAPACKE", "_ActivationKernels"]),
+    .target(
+      name: "DenseMatrix",
+      dependencies: [
+        "CBLAS", "CLAPACKE", "_ActivationKernels", .product(name: "RealModule", package: "swift-numerics"),
+      ]),
     .target(name: "RNN", dependencies: ["DenseMatrix", "CBLAS", "CLAPACKE"]),
     .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib"]),
 

@@ -1,3 +1,5 @@
+public import RealModule
+
 /// The element types of a ``Matrix``: `Float` and `Double`, each tied to its BLAS, LAPACK and
 /// vector-kernel routines (`cblas_sgemm` or `cblas_dgemm`, `LAPACKE_sgesv` or `LAPACKE_dgesv`, ...).
 ///
@@ -7,7 +9,9 @@
 /// underscored requirements are that mapping, not API to call: their arguments are unchecked.
 ///
 /// Only `Float` and `Double` conform; other types cannot (the requirements are the C routines).
-public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, LosslessStringConvertible
+/// It refines swift-numerics' `Real`, so generic code has `Scalar.exp(x)`, `Scalar.log(x)` and the
+/// other elementary functions.
+public protocol BLASScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, LosslessStringConvertible
 where RawSignificand: FixedWidthInteger {
   /// The pure-Swift kernels' vector: 32 bytes, `SIMD4<Double>` or `SIMD8<Float>` (two SSE2
   /// registers; one AVX register where the build targets it).
@@ -34,6 +38,12 @@ where RawSignificand: FixedWidthInteger {
   static func _gemv(
     transpose: Bool, rows: Int, columns: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
     x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)
+
+  /// `cblas_?dot`: the inner product of `n` elements of `x` and `y`, `incx` and `incy` apart. Unchecked.
+  static func _dot(n: Int, x: UnsafePointer<Self>, incx: Int, y: UnsafePointer<Self>, incy: Int) -> Self
+
+  /// `cblas_?nrm2`: the Euclidean norm of `n` elements of `x`, `incx` apart, without overflow. Unchecked.
+  static func _nrm2(n: Int, x: UnsafePointer<Self>, incx: Int) -> Self
 
   /// `LAPACKE_?gesv` (row-major): solves `A·X = B` in place; returns `info`. Unchecked.
   static func _gesv(

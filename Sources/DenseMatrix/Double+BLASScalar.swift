@@ -1,5 +1,6 @@
 import CBLAS
 import CLAPACKE
+public import RealModule
 import _ActivationKernels
 
 // Double's routines: the only place that names the d-prefixed BLAS and LAPACK functions and the
@@ -40,6 +41,16 @@ extension Double: BLASScalar {
     cblas_dgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(rows), blasint(columns), alpha, a,
       blasint(lda), x, blasint(incx), beta, y, blasint(incy))
+  }
+
+  /// Calls `cblas_ddot`.
+  public static func _dot(n: Int, x: UnsafePointer<Double>, incx: Int, y: UnsafePointer<Double>, incy: Int) -> Double {
+    cblas_ddot(blasint(n), x, blasint(incx), y, blasint(incy))
+  }
+
+  /// Calls `cblas_dnrm2`.
+  public static func _nrm2(n: Int, x: UnsafePointer<Double>, incx: Int) -> Double {
+    cblas_dnrm2(blasint(n), x, blasint(incx))
   }
 
   /// Calls `LAPACKE_dgesv`.

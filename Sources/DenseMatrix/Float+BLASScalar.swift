@@ -1,5 +1,6 @@
 import CBLAS
 import CLAPACKE
+public import RealModule
 import _ActivationKernels
 
 // Float's routines: the only place that names the s-prefixed BLAS and LAPACK functions and the
@@ -40,6 +41,16 @@ extension Float: BLASScalar {
     cblas_sgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(rows), blasint(columns), alpha, a,
       blasint(lda), x, blasint(incx), beta, y, blasint(incy))
+  }
+
+  /// Calls `cblas_sdot`.
+  public static func _dot(n: Int, x: UnsafePointer<Float>, incx: Int, y: UnsafePointer<Float>, incy: Int) -> Float {
+    cblas_sdot(blasint(n), x, blasint(incx), y, blasint(incy))
+  }
+
+  /// Calls `cblas_snrm2`.
+  public static func _nrm2(n: Int, x: UnsafePointer<Float>, incx: Int) -> Float {
+    cblas_snrm2(blasint(n), x, blasint(incx))
   }
 
   /// Calls `LAPACKE_sgesv`.

@@ -1,36 +1,4 @@
 extension Matrix {
-  /// The elementwise sum, like numpy's `a + b` for arrays of the same shape.
-  ///
-  /// - Precondition: equal shapes; the message names both. Use ``adding(checking:)`` for data.
-  /// - Complexity: O(rows × columns).
-  public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
-    lhs.combined(with: rhs, operation: "+", +)
-  }
-
-  /// The elementwise difference, like numpy's `a - b` for arrays of the same shape.
-  ///
-  /// - Precondition: equal shapes; the message names both.
-  /// - Complexity: O(rows × columns).
-  public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
-    lhs.combined(with: rhs, operation: "-", -)
-  }
-
-  /// Adds `rhs` elementwise in place.
-  ///
-  /// - Precondition: equal shapes; the message names both.
-  /// - Complexity: O(rows × columns).
-  public static func += (lhs: inout Matrix, rhs: Matrix) {
-    lhs.combine(with: rhs, operation: "+=", +)
-  }
-
-  /// Subtracts `rhs` elementwise in place.
-  ///
-  /// - Precondition: equal shapes; the message names both.
-  /// - Complexity: O(rows × columns).
-  public static func -= (lhs: inout Matrix, rhs: Matrix) {
-    lhs.combine(with: rhs, operation: "-=", -)
-  }
-
   /// Every element multiplied by `scalar`, like numpy's `s * a`.
   ///
   /// - Complexity: O(rows × columns).
@@ -65,24 +33,6 @@ extension Matrix {
   /// - Complexity: O(rows × columns).
   public func hadamard(_ other: Matrix) -> Matrix {
     combined(with: other, operation: "hadamard", *)
-  }
-
-  /// The elementwise sum, throwing instead of trapping when the shapes differ.
-  ///
-  /// - Throws: ``ShapeError``, e.g. `+: shapes differ: (3×1), (2×1)`.
-  /// - Complexity: O(rows × columns).
-  public func adding(checking other: Matrix) throws(ShapeError) -> Matrix {
-    try sameShapeError(other, operation: "+").throwIfPresent()
-    return zipped(with: other, +)
-  }
-
-  /// The elementwise difference, throwing instead of trapping when the shapes differ.
-  ///
-  /// - Throws: ``ShapeError``, e.g. `-: shapes differ: (3×1), (2×1)`.
-  /// - Complexity: O(rows × columns).
-  public func subtracting(checking other: Matrix) throws(ShapeError) -> Matrix {
-    try sameShapeError(other, operation: "-").throwIfPresent()
-    return zipped(with: other, -)
   }
 
   /// The elementwise (Hadamard) product, throwing instead of trapping when the shapes differ.

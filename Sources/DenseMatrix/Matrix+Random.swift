@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import RealModule
 
 extension Matrix {
   /// A matrix of normally distributed values, like `np.random.standard_normal((rows, columns))`
@@ -40,11 +34,11 @@ extension Matrix {
       // u1 in (0, 1] so that log(u1) is finite; u2 in [0, 1).
       let u1 = 1 - Double.random(in: 0..<1, using: &generator)
       let u2 = Double.random(in: 0..<1, using: &generator)
-      let radius = (-2 * log(u1)).squareRoot()
+      let radius = (-2 * Double.log(u1)).squareRoot()
       let angle = 2 * Double.pi * u2
       let (center, scale) = (Double(mean), Double(standardDeviation))
-      scalars.append(Scalar(center + scale * radius * cos(angle)))
-      scalars.append(Scalar(center + scale * radius * sin(angle)))
+      scalars.append(Scalar(center + scale * radius * Double.cos(angle)))
+      scalars.append(Scalar(center + scale * radius * Double.sin(angle)))
     }
     scalars.removeLast(scalars.count - count)
     return Matrix(rows: rows, columns: columns, scalars: scalars)

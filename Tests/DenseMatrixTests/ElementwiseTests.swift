@@ -38,8 +38,9 @@ struct ElementwiseTests {
     var c = a
     #expect(throws: ShapeError.self) { try c.addColumnVector(checking: Matrix(column: [1, 2, 3])) }
     #expect(c == a)
-    #expect(throws: ShapeError.self) { try a.adding(checking: bias) }
-    #expect(throws: ShapeError.self) { try a.subtracting(checking: bias) }
+    #expect(try a.adding(checking: bias) == a.addingColumnVector(bias), "a column broadcasts, as in numpy")
+    #expect(throws: ShapeError.self) { try a.subtracting(checking: Matrix(column: [1, 2, 3])) }
+    #expect(throws: ShapeError.self) { try a.multiplying(checking: Matrix.ones(rows: 3, columns: 3)) }
     #expect(throws: ShapeError.self) { try a.hadamard(checking: bias) }
     #expect(try a.subtracting(checking: b) == a - b)
     #expect(try a.adding(checking: b) == a + b)
@@ -170,6 +171,20 @@ struct ElementwiseTests {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Matrix.ones(rows: 3, columns: 1) + Matrix.ones(rows: 2, columns: 1)
     }
-    #expect(standardError(of: result).contains("+: shapes differ: (3×1), (2×1)"))
+    #expect(standardError(of: result).contains("+: operands could not be broadcast together: (3×1), (2×1)"))
+    let inPlace = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      var column = Matrix.ones(rows: 3, columns: 1)
+      column += Matrix.ones(rows: 1, columns: 4)
+    }
+    #expect(
+      standardError(of: inPlace).contains(
+        "+=: non-broadcastable output operand with shape (3×1) doesn't match the broadcast shape (3×4)"))
+    await #expect(processExitsWith: .failure) {
+      _ = Matrix.ones(rows: 2, columns: 3) / Matrix.ones(rows: 3, columns: 2)
+    }
+    await #expect(processExitsWith: .failure) { _ = Matrix.ones(rows: 2, columns: 2).clipped(min: .nan, max: 1) }
+    await #expect(processExitsWith: .failure) {
+      _ = dot(Matrix.ones(rows: 2, columns: 1), Matrix.ones(rows: 3, columns: 1))
+    }
   }
 }

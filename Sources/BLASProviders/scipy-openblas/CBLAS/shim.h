@@ -33,6 +33,19 @@ static inline void cblas_sgemv(
   scipy_cblas_sgemv(order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
+static inline double cblas_ddot(const blasint n, const double *x, const blasint incx, const double *y, const blasint incy) {
+  return scipy_cblas_ddot(n, x, incx, y, incy);
+}
+static inline float cblas_sdot(const blasint n, const float *x, const blasint incx, const float *y, const blasint incy) {
+  return scipy_cblas_sdot(n, x, incx, y, incy);
+}
+static inline double cblas_dnrm2(const blasint n, const double *x, const blasint incx) {
+  return scipy_cblas_dnrm2(n, x, incx);
+}
+static inline float cblas_snrm2(const blasint n, const float *x, const blasint incx) {
+  return scipy_cblas_snrm2(n, x, incx);
+}
+
 static inline const char *swift_blas_rnn_blas_config(void) { return scipy_openblas_get_config(); }
 static inline const char *swift_blas_rnn_blas_corename(void) { return scipy_openblas_get_corename(); }
 static inline int swift_blas_rnn_blas_get_num_threads(void) { return scipy_openblas_get_num_threads(); }
