@@ -31,7 +31,7 @@ extension Matrix {
   }
 
   /// The elementwise product with broadcasting, like numpy's `a * b` (not the matrix product:
-  /// that is ``matmul(_:_:backend:)``, numpy's `a @ b`).
+  /// that is ``matmul(_:_:backend:)-(Matrix<Scalar>,_,_)``, numpy's `a @ b`).
   ///
   /// - Precondition: the shapes broadcast; the message names both.
   /// - Complexity: O(rows × columns) of the result.

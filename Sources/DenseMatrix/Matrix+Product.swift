@@ -35,7 +35,7 @@ public func matmul<Scalar: BLASScalar>(
 }
 
 extension Matrix {
-  /// The matrix product `self · other`; the method form of ``matmul(_:_:backend:)``.
+  /// The matrix product `self · other`; the method form of ``matmul(_:_:backend:)-(Matrix<Scalar>,_,_)``.
   ///
   /// - Precondition: `columns == other.rows`.
   /// - Complexity: O(rows · other.columns · columns).
@@ -78,7 +78,7 @@ public func gemm<Scalar: BLASScalar>(
 
 /// General matrix multiply in place, throwing instead of trapping when shapes do not fit.
 ///
-/// See ``gemm(_:_:into:transposeA:transposeB:alpha:beta:backend:)`` for the contract.
+/// See ``gemm(_:_:into:transposeA:transposeB:alpha:beta:backend:)-(Matrix<Scalar>,_,_,_,_,_,_,_)`` for the contract.
 ///
 /// - Throws: ``ShapeError`` naming `op(a)`, `op(b)` and `c`'s shapes; `c` is left unchanged.
 /// - Complexity: O(m · n · k).

@@ -11,6 +11,8 @@ extension Matrix {
   /// result is numpy's bit for bit and the rounding error grows like O(log n), not O(n).
   ///
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func sum() -> Scalar {
     storage.withUnsafeBufferPointer { pairwiseSum($0) }
   }
@@ -19,6 +21,8 @@ extension Matrix {
   /// NaN for an empty matrix (numpy returns NaN with a warning).
   ///
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func mean() -> Scalar {
     sum() / Scalar(count)
   }
@@ -27,18 +31,22 @@ extension Matrix {
   ///
   /// - Precondition: the matrix is not empty (numpy raises: a maximum of nothing has no identity).
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func max() -> Scalar {
     checkPrecondition(!isEmpty, "max: zero-size matrix \(shape) to reduction operation maximum which has no identity")
-    return storage.withUnsafeBufferPointer { extreme($0, 0, 1, count, >) }
+    return storage.withUnsafeBufferPointer { contiguousExtreme($0.baseAddress!, count, greatest: true) }
   }
 
   /// The smallest element, like `np.min(a)`: NaN if any element is NaN.
   ///
   /// - Precondition: the matrix is not empty.
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func min() -> Scalar {
     checkPrecondition(!isEmpty, "min: zero-size matrix \(shape) to reduction operation minimum which has no identity")
-    return storage.withUnsafeBufferPointer { extreme($0, 0, 1, count, <) }
+    return storage.withUnsafeBufferPointer { contiguousExtreme($0.baseAddress!, count, greatest: false) }
   }
 
   /// The row-major index of the first largest element, like `np.argmax(a)`: the first NaN's
@@ -46,6 +54,8 @@ extension Matrix {
   ///
   /// - Precondition: the matrix is not empty (numpy raises).
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func argmax() -> Int {
     checkPrecondition(!isEmpty, "argmax: attempt to get argmax of an empty matrix \(shape)")
     return storage.withUnsafeBufferPointer { extremeIndex($0, 0, 1, count, >) }
@@ -56,6 +66,8 @@ extension Matrix {
   ///
   /// - Precondition: the matrix is not empty.
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func argmin() -> Int {
     checkPrecondition(!isEmpty, "argmin: attempt to get argmin of an empty matrix \(shape)")
     return storage.withUnsafeBufferPointer { extremeIndex($0, 0, 1, count, <) }
@@ -71,6 +83,8 @@ extension Matrix {
   ///
   /// - Precondition: `axis` is 0, 1, -1 or -2.
   /// - Complexity: O(count), streaming through the storage once.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func sum(axis: Int, keepingDimensions: Bool = true) -> Matrix {
     let along = Axis(axis, "sum")
     var result = [Scalar](repeating: 0, count: along == .columns ? columns : rows)
@@ -99,6 +113,8 @@ extension Matrix {
   ///
   /// - Precondition: `axis` is 0, 1, -1 or -2.
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func mean(axis: Int, keepingDimensions: Bool = true) -> Matrix {
     let length = Scalar(Axis(axis, "mean") == .columns ? rows : columns)
     return sum(axis: axis, keepingDimensions: keepingDimensions).map { $0 / length }
@@ -109,16 +125,20 @@ extension Matrix {
   /// - Precondition: `axis` is 0, 1, -1 or -2, and the axis reduced is not empty (numpy raises,
   ///   even when there is nothing to reduce: `np.zeros((0, 0)).max(axis=0)`).
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func max(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-    extremes(axis, keepingDimensions, "max", "maximum", >)
+    extremes(axis, keepingDimensions, "max", "maximum", greatest: true)
   }
 
   /// Minima along `axis`, like `np.min(a, axis=axis, keepdims=True)`; NaN where a NaN is met.
   ///
   /// - Precondition: as ``max(axis:keepingDimensions:)``.
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func min(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-    extremes(axis, keepingDimensions, "min", "minimum", <)
+    extremes(axis, keepingDimensions, "min", "minimum", greatest: false)
   }
 
   /// For each column (axis 0) or row (axis 1), the index of its first largest element (the first
@@ -126,6 +146,8 @@ extension Matrix {
   ///
   /// - Precondition: `axis` is 0, 1, -1 or -2, and the axis reduced is not empty.
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func argmax(axis: Int) -> [Int] {
     extremeIndices(axis, "argmax", >)
   }
@@ -135,6 +157,8 @@ extension Matrix {
   ///
   /// - Precondition: as ``argmax(axis:)``.
   /// - Complexity: O(count).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func argmin(axis: Int) -> [Int] {
     extremeIndices(axis, "argmin", <)
   }
@@ -160,17 +184,19 @@ extension Matrix {
   }
 
   private func extremes(
-    _ axis: Int, _ keepingDimensions: Bool, _ operation: String, _ name: String, _ better: (Scalar, Scalar) -> Bool
+    _ axis: Int, _ keepingDimensions: Bool, _ operation: String, _ name: String, greatest: Bool
   ) -> Matrix {
     let along = Axis(axis, operation)
     let (outputs, length) = along == .columns ? (columns, rows) : (rows, columns)
     checkPrecondition(
       length > 0,
       "\(operation): zero-size matrix \(shape) along axis \(axis) to reduction operation \(name) which has no identity")
+    if along == .columns {
+      return reduced(columnExtremeValues(greatest: greatest), along: along, keepingDimensions)
+    }
+    let width = columns
     let values = storage.withUnsafeBufferPointer { a in
-      (0..<outputs).map { i in
-        along == .columns ? extreme(a, i, columns, rows, better) : extreme(a, i * columns, 1, columns, better)
-      }
+      (0..<outputs).map { i in contiguousExtreme(a.baseAddress! + i * width, width, greatest: greatest) }
     }
     return reduced(values, along: along, keepingDimensions)
   }
@@ -180,11 +206,75 @@ extension Matrix {
     let (outputs, length) = along == .columns ? (columns, rows) : (rows, columns)
     checkPrecondition(
       length > 0, "\(operation): attempt to get \(operation) of an empty sequence (matrix \(shape), axis \(axis))")
+    if along == .columns { return columnExtremes(better).indices }
     return storage.withUnsafeBufferPointer { a in
-      (0..<outputs).map { i in
-        along == .columns ? extremeIndex(a, i, columns, rows, better) : extremeIndex(a, i * columns, 1, columns, better)
+      (0..<outputs).map { i in extremeIndex(a, i * columns, 1, columns, better) }
+    }
+  }
+
+  /// Each column's largest (or smallest) element, NaN where the column has one: the rows read in
+  /// order, a vector of columns at a time.
+  private func columnExtremeValues(greatest: Bool) -> [Scalar] {
+    let width = columns
+    var best = [Scalar](repeating: 0, count: width)
+    guard rows > 0 else { return best }
+    // NaN kept apart in flags, so the hot loop is two selects per element with no branch and no
+    // NaN test on the running value (a NaN in row 0 stays: no comparison with it succeeds).
+    var sawNaN = [UInt8](repeating: 0, count: width)
+    storage.withUnsafeBufferPointer { a in
+      best.withUnsafeMutableBufferPointer { out in
+        sawNaN.withUnsafeMutableBufferPointer { flags in
+          let base = a.baseAddress!
+          out.baseAddress!.update(from: base, count: width)
+          for r in 1..<rows {
+            let row = base + r * width
+            if greatest {
+              for c in 0..<width {
+                let value = row[c]
+                out[c] = value > out[c] ? value : out[c]
+                flags[c] |= value != value ? 1 : 0
+              }
+            } else {
+              for c in 0..<width {
+                let value = row[c]
+                out[c] = value < out[c] ? value : out[c]
+                flags[c] |= value != value ? 1 : 0
+              }
+            }
+          }
+          for c in 0..<width where flags[c] != 0 { out[c] = .nan }
+        }
       }
     }
+    return best
+  }
+
+  /// Each column's extreme and the row of its first occurrence (of its first NaN, if any), reading
+  /// the rows in order: one stream through the storage, not one strided pass per column.
+  private func columnExtremes(_ better: (Scalar, Scalar) -> Bool) -> (values: [Scalar], indices: [Int]) {
+    let width = columns
+    var values = [Scalar](repeating: 0, count: width)
+    var indices = [Int](repeating: 0, count: width)
+    guard rows > 0 else { return (values, indices) }
+    storage.withUnsafeBufferPointer { a in
+      values.withUnsafeMutableBufferPointer { best in
+        indices.withUnsafeMutableBufferPointer { index in
+          for c in 0..<width { best[c] = a[c] }
+          for r in 1..<rows {
+            let row = a.baseAddress! + r * width
+            for c in 0..<width {
+              let value = row[c]
+              let current = best[c]
+              if !current.isNaN && (value.isNaN || better(value, current)) {
+                best[c] = value
+                index[c] = r
+              }
+            }
+          }
+        }
+      }
+    }
+    return (values, indices)
   }
 }
 
@@ -218,13 +308,41 @@ private func pairwiseSum<Scalar: BLASScalar>(_ a: UnsafeBufferPointer<Scalar>) -
   return pairwiseSum(UnsafeBufferPointer(rebasing: a[..<half])) + pairwiseSum(UnsafeBufferPointer(rebasing: a[half...]))
 }
 
-/// The extreme of `count` elements `stride` apart from `start` (count ≥ 1): the first NaN if one
-/// is met (numpy's maximum and minimum propagate NaN), else the best by `better`.
-@inline(__always)
-private func extreme<Scalar: BLASScalar>(
-  _ a: UnsafeBufferPointer<Scalar>, _ start: Int, _ stride: Int, _ count: Int, _ better: (Scalar, Scalar) -> Bool
-) -> Scalar {
-  a[extremeIndex(a, start, stride, count, better) * stride + start]
+/// The largest (or smallest) of `count ≥ 1` contiguous elements, NaN if one is NaN (numpy's
+/// maximum and minimum propagate NaN): a vector of lanes at a time, then the lanes combined.
+private func contiguousExtreme<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>, _ count: Int, greatest: Bool) -> Scalar {
+  // Eight independent running extremes with selects and NaN tracked apart, so the hot loop has
+  // no branch on the values (a NaN met first stays: no comparison with it succeeds).
+  var result = p[0]
+  var i = 1
+  if count >= 16 {
+    var best = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    var nan: UInt8 = 0
+    i = 8
+    withUnsafeMutableBytes(of: &best) { raw in
+      let b = raw.baseAddress!.assumingMemoryBound(to: Scalar.self)
+      while i + 8 <= count {
+        for k in 0..<8 {
+          let value = p[i + k]
+          nan |= value != value ? 1 : 0
+          b[k] = greatest ? (value > b[k] ? value : b[k]) : (value < b[k] ? value : b[k])
+        }
+        i += 8
+      }
+      for k in 0..<8 {
+        nan |= b[k] != b[k] ? 1 : 0
+        result = greatest ? (b[k] > result ? b[k] : result) : (b[k] < result ? b[k] : result)
+      }
+    }
+    if nan != 0 { return .nan }
+  }
+  while i < count {
+    let value = p[i]
+    if value.isNaN { return value }
+    if greatest ? value > result : value < result { result = value }
+    i += 1
+  }
+  return result
 }
 
 /// The position (0..<count) of the first best element, or of the first NaN.

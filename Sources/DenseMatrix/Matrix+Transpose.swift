@@ -2,7 +2,7 @@ extension Matrix {
   /// The transpose, like numpy's `a.T` (but a copy, not a view).
   ///
   /// To multiply by a transpose without forming it, pass `transposeA`/`transposeB` to
-  /// ``gemm(_:_:into:transposeA:transposeB:alpha:beta:backend:)``.
+  /// ``gemm(_:_:into:transposeA:transposeB:alpha:beta:backend:)-(Matrix<Scalar>,_,_,_,_,_,_,_)``.
   ///
   /// - Complexity: O(rows × columns); O(1) when either dimension is 0.
   public func transposed() -> Matrix {

@@ -1,6 +1,6 @@
 /// A shape mismatch found in data that came from outside the program.
 ///
-/// The trapping operations (``matmul(_:_:backend:)``, ``hstack(_:)``, `+`, ...) stop the program with
+/// The trapping operations (``matmul(_:_:backend:)-(Matrix<Scalar>,_,_)``, ``hstack(_:)``, `+`, ...) stop the program with
 /// exactly this message when their operands do not fit, because a mismatch in code the programmer
 /// wrote is a logic error. Their `checking` variants (``matmul(checking:_:backend:)``,
 /// ``hstack(checking:)``, ...) throw this error instead, for shapes that come from files, users'

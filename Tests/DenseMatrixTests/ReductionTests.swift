@@ -99,6 +99,17 @@ struct ReductionTests {
     #expect(empty.max(axis: 1).shape == Shape(rows: 0, columns: 1) && empty.argmax(axis: 1) == [])
     #expect(empty.mean(axis: 0).scalars.allSatisfy { $0.isNaN })
     #expect(Matrix([[-0.0]]).sum().sign == .plus, "numpy sums from +0")
+    // Long rows and columns (the vectorized paths): a NaN anywhere, first, in the middle or last.
+    for position in [0, 1, 17, 63, 99] {
+      var row = Matrix(rows: 1, columns: 100) { _, c in Double(c % 7) - 3 }
+      row[0, position] = .nan
+      #expect(row.max().isNaN && row.min().isNaN && row.max(axis: 1)[0, 0].isNaN, "NaN at \(position)")
+      #expect(row.transposed().max(axis: 0)[0, 0].isNaN && row.transposed().min(axis: 0)[0, 0].isNaN)
+      #expect(row.argmax() == position && row.argmin() == position)
+    }
+    let ramp = Matrix(rows: 40, columns: 40) { r, c in Double((r * 40 + c) % 97) - 48 }
+    #expect(ramp.max() == 48 && ramp.min() == -48)
+    #expect(ramp.max(axis: 0) == Matrix(rows: 1, columns: 40) { _, c in ramp.transposed()[rows: c...c, columns: 0..<40].max() })
   }
 
   @Test func reshapeSharesTheOrder() {
