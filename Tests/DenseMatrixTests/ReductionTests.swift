@@ -109,7 +109,9 @@ struct ReductionTests {
     }
     let ramp = Matrix(rows: 40, columns: 40) { r, c in Double((r * 40 + c) % 97) - 48 }
     #expect(ramp.max() == 48 && ramp.min() == -48)
-    #expect(ramp.max(axis: 0) == Matrix(rows: 1, columns: 40) { _, c in ramp.transposed()[rows: c...c, columns: 0..<40].max() })
+    #expect(
+      ramp.max(axis: 0)
+        == Matrix(rows: 1, columns: 40) { _, c in ramp.transposed()[rows: c...c, columns: 0..<40].max() })
   }
 
   @Test func reshapeSharesTheOrder() {
