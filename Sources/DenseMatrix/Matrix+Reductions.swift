@@ -317,24 +317,28 @@ private func contiguousExtreme<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>, _
   var i = 1
   if count >= 16 {
     var best = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
-    var nan: UInt8 = 0
+    var flags: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
     i = 8
     withUnsafeMutableBytes(of: &best) { raw in
-      let b = raw.baseAddress!.assumingMemoryBound(to: Scalar.self)
-      while i + 8 <= count {
-        for k in 0..<8 {
-          let value = p[i + k]
-          nan |= value != value ? 1 : 0
-          b[k] = greatest ? (value > b[k] ? value : b[k]) : (value < b[k] ? value : b[k])
+      withUnsafeMutableBytes(of: &flags) { rawFlags in
+        let b = raw.baseAddress!.assumingMemoryBound(to: Scalar.self)
+        let f = rawFlags.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        while i + 8 <= count {
+          let block = p + i
+          for k in 0..<8 {
+            let value = block[k]
+            f[k] |= value != value ? 1 : 0
+            b[k] = greatest ? (value > b[k] ? value : b[k]) : (value < b[k] ? value : b[k])
+          }
+          i += 8
         }
-        i += 8
-      }
-      for k in 0..<8 {
-        nan |= b[k] != b[k] ? 1 : 0
-        result = greatest ? (b[k] > result ? b[k] : result) : (b[k] < result ? b[k] : result)
+        for k in 0..<8 {
+          f[k] |= b[k] != b[k] ? 1 : 0
+          result = greatest ? (b[k] > result ? b[k] : result) : (b[k] < result ? b[k] : result)
+        }
       }
     }
-    if nan != 0 { return .nan }
+    if (flags.0 | flags.1 | flags.2 | flags.3 | flags.4 | flags.5 | flags.6 | flags.7) != 0 { return .nan }
   }
   while i < count {
     let value = p[i]
