@@ -21,6 +21,14 @@ struct ViewTests {
     }
     #expect(standardError(of: result).contains("Matrix view: rows 1..<7 out of bounds for shape (4×5)"))
     await #expect(processExitsWith: .failure) { _ = Matrix.zeros(rows: 4, columns: 5)[rows: 0..<1, columns: 3...5] }
+    let index = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Matrix.zeros(rows: 4, columns: 5).withView(rows: 1..<3, columns: 1..<3) { $0[2, 0] }
+    }
+    #expect(standardError(of: index).contains("MatrixView index (2, 0) out of bounds for shape (2×2)"))
+    let blocks = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      Matrix.zeros(rows: 2, columns: 6).forEachColumnBlock(width: 4) { _, _ in }
+    }
+    #expect(standardError(of: blocks).contains("forEachColumnBlock: width 4 must be positive and divide the 6 columns"))
   }
 
   /// m × k and k × n blocks taken at offsets inside larger parents, every transpose, products into
