@@ -311,34 +311,39 @@ private func pairwiseSum<Scalar: BLASScalar>(_ a: UnsafeBufferPointer<Scalar>) -
 /// The largest (or smallest) of `count ≥ 1` contiguous elements, NaN if one is NaN (numpy's
 /// maximum and minimum propagate NaN): a vector of lanes at a time, then the lanes combined.
 private func contiguousExtreme<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>, _ count: Int, greatest: Bool) -> Scalar {
-  // Eight independent running extremes with selects and NaN tracked apart, so the hot loop has
-  // no branch on the values (a NaN met first stays: no comparison with it succeeds).
+  // `width` independent running extremes (eight SSE2 registers of either type) with selects and
+  // per-lane NaN flags, so the hot loop has no branch and no loop-carried chain longer than one
+  // select per register: it vectorizes and hides the latency. A NaN met first stays (no
+  // comparison with it succeeds); the flags report any later one.
+  let width = 32
   var result = p[0]
   var i = 1
-  if count >= 16 {
-    var best = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
-    var flags: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
-    i = 8
-    withUnsafeMutableBytes(of: &best) { raw in
-      withUnsafeMutableBytes(of: &flags) { rawFlags in
-        let b = raw.baseAddress!.assumingMemoryBound(to: Scalar.self)
-        let f = rawFlags.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        while i + 8 <= count {
+  if count >= 2 * width {
+    var nan = false
+    withUnsafeTemporaryAllocation(of: Scalar.self, capacity: width) { b in
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: width) { f in
+        let best = b.baseAddress!
+        let flags = f.baseAddress!
+        best.update(from: p, count: width)
+        flags.update(repeating: 0, count: width)
+        i = width
+        while i + width <= count {
           let block = p + i
-          for k in 0..<8 {
-            let value = block[k]
-            f[k] |= value != value ? 1 : 0
-            b[k] = greatest ? (value > b[k] ? value : b[k]) : (value < b[k] ? value : b[k])
+          if greatest {
+            for k in 0..<width { best[k] = block[k] > best[k] ? block[k] : best[k] }
+          } else {
+            for k in 0..<width { best[k] = block[k] < best[k] ? block[k] : best[k] }
           }
-          i += 8
+          for k in 0..<width { flags[k] |= block[k] != block[k] ? 1 : 0 }
+          i += width
         }
-        for k in 0..<8 {
-          f[k] |= b[k] != b[k] ? 1 : 0
-          result = greatest ? (b[k] > result ? b[k] : result) : (b[k] < result ? b[k] : result)
+        for k in 0..<width {
+          nan = nan || flags[k] != 0 || best[k] != best[k]
+          result = greatest ? (best[k] > result ? best[k] : result) : (best[k] < result ? best[k] : result)
         }
       }
     }
-    if (flags.0 | flags.1 | flags.2 | flags.3 | flags.4 | flags.5 | flags.6 | flags.7) != 0 { return .nan }
+    if nan { return .nan }
   }
   while i < count {
     let value = p[i]

@@ -20,6 +20,7 @@ public struct MatrixView<Scalar: BLASScalar> {
   /// The shape, `(rows, columns)`.
   public var shape: Shape { Shape(rows: rows, columns: columns) }
 
+  @usableFromInline
   init(baseAddress: UnsafePointer<Scalar>, rows: Int, columns: Int, rowStride: Int) {
     (self.baseAddress, self.rows, self.columns, self.rowStride) = (baseAddress, rows, columns, rowStride)
   }
@@ -63,6 +64,7 @@ public struct MutableMatrixView<Scalar: BLASScalar> {
     MatrixView(baseAddress: UnsafePointer(baseAddress), rows: rows, columns: columns, rowStride: rowStride)
   }
 
+  @usableFromInline
   init(baseAddress: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, rowStride: Int) {
     (self.baseAddress, self.rows, self.columns, self.rowStride) = (baseAddress, rows, columns, rowStride)
   }
@@ -106,6 +108,9 @@ extension Matrix {
   ///
   /// - Precondition: both ranges lie within the matrix; the message names the range and shape.
   /// - Complexity: O(1), plus `body`.
+  // Inlinable: generic over the range types, it is specialised where it is called (a view is a
+  // per-step tool; an unspecialised call costs more than a small product).
+  @inlinable
   public func withView<R: RangeExpression<Int>, C: RangeExpression<Int>, Result, E: Error>(
     rows: R, columns: C, _ body: (MatrixView<Scalar>) throws(E) -> Result
   ) throws(E) -> Result {
@@ -122,6 +127,7 @@ extension Matrix {
   }
 
   /// ``withView(rows:columns:_:)`` over every row.
+  @inlinable
   public func withView<C: RangeExpression<Int>, Result, E: Error>(
     columns: C, _ body: (MatrixView<Scalar>) throws(E) -> Result
   ) throws(E) -> Result {
@@ -129,6 +135,7 @@ extension Matrix {
   }
 
   /// ``withView(rows:columns:_:)`` over every column.
+  @inlinable
   public func withView<R: RangeExpression<Int>, Result, E: Error>(
     rows: R, _ body: (MatrixView<Scalar>) throws(E) -> Result
   ) throws(E) -> Result {
@@ -142,6 +149,7 @@ extension Matrix {
   ///
   /// - Precondition: both ranges lie within the matrix.
   /// - Complexity: O(1), or O(rows × columns) if the storage must be copied first.
+  @inlinable
   public mutating func withMutableView<R: RangeExpression<Int>, C: RangeExpression<Int>, Result, E: Error>(
     rows: R, columns: C, _ body: (MutableMatrixView<Scalar>) throws(E) -> Result
   ) throws(E) -> Result {
@@ -186,7 +194,8 @@ extension Matrix {
 
   /// The `Range` a range expression denotes in `0..<count`, trapping (with the axis and the shape)
   /// when it reaches outside.
-  private func bounds<R: RangeExpression<Int>>(_ range: R, _ count: Int, _ axis: String) -> Range<Int> {
+  @inlinable
+  func bounds<R: RangeExpression<Int>>(_ range: R, _ count: Int, _ axis: String) -> Range<Int> {
     let resolved = range.relative(to: 0..<count)
     checkPrecondition(
       resolved.lowerBound >= 0 && resolved.upperBound <= count && resolved.lowerBound <= resolved.upperBound,
