@@ -72,6 +72,16 @@ where RawSignificand: FixedWidthInteger {
     _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Self>,
     sourceStride: Int, bias: UnsafePointer<Self>?, destination: UnsafeMutablePointer<Self>, destinationStride: Int)
 
+  /// The largest (`greatest`) or smallest of `count ≥ 1` contiguous elements, NaN if one is NaN,
+  /// by the vector kernel of `path` (`swift_blas_rnn_extreme_f32_avx512`, ...). Unchecked.
+  static func _extreme(path: ActivationPath, _ p: UnsafePointer<Self>, count: Int, greatest: Bool) -> Self
+
+  /// Each column's largest or smallest element (NaN where one is NaN) of a `rows ≥ 1` × `columns`
+  /// row-major block into `out`, by the vector kernel of `path`. Unchecked.
+  static func _columnExtremes(
+    path: ActivationPath, _ a: UnsafePointer<Self>, rows: Int, columns: Int, greatest: Bool,
+    into out: UnsafeMutablePointer<Self>)
+
   /// The activation of one value (the scalar reference of the kernels).
   static func _activate(_ activation: Activation, _ x: Self) -> Self
 

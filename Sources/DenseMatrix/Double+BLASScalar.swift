@@ -117,6 +117,29 @@ extension Double: BLASScalar {
     }
   }
 
+  /// Calls `swift_blas_rnn_extreme_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Double>, count: Int, greatest: Bool) -> Double {
+    let flag: CInt = greatest ? 1 : 0
+    switch path {
+    case .avx512: return swift_blas_rnn_extreme_f64_avx512(p, count, flag)
+    case .avx2: return swift_blas_rnn_extreme_f64_avx2(p, count, flag)
+    case .portable: return swift_blas_rnn_extreme_f64_baseline(p, count, flag)
+    }
+  }
+
+  /// Calls `swift_blas_rnn_column_extremes_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _columnExtremes(
+    path: ActivationPath, _ a: UnsafePointer<Double>, rows: Int, columns: Int, greatest: Bool,
+    into out: UnsafeMutablePointer<Double>
+  ) {
+    let flag: CInt = greatest ? 1 : 0
+    switch path {
+    case .avx512: swift_blas_rnn_column_extremes_f64_avx512(a, rows, columns, flag, out)
+    case .avx2: swift_blas_rnn_column_extremes_f64_avx2(a, rows, columns, flag, out)
+    case .portable: swift_blas_rnn_column_extremes_f64_baseline(a, rows, columns, flag, out)
+    }
+  }
+
   /// The pure-Swift backend's product, compiled for `Double`.
   public static func _pureSwiftGEMM(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,

@@ -111,6 +111,29 @@ extension Float: BLASScalar {
     Float(Double._activate(activation, Double(x)))
   }
 
+  /// Calls `swift_blas_rnn_extreme_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Float>, count: Int, greatest: Bool) -> Float {
+    let flag: CInt = greatest ? 1 : 0
+    switch path {
+    case .avx512: return swift_blas_rnn_extreme_f32_avx512(p, count, flag)
+    case .avx2: return swift_blas_rnn_extreme_f32_avx2(p, count, flag)
+    case .portable: return swift_blas_rnn_extreme_f32_baseline(p, count, flag)
+    }
+  }
+
+  /// Calls `swift_blas_rnn_column_extremes_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _columnExtremes(
+    path: ActivationPath, _ a: UnsafePointer<Float>, rows: Int, columns: Int, greatest: Bool,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    let flag: CInt = greatest ? 1 : 0
+    switch path {
+    case .avx512: swift_blas_rnn_column_extremes_f32_avx512(a, rows, columns, flag, out)
+    case .avx2: swift_blas_rnn_column_extremes_f32_avx2(a, rows, columns, flag, out)
+    case .portable: swift_blas_rnn_column_extremes_f32_baseline(a, rows, columns, flag, out)
+    }
+  }
+
   /// The pure-Swift backend's product, compiled for `Float`.
   public static func _pureSwiftGEMM(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,

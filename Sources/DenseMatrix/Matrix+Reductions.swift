@@ -212,38 +212,17 @@ extension Matrix {
     }
   }
 
-  /// Each column's largest (or smallest) element, NaN where the column has one: the rows read in
-  /// order, a vector of columns at a time.
+  /// Each column's largest (or smallest) element, NaN where the column has one: the vector kernel
+  /// of ``ActivationPath/current`` reads the rows in order, a vector of columns at a time.
   private func columnExtremeValues(greatest: Bool) -> [Scalar] {
-    let width = columns
+    let (height, width) = (rows, columns)
     var best = [Scalar](repeating: 0, count: width)
-    guard rows > 0 else { return best }
-    // NaN kept apart in flags, so the hot loop is two selects per element with no branch and no
-    // NaN test on the running value (a NaN in row 0 stays: no comparison with it succeeds).
-    var sawNaN = [UInt8](repeating: 0, count: width)
+    guard height > 0, width > 0 else { return best }
     storage.withUnsafeBufferPointer { a in
       best.withUnsafeMutableBufferPointer { out in
-        sawNaN.withUnsafeMutableBufferPointer { flags in
-          let base = a.baseAddress!
-          out.baseAddress!.update(from: base, count: width)
-          for r in 1..<rows {
-            let row = base + r * width
-            if greatest {
-              for c in 0..<width {
-                let value = row[c]
-                out[c] = value > out[c] ? value : out[c]
-                flags[c] |= value != value ? 1 : 0
-              }
-            } else {
-              for c in 0..<width {
-                let value = row[c]
-                out[c] = value < out[c] ? value : out[c]
-                flags[c] |= value != value ? 1 : 0
-              }
-            }
-          }
-          for c in 0..<width where flags[c] != 0 { out[c] = .nan }
-        }
+        Scalar._columnExtremes(
+          path: ActivationPath.current, a.baseAddress!, rows: height, columns: width, greatest: greatest,
+          into: out.baseAddress!)
       }
     }
     return best
@@ -309,49 +288,9 @@ private func pairwiseSum<Scalar: BLASScalar>(_ a: UnsafeBufferPointer<Scalar>) -
 }
 
 /// The largest (or smallest) of `count ≥ 1` contiguous elements, NaN if one is NaN (numpy's
-/// maximum and minimum propagate NaN): a vector of lanes at a time, then the lanes combined.
+/// maximum and minimum propagate NaN), by the vector kernel of ``ActivationPath/current``.
 private func contiguousExtreme<Scalar: BLASScalar>(_ p: UnsafePointer<Scalar>, _ count: Int, greatest: Bool) -> Scalar {
-  // `width` independent running extremes (eight SSE2 registers of either type) with selects and
-  // per-lane NaN flags, so the hot loop has no branch and no loop-carried chain longer than one
-  // select per register: it vectorizes and hides the latency. A NaN met first stays (no
-  // comparison with it succeeds); the flags report any later one.
-  let width = 32
-  var result = p[0]
-  var i = 1
-  if count >= 2 * width {
-    var nan = false
-    withUnsafeTemporaryAllocation(of: Scalar.self, capacity: width) { b in
-      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: width) { f in
-        let best = b.baseAddress!
-        let flags = f.baseAddress!
-        best.update(from: p, count: width)
-        flags.update(repeating: 0, count: width)
-        i = width
-        while i + width <= count {
-          let block = p + i
-          if greatest {
-            for k in 0..<width { best[k] = block[k] > best[k] ? block[k] : best[k] }
-          } else {
-            for k in 0..<width { best[k] = block[k] < best[k] ? block[k] : best[k] }
-          }
-          for k in 0..<width { flags[k] |= block[k] != block[k] ? 1 : 0 }
-          i += width
-        }
-        for k in 0..<width {
-          nan = nan || flags[k] != 0 || best[k] != best[k]
-          result = greatest ? (best[k] > result ? best[k] : result) : (best[k] < result ? best[k] : result)
-        }
-      }
-    }
-    if nan { return .nan }
-  }
-  while i < count {
-    let value = p[i]
-    if value.isNaN { return value }
-    if greatest ? value > result : value < result { result = value }
-    i += 1
-  }
-  return result
+  Scalar._extreme(path: ActivationPath.current, p, count: count, greatest: greatest)
 }
 
 /// The position (0..<count) of the first best element, or of the first NaN.

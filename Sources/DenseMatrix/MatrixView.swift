@@ -175,6 +175,24 @@ extension Matrix {
     withView(rows: rows, columns: columns) { $0.copy() }
   }
 
+  /// A copy of the rows in `rows`, every column: `m[rows: 1..<3, columns: ...]`, numpy's
+  /// `a[1:3, :]`.
+  ///
+  /// - Precondition: the range lies within the matrix.
+  /// - Complexity: O(rows × columns) of the block.
+  public subscript<R: RangeExpression<Int>>(rows rows: R, columns _: UnboundedRange) -> Matrix {
+    withView(rows: rows) { $0.copy() }
+  }
+
+  /// A copy of the columns in `columns`, every row: `m[rows: ..., columns: 2...]`, numpy's
+  /// `a[:, 2:]`.
+  ///
+  /// - Precondition: the range lies within the matrix.
+  /// - Complexity: O(rows × columns) of the block.
+  public subscript<C: RangeExpression<Int>>(rows _: UnboundedRange, columns columns: C) -> Matrix {
+    withView(columns: columns) { $0.copy() }
+  }
+
   /// Calls `body` for each block of `width` consecutive columns, in order, with its index and a
   /// read-only view: for the states of a hoisted forward (n_h × T·B), `width: B` walks the steps
   /// without copying.

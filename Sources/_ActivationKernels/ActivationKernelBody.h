@@ -227,6 +227,67 @@ TARGET void CONCAT(swift_blas_rnn_activation, SUFFIX)(
   }
 }
 
+/// The largest (greatest != 0) or smallest of count >= 1 contiguous elements; NaN if any is NaN
+/// (numpy's maximum and minimum propagate NaN). Four vectors of running extremes and a NaN mask,
+/// combined at the end; no branch on the values in the loop.
+TARGET T CONCAT(swift_blas_rnn_extreme, SUFFIX)(const T *p, ptrdiff_t count, int greatest) {
+  ptrdiff_t i = 1;
+  T result = p[0];
+  if (count >= 8 * VW) {
+    VD b0 = FN(load)(p), b1 = FN(load)(p + VW), b2 = FN(load)(p + 2 * VW), b3 = FN(load)(p + 3 * VW);
+    VL nan = (b0 != b0) | (b1 != b1) | (b2 != b2) | (b3 != b3);
+    for (i = 4 * VW; i + 4 * VW <= count; i += 4 * VW) {
+      VD x0 = FN(load)(p + i), x1 = FN(load)(p + i + VW), x2 = FN(load)(p + i + 2 * VW), x3 = FN(load)(p + i + 3 * VW);
+      nan |= (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3);
+      if (greatest) {
+        b0 = FN(select)(x0 > b0, x0, b0), b1 = FN(select)(x1 > b1, x1, b1);
+        b2 = FN(select)(x2 > b2, x2, b2), b3 = FN(select)(x3 > b3, x3, b3);
+      } else {
+        b0 = FN(select)(x0 < b0, x0, b0), b1 = FN(select)(x1 < b1, x1, b1);
+        b2 = FN(select)(x2 < b2, x2, b2), b3 = FN(select)(x3 < b3, x3, b3);
+      }
+    }
+    T lanes[4 * VW];
+    FN(store)(lanes, b0), FN(store)(lanes + VW, b1), FN(store)(lanes + 2 * VW, b2), FN(store)(lanes + 3 * VW, b3);
+    TI flags[VW];
+    memcpy(flags, &nan, sizeof flags);
+    for (int k = 0; k < VW; k++) {
+      if (flags[k]) return (T)NAN;
+    }
+    result = lanes[0];
+    for (int k = 1; k < 4 * VW; k++) {
+      if (greatest ? lanes[k] > result : lanes[k] < result) result = lanes[k];
+    }
+  }
+  for (; i < count; i++) {
+    T x = p[i];
+    if (x != x) return x;
+    if (greatest ? x > result : x < result) result = x;
+  }
+  return result;
+}
+
+/// Each column's largest (or smallest) element of a rows x columns row-major block (rows >= 1),
+/// NaN where the column has one, into out[0 ..< columns]: the rows read in order, a vector of
+/// columns at a time (a NaN already in out stays: nothing replaces it).
+TARGET void CONCAT(swift_blas_rnn_column_extremes, SUFFIX)(
+    const T *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, T *out) {
+  memcpy(out, a, (size_t)columns * sizeof(T));
+  for (ptrdiff_t r = 1; r < rows; r++) {
+    const T *row = a + r * columns;
+    ptrdiff_t c = 0;
+    for (; c + VW <= columns; c += VW) {
+      VD o = FN(load)(out + c), x = FN(load)(row + c);
+      VL take = (x != x) | (greatest ? x > o : x < o);
+      FN(store)(out + c, FN(select)(take & ~(o != o), x, o));
+    }
+    for (; c < columns; c++) {
+      T o = out[c], x = row[c];
+      if (o == o && (x != x || (greatest ? x > o : x < o))) out[c] = x;
+    }
+  }
+}
+
 #undef ROWS_LOOP
 #undef COLUMN_LOOP
 #undef DISPATCH

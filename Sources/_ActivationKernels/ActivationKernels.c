@@ -1,5 +1,6 @@
 #include "ActivationKernels.h"
 
+#include <math.h>
 #include <string.h>
 
 // ActivationKernelBody.h is included once per element type and instruction set, with T, TI, BITS,
@@ -115,5 +116,14 @@ NO_KERNEL(f64_avx2, double)
 NO_KERNEL(f64_avx512, double)
 NO_KERNEL(f32_avx2, float)
 NO_KERNEL(f32_avx512, float)
+
+#define NO_REDUCTION(SUFFIX, T)                                                                         \
+  T swift_blas_rnn_extreme_##SUFFIX(const T *p, ptrdiff_t count, int greatest) { return 0; }            \
+  void swift_blas_rnn_column_extremes_##SUFFIX(const T *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, \
+                                               T *out) {}
+NO_REDUCTION(f64_avx2, double)
+NO_REDUCTION(f64_avx512, double)
+NO_REDUCTION(f32_avx2, float)
+NO_REDUCTION(f32_avx512, float)
 
 #endif

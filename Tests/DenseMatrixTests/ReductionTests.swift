@@ -146,3 +146,40 @@ struct ReductionTests {
     #expect(standardError(of: axis).contains("sum: axis 2 is out of bounds for a matrix of dimension 2"))
   }
 }
+
+/// max and min run in the vector kernels: every path the CPU has gives the same results as the
+/// portable one, NaN anywhere included, for rows and columns of every length around the vector
+/// widths, in both types.
+@Suite("Reductions on every vector path")
+struct ReductionPathTests {
+  @Test(arguments: scalarTypes, ActivationPath.allCases)
+  func everyPathAgreesWithTheDefinition(type: any BLASScalar.Type, path: ActivationPath) {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    withActivationPath(path) { check(type) }
+  }
+
+  private func check<S: BLASScalar>(_: S.Type) {
+    var rng = SeededGenerator(seed: 77)
+    for length in [1, 2, 7, 8, 15, 16, 31, 32, 63, 64, 65, 127, 128, 129, 255, 256, 257, 513, 1000] {
+      let row = Matrix<S>.randomNormal(rows: 1, columns: length, using: &rng)
+      let values = row.scalars
+      #expect(row.max() == values.max()! && row.min() == values.min()!, "\(S.self) length \(length)")
+      for position in Set([0, length / 2, length - 1]) {
+        var withNaN = row
+        withNaN[0, position] = .nan
+        #expect(withNaN.max().isNaN && withNaN.min().isNaN, "\(S.self) length \(length), NaN at \(position)")
+        let column = withNaN.transposed()
+        #expect(column.max(axis: 0)[0, 0].isNaN && column.min(axis: 0)[0, 0].isNaN)
+      }
+      // Columns: a (length × 3) block, NaN in the middle column only.
+      var block = Matrix<S>.randomNormal(rows: 5, columns: length, using: &rng)
+      let expected = (0..<length).map { c in (0..<5).map { block[$0, c] }.max()! }
+      #expect(block.max(axis: 0).scalars == expected, "\(S.self) columns \(length)")
+      block[3, length / 2] = .nan
+      let maxima = block.max(axis: 0).scalars
+      #expect(maxima[length / 2].isNaN)
+      #expect(maxima.enumerated().allSatisfy { $0.offset == length / 2 || $0.element == expected[$0.offset] })
+      #expect(block.min(axis: 1).scalars[3].isNaN && !block.min(axis: 1).scalars[2].isNaN)
+    }
+  }
+}

@@ -13,6 +13,8 @@ struct ViewTests {
     #expect(m[rows: 3..., columns: 4...] == Matrix([[34]]))
     #expect(m[rows: 0..<0, columns: 0..<5].shape == Shape(rows: 0, columns: 5))
     #expect(m[rows: 0..<4, columns: 0..<5] == m)
+    #expect(m[rows: ..., columns: 3...] == Matrix([[3, 4], [13, 14], [23, 24], [33, 34]]))
+    #expect(m[rows: 2..<3, columns: ...] == Matrix([[20, 21, 22, 23, 24]]))
   }
 
   @Test func outOfRangeSlicesTrapNamingTheRange() async {

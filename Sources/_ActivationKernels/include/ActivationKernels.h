@@ -91,6 +91,28 @@ void swift_blas_rnn_activation_f32_avx512(
     int kind, ptrdiff_t rows, ptrdiff_t columns, const float *source, ptrdiff_t sourceStride,
     const float *bias, float *destination, ptrdiff_t destinationStride);
 
+/// Reductions on the same paths: the largest (greatest != 0) or smallest of count >= 1 contiguous
+/// elements, NaN if any is NaN; and each column's, NaN where the column has one, of a rows x
+/// columns row-major block (rows >= 1) into out[0 ..< columns].
+double swift_blas_rnn_extreme_f64_baseline(const double *p, ptrdiff_t count, int greatest);
+void swift_blas_rnn_column_extremes_f64_baseline(
+    const double *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, double *out);
+double swift_blas_rnn_extreme_f64_avx2(const double *p, ptrdiff_t count, int greatest);
+void swift_blas_rnn_column_extremes_f64_avx2(
+    const double *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, double *out);
+double swift_blas_rnn_extreme_f64_avx512(const double *p, ptrdiff_t count, int greatest);
+void swift_blas_rnn_column_extremes_f64_avx512(
+    const double *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, double *out);
+float swift_blas_rnn_extreme_f32_baseline(const float *p, ptrdiff_t count, int greatest);
+void swift_blas_rnn_column_extremes_f32_baseline(
+    const float *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, float *out);
+float swift_blas_rnn_extreme_f32_avx2(const float *p, ptrdiff_t count, int greatest);
+void swift_blas_rnn_column_extremes_f32_avx2(
+    const float *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, float *out);
+float swift_blas_rnn_extreme_f32_avx512(const float *p, ptrdiff_t count, int greatest);
+void swift_blas_rnn_column_extremes_f32_avx512(
+    const float *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, float *out);
+
 #ifdef __cplusplus
 }
 #endif
