@@ -25,6 +25,53 @@ let benchmarks: @Sendable () -> Void = {
 
   register(Float.self)
   register(Double.self)
+  registerGated(Float.self)
+  registerGated(Double.self)
+}
+
+/// The LSTM and GRU steps: 0 mallocs per step with a workspace.
+func registerGated<Scalar: BLASScalar>(_: Scalar.Type) {
+  let dtype = Scalar.dtypeName
+  for (size, batch) in [(64, 1), (64, 32)] {
+    Benchmark("step lstm \(dtype) n=\(size) B=\(batch)") { benchmark, state in
+      for _ in benchmark.scaledIterations { state.lstm.step(x: state.x, into: &state.lstmWorkspace) }
+      blackHole(state.lstmWorkspace.batchSize)
+    } setup: {
+      GatedState<Scalar>(size: size, batch: batch)
+    }
+    Benchmark("step gru \(dtype) n=\(size) B=\(batch)") { benchmark, state in
+      for _ in benchmark.scaledIterations { state.gru.step(x: state.x, into: &state.gruWorkspace) }
+      blackHole(state.gruWorkspace.batchSize)
+    } setup: {
+      GatedState<Scalar>(size: size, batch: batch)
+    }
+  }
+}
+
+/// An LSTM and a GRU cell of n_h = n_x = `size`, their workspaces and one input, made in `setup`.
+final class GatedState<Scalar: BLASScalar> {
+  let lstm: LSTMCell<Scalar>
+  let gru: GRUCell<Scalar>
+  var lstmWorkspace: LSTMWorkspace<Scalar>
+  var gruWorkspace: GRUWorkspace<Scalar>
+  let x: Matrix<Scalar>
+
+  init(size: Int, batch: Int) {
+    BLAS.threadCount = 1
+    var rng = SeededGenerator(seed: 2)
+    func random(_ rows: Int, _ columns: Int) -> Matrix<Scalar> {
+      Matrix<Scalar>.randomNormal(rows: rows, columns: columns, standardDeviation: 0.1, using: &rng)
+    }
+    lstm = try! LSTMCell(
+      inputWeights: random(4 * size, size), recurrentWeights: random(4 * size, size), inputBias: random(4 * size, 1),
+      backend: .blas)
+    gru = try! GRUCell(
+      inputWeights: random(3 * size, size), recurrentWeights: random(3 * size, size), inputBias: random(3 * size, 1),
+      recurrentBias: random(3 * size, 1), backend: .blas)
+    lstmWorkspace = lstm.makeWorkspace(batchSize: batch)
+    gruWorkspace = gru.makeWorkspace(batchSize: batch)
+    x = random(size, batch)
+  }
 }
 
 /// The step, pure-Swift step and hoisted forward benchmarks for one element type.
