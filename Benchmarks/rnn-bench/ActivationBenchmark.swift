@@ -24,9 +24,6 @@ struct ActivationBenchmark: ParsableCommand {
   @Option(help: "Elements per call: 64 rows × (elements / 64) columns (default 8192).")
   var elements = 8192
 
-  @Option(help: "Comma-separated element types (default both): float32, float64.", transform: parseList)
-  var dtype: [DType] = [.float32, .float64]
-
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -44,7 +41,7 @@ struct ActivationBenchmark: ParsableCommand {
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       rows: [], verification: [])
     var numpyMeasured = false
-    for type in dtype {
+    for type in common.dtype {
       let numpy = numpyTimes(elements: elements, dtype: type.rawValue)
       numpyMeasured = numpyMeasured || !numpy.isEmpty
       switch type {

@@ -23,9 +23,6 @@ struct GEMMBenchmark: ParsableCommand {
   @Option(help: "Comma-separated n for the RNN-shaped product (default 16,64).", transform: parseList)
   var rnnSizes: [Int] = [16, 64]
 
-  @Option(help: "Comma-separated element types (default both): float32, float64.", transform: parseList)
-  var dtype: [DType] = [.float32, .float64]
-
   @OptionGroup var common: CommonOptions
 
   mutating func validate() throws {
@@ -80,7 +77,7 @@ struct GEMMBenchmark: ParsableCommand {
       check.tolerance = tolerance
       verification.append(check)
     }
-    for type in dtype {
+    for type in common.dtype {
       func all<Scalar: BLASScalar>(_ t: Scalar.Type) {
         for n in gemmSizes { bench(t, "gemm", m: n, n: n, k: n) }
         for n in gemvSizes { bench(t, "gemv", m: n, n: 1, k: n) }

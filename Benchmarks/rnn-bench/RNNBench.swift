@@ -44,6 +44,11 @@ struct CommonOptions: ParsableArguments {
   @Option(help: "Samples per configuration (at least 7).")
   var samples = 7
 
+  @Option(
+    help: "Comma-separated element types (default both): float32, float64; each row says its dtype.",
+    transform: parseList)
+  var dtype: [DType] = [.float32, .float64]
+
   @Option(help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
 
@@ -125,12 +130,6 @@ struct Formulations: ParsableCommand {
     transform: parseList)
   var backends: [BenchBackend] = BenchBackend.allCases
 
-  @Option(
-    help:
-      "Comma-separated element types (default both): float32, float64; each row says its dtype, float32 rows their f32/f64 ratio.",
-    transform: parseList)
-  var dtype: [DType] = [.float32, .float64]
-
   @Option(help: "A JSON report from Benchmarks/numpy/rnn_numpy.py to compare against.")
   var compare: String?
 
@@ -189,7 +188,7 @@ struct Formulations: ParsableCommand {
       backends: backends.compactMap { Backend(rawValue: $0.rawValue) }, includeRaw: backends.contains(.raw),
       samples: common.samples, minTime: common.resolvedMinTime,
       progress: { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) })
-    sweep.dtypes = dtype
+    sweep.dtypes = common.dtype
     sweep.noiseThreshold = noiseThreshold
     sweep.retries = retries
     let (rows, verification) = sweep.run()

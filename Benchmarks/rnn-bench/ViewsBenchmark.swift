@@ -23,9 +23,6 @@ struct ViewsBenchmark: ParsableCommand {
   @Option(help: "The square matrix's side for the reductions (default 1024).")
   var reduceSize = 1024
 
-  @Option(help: "Comma-separated element types (default both): float32, float64.", transform: parseList)
-  var dtype: [DType] = [.float32, .float64]
-
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -40,7 +37,7 @@ struct ViewsBenchmark: ParsableCommand {
     let system = SystemInfo.current(kernel: kernel)
     for line in system.lines { printError(line) }
     var rows: [Row] = []
-    for type in dtype {
+    for type in common.dtype {
       switch type {
       case .float32: rows += measure(Float.self)
       case .float64: rows += measure(Double.self)

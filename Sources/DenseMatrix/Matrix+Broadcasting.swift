@@ -162,8 +162,9 @@ extension Matrix {
     }
   }
 
-  /// `combine(self[r, c], other[r, c])` over the broadcast shape (which the caller checked).
-  private func broadcasted(_ other: Matrix, _ combine: (Scalar, Scalar) -> Scalar) -> Matrix {
+  /// `combine(self[r, c], other[r, c])` over the broadcast shape (which the caller checked); equal
+  /// shapes take one pass over the two contiguous buffers (`hadamard(_:)` uses that).
+  func broadcasted(_ other: Matrix, _ combine: (Scalar, Scalar) -> Scalar) -> Matrix {
     let result = Self.broadcastShape(shape, other.shape)!
     let count = result.rows * result.columns
     if shape == other.shape {  // the common case: one pass over two contiguous buffers

@@ -32,7 +32,8 @@ extension Matrix {
   /// - Precondition: equal shapes; the message names both.
   /// - Complexity: O(rows × columns).
   public func hadamard(_ other: Matrix) -> Matrix {
-    combined(with: other, operation: "hadamard", *)
+    sameShapeError(other, operation: "hadamard").trapIfPresent()
+    return broadcasted(other, *)
   }
 
   /// The elementwise (Hadamard) product, throwing instead of trapping when the shapes differ.
@@ -41,7 +42,7 @@ extension Matrix {
   /// - Complexity: O(rows × columns).
   public func hadamard(checking other: Matrix) throws(ShapeError) -> Matrix {
     try sameShapeError(other, operation: "hadamard").throwIfPresent()
-    return zipped(with: other, *)
+    return broadcasted(other, *)
   }
 
   /// A matrix of the same shape with `transform` applied to every element, in row-major order.
@@ -113,25 +114,5 @@ extension Matrix {
   func sameShapeError(_ other: Matrix, operation: String) -> ShapeError? {
     shape == other.shape
       ? nil : ShapeError(operation: operation, reason: "shapes differ", shapes: [shape, other.shape])
-  }
-
-  private func combined(with other: Matrix, operation: String, _ combine: (Scalar, Scalar) -> Scalar) -> Matrix {
-    sameShapeError(other, operation: operation).trapIfPresent()
-    return zipped(with: other, combine)
-  }
-
-  private mutating func combine(with other: Matrix, operation: String, _ combine: (Scalar, Scalar) -> Scalar) {
-    sameShapeError(other, operation: operation).trapIfPresent()
-    other.withUnsafeBufferPointer { rhs in
-      withUnsafeMutableBufferPointer { lhs in
-        for i in lhs.indices { lhs[i] = combine(lhs[i], rhs[i]) }
-      }
-    }
-  }
-
-  private func zipped(with other: Matrix, _ combine: (Scalar, Scalar) -> Scalar) -> Matrix {
-    var result = self
-    result.combine(with: other, operation: "", combine)
-    return result
   }
 }

@@ -1,5 +1,6 @@
 // The vector kernels, written once with clang's vector extensions and included by
-// ActivationKernels.c once per element type and instruction set, with these defined:
+// ActivationKernels.c once per element type and instruction set, with these defined (T, TI, BITS,
+// VW and SUFFIX are undefined again at the end):
 //   T       the element type (double or float); TI the signed integer of its width
 //   BITS    64 or 32, which selects the type's constants and polynomials below
 //   VW      the number of elements per vector
@@ -301,3 +302,10 @@ TARGET void CONCAT(swift_blas_rnn_column_extremes, SUFFIX)(
 #undef VL
 #undef FN
 #undef INLINE
+// The instantiation's own parameters, so that the next one starts clean (TARGET and HAS_FMA are
+// shared by several instantiations and stay with the includer).
+#undef T
+#undef TI
+#undef BITS
+#undef VW
+#undef SUFFIX

@@ -4,7 +4,8 @@
 #include <string.h>
 
 // ActivationKernelBody.h is included once per element type and instruction set, with T, TI, BITS,
-// VW, SUFFIX, TARGET and HAS_FMA defined (a header cannot be included from a macro).
+// VW, SUFFIX, TARGET and HAS_FMA defined (a header cannot be included from a macro); it undefines
+// the first five itself.
 
 // The build's own instruction set: 16 doubles (32 floats) per vector are eight SSE2 registers on
 // baseline x86-64 (the independent chains hide the latency of the polynomials; measured faster
@@ -26,11 +27,6 @@
 #define VW 16
 #define SUFFIX f64_baseline
 #include "ActivationKernelBody.h"
-#undef T
-#undef TI
-#undef BITS
-#undef VW
-#undef SUFFIX
 
 #define T float
 #define TI int
@@ -38,11 +34,6 @@
 #define VW 32
 #define SUFFIX f32_baseline
 #include "ActivationKernelBody.h"
-#undef T
-#undef TI
-#undef BITS
-#undef VW
-#undef SUFFIX
 
 #undef TARGET
 #undef HAS_FMA
@@ -61,22 +52,12 @@ int swift_blas_rnn_activation_kernels_available(void) { return 1; }
 #define VW 4
 #define SUFFIX f64_avx2
 #include "ActivationKernelBody.h"
-#undef T
-#undef TI
-#undef BITS
-#undef VW
-#undef SUFFIX
 #define T float
 #define TI int
 #define BITS 32
 #define VW 8
 #define SUFFIX f32_avx2
 #include "ActivationKernelBody.h"
-#undef T
-#undef TI
-#undef BITS
-#undef VW
-#undef SUFFIX
 #undef TARGET
 
 #define TARGET __attribute__((target("avx512f")))
@@ -86,22 +67,12 @@ int swift_blas_rnn_activation_kernels_available(void) { return 1; }
 #define VW 8
 #define SUFFIX f64_avx512
 #include "ActivationKernelBody.h"
-#undef T
-#undef TI
-#undef BITS
-#undef VW
-#undef SUFFIX
 #define T float
 #define TI int
 #define BITS 32
 #define VW 16
 #define SUFFIX f32_avx512
 #include "ActivationKernelBody.h"
-#undef T
-#undef TI
-#undef BITS
-#undef VW
-#undef SUFFIX
 #undef TARGET
 
 #else

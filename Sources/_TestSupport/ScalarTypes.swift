@@ -13,3 +13,17 @@ public let scalarTypes: [any BLASScalar.Type] = [Float.self, Double.self]
 public func reductionTolerance<S: BLASScalar>(_ type: S.Type, length k: Int) -> S {
   8 * S.ulpOfOne * S(Swift.max(k, 1)).squareRoot()
 }
+
+extension Matrix {
+  /// This matrix with `count` elements, at random positions, replaced by random picks from
+  /// `specials` (NaN, ±inf, -0, ...), for tests of the edge cases; unchanged if it is empty.
+  public func withSpecials(_ specials: [Scalar], count: Int, using generator: inout SeededGenerator) -> Matrix {
+    guard self.count > 0 else { return self }
+    var result = self
+    for _ in 0..<count {
+      let i = Int.random(in: 0..<self.count, using: &generator)
+      result[i / columns, i % columns] = specials.randomElement(using: &generator)!
+    }
+    return result
+  }
+}

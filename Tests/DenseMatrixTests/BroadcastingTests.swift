@@ -14,15 +14,8 @@ struct BroadcastingTests {
   }
 
   static func operand<S: BLASScalar>(_ rows: Int, _ columns: Int, _ rng: inout SeededGenerator) -> Matrix<S> {
-    var m = Matrix<S>.randomNormal(rows: rows, columns: columns, using: &rng)
-    let specials: [S] = [.nan, .infinity, -.infinity, -0.0, 0]
-    if m.count > 0 {
-      for _ in 0..<2 {
-        let i = Int.random(in: 0..<m.count, using: &rng)
-        m[i / columns, i % columns] = specials.randomElement(using: &rng)!
-      }
-    }
-    return m
+    Matrix<S>.randomNormal(rows: rows, columns: columns, using: &rng)
+      .withSpecials([.nan, .infinity, -.infinity, -0.0, 0], count: 2, using: &rng)
   }
 
   /// Every pair of shapes that broadcast in 2-D, from a random m × n: m×n, m×1, 1×n, 1×1, with

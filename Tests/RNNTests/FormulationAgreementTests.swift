@@ -76,48 +76,21 @@ struct FormulationAgreementTests {
     }
   }
 
-  /// Float32 against numpy's float64 recurrence on the same (Float) data: within the reduction
-  /// tolerance of a step, times 8 for the error carried over T ≤ 50 contractive steps.
-  @Test(arguments: cases.prefix(6))
-  func float32AgreesWithNumpyInFloat64(_ c: Case) throws {
+  /// Every formulation against numpy's float64 recurrence on the same numbers (the Float cell's
+  /// own): Double within 1e-12; Float within the reduction tolerance of a step, times 8 for the
+  /// error carried over T ≤ 50 contractive steps.
+  @Test(arguments: scalarTypes, cases.prefix(6))
+  func agreesWithNumpy(type: any BLASScalar.Type, _ c: Case) throws {
     try #require(NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason))
-    let p = try problem(c, Float.self)
-    let numpyActivation = [
-      Activation.tanh: "np.tanh(z)", .sigmoid: "1 / (1 + np.exp(-z))", .relu: "np.maximum(z, 0)", .identity: "z",
-    ][c.activation]!
-    let out = try NumPy.run(
-      """
-      h = inp['h0']
-      X = inp['X']
-      B = h.shape[1]
-      hs = []
-      for t in range(X.shape[1] // B):
-          z = inp['whh'] @ h + inp['whx'] @ X[:, t*B:(t+1)*B] + inp['b']
-          h = \(numpyActivation)
-          hs.append(h)
-      out['H'] = np.hstack(hs)
-      """,
-      inputs: [
-        "whh": Matrix<Double>(converting: p.cell.hiddenToHidden),
-        "whx": Matrix<Double>(converting: p.cell.inputToHidden),
-        "b": Matrix<Double>(converting: p.cell.bias), "h0": Matrix<Double>(converting: p.h0),
-        "X": Matrix<Double>(converting: hstack(p.inputs)),
-      ])
-    let tolerance = 8 * reductionTolerance(Float.self, length: c.hidden + c.input)
-    for formulation in Formulation.allCases {
-      let states = hstack(p.cell.forward(inputs: p.inputs, initialState: p.h0, formulation: formulation))
-      #expect(
-        allclose(states, Matrix<Float>(converting: out["H"]!), rtol: tolerance, atol: tolerance), "\(formulation)")
-    }
+    try agreeWithNumpy(type, c)
   }
 
-  @Test(arguments: cases.prefix(6))
-  func agreesWithNumpy(_ c: Case) throws {
-    try #require(NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason))
-    let p = try problem(c)
+  private func agreeWithNumpy<S: BLASScalar>(_: S.Type, _ c: Case) throws {
+    let p = try problem(c, S.self)
     let numpyActivation = [
       Activation.tanh: "np.tanh(z)", .sigmoid: "1 / (1 + np.exp(-z))", .relu: "np.maximum(z, 0)", .identity: "z",
     ][c.activation]!
+    let wide = { (m: Matrix<S>) in Matrix<Double>(converting: m) }
     let out = try NumPy.run(
       """
       h = inp['h0']
@@ -131,11 +104,13 @@ struct FormulationAgreementTests {
       out['H'] = np.hstack(hs)
       """,
       inputs: [
-        "whh": p.cell.hiddenToHidden, "whx": p.cell.inputToHidden, "b": p.cell.bias, "h0": p.h0, "X": hstack(p.inputs),
+        "whh": wide(p.cell.hiddenToHidden), "whx": wide(p.cell.inputToHidden), "b": wide(p.cell.bias),
+        "h0": wide(p.h0), "X": wide(hstack(p.inputs)),
       ])
+    let tolerance = S.self == Double.self ? 1e-12 : 8 * Double(reductionTolerance(S.self, length: c.hidden + c.input))
     for formulation in Formulation.allCases {
       let states = hstack(p.cell.forward(inputs: p.inputs, initialState: p.h0, formulation: formulation))
-      #expect(allclose(states, out["H"]!, rtol: 1e-12, atol: 1e-12), "\(formulation)")
+      #expect(allclose(wide(states), out["H"]!, rtol: tolerance, atol: tolerance), "\(S.self) \(formulation)")
     }
   }
 
