@@ -7,7 +7,9 @@ extension RNNCell {
   /// The sequence is stored side by side, `X = [x_1 | x_2 | … | x_T]`: `inputs` is
   /// `inputSize × (T · B)` and step t's input is columns `t·B ..< (t+1)·B`. `states` receives
   /// `[h_1 | … | h_T]` in the same layout. The workspace's state is `h_0` on entry and `h_T` on
-  /// return, so a long sequence can be fed in chunks.
+  /// return, so a long sequence can be fed in chunks. With `reversed` the steps run from `x_T`
+  /// down to `x_1` (a bidirectional layer's backward direction), each state stored at its
+  /// input's position.
   ///
   /// With ``Formulation/hoisted`` the input projection `W_hx · X + b` is one `cblas_dgemm` for
   /// all T steps, written straight into `states`; each step then accumulates `W_hh · h_{t-1}`
@@ -19,17 +21,20 @@ extension RNNCell {
   ///   - workspace: Holds `h_0` on entry, `h_T` on return.
   ///   - states: `hiddenSize × (T · B)`, overwritten.
   ///   - formulation: Overrides the cell's ``formulation``.
+  ///   - reversed: Runs the steps from the last input to the first.
   /// - Precondition: the shapes fit; the message names them. Use
-  ///   ``forward(checkingInputs:into:states:formulation:)`` for data.
+  ///   ``forward(checkingInputs:into:states:formulation:reversed:)`` for data.
   /// - Complexity: O(T · n_h · (n_h + n_x) · B).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func forward(
     inputs: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
-    formulation: Formulation? = nil
+    formulation: Formulation? = nil, reversed: Bool = false
   ) {
     forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).trapIfPresent()
-    run(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation ?? self.formulation)
+    run(
+      inputs: inputs, workspace: &workspace, states: &states, formulation: formulation ?? self.formulation,
+      reversed: reversed)
   }
 
   /// Runs the cell over a sequence, throwing instead of trapping on a shape mismatch.
@@ -40,10 +45,12 @@ extension RNNCell {
   @specialized(where Scalar == Double)
   public func forward(
     checkingInputs inputs: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
-    formulation: Formulation? = nil
+    formulation: Formulation? = nil, reversed: Bool = false
   ) throws(ShapeError) {
     try forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).throwIfPresent()
-    run(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation ?? self.formulation)
+    run(
+      inputs: inputs, workspace: &workspace, states: &states, formulation: formulation ?? self.formulation,
+      reversed: reversed)
   }
 
   /// Runs the cell over a sequence of inputs and returns every hidden state.
@@ -125,7 +132,7 @@ extension RNNCell {
 
   private func run(
     inputs: Matrix<Scalar>, workspace: inout RNNWorkspace<Scalar>, states: inout Matrix<Scalar>,
-    formulation: Formulation
+    formulation: Formulation, reversed: Bool = false
   ) {
     let (nh, nx, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let width = inputs.columns
@@ -137,7 +144,8 @@ extension RNNCell {
       states.withUnsafeMutableBufferPointer { out_ in
         let out = out_.baseAddress!
         guard formulation == .hoisted else {
-          for t in 0..<steps {
+          for s in 0..<steps {
+            let t = stepIndex(s, of: steps, reversed: reversed)
             advance(
               x: x + t * batch, xStride: width, workspace: &workspace, formulation: formulation,
               output: out + t * batch, outputStride: width)
@@ -161,13 +169,14 @@ extension RNNCell {
         workspace.stacked.withUnsafeMutableBufferPointer { stacked in
           let h0 = stacked.baseAddress!
           hiddenToHidden.withUnsafeBufferPointer { w in
-            for t in 0..<steps {
+            for s in 0..<steps {
+              let t = stepIndex(s, of: steps, reversed: reversed)
               let block = out + t * batch
-              // block += W_hh · h_{t-1}, with h_{t-1} the previous block (or h_0).
-              let previous = t == 0 ? UnsafePointer(h0) : UnsafePointer(block - batch)
+              // block += W_hh · h_{t-1}, with h_{t-1} the block computed before (or h_0).
+              let previous = s == 0 ? UnsafePointer(h0) : UnsafePointer(block + (reversed ? batch : -batch))
               GEMMOperands(
                 m: nh, n: batch, k: nh, a: w.baseAddress, lda: nh, b: previous,
-                ldb: t == 0 ? batch : width, beta: 1, c: block, ldc: width
+                ldb: s == 0 ? batch : width, beta: 1, c: block, ldc: width
               ).run(backend)
               biasActivate(
                 columns: batch, addBias: false, source: block, sourceStride: width, destination: block,
@@ -175,7 +184,7 @@ extension RNNCell {
             }
           }
           // h_T back into the workspace.
-          let last = out + (steps - 1) * batch
+          let last = out + stepIndex(steps - 1, of: steps, reversed: reversed) * batch
           for r in 0..<nh { (h0 + r * batch).update(from: last + r * width, count: batch) }
         }
       }

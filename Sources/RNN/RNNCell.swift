@@ -15,7 +15,7 @@ public import DenseMatrix
 /// var workspace = cell.makeWorkspace(batchSize: 1)       // hot path: no allocation per step
 /// cell.step(x: x1, into: &workspace)
 /// ```
-public struct RNNCell<Scalar: BLASScalar>: Sendable {
+public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
   /// `W_hh`, `hiddenSize × hiddenSize`.
   public let hiddenToHidden: Matrix<Scalar>
   /// `W_hx`, `hiddenSize × inputSize`.

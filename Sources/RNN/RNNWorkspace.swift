@@ -15,7 +15,7 @@ public import DenseMatrix
 ///
 /// Inside, the state lives in the upper block of one `(hiddenSize + inputSize) × batchSize`
 /// buffer `[h; x]`, so the fused product reads the state and the input in a single operand.
-public struct RNNWorkspace<Scalar: BLASScalar>: Sendable {
+public struct RNNWorkspace<Scalar: BLASScalar>: RecurrentWorkspace {
   /// n_h.
   public let hiddenSize: Int
   /// n_x.
@@ -79,13 +79,21 @@ public struct RNNWorkspace<Scalar: BLASScalar>: Sendable {
 }
 
 extension RNNCell {
+  /// A workspace for batches of `batchSize` sequences, the state zero.
+  ///
+  /// - Precondition: `batchSize >= 1`.
+  /// - Complexity: O((hiddenSize + inputSize) × batchSize); this is where the workspace allocates.
+  public func makeWorkspace(batchSize: Int) -> RNNWorkspace<Scalar> {
+    RNNWorkspace<Scalar>(hiddenSize: hiddenSize, inputSize: inputSize, batchSize: batchSize)
+  }
+
   /// A workspace for batches of `batchSize` sequences, with the state set to `initialState`
   /// (zero if `nil`).
   ///
   /// - Precondition: `batchSize >= 1`; `initialState`, if given, is `hiddenSize × batchSize`.
   /// - Complexity: O((hiddenSize + inputSize) × batchSize); this is where the workspace allocates.
-  public func makeWorkspace(batchSize: Int, initialState: Matrix<Scalar>? = nil) -> RNNWorkspace<Scalar> {
-    var workspace = RNNWorkspace<Scalar>(hiddenSize: hiddenSize, inputSize: inputSize, batchSize: batchSize)
+  public func makeWorkspace(batchSize: Int, initialState: Matrix<Scalar>?) -> RNNWorkspace<Scalar> {
+    var workspace = makeWorkspace(batchSize: batchSize)
     if let initialState { workspace.state = initialState }
     return workspace
   }

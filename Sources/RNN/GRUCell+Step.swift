@@ -1,0 +1,222 @@
+public import DenseMatrix
+
+extension GRUCell {
+  /// One step in place: `x` (I × B) advances the workspace's h. No allocation (except
+  /// ``Formulation/fusedConcatenatingEachStep``).
+  ///
+  /// - Parameters:
+  ///   - x: The input, I × B for the workspace's B.
+  ///   - workspace: Holds h before and after the step.
+  ///   - formulation: Overrides the cell's ``formulation``; ``Formulation/hoisted`` runs
+  ///     ``Formulation/split`` for a single step.
+  /// - Precondition: `x` is I × B for the workspace's B, and the workspace is this cell's shape.
+  /// - Complexity: O(3H · (I + H) · B); fused multiplies 4H · (I + H) · B.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func step(x: Matrix<Scalar>, into workspace: inout GRUWorkspace<Scalar>, formulation: Formulation? = nil) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    checkPrecondition(
+      workspace.hidden == hidden && workspace.input == input && x.rows == input && x.columns == batch,
+      "GRUCell.step: x must be (\(input)×\(batch)) for this cell and workspace, got \(x.shape.compact)")
+    x.withUnsafeBufferPointer { x in
+      advance(x: x.baseAddress, xStride: batch, workspace: &workspace, formulation: formulation ?? self.formulation)
+    }
+  }
+
+  /// Runs a sequence on preallocated buffers: `inputs` is I × (T · B), `states` (H × (T · B))
+  /// receives every h. The workspace holds h₀ on entry and h_T on return; with `reversed` the
+  /// steps run from the last input to the first.
+  ///
+  /// With ``Formulation/hoisted``, `W_ih · X` for all T steps is one `cblas_?gemm` into the
+  /// workspace's projection buffer (allocated on the first run of a sequence length, then
+  /// reused); each step computes only `W_hh · h`. No allocation per step.
+  ///
+  /// - Precondition: the shapes fit; the message names them.
+  /// - Complexity: O(T · 3H · (I + H) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func forward(
+    inputs: Matrix<Scalar>, into workspace: inout GRUWorkspace<Scalar>, states: inout Matrix<Scalar>,
+    formulation: Formulation? = nil, reversed: Bool = false
+  ) {
+    checkPrecondition(
+      workspace.hidden == hiddenSize && workspace.input == inputSize,
+      "GRUCell.forward: the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
+    )
+    sequenceShapeError(
+      "GRUCell.forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
+      states: states.shape
+    ).trapIfPresent()
+    let formulation = formulation ?? self.formulation
+    let (batch, width) = (workspace.batchSize, inputs.columns)
+    let steps = width / batch
+    guard steps > 0 else { return }
+    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: 3 * hiddenSize, columns: width) }
+    inputs.withUnsafeBufferPointer { x_ in
+      states.withUnsafeMutableBufferPointer { out_ in
+        let (x, out) = (x_.baseAddress, out_.baseAddress!)
+        guard formulation == .hoisted else {
+          for s in 0..<steps {
+            let t = stepIndex(s, of: steps, reversed: reversed)
+            advance(
+              x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
+              output: out + t * batch, outputStride: width)
+          }
+          return
+        }
+        runHoisted(x: x, steps: steps, workspace: &workspace, output: out, reversed: reversed)
+      }
+    }
+  }
+
+  /// Runs a sequence from h₀ (zero when `nil`): every hidden state. The convenience form: it
+  /// allocates.
+  ///
+  /// - Precondition: every input is I × B with the same B ≥ 1; a given state is H × B.
+  /// - Complexity: O(T · 3H · (I + H) · B).
+  public func forward(
+    inputs: [Matrix<Scalar>], initialState: Matrix<Scalar>? = nil, formulation: Formulation? = nil
+  ) -> [Matrix<Scalar>] {
+    guard let first = inputs.first else { return [] }
+    let batch = first.columns
+    var workspace = makeWorkspace(batchSize: batch, initialState: initialState)
+    var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: batch * inputs.count)
+    forward(inputs: hstack(inputs), into: &workspace, states: &states, formulation: formulation)
+    return splitColumns(states, batch: batch)
+  }
+
+  /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
+  /// h goes into the workspace and, if given, `output` (H × B, row stride `outputStride`).
+  func advance(
+    x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout GRUWorkspace<Scalar>, formulation: Formulation,
+    output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
+  ) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let backend = resolvedBackend
+    if formulation == .fusedConcatenatingEachStep {
+      // [x; h] joined on every step, by design (a baseline).
+      let xt = Matrix<Scalar>(rows: input, columns: batch) { r, c in x![r * xStride + c] }
+      workspace.gates = withBackend(backend) { matmul(fusedWeights, vstack([xt, workspace.state])) }
+    }
+    workspace.withBuffers { buffers in
+      let (s, g, gh) = (buffers.stacked, buffers.gates, buffers.recurrent)
+      switch formulation {
+      case .fusedConcatenatingEachStep:
+        pointwise(buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
+          batch: batch, output: output, outputStride: outputStride)
+      case .fused:
+        if let x {
+          if xStride == batch {
+            s.update(from: x, count: input * batch)
+          } else {
+            for r in 0..<input { (s + r * batch).update(from: x + r * xStride, count: batch) }
+          }
+        }
+        fusedWeights.withUnsafeBufferPointer { w in
+          GEMMOperands(
+            m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
+            c: g, ldc: batch
+          ).run(backend)
+        }
+        pointwise(buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
+          batch: batch, output: output, outputStride: outputStride)
+      case .split, .hoisted:
+        inputWeights.withUnsafeBufferPointer { w in
+          GEMMOperands(
+            m: 3 * hidden, n: batch, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: xStride, c: g,
+            ldc: batch
+          ).run(backend)
+        }
+        recurrentProduct(buffers, batch: batch, backend: backend)
+        pointwise(buffers, inputSide: g, inputStride: batch, recurrentRZ: gh, recurrentN: gh + 2 * hidden * batch,
+          batch: batch, output: output, outputStride: outputStride)
+      }
+    }
+  }
+
+  /// `W_hh · h` into the workspace's recurrent block.
+  private func recurrentProduct(_ buffers: GRUBuffers<Scalar>, batch: Int, backend: Backend) {
+    recurrentWeights.withUnsafeBufferPointer { w in
+      GEMMOperands(
+        m: 3 * hiddenSize, n: batch, k: hiddenSize, a: w.baseAddress, lda: hiddenSize, b: buffers.h, ldb: batch,
+        c: buffers.recurrent, ldc: batch
+      ).run(backend)
+    }
+  }
+
+  /// ``Formulation/hoisted`` over a sequence: one product for every step's input side, then per
+  /// step `W_hh · h` and the pointwise update.
+  private func runHoisted(
+    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout GRUWorkspace<Scalar>,
+    output: UnsafeMutablePointer<Scalar>, reversed: Bool
+  ) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let width = steps * batch
+    let backend = resolvedBackend
+    workspace.withBuffers { buffers in
+      let p = buffers.projection!
+      inputWeights.withUnsafeBufferPointer { w in
+        GEMMOperands(
+          m: 3 * hidden, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: width, c: p,
+          ldc: width
+        ).run(backend)
+      }
+      for s in 0..<steps {
+        let t = stepIndex(s, of: steps, reversed: reversed)
+        recurrentProduct(buffers, batch: batch, backend: backend)
+        pointwise(
+          buffers, inputSide: p + t * batch, inputStride: width, recurrentRZ: buffers.recurrent,
+          recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output + t * batch,
+          outputStride: width)
+      }
+    }
+  }
+
+  /// The gates from their pre-activations, then `h ← (1 − z) ⊙ n + z ⊙ h`, h also copied into
+  /// `output`. `inputSide` holds the r, z and n rows' input parts (3H × B, row stride
+  /// `inputStride`, overwritten); `recurrentRZ`, when given, the r and z rows' recurrent parts
+  /// to add (2H × B, contiguous; the fused product has already summed them); `recurrentN` the n
+  /// gate's `W_hn · h` (H × B, contiguous).
+  private func pointwise(
+    _ buffers: GRUBuffers<Scalar>, inputSide a: UnsafeMutablePointer<Scalar>, inputStride sa: Int,
+    recurrentRZ: UnsafePointer<Scalar>?, recurrentN: UnsafePointer<Scalar>, batch: Int,
+    output: UnsafeMutablePointer<Scalar>?, outputStride: Int
+  ) {
+    let hidden = hiddenSize
+    let h = buffers.h
+    if let rz = recurrentRZ {
+      let shape = loopShape(rows: 2 * hidden, columns: batch, stride: sa)
+      for r in 0..<shape.rows {
+        let (ar, rr) = (a + r * shape.stride, rz + r * shape.columns)
+        for k in 0..<shape.columns { ar[k] += rr[k] }
+      }
+    }
+    gateBias.withUnsafeBufferPointer { b_ in
+      recurrentBias.withUnsafeBufferPointer { bh_ in
+        let (b, bhn) = (b_.baseAddress!, bh_.baseAddress! + 2 * hidden)
+        Activation.sigmoid.apply(
+          rows: 2 * hidden, columns: batch, source: a, sourceStride: sa, bias: b, destination: a, destinationStride: sa)
+        // n's argument: W_in x + r ⊙ (W_hn h + b_hn); b_in comes with the tanh pass.
+        let n = a + 2 * hidden * sa
+        for row in 0..<hidden {
+          let (nr, rr, hn) = (n + row * sa, a + row * sa, recurrentN + row * batch)
+          let bias = bhn[row]
+          for k in 0..<batch { nr[k] += rr[k] * (hn[k] + bias) }
+        }
+        Activation.tanh.apply(
+          rows: hidden, columns: batch, source: n, sourceStride: sa, bias: b + 2 * hidden, destination: n,
+          destinationStride: sa)
+      }
+    }
+    // h' = n + z ⊙ (h − n).
+    let (z, n) = (a + hidden * sa, a + 2 * hidden * sa)
+    let shape = loopShape(rows: hidden, columns: batch, stride: sa)
+    for r in 0..<shape.rows {
+      let (zr, nr, hr) = (z + r * shape.stride, n + r * shape.stride, h + r * shape.columns)
+      for k in 0..<shape.columns { hr[k] = nr[k] + zr[k] * (hr[k] - nr[k]) }
+    }
+    if let output {
+      for r in 0..<hidden { (output + r * outputStride).update(from: h + r * batch, count: batch) }
+    }
+  }
+}

@@ -1,0 +1,219 @@
+public import DenseMatrix
+
+extension LSTMCell {
+  /// One step in place: `x` (I × B) advances the workspace's h and c. No allocation (except
+  /// ``Formulation/fusedConcatenatingEachStep``).
+  ///
+  /// - Parameters:
+  ///   - x: The input, I × B for the workspace's B.
+  ///   - workspace: Holds h and c before and after the step.
+  ///   - formulation: Overrides the cell's ``formulation``; ``Formulation/hoisted`` runs
+  ///     ``Formulation/split`` for a single step.
+  /// - Precondition: `x` is I × B for the workspace's B, and the workspace is this cell's shape.
+  /// - Complexity: O(4H · (I + H) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func step(x: Matrix<Scalar>, into workspace: inout LSTMWorkspace<Scalar>, formulation: Formulation? = nil) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    checkPrecondition(
+      workspace.hidden == hidden && workspace.input == input && x.rows == input && x.columns == batch,
+      "LSTMCell.step: x must be (\(input)×\(batch)) for this cell and workspace, got \(x.shape.compact)")
+    x.withUnsafeBufferPointer { x in
+      advance(x: x.baseAddress, xStride: batch, workspace: &workspace, formulation: formulation ?? self.formulation)
+    }
+  }
+
+  /// Runs a sequence on preallocated buffers: `inputs` is I × (T · B), `states` (H × (T · B))
+  /// receives every h. The workspace holds h₀ and c₀ on entry and h_T and c_T on return; with
+  /// `reversed` the steps run from the last input to the first.
+  ///
+  /// With ``Formulation/hoisted``, `W_ih · X` for all T steps is one `cblas_?gemm` into the
+  /// workspace's projection buffer (allocated on the first run of a sequence length, then
+  /// reused); each step adds `W_hh · h` onto its block. The others step through the sequence,
+  /// reading each `x_t` in place. No allocation per step.
+  ///
+  /// - Precondition: the shapes fit; the message names them.
+  /// - Complexity: O(T · 4H · (I + H) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func forward(
+    inputs: Matrix<Scalar>, into workspace: inout LSTMWorkspace<Scalar>, states: inout Matrix<Scalar>,
+    formulation: Formulation? = nil, reversed: Bool = false
+  ) {
+    checkPrecondition(
+      workspace.hidden == hiddenSize && workspace.input == inputSize,
+      "LSTMCell.forward: the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
+    )
+    sequenceShapeError(
+      "LSTMCell.forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
+      states: states.shape
+    ).trapIfPresent()
+    let formulation = formulation ?? self.formulation
+    let (batch, width) = (workspace.batchSize, inputs.columns)
+    let steps = width / batch
+    guard steps > 0 else { return }
+    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: 4 * hiddenSize, columns: width) }
+    inputs.withUnsafeBufferPointer { x_ in
+      states.withUnsafeMutableBufferPointer { out_ in
+        let (x, out) = (x_.baseAddress, out_.baseAddress!)
+        guard formulation == .hoisted else {
+          for s in 0..<steps {
+            let t = stepIndex(s, of: steps, reversed: reversed)
+            advance(
+              x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
+              output: out + t * batch, outputStride: width)
+          }
+          return
+        }
+        runHoisted(x: x, steps: steps, workspace: &workspace, output: out, reversed: reversed)
+      }
+    }
+  }
+
+  /// Runs a sequence from h₀ and c₀ (zero when `nil`): every hidden state, and the last cell
+  /// state. The convenience form: it allocates.
+  ///
+  /// - Precondition: every input is I × B with the same B ≥ 1; given states are H × B.
+  /// - Complexity: O(T · 4H · (I + H) · B).
+  public func forward(
+    inputs: [Matrix<Scalar>], initialState: Matrix<Scalar>? = nil, initialCell: Matrix<Scalar>? = nil,
+    formulation: Formulation? = nil
+  ) -> (states: [Matrix<Scalar>], cell: Matrix<Scalar>) {
+    guard let first = inputs.first else { return ([], initialCell ?? .zeros(rows: hiddenSize, columns: 1)) }
+    let batch = first.columns
+    var workspace = makeWorkspace(batchSize: batch, initialState: initialState, initialCell: initialCell)
+    var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: batch * inputs.count)
+    forward(inputs: hstack(inputs), into: &workspace, states: &states, formulation: formulation)
+    return (splitColumns(states, batch: batch), workspace.cellState)
+  }
+
+  /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
+  /// h goes into the workspace and, if given, `output` (H × B, row stride `outputStride`).
+  func advance(
+    x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout LSTMWorkspace<Scalar>, formulation: Formulation,
+    output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
+  ) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let backend = resolvedBackend
+    if formulation == .fusedConcatenatingEachStep {
+      // The notebook, literally: join, multiply. Allocates by design.
+      let xt = Matrix<Scalar>(rows: input, columns: batch) { r, c in x![r * xStride + c] }
+      workspace.gates = withBackend(backend) {
+        matmul(hstack([inputWeights, recurrentWeights]), vstack([xt, workspace.state]))
+      }
+    }
+    workspace.withBuffers { buffers in
+      let (s, g) = (buffers.stacked, buffers.gates)
+      switch formulation {
+      case .fusedConcatenatingEachStep:
+        break
+      case .fused:
+        // [x; h]: x into the upper block (one copy when x is contiguous); h is already below.
+        if let x {
+          if xStride == batch {
+            s.update(from: x, count: input * batch)
+          } else {
+            for r in 0..<input { (s + r * batch).update(from: x + r * xStride, count: batch) }
+          }
+        }
+        fusedWeights.withUnsafeBufferPointer { w in
+          GEMMOperands(
+            m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
+            c: g, ldc: batch
+          ).run(backend)
+        }
+      case .split, .hoisted:
+        // gates = W_ih · x;  gates += W_hh · h (beta = 1).
+        inputWeights.withUnsafeBufferPointer { w in
+          GEMMOperands(
+            m: 4 * hidden, n: batch, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: xStride, c: g,
+            ldc: batch
+          ).run(backend)
+        }
+        recurrentWeights.withUnsafeBufferPointer { w in
+          GEMMOperands(
+            m: 4 * hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: buffers.h, ldb: batch, beta: 1,
+            c: g, ldc: batch
+          ).run(backend)
+        }
+      }
+      pointwise(buffers, gates: g, gateStride: batch, batch: batch, output: output, outputStride: outputStride)
+    }
+  }
+
+  /// ``Formulation/hoisted`` over a sequence: one product for every step's input part, then per
+  /// step `W_hh · h` onto that step's block and the pointwise update.
+  private func runHoisted(
+    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
+    output: UnsafeMutablePointer<Scalar>, reversed: Bool
+  ) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let width = steps * batch
+    let backend = resolvedBackend
+    workspace.withBuffers { buffers in
+      let p = buffers.projection!
+      inputWeights.withUnsafeBufferPointer { w in
+        GEMMOperands(
+          m: 4 * hidden, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: width, c: p,
+          ldc: width
+        ).run(backend)
+      }
+      recurrentWeights.withUnsafeBufferPointer { w in
+        for s in 0..<steps {
+          let t = stepIndex(s, of: steps, reversed: reversed)
+          let block = p + t * batch
+          GEMMOperands(
+            m: 4 * hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: buffers.h, ldb: batch, beta: 1,
+            c: block, ldc: width
+          ).run(backend)
+          pointwise(buffers, gates: block, gateStride: width, batch: batch, output: output + t * batch, outputStride: width)
+        }
+      }
+    }
+  }
+
+  /// The gates' bias and nonlinearities (in place in `gates`, 4H × B with row stride
+  /// `gateStride`), then `c ← f ⊙ c + i ⊙ g` and `h ← o ⊙ tanh(c)`, h also copied into `output`.
+  private func pointwise(
+    _ buffers: LSTMBuffers<Scalar>, gates g: UnsafeMutablePointer<Scalar>, gateStride gs: Int, batch: Int,
+    output: UnsafeMutablePointer<Scalar>?, outputStride: Int
+  ) {
+    let hidden = hiddenSize
+    bias.withUnsafeBufferPointer { b_ in
+      let b = b_.baseAddress!
+      // i and f: sigmoid; g: tanh; o: sigmoid — each with its bias.
+      Activation.sigmoid.apply(
+        rows: 2 * hidden, columns: batch, source: g, sourceStride: gs, bias: b, destination: g, destinationStride: gs)
+      Activation.tanh.apply(
+        rows: hidden, columns: batch, source: g + 2 * hidden * gs, sourceStride: gs, bias: b + 2 * hidden,
+        destination: g + 2 * hidden * gs, destinationStride: gs)
+      Activation.sigmoid.apply(
+        rows: hidden, columns: batch, source: g + 3 * hidden * gs, sourceStride: gs, bias: b + 3 * hidden,
+        destination: g + 3 * hidden * gs, destinationStride: gs)
+    }
+    let (c, tc, h) = (buffers.cell, buffers.scratch, buffers.h)
+    let shape = loopShape(rows: hidden, columns: batch, stride: gs)
+    let block = hidden * gs
+    for r in 0..<shape.rows {
+      let (i, f, gg) = (g + r * shape.stride, g + block + r * shape.stride, g + 2 * block + r * shape.stride)
+      let cr = c + r * shape.columns
+      for k in 0..<shape.columns { cr[k] = f[k] * cr[k] + i[k] * gg[k] }
+    }
+    let count = hidden * batch
+    Activation.tanh.apply(
+      rows: 1, columns: count, source: c, sourceStride: count, destination: tc, destinationStride: count)
+    for r in 0..<shape.rows {
+      let o = g + 3 * block + r * shape.stride
+      let (hr, tr) = (h + r * shape.columns, tc + r * shape.columns)
+      for k in 0..<shape.columns { hr[k] = o[k] * tr[k] }
+    }
+    if let output {
+      for r in 0..<hidden { (output + r * outputStride).update(from: h + r * batch, count: batch) }
+    }
+  }
+}
+
+/// A `rows × (T · B)` matrix's T column blocks, each `rows × B`.
+func splitColumns<Scalar: BLASScalar>(_ states: Matrix<Scalar>, batch: Int) -> [Matrix<Scalar>] {
+  (0..<(states.columns / batch)).map { t in states[rows: 0..<states.rows, columns: (t * batch)..<((t + 1) * batch)] }
+}

@@ -1,0 +1,122 @@
+public import DenseMatrix
+
+extension RecurrentNetwork {
+  /// Runs every layer and direction over a batch of sequences, in PyTorch's layouts (see
+  /// ``RecurrentNetwork``).
+  ///
+  /// - Parameters:
+  ///   - input: PyTorch's `T × B × I` input as a `(T · B) × I` matrix (row `t · B + b` is
+  ///     sequence b's step t). T may be 0.
+  ///   - batchSize: B ≥ 1; `input.rows` must be a multiple of it.
+  ///   - initialState: PyTorch's `h_0`, `(D · L) × B × H` as `(D · L · B) × H`; zero if `nil`.
+  ///   - initialCell: PyTorch's `c_0` (LSTM only), same shape; zero if `nil`.
+  /// - Returns: the output `(T · B) × (D · H)`, `h_n` and (LSTM) `c_n`, each `(D · L · B) × H`.
+  ///   With T = 0 the output is empty and the final states are the initial ones.
+  /// - Throws: `ShapeError` naming the argument, the expected and the found shape; nothing is
+  ///   computed then.
+  /// - Complexity: O(T · B · L · D · G·H · (I + H)) for G gates; the products go through
+  ///   `cblas_?gemm` (`?gemv` for the per-step products when B = 1). Allocates the layers'
+  ///   outputs and one workspace per layer and direction, nothing per step.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func forward(
+    _ input: Matrix<Scalar>, batchSize: Int, initialState: Matrix<Scalar>? = nil, initialCell: Matrix<Scalar>? = nil
+  ) throws(ShapeError) -> Output {
+    let stateRows = directionCount * layerCount * batchSize
+    guard batchSize >= 1, input.rows % batchSize == 0, input.columns == inputSize else {
+      throw ShapeError(
+        operation: "RecurrentNetwork.forward",
+        reason: "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(inputSize)",
+        shapes: [input.shape])
+    }
+    for (name, state) in [("initialState (h_0)", initialState), ("initialCell (c_0)", initialCell)] {
+      guard let state else { continue }
+      guard state.rows == stateRows, state.columns == hiddenSize else {
+        throw ShapeError(
+          operation: "RecurrentNetwork.forward",
+          reason: "\(name) must be ((D·L·B)×H) = (\(stateRows)×\(hiddenSize)) for D = \(directionCount), L = \(layerCount), B = \(batchSize)",
+          shapes: [state.shape])
+      }
+    }
+    if initialCell != nil && mode != .lstm {
+      throw ShapeError(
+        operation: "RecurrentNetwork.forward", reason: "initialCell (c_0) is for LSTMs only; this network is \(mode)",
+        shapes: [])
+    }
+    var run = LayerRun(
+      network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
+      sequence: input.transposed())
+    switch cells {
+    case .rnn(let cells): run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
+    case .gru(let cells): run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
+    case .lstm(let cells):
+      run.layers(cells, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
+    }
+    return Output(
+      output: run.sequence.transposed(), finalState: run.finalState,
+      finalCell: mode == .lstm ? run.finalCell : nil)
+  }
+}
+
+/// One forward pass's state: the current layer's input sequence (features × (T · B)), and the
+/// final states as they are filled.
+private struct LayerRun<Scalar: BLASScalar> {
+  let network: RecurrentNetwork<Scalar>
+  let batch: Int
+  let initialState: Matrix<Scalar>?
+  let initialCell: Matrix<Scalar>?
+  var sequence: Matrix<Scalar>
+  var finalState: Matrix<Scalar>
+  var finalCell: Matrix<Scalar>
+
+  init(
+    network: RecurrentNetwork<Scalar>, batch: Int, initialState: Matrix<Scalar>?, initialCell: Matrix<Scalar>?,
+    sequence: Matrix<Scalar>
+  ) {
+    (self.network, self.batch, self.initialState, self.initialCell) = (network, batch, initialState, initialCell)
+    self.sequence = sequence
+    let rows = network.directionCount * network.layerCount * batch
+    finalState = initialState ?? .zeros(rows: rows, columns: network.hiddenSize)
+    finalCell = initialCell ?? .zeros(rows: rows, columns: network.hiddenSize)
+  }
+
+  /// Rows `index · B ..< (index + 1) · B` of a `(D · L · B) × H` state, as this package's H × B.
+  private func slice(_ states: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
+    states.map { $0[rows: (index * batch)..<((index + 1) * batch), columns: 0..<network.hiddenSize].transposed() }
+  }
+
+  /// Runs every layer: each direction's cell over `sequence`, the directions' states stacked
+  /// into the next layer's input.
+  mutating func layers<Cell: RecurrentCell<Scalar>>(
+    _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
+  ) {
+    let (hidden, directions) = (network.hiddenSize, network.directionCount)
+    let width = sequence.columns
+    guard width > 0 else {
+      sequence = .zeros(rows: directions * hidden, columns: 0)
+      return
+    }
+    for layer in 0..<network.layerCount {
+      var outputs: [Matrix<Scalar>] = []
+      for direction in 0..<directions {
+        let index = layer * directions + direction
+        var runner = cells[index]
+        runner.formulation = network.formulation
+        runner.backend = network.backend
+        var workspace = runner.makeWorkspace(batchSize: batch)
+        if let h0 = slice(initialState, index) { workspace.state = h0 }
+        if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
+        var states = Matrix<Scalar>.zeros(rows: hidden, columns: width)
+        runner.forward(
+          inputs: sequence, into: &workspace, states: &states, formulation: nil, reversed: direction == 1)
+        outputs.append(states)
+        let rows = (index * batch)..<((index + 1) * batch)
+        finalState.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(workspace.state.transposed()) }
+        if let c = cell(workspace) {
+          finalCell.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(c.transposed()) }
+        }
+      }
+      sequence = directions == 1 ? outputs[0] : vstack(outputs)
+    }
+  }
+}

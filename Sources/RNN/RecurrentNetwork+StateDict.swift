@@ -1,0 +1,139 @@
+public import DenseMatrix
+
+extension RecurrentNetwork {
+  /// A network from a PyTorch state dict: `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`,
+  /// `bias_hh_l{k}` for k = 0 ..< L, each also with `_reverse` when bidirectional.
+  ///
+  /// The layer count, the directions and the bias are read from the names; H from
+  /// `weight_hh_l0`'s columns; I from `weight_ih_l0`'s. The mode is inferred when `mode` is
+  /// `nil`: `weight_hh_l0` has 4H rows for an LSTM, 3H for a GRU and H for a vanilla RNN (taken
+  /// as `rnn_tanh`, PyTorch's default; pass ``Mode/rnnReLU`` for ReLU). Every tensor is
+  /// checked: weights are matrices, biases 1-D (any of n, n × 1, 1 × n).
+  ///
+  /// - Parameters:
+  ///   - stateDict: The tensors by PyTorch's names.
+  ///   - mode: The kind of cell, or `nil` to infer it.
+  ///   - dropout: PyTorch's `dropout`; only 0 is accepted (it acts only when training).
+  ///   - formulation: How the cells compute their steps; ``Formulation/hoisted`` by default.
+  ///   - backend: The product backend; `nil` follows `Backend.current`.
+  /// - Throws: ``RecurrentNetworkError`` naming the tensor: a missing or unexpected one (a
+  ///   layer gap, a `_reverse` for only some layers, biases for only some), `weight_hr_l{k}`
+  ///   (`proj_size`, not supported), or a shape with the expected and the found shape.
+  /// - Complexity: O(Σ parameter sizes): each cell joins its weights once.
+  public init(
+    stateDict: [String: Matrix<Scalar>], mode: Mode? = nil, dropout: Double = 0,
+    formulation: Formulation = .hoisted, backend: Backend? = nil
+  ) throws(RecurrentNetworkError) {
+    guard dropout == 0 else { throw .dropout(dropout) }
+    if let name = stateDict.keys.sorted().first(where: { $0.hasPrefix("weight_hr_l") }) {
+      throw .projectionNotSupported(name: name)
+    }
+    guard let whh0 = stateDict["weight_hh_l0"] else { throw .empty(available: Array(stateDict.keys)) }
+    let hidden = whh0.columns
+    guard hidden >= 1 else {
+      throw .shape(name: "weight_hh_l0", expected: "(G·H × H) with H ≥ 1", found: whh0.shape)
+    }
+    let resolvedMode = try Self.mode(weightHH: whh0, requested: mode)
+    let gates = resolvedMode.gateCount
+    var layers = 0
+    while stateDict["weight_hh_l\(layers)"] != nil || stateDict["weight_ih_l\(layers)"] != nil { layers += 1 }
+    let bidirectional = stateDict["weight_hh_l0_reverse"] != nil || stateDict["weight_ih_l0_reverse"] != nil
+    let bias = stateDict["bias_ih_l0"] != nil || stateDict["bias_hh_l0"] != nil
+    let directions = bidirectional ? 2 : 1
+
+    // Every name this configuration implies, and nothing else.
+    var expected: [String] = []
+    for layer in 0..<layers {
+      for suffix in bidirectional ? ["", "_reverse"] : [""] {
+        let kinds = bias ? ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] : ["weight_ih", "weight_hh"]
+        expected += kinds.map { "\($0)_l\(layer)\(suffix)" }
+      }
+    }
+    if let missing = expected.first(where: { stateDict[$0] == nil }) { throw .missingTensor(name: missing) }
+    let known = Set(expected)
+    if let extra = stateDict.keys.sorted().first(where: { !known.contains($0) }) { throw .unexpectedTensor(name: extra) }
+
+    let input = stateDict["weight_ih_l0"]!.columns
+    var rnn: [RNNCell<Scalar>] = []
+    var lstm: [LSTMCell<Scalar>] = []
+    var gru: [GRUCell<Scalar>] = []
+    for layer in 0..<layers {
+      let layerInput = layer == 0 ? input : directions * hidden
+      for suffix in bidirectional ? ["", "_reverse"] : [""] {
+        func tensor(_ kind: String, rows: Int, columns: Int?) throws(RecurrentNetworkError) -> Matrix<Scalar> {
+          let name = "\(kind)_l\(layer)\(suffix)"
+          let m = stateDict[name]!
+          let what = gates == 1 ? "H" : "\(gates)·H"
+          if let columns {
+            guard m.rows == rows, m.columns == columns else {
+              let detail = kind == "weight_hh" ? "\(what) × H" : (layer == 0 ? "\(what) × I" : "\(what) × D·H")
+              throw .shape(name: name, expected: "(\(rows)×\(columns)) (\(detail))", found: m.shape)
+            }
+            return m
+          }
+          guard (m.rows == rows && m.columns == 1) || (m.rows == 1 && m.columns == rows) else {
+            throw .shape(name: name, expected: "\(rows) values (\(what))", found: m.shape)
+          }
+          return m.reshaped(rows: rows, columns: 1)
+        }
+        let wih = try tensor("weight_ih", rows: gates * hidden, columns: layerInput)
+        let whh = try tensor("weight_hh", rows: gates * hidden, columns: hidden)
+        let bih = bias ? try tensor("bias_ih", rows: gates * hidden, columns: nil) : nil
+        let bhh = bias ? try tensor("bias_hh", rows: gates * hidden, columns: nil) : nil
+        // The shapes are checked above, so the cells' own checks cannot fail.
+        switch resolvedMode {
+        case .rnnTanh, .rnnReLU:
+          rnn.append(
+            try! RNNCell(
+              hiddenToHidden: whh, inputToHidden: wih, bias: summedBias(hidden, bih, bhh),
+              activation: resolvedMode == .rnnTanh ? .tanh : .relu, formulation: formulation, backend: backend))
+        case .lstm:
+          lstm.append(
+            try! LSTMCell(
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation,
+              backend: backend))
+        case .gru:
+          gru.append(
+            try! GRUCell(
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation,
+              backend: backend))
+        }
+      }
+    }
+    self.mode = resolvedMode
+    self.layerCount = layers
+    self.isBidirectional = bidirectional
+    self.hasBias = bias
+    self.hiddenSize = hidden
+    self.inputSize = input
+    self.formulation = formulation
+    self.backend = backend
+    switch resolvedMode {
+    case .rnnTanh, .rnnReLU: cells = .rnn(rnn)
+    case .lstm: cells = .lstm(lstm)
+    case .gru: cells = .gru(gru)
+    }
+  }
+
+  /// The mode `weight_hh_l0`'s shape implies (G·H × H: G = 4 LSTM, 3 GRU, 1 RNN), checked
+  /// against a requested one.
+  static func mode(weightHH whh: Matrix<Scalar>, requested: Mode?) throws(RecurrentNetworkError) -> Mode {
+    let hidden = whh.columns
+    if let requested {
+      guard whh.rows == requested.gateCount * hidden else {
+        throw .mode(
+          "mode \(requested) needs weight_hh_l0 to be (\(requested.gateCount)·H × H) = (\(requested.gateCount * hidden)×\(hidden)), found \(whh.shape.compact)"
+        )
+      }
+      return requested
+    }
+    switch whh.rows {
+    case hidden: return .rnnTanh
+    case 3 * hidden: return .gru
+    case 4 * hidden: return .lstm
+    default:
+      throw .mode(
+        "weight_hh_l0 is \(whh.shape.compact): not (H × H) for an RNN, (3·H × H) for a GRU or (4·H × H) for an LSTM")
+    }
+  }
+}

@@ -1,0 +1,91 @@
+public import DenseMatrix
+
+/// PyTorch's `nn.RNN`, `nn.LSTM` and `nn.GRU` for inference: `layerCount` stacked layers of one
+/// kind of cell, each one or two directions, loaded from the module's state dict.
+///
+/// Sequences use PyTorch's default layout (`batch_first=False`) with the three dimensions
+/// flattened into a matrix with the same bytes: PyTorch's `T × B × F` tensor, contiguous, is
+/// here the `(T · B) × F` matrix whose row `t · B + b` is sequence b's step t. So
+///
+/// - `input` is `(T · B) × I`;
+/// - ``Output/output`` is `(T · B) × (D · H)`: the last layer's states, the forward direction's
+///   in columns `0..<H` and the backward direction's in `H..<2H` (D = 2 when bidirectional);
+/// - initial and final states are PyTorch's `(D · L) × B × H` as `(D · L · B) × H` matrices:
+///   rows `(l · D + d) · B ..< (l · D + d + 1) · B` are layer l, direction d.
+///
+/// Each layer's input is the previous layer's output (both directions); the backward
+/// direction reads the sequence from `x_T` down to `x_1` from its own initial state. The cells
+/// run in this package's column layout (features × (T · B)): the input is transposed once on
+/// entry and the output once on return, and every layer in between feeds the next in place.
+///
+/// ```swift
+/// let lstm = try RecurrentNetwork<Float>(stateDict: weights)      // mode, layers, directions inferred
+/// let result = try lstm.forward(input, batchSize: 4)              // input: (T·4) × I
+/// result.output       // (T·4) × (D·H)
+/// result.finalState   // (D·L·4) × H, PyTorch's h_n
+/// result.finalCell    // (D·L·4) × H, PyTorch's c_n (LSTM only)
+/// ```
+public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
+  /// The kind of cell, as PyTorch's `mode` spells it.
+  public enum Mode: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// `nn.RNN(nonlinearity='tanh')`: `h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`.
+    case rnnTanh = "rnn_tanh"
+    /// `nn.RNN(nonlinearity='relu')`: `h' = relu(W_ih x + b_ih + W_hh h + b_hh)`.
+    case rnnReLU = "rnn_relu"
+    /// `nn.LSTM` (see ``LSTMCell``).
+    case lstm
+    /// `nn.GRU` (see ``GRUCell``).
+    case gru
+
+    /// The number of gates, the rows of `weight_hh` per hidden unit: 1, 4 or 3.
+    public var gateCount: Int {
+      switch self {
+      case .rnnTanh, .rnnReLU: 1
+      case .lstm: 4
+      case .gru: 3
+      }
+    }
+
+    /// The name, as PyTorch and the command-line tools spell it.
+    public var description: String { rawValue }
+  }
+
+  /// What ``forward(_:batchSize:initialState:initialCell:)`` returns, in PyTorch's layouts.
+  public struct Output: Sendable {
+    /// The last layer's hidden states, `(T · B) × (D · H)` (PyTorch's `output`).
+    public var output: Matrix<Scalar>
+    /// Every layer's and direction's last hidden state, `(D · L · B) × H` (PyTorch's `h_n`).
+    public var finalState: Matrix<Scalar>
+    /// The LSTM's last cell states, `(D · L · B) × H` (PyTorch's `c_n`); `nil` for the others.
+    public var finalCell: Matrix<Scalar>?
+  }
+
+  /// The cells, layer by layer, the forward direction before the backward one.
+  enum Cells: Sendable {
+    case rnn([RNNCell<Scalar>])
+    case lstm([LSTMCell<Scalar>])
+    case gru([GRUCell<Scalar>])
+  }
+
+  /// The kind of cell.
+  public let mode: Mode
+  /// L, PyTorch's `num_layers`.
+  public let layerCount: Int
+  /// Whether each layer also runs backward (PyTorch's `bidirectional`); D = 2 if so.
+  public let isBidirectional: Bool
+  /// Whether the state dict had biases (PyTorch's `bias`).
+  public let hasBias: Bool
+  /// H, the hidden state's size.
+  public let hiddenSize: Int
+  /// I, the input's size.
+  public let inputSize: Int
+  /// The formulation every cell uses; ``Formulation/hoisted`` by default (one product per layer
+  /// and direction for all the input projections, as PyTorch does).
+  public var formulation: Formulation
+  /// The product backend; `nil` means `Backend.current` at each call.
+  public var backend: Backend?
+  let cells: Cells
+
+  /// D, the number of directions: 1, or 2 when bidirectional.
+  public var directionCount: Int { isBidirectional ? 2 : 1 }
+}
