@@ -70,6 +70,23 @@ struct AtomicFileWriter {
   ///
   /// - Throws: ``NPYError/io(path:reason:)`` or what `body` throws; the temporary file is removed.
   func write(_ body: (borrowing OutputFile) throws(NPYError) -> Void) throws(NPYError) {
+    try stage(body).commit()
+  }
+
+  /// The destination's canonical path (its directory resolved), to tell whether two writers
+  /// would replace the same file.
+  var identity: String {
+    let name = destination.split(separator: "/").last.map(String.init) ?? destination
+    guard let resolved = realpath(directory, nil) else { return destination }
+    defer { free(resolved) }
+    return String(cString: resolved) + "/" + name
+  }
+
+  /// Writes the whole file next to the destination, flushed to disk, without replacing anything
+  /// yet: ``StagedFile/commit()`` renames it into place; dropping it unstaged removes it.
+  ///
+  /// - Throws: ``NPYError/io(path:reason:)`` or what `body` throws; nothing is left behind.
+  func stage(_ body: (borrowing OutputFile) throws(NPYError) -> Void) throws(NPYError) -> StagedFile {
     let name = destination.split(separator: "/").last.map(String.init) ?? "output"
     var temporary = ""
     var descriptor: CInt = -1
@@ -81,10 +98,7 @@ struct AtomicFileWriter {
     guard descriptor >= 0 else {
       throw .io(path: path, reason: "cannot create a file in \(directory): \(systemMessage(errno))")
     }
-    var renamed = false
-    defer {
-      if !renamed { unlink(temporary) }
-    }
+    let staged = StagedFile(temporary: temporary, destination: destination, path: path)
     do throws(NPYError) {
       let file = OutputFile(descriptor: descriptor, path: path)
       try body(file)
@@ -102,10 +116,33 @@ struct AtomicFileWriter {
       throw error
     }
     guard close(descriptor) == 0 else { throw .io(path: path, reason: "cannot write: \(systemMessage(errno))") }
+    return staged
+  }
+}
+
+/// A file written in full next to its destination, not yet in place.
+final class StagedFile {
+  private let temporary: String
+  private let destination: String
+  private let path: String
+  private var committed = false
+
+  init(temporary: String, destination: String, path: String) {
+    (self.temporary, self.destination, self.path) = (temporary, destination, path)
+  }
+
+  /// Renames the file over its destination (atomic: readers see the old file or the new one).
+  ///
+  /// - Throws: ``NPYError/io(path:reason:)``; the temporary file is then removed.
+  func commit() throws(NPYError) {
     guard rename(temporary, destination) == 0 else {
       throw .io(path: path, reason: "cannot write: \(systemMessage(errno))")
     }
-    renamed = true
+    committed = true
+  }
+
+  deinit {
+    if !committed { unlink(temporary) }
   }
 }
 

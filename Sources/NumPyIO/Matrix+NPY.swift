@@ -148,5 +148,30 @@ extension NPYArray {
       let bytes = array.npyBytes()
       try writer.write { (file) throws(NPYError) in try file.write(bytes) }
     }
+
+    /// Whether `self` and `other` would replace the same file (links and relative paths
+    /// resolved).
+    public func isSameFile(as other: Destination) -> Bool { writer.identity == other.writer.identity }
+
+    /// Writes several arrays, all or none: every file is written in full next to its
+    /// destination and flushed first, and only then are they renamed into place, one after
+    /// the other. A failure while writing leaves every destination exactly as it was.
+    ///
+    /// - Precondition: no two destinations are the same file (see ``isSameFile(as:)``).
+    /// - Throws: ``NPYError/io(path:reason:)`` for the first file that fails.
+    /// - Complexity: O(total elements).
+    public static func write(_ arrays: [(Destination, NPYArray)]) throws(NPYError) {
+      for (i, (a, _)) in arrays.enumerated() {
+        for (b, _) in arrays[(i + 1)...] {
+          checkPrecondition(!a.isSameFile(as: b), "NPYArray.Destination.write: \(a.writer.path) is given twice")
+        }
+      }
+      var staged: [StagedFile] = []
+      for (destination, array) in arrays {
+        let bytes = array.npyBytes()
+        staged.append(try destination.writer.stage { (file) throws(NPYError) in try file.write(bytes) })
+      }
+      for file in staged { try file.commit() }
+    }
   }
 }

@@ -10,3 +10,4 @@ public import RNN
 extension Backend: ExpressibleByArgument {}
 extension Formulation: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
+extension RecurrentNetwork.Mode: ExpressibleByArgument {}

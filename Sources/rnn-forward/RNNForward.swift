@@ -10,34 +10,45 @@ import _CommandLineSupport
 struct RNNForward: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rnn-forward",
-    abstract: "Runs a vanilla RNN from .npz weights over a .npy sequence and saves every hidden state.",
+    abstract:
+      "Runs a recurrent network (RNN, LSTM or GRU, any layers, either direction) from .npz weights over a .npy sequence.",
     discussion: """
       Weights (--weights, an .npz archive) use either naming:
+        weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}
+          PyTorch's nn.RNN, nn.LSTM or nn.GRU state dict, any number of layers \
+      k, each also with _reverse when bidirectional (bias=False: no bias tensors). \
+      The mode is inferred (weight_hh_l0 has 4·H rows for an LSTM, 3·H for a GRU, \
+      H for an RNN: rnn_tanh unless --mode rnn_relu); layers and directions come \
+      from the names. LSTMs with proj_size (weight_hr_l{k}) are refused.
         W_hh (n_h × n_h), W_hx (n_h × n_x), b (n_h or n_h × 1)
-        weight_hh_l0, weight_ih_l0, bias_hh_l0, bias_ih_l0
-          (PyTorch's nn.RNN; the two biases add)
+          one vanilla RNN layer with any --activation
 
       Inputs (--inputs, a .npy array), in PyTorch's batch_first=False layout:
-        2-D  T × n_x        one sequence           -> output T × n_h
-        3-D  T × B × n_x    a batch of B sequences -> output T × B × n_h
-      Other ranks, and PyTorch's multi-layer or bidirectional weights \
-      (…_l1, …_reverse), are refused.
+        2-D  T × I        one sequence           -> output T × D·H
+        3-D  T × B × I    a batch of B sequences -> output T × B × D·H
+      (D = 2 for a bidirectional network, the backward direction in the last H \
+      columns). Other ranks are refused.
 
-      h_t = g(W_hh · h_{t-1} + W_hx · x_t + b), with h_0 = 0 unless \
-      --initial-state is given.
+      States, in PyTorch's layouts (L layers): --initial-state h_0 and, for an \
+      LSTM, --initial-cell c_0 are (D·L) × B × H ((D·L) × H for a 2-D input; a \
+      one-layer one-direction network also takes H or B × H); zero when not \
+      given. --final-state writes h_n and --final-cell c_n (LSTM) in the same \
+      shape.
 
       Element type: the run computes in the weights' dtype (float32 for a \
       PyTorch state dict saved as is, float64 for numpy's default) and writes \
-      the output in it. The inputs and the initial state must have that dtype \
-      too; --dtype float32 or --dtype float64 computes in that type instead, \
-      converting every array to it (rounded to nearest when narrowing).
+      every output in it. The inputs and the initial states must have that \
+      dtype too; --dtype float32 or --dtype float64 computes in that type \
+      instead, converting every array to it (rounded to nearest when narrowing).
 
-      Files: inputs must be regular files (or links to them). The output is \
-      written atomically (a temporary file in the same directory, renamed into \
-      place): an existing regular file is replaced and keeps its permissions, \
-      a symbolic link is followed; a directory, FIFO or device (/dev/null \
-      included) is refused. On any error the command exits 1, says which option \
-      and file, and leaves every existing file exactly as it was.
+      Files: inputs must be regular files (or links to them). The outputs are \
+      written atomically and together: each to a temporary file in its \
+      directory, all renamed into place only when every one is complete. An \
+      existing regular file is replaced and keeps its permissions, a symbolic \
+      link is followed; a directory, FIFO or device (/dev/null included) is \
+      refused, and so are two outputs naming the same file. On any error the \
+      command exits 1, says which option and file, and leaves every existing \
+      file exactly as it was.
 
       Memory: the weights, the inputs and the run's buffers are checked against \
       --memory-limit before anything is allocated, so a small file that declares \
@@ -47,20 +58,32 @@ struct RNNForward: ParsableCommand {
   @Option(help: "An .npz archive with the weights (see above).")
   var weights: String
 
-  @Option(help: "A .npy array of inputs: T × n_x, or T × B × n_x.")
+  @Option(help: "A .npy array of inputs: T × I, or T × B × I.")
   var inputs: String
 
-  @Option(help: "Where to write the hidden states (.npy): T × n_h, or T × B × n_h.")
+  @Option(help: "Where to write the last layer's hidden states (.npy): T × D·H, or T × B × D·H.")
   var output: String
 
-  @Option(help: "Optional .npy initial state h_0: n_h values, or B × n_h (PyTorch's h_0[0] layout).")
+  @Option(help: "Optional .npy h_0: (D·L) × B × H, or (D·L) × H for a 2-D input.")
   var initialState: String?
+
+  @Option(help: "Optional .npy c_0 for an LSTM, shaped like h_0.")
+  var initialCell: String?
+
+  @Option(help: "Where to write h_n (.npy), shaped like h_0.")
+  var finalState: String?
+
+  @Option(help: "Where to write an LSTM's c_n (.npy), shaped like h_0.")
+  var finalCell: String?
+
+  @Option(help: "rnn_tanh, rnn_relu, lstm or gru (default: inferred from the state dict).")
+  var mode: RecurrentNetwork<Double>.Mode?
 
   @Option(help: "fused, split, hoisted or fusedConcatenatingEachStep.")
   var formulation: Formulation = .hoisted
 
-  @Option(help: "tanh (PyTorch's default), sigmoid, relu or identity.")
-  var activation: Activation = .tanh
+  @Option(help: "W_hh/W_hx weights: tanh (default), sigmoid, relu or identity. PyTorch's: tanh or relu (= --mode).")
+  var activation: Activation?
 
   @Option(help: "blas, blasGEMM or pureSwift.")
   var backend: Backend = .blas
@@ -78,48 +101,84 @@ struct RNNForward: ParsableCommand {
     _ = try applyBLASCore(blasCore, tool: "rnn-forward")
     let limit = memoryLimit.bytes
     do {
-      // The destination first: a bad --output fails before any work, and is left alone.
-      let destination = try with("--output") { () throws(NPYError) in try NPYArray.Destination(url: url(output)) }
+      // The destinations first: a bad output path fails before any work, and is left alone.
+      var destinations = [("--output", try destination("--output", output))]
+      if let finalState { destinations.append(("--final-state", try destination("--final-state", finalState))) }
+      if let finalCell { destinations.append(("--final-cell", try destination("--final-cell", finalCell))) }
+      for (i, (a, first)) in destinations.enumerated() {
+        if let (b, _) = destinations[(i + 1)...].first(where: { $0.1.isSameFile(as: first) }) {
+          throw ToolError("\(a) and \(b) name the same file")
+        }
+      }
       let archive = try with("--weights") { () throws(NPYError) in
         try NPZArchive(contentsOf: url(weights), limits: .init(maximumArrayBytes: limit, maximumTotalBytes: limit))
       }
-      let sequence = try with("--inputs") { () throws(NPYError) in
-        try NPYArray(contentsOf: url(inputs), maximumCount: limit / 8)
-      }
-      let initial = try initialState.map { path in
-        try with("--initial-state") { () throws(NPYError) in
-          try NPYArray(contentsOf: url(path), maximumCount: limit / 8)
-        }
-      }
-      let type = try computeType(archive: archive, sequence: sequence, initial: initial)
-      let result: NPYArray
+      let arrays = Arrays(
+        archive: archive, sequence: try read("--inputs", inputs, limit: limit),
+        initialState: try initialState.map { try read("--initial-state", $0, limit: limit) },
+        initialCell: try initialCell.map { try read("--initial-cell", $0, limit: limit) })
+      let type = try computeType(arrays)
+      let results: Results
       switch type {
-      case .float32: result = try compute(Float.self, archive: archive, sequence: sequence, initial: initial)
-      case .float64: result = try compute(Double.self, archive: archive, sequence: sequence, initial: initial)
+      case .float32: results = try compute(Float.self, arrays)
+      case .float64: results = try compute(Double.self, arrays)
       }
-      try with("--output") { () throws(NPYError) in try destination.write(result) }
+      var writes = [(destinations[0].1, results.output)]
+      if let finalState = destinations.first(where: { $0.0 == "--final-state" }) {
+        writes.append((finalState.1, results.finalState))
+      }
+      if let finalCell = destinations.first(where: { $0.0 == "--final-cell" }) {
+        guard let cell = results.finalCell else {
+          throw ToolError("--final-cell: only an LSTM has a cell state; these weights are a \(results.mode)")
+        }
+        writes.append((finalCell.1, cell))
+      }
+      try with("--output") { () throws(NPYError) in try NPYArray.Destination.write(writes) }
     } catch let error as NPYError {
       throw failure(error.description)
     } catch let error as ShapeError {
       throw failure(error.description)
+    } catch let error as RecurrentNetworkError {
+      throw failure("--weights: \(weights): \(error.description)")
     } catch let error as ToolError {
       throw failure(error.message)
     }
   }
 
+  /// The decoded input files.
+  struct Arrays {
+    var archive: NPZArchive
+    var sequence: NPYArray
+    var initialState: NPYArray?
+    var initialCell: NPYArray?
+  }
+
+  /// What a run writes: the output, h_n and (LSTM) c_n, in PyTorch's shapes.
+  struct Results {
+    var output: NPYArray
+    var finalState: NPYArray
+    var finalCell: NPYArray?
+    var mode: String
+  }
+
+  private func destination(_ option: String, _ path: String) throws(ToolError) -> NPYArray.Destination {
+    try with(option) { () throws(NPYError) in try NPYArray.Destination(url: url(path)) }
+  }
+
+  private func read(_ option: String, _ path: String, limit: Int) throws(ToolError) -> NPYArray {
+    try with(option) { () throws(NPYError) in try NPYArray(contentsOf: url(path), maximumCount: limit / 8) }
+  }
+
   /// --dtype, or else the weights' dtype, which every other array must then share.
-  private func computeType(
-    archive: NPZArchive, sequence: NPYArray, initial: NPYArray?
-  ) throws(ToolError)
-    -> ElementType
-  {
+  private func computeType(_ arrays: Arrays) throws(ToolError) -> ElementType {
     if let dtype { return dtype }
-    var types: [(what: String, dtype: String)] = archive.names.sorted().map { name in
-      ("--weights \(name)", (try? archive.array(named: name))?.dtypeName ?? "float64")
+    var types: [(what: String, dtype: String)] = arrays.archive.names.sorted().map { name in
+      ("--weights \(name)", (try? arrays.archive.array(named: name))?.dtypeName ?? "float64")
     }
     guard let weightsType = types.first?.dtype else { return .float64 }
-    types.append(("--inputs", sequence.dtypeName))
-    if let initial { types.append(("--initial-state", initial.dtypeName)) }
+    types.append(("--inputs", arrays.sequence.dtypeName))
+    if let initial = arrays.initialState { types.append(("--initial-state", initial.dtypeName)) }
+    if let initial = arrays.initialCell { types.append(("--initial-cell", initial.dtypeName)) }
     if let other = types.first(where: { $0.dtype != weightsType }) {
       throw ToolError(
         "\(other.what) is \(other.dtype) but the weights are \(weightsType) (\(types[0].what)): "
@@ -129,28 +188,42 @@ struct RNNForward: ParsableCommand {
   }
 
   /// The run in `Scalar`, from the decoded arrays (converted to `Scalar` if --dtype asked for it).
-  private func compute<Scalar: BLASScalar>(
-    _ type: Scalar.Type, archive: NPZArchive, sequence: NPYArray, initial: NPYArray?
-  ) throws -> NPYArray {
-    let limit = memoryLimit.bytes
-    let cell: RNNCell<Scalar> = try loadCell(archive)
-    let (steps, batch) = try sequenceShape(sequence, inputSize: cell.inputSize)
+  private func compute<Scalar: BLASScalar>(_ type: Scalar.Type, _ arrays: Arrays) throws -> Results {
+    let names = Set(arrays.archive.names)
+    if names.contains("W_hh") || names.contains("W_hx") { return try computeCell(Scalar.self, arrays) }
+    let network = try loadNetwork(Scalar.self, arrays.archive)
+    let (steps, batch) = try sequenceShape(arrays.sequence, inputSize: network.inputSize)
+    let unbatched = arrays.sequence.shape.count == 2
+    let (hidden, directions, layers) = (network.hiddenSize, network.directionCount, network.layerCount)
     try checkMemory(
-      steps: steps, batch: batch, hiddenSize: cell.hiddenSize, inputSize: cell.inputSize,
-      itemSize: MemoryLayout<Scalar>.size, limit: limit)
-    let h0: Matrix<Scalar>? = try initial.map { try initialStateMatrix($0, hiddenSize: cell.hiddenSize, batch: batch) }
-
-    // Our layout: X is n_x × (T·B), step t in columns t·B ..< (t+1)·B.
-    let flat = try with("--inputs") { () throws(NPYError) in
-      try Matrix<Scalar>(
-        npy: NPYArray(shape: [sequence.elements.count], elements: sequence.elements), converting: dtype != nil)
+      steps: steps, batch: batch, hidden: hidden, input: network.inputSize, gates: network.mode.gateCount,
+      directions: directions, layers: layers, itemSize: MemoryLayout<Scalar>.size, limit: memoryLimit.bytes)
+    func state(_ array: NPYArray, _ option: String) throws -> Matrix<Scalar> {
+      try stateMatrix(
+        array, option: option, stacks: directions * layers, layers: layers, directions: directions, hidden: hidden,
+        batch: batch, unbatched: unbatched, as: Scalar.self)
     }
-    let x = flat.reshaped(rows: steps * batch, columns: cell.inputSize).transposed()
-    var workspace = cell.makeWorkspace(batchSize: batch, initialState: h0)
-    var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: steps * batch)
-    try cell.forward(checkingInputs: x, into: &workspace, states: &states, formulation: formulation)
-    let shape = sequence.shape.count == 2 ? [steps, cell.hiddenSize] : [steps, batch, cell.hiddenSize]
-    return NPYArray(shape: shape, elements: states.transposed().npyArray.elements)
+    let h0 = try arrays.initialState.map { try state($0, "--initial-state") }
+    let c0: Matrix<Scalar>? = try arrays.initialCell.map { array throws in
+      guard network.mode == .lstm else {
+        throw ToolError("--initial-cell: only an LSTM has a cell state; these weights are a \(network.mode)")
+      }
+      return try state(array, "--initial-cell")
+    }
+    let x = try with("--inputs") { () throws(NPYError) in
+      try Matrix<Scalar>(
+        npy: NPYArray(shape: [arrays.sequence.elements.count], elements: arrays.sequence.elements),
+        converting: dtype != nil
+      ).reshaped(rows: steps * batch, columns: network.inputSize)
+    }
+    let result = try network.forward(x, batchSize: batch, initialState: h0, initialCell: c0)
+    let outputShape = unbatched ? [steps, directions * hidden] : [steps, batch, directions * hidden]
+    let stateShape = unbatched ? [directions * layers, hidden] : [directions * layers, batch, hidden]
+    return Results(
+      output: NPYArray(shape: outputShape, elements: result.output.npyArray.elements),
+      finalState: NPYArray(shape: stateShape, elements: result.finalState.npyArray.elements),
+      finalCell: result.finalCell.map { NPYArray(shape: stateShape, elements: $0.npyArray.elements) },
+      mode: network.mode.rawValue)
   }
 
   private func url(_ path: String) -> URL { URL(fileURLWithPath: path) }
@@ -164,11 +237,13 @@ struct RNNForward: ParsableCommand {
     }
   }
 
-  /// Refuses a run whose buffers would exceed `limit`, before any is allocated: the inputs in
-  /// our layout (T·B·n_x), the workspace ((2·n_h + n_x)·B), the states and their transposed
-  /// copy (2·n_h·T·B) and the output file's bytes (n_h·T·B), 8 bytes each.
+  /// Refuses a run whose buffers would exceed `limit`, before any is allocated: the inputs and
+  /// their transposed copy (2·T·B·I), each layer's input and output sequences and the output's
+  /// transposed copy and file bytes (4·T·B·D·H), the hoisted input projection (T·B·G·H), and
+  /// the states (4·D·L·B·H), `itemSize` bytes each.
   private func checkMemory(
-    steps: Int, batch: Int, hiddenSize nh: Int, inputSize nx: Int, itemSize: Int, limit: Int
+    steps: Int, batch: Int, hidden h: Int, input: Int, gates: Int, directions d: Int, layers l: Int, itemSize: Int,
+    limit: Int
   ) throws(ToolError) {
     var total = 0
     var overflow = false
@@ -183,13 +258,14 @@ struct RNNForward: ParsableCommand {
       overflow = overflow || over
       total = sum
     }
-    add(steps, batch, nx)
-    add(2 * nh + nx, batch)
-    add(3, nh, steps, batch)
+    add(2, steps, batch, input)
+    add(4, steps, batch, d, h)
+    add(steps, batch, gates, h)
+    add(4, d, l, batch, h)
     guard !overflow, total <= limit else {
       throw ToolError(
         "the run needs \(overflow ? "more than Int.max" : "\(total)") bytes for T = \(steps), B = \(batch), "
-          + "n_h = \(nh), n_x = \(nx), more than --memory-limit \(limit)")
+          + "H = \(h), I = \(input), \(l) layer(s), \(d) direction(s), more than --memory-limit \(limit)")
     }
   }
 
@@ -198,41 +274,84 @@ struct RNNForward: ParsableCommand {
     return ExitCode.failure
   }
 
-  private func loadCell<Scalar: BLASScalar>(_ archive: NPZArchive) throws -> RNNCell<Scalar> {
-    func matrix(_ name: String) throws(ToolError) -> Matrix<Scalar> {
-      do { return try archive.matrix(named: name, as: Scalar.self, converting: dtype != nil) } catch {
-        throw ToolError("--weights: \(weights): \(error)")
-      }
+  private func matrix<Scalar: BLASScalar>(_ archive: NPZArchive, _ name: String) throws(ToolError) -> Matrix<Scalar> {
+    do { return try archive.matrix(named: name, as: Scalar.self, converting: dtype != nil) } catch {
+      throw ToolError("--weights: \(weights): \(error)")
     }
-    let names = Set(archive.names)
-    let whh: Matrix<Scalar>
-    let whx: Matrix<Scalar>
-    var bias: Matrix<Scalar>
-    if names.contains("W_hh") || names.contains("W_hx") {
-      whh = try matrix("W_hh")
-      whx = try matrix("W_hx")
-      bias = names.contains("b") ? try matrix("b") : .zeros(rows: whh.rows, columns: 1)
-    } else if names.contains("weight_hh_l0") {
-      if let extra = names.first(where: { $0.hasSuffix("_l1") || $0.contains("reverse") }) {
-        throw ToolError("multi-layer or bidirectional weights ('\(extra)') are not supported")
-      }
-      whh = try matrix("weight_hh_l0")
-      whx = try matrix("weight_ih_l0")
-      bias = .zeros(rows: whh.rows, columns: 1)
-      for name in ["bias_hh_l0", "bias_ih_l0"] where names.contains(name) {
-        let b = try matrix(name)
-        guard b.shape == bias.shape else {
-          throw ToolError("\(name) must hold n_h = \(whh.rows) values, got shape \(b.shape)")
-        }
-        bias += b
-      }
-    } else {
-      throw ToolError("--weights: \(NPYError.missingArray(name: "W_hh (or weight_hh_l0)", available: archive.names))")
+  }
+
+  /// One vanilla layer from W_hh, W_hx and b, with any --activation: the cell runs directly.
+  private func computeCell<Scalar: BLASScalar>(_ type: Scalar.Type, _ arrays: Arrays) throws -> Results {
+    if let mode, mode == .lstm || mode == .gru {
+      throw ToolError("--mode \(mode): W_hh/W_hx weights are a vanilla RNN; an \(mode) needs PyTorch's names")
     }
+    let activation = self.activation ?? (mode == .rnnReLU ? .relu : .tanh)
+    if mode == .rnnTanh && activation != .tanh || mode == .rnnReLU && activation != .relu {
+      throw ToolError("--mode \(mode!) and --activation \(activation) disagree")
+    }
+    if arrays.initialCell != nil {
+      throw ToolError("--initial-cell: only an LSTM has a cell state; these weights are a vanilla RNN")
+    }
+    let archive = arrays.archive
+    let whh: Matrix<Scalar> = try matrix(archive, "W_hh")
+    let whx: Matrix<Scalar> = try matrix(archive, "W_hx")
+    var bias: Matrix<Scalar> = archive.names.contains("b") ? try matrix(archive, "b") : .zeros(rows: whh.rows, columns: 1)
     if bias.rows == 1 && bias.columns == whh.rows { bias = bias.transposed() }
-    return try RNNCell(
+    let cell = try RNNCell(
       hiddenToHidden: whh, inputToHidden: whx, bias: bias, activation: activation, formulation: formulation,
       backend: backend)
+    // As a network of one layer and direction, for the shared shape checks and layouts.
+    let (steps, batch) = try sequenceShape(arrays.sequence, inputSize: cell.inputSize)
+    let unbatched = arrays.sequence.shape.count == 2
+    let hidden = cell.hiddenSize
+    try checkMemory(
+      steps: steps, batch: batch, hidden: hidden, input: cell.inputSize, gates: 1, directions: 1, layers: 1,
+      itemSize: MemoryLayout<Scalar>.size, limit: memoryLimit.bytes)
+    let h0: Matrix<Scalar>? = try arrays.initialState.map { array throws in
+      try stateMatrix(
+        array, option: "--initial-state", stacks: 1, layers: 1, directions: 1, hidden: hidden, batch: batch,
+        unbatched: unbatched, as: Scalar.self
+      ).transposed()
+    }
+    // Our layout: X is I × (T·B), step t in columns t·B ..< (t+1)·B.
+    let flat = try with("--inputs") { () throws(NPYError) in
+      try Matrix<Scalar>(
+        npy: NPYArray(shape: [arrays.sequence.elements.count], elements: arrays.sequence.elements),
+        converting: dtype != nil)
+    }
+    let x = flat.reshaped(rows: steps * batch, columns: cell.inputSize).transposed()
+    var workspace = cell.makeWorkspace(batchSize: batch, initialState: h0)
+    var states = Matrix<Scalar>.zeros(rows: hidden, columns: steps * batch)
+    try cell.forward(checkingInputs: x, into: &workspace, states: &states, formulation: formulation)
+    let outputShape = unbatched ? [steps, hidden] : [steps, batch, hidden]
+    let stateShape = unbatched ? [1, hidden] : [1, batch, hidden]
+    return Results(
+      output: NPYArray(shape: outputShape, elements: states.transposed().npyArray.elements),
+      finalState: NPYArray(shape: stateShape, elements: workspace.state.transposed().npyArray.elements),
+      finalCell: nil, mode: "vanilla RNN")
+  }
+
+  /// The network of a PyTorch state dict.
+  private func loadNetwork<Scalar: BLASScalar>(
+    _ type: Scalar.Type, _ archive: NPZArchive
+  ) throws -> RecurrentNetwork<Scalar> {
+    var mode = self.mode.map { RecurrentNetwork<Scalar>.Mode(rawValue: $0.rawValue)! }
+    if let activation {
+      guard activation == .tanh || activation == .relu else {
+        throw ToolError("--activation \(activation): PyTorch's nn.RNN has tanh or relu (W_hh/W_hx weights take any)")
+      }
+      let implied: RecurrentNetwork<Scalar>.Mode = activation == .tanh ? .rnnTanh : .rnnReLU
+      if let mode, mode != implied {
+        throw ToolError("--mode \(mode) and --activation \(activation) disagree")
+      }
+      mode = implied
+    }
+    if let name = archive.names.first(where: { $0.hasPrefix("weight_hr_l") }) {
+      throw RecurrentNetworkError.projectionNotSupported(name: name)
+    }
+    var stateDict: [String: Matrix<Scalar>] = [:]
+    for name in archive.names { stateDict[name] = try matrix(archive, name) }
+    return try RecurrentNetwork(stateDict: stateDict, mode: mode, formulation: formulation, backend: backend)
   }
 
   private func sequenceShape(_ sequence: NPYArray, inputSize: Int) throws -> (steps: Int, batch: Int) {
@@ -243,39 +362,43 @@ struct RNNForward: ParsableCommand {
     case 3: (steps, batch, features) = (shape[0], shape[1], shape[2])
     default:
       throw ToolError(
-        "--inputs must be T × n_x or T × B × n_x (batch_first=False), got a \(shape.count)-D array of shape \(shape)")
+        "--inputs must be T × I or T × B × I (batch_first=False), got a \(shape.count)-D array of shape \(shape)")
     }
     guard features == inputSize else {
       throw ToolError(
-        "the inputs have \(features) features per step but W_hx expects n_x = \(inputSize) (inputs shape \(shape))")
+        "--inputs has \(features) features per step but weight_ih_l0 (W_hx) expects I = \(inputSize) (inputs shape \(shape))")
     }
     guard batch >= 1 else {
-      throw ToolError("the batch dimension is 0")
+      throw ToolError("--inputs: the batch dimension is 0")
     }
     return (steps, batch)
   }
 
-  private func initialStateMatrix<Scalar: BLASScalar>(
-    _ array: NPYArray, hiddenSize: Int, batch: Int
-  ) throws
-    -> Matrix<Scalar>
-  {
-    let values = try with("--initial-state") { () throws(NPYError) in
-      try Matrix<Scalar>(
-        npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: dtype != nil)
+  /// An initial state file as the network's (D·L·B) × H: PyTorch's (D·L) × B × H, (D·L) × H for
+  /// an unbatched input, and for one layer and direction also H values per sequence.
+  private func stateMatrix<Scalar: BLASScalar>(
+    _ array: NPYArray, option: String, stacks: Int, layers: Int, directions: Int, hidden: Int, batch: Int,
+    unbatched: Bool, as type: Scalar.Type
+  ) throws -> Matrix<Scalar> {
+    var accepted = [[stacks, batch, hidden]]
+    if batch == 1 { accepted.append([stacks, hidden]) }
+    if stacks == 1 {
+      accepted.append([batch, hidden])
+      if batch == 1 { accepted += [[hidden], [hidden, 1]] }
     }
-    switch array.shape {
-    case [hiddenSize] where batch == 1, [1, hiddenSize] where batch == 1, [hiddenSize, 1] where batch == 1:
-      return values
-    case [batch, hiddenSize], [1, batch, hiddenSize]:
-      return values.reshaped(rows: batch, columns: hiddenSize).transposed()
-    default:
+    guard accepted.contains(array.shape) else {
+      let expected = unbatched ? "(\(stacks), \(hidden))" : "(\(stacks), \(batch), \(hidden))"
       throw ToolError(
-        "--initial-state must hold n_h = \(hiddenSize) values per sequence (shape (\(batch), \(hiddenSize))), got \(array.shape)"
-      )
+        "\(option) must be (D·L) × \(unbatched ? "" : "B × ")H = \(expected) for D = \(directions), "
+          + "L = \(layers)\(unbatched ? "" : ", B = \(batch)"), H = \(hidden); got shape \(array.shape)")
+    }
+    return try with(option) { () throws(NPYError) in
+      try Matrix<Scalar>(npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: dtype != nil)
+        .reshaped(rows: stacks * batch, columns: hidden)
     }
   }
 }
+
 
 /// numpy's element types, as --dtype spells them.
 enum ElementType: String, ExpressibleByArgument, CaseIterable {

@@ -145,7 +145,7 @@ struct RNNForwardToolTests {
       open('garbage.npy', 'wb').write(b'\\x93NUMPY\\x01\\x00\\xff\\xff{')
       """, in: dir.url)
     let cases: [([String], String)] = [
-      (["--weights", "ours.npz", "--inputs", "wrong_features.npy"], "W_hx expects n_x = 7"),
+      (["--weights", "ours.npz", "--inputs", "wrong_features.npy"], "expects I = 7"),
       (["--weights", "ours.npz", "--inputs", "four_d.npy"], "4-D"),
       (["--weights", "ours.npz", "--inputs", "garbage.npy"], "more than the 10000"),
       (["--weights", "wrong_bias.npz", "--inputs", "xs2.npy"], "RNNCell"),

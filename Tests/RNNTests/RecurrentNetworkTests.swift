@@ -160,3 +160,94 @@ struct RecurrentNetworkTests {
     }
   }
 }
+
+/// State dicts that cannot make a network, and inputs that do not fit one: each error names the
+/// tensor or argument, the expected and the found shape.
+@Suite("Recurrent network errors")
+struct RecurrentNetworkErrorTests {
+  /// A 2-layer bidirectional LSTM's state dict, H = 2, I = 3, with biases.
+  static let lstm: [String: Matrix<Double>] = {
+    var dict: [String: Matrix<Double>] = [:]
+    for layer in 0..<2 {
+      for suffix in ["", "_reverse"] {
+        dict["weight_ih_l\(layer)\(suffix)"] = .zeros(rows: 8, columns: layer == 0 ? 3 : 4)
+        dict["weight_hh_l\(layer)\(suffix)"] = .zeros(rows: 8, columns: 2)
+        dict["bias_ih_l\(layer)\(suffix)"] = .zeros(rows: 8, columns: 1)
+        dict["bias_hh_l\(layer)\(suffix)"] = .zeros(rows: 1, columns: 8)
+      }
+    }
+    return dict
+  }()
+
+  static func edited(_ edit: (inout [String: Matrix<Double>]) -> Void) -> [String: Matrix<Double>] {
+    var dict = lstm
+    edit(&dict)
+    return dict
+  }
+
+  struct Bad: CustomTestStringConvertible, Sendable {
+    var name: String
+    var dict: [String: Matrix<Double>]
+    var mode: RecurrentNetwork<Double>.Mode?
+    var dropout: Double = 0
+    var message: String
+    var testDescription: String { name }
+  }
+
+  static let bad: [Bad] = [
+    Bad(
+      name: "projection", dict: edited { $0["weight_hr_l0"] = .zeros(rows: 2, columns: 2) }, mode: nil,
+      message: "weight_hr_l0: LSTMs with proj_size > 0 are not supported"),
+    Bad(
+      name: "missing reverse", dict: edited { $0["weight_hh_l1_reverse"] = nil }, mode: nil,
+      message: "weight_hh_l1_reverse is missing"),
+    Bad(
+      name: "missing bias", dict: edited { $0["bias_hh_l1"] = nil }, mode: nil, message: "bias_hh_l1 is missing"),
+    Bad(
+      name: "layer gap", dict: edited { $0["weight_ih_l3"] = .zeros(rows: 8, columns: 4) }, mode: nil,
+      message: "weight_ih_l3 is not a parameter of this network"),
+    Bad(
+      name: "second layer input", dict: edited { $0["weight_ih_l1"] = .zeros(rows: 8, columns: 3) }, mode: nil,
+      message: "weight_ih_l1 must be (8×4) (4·H × D·H), found (8×3)"),
+    Bad(
+      name: "bias length", dict: edited { $0["bias_ih_l0_reverse"] = .zeros(rows: 6, columns: 1) }, mode: nil,
+      message: "bias_ih_l0_reverse must be 8 values (4·H), found (6×1)"),
+    Bad(
+      name: "mode", dict: lstm, mode: .gru,
+      message: "mode gru needs weight_hh_l0 to be (3·H × H) = (6×2), found (8×2)"),
+    Bad(
+      name: "no gates", dict: edited { $0["weight_hh_l0"] = .zeros(rows: 5, columns: 2) }, mode: nil,
+      message: "weight_hh_l0 is (5×2): not (H × H) for an RNN"),
+    Bad(name: "dropout", dict: lstm, mode: nil, dropout: 0.5, message: "dropout 0.5 is a training-time feature"),
+    Bad(
+      name: "empty", dict: [:], mode: nil,
+      message: "the state dict has no weight_hh_l0 (PyTorch's nn.RNN, nn.LSTM or nn.GRU names): it is empty"),
+  ]
+
+  @Test(arguments: bad)
+  func badStateDictsNameTheTensor(_ bad: Bad) {
+    let error = #expect(throws: RecurrentNetworkError.self) {
+      try RecurrentNetwork<Double>(stateDict: bad.dict, mode: bad.mode, dropout: bad.dropout)
+    }
+    #expect(error?.description.contains(bad.message) == true, "\(String(describing: error))")
+  }
+
+  @Test func badInputsNameTheArgument() throws {
+    let network = try RecurrentNetwork<Double>(stateDict: Self.lstm)
+    #expect(network.mode == .lstm && network.layerCount == 2 && network.isBidirectional && network.hasBias)
+    let input = Matrix<Double>.zeros(rows: 6, columns: 3)
+    let rows = #expect(throws: ShapeError.self) { try network.forward(input, batchSize: 4) }
+    #expect(rows?.description.contains("B = 4 ≥ 1 dividing its rows and I = 3: (6×3)") == true, "\(String(describing: rows))")
+    let h0 = #expect(throws: ShapeError.self) {
+      try network.forward(input, batchSize: 3, initialState: .zeros(rows: 3, columns: 2))
+    }
+    #expect(h0?.description.contains("initialState (h_0) must be ((D·L·B)×H) = (12×2)") == true)
+    let gru = try RecurrentNetwork<Double>(
+      stateDict: Self.lstm.mapValues { $0.rows == 8 ? $0[rows: 0..<6, columns: 0..<$0.columns] : $0[rows: 0..<1, columns: 0..<6] })
+    #expect(gru.mode == .gru)
+    let c0 = #expect(throws: ShapeError.self) {
+      try gru.forward(input, batchSize: 3, initialCell: .zeros(rows: 12, columns: 2))
+    }
+    #expect(c0?.description.contains("initialCell (c_0) is for LSTMs only; this network is gru") == true)
+  }
+}
