@@ -10,7 +10,7 @@ struct RNNBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rnn-bench",
     abstract:
-      "Measures which RNN formulation (fused, split, hoisted, or the notebook's literal one) is fastest at your sizes.",
+      "Measures which formulation (fused, split, hoisted, or the notebook's literal one) of an RNN, LSTM or GRU cell is fastest at your sizes.",
     discussion: """
       Run it in release mode: swift run -c release rnn-bench
       Numbers are medians of at least 7 interleaved rounds, compared as ratios measured in the \
@@ -126,6 +126,11 @@ struct Formulations: ParsableCommand {
   var formulations: [Formulation] = Formulation.allCases
 
   @Option(
+    help: "Comma-separated cells (default rnn): rnn (the vanilla cell, tanh), lstm, gru; n_h = n_x = each size.",
+    transform: parseList)
+  var cell: [CellKind] = [.rnn]
+
+  @Option(
     help: "Comma-separated backends (default all): blas, blasGEMM, pureSwift, raw (direct CBLAS calls).",
     transform: parseList)
   var backends: [BenchBackend] = BenchBackend.allCases
@@ -189,6 +194,7 @@ struct Formulations: ParsableCommand {
       samples: common.samples, minTime: common.resolvedMinTime,
       progress: { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) })
     sweep.dtypes = common.dtype
+    sweep.cells = cell
     sweep.noiseThreshold = noiseThreshold
     sweep.retries = retries
     let (rows, verification) = sweep.run()
@@ -206,6 +212,7 @@ struct Formulations: ParsableCommand {
 }
 
 extension DType: ExpressibleByArgument {}
+extension CellKind: ExpressibleByArgument {}
 
 func parseList<T: ExpressibleByArgument>(_ text: String) throws -> [T] {
   let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

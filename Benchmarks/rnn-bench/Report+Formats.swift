@@ -12,6 +12,7 @@ extension Report {
     lines.append("")
     let showNumpy = rows.contains { $0.vsNumpy != nil }
     let showRatio = rows.contains { $0.vsFloat64 != nil }
+    let showCell = rows.contains { $0.cellKind != "rnn" }
     var header = [
       "n_h=n_x", "B", "formulation", "backend", "dtype", "median µs/step", "min", "max", "GFLOP/s", "vs split",
       "vs raw",
@@ -19,10 +20,10 @@ extension Report {
     if showNumpy { header.append("vs numpy") }
     if showRatio { header.append("f32/f64") }
     var cells: [[String]] = []
-    var previous: (Int, Int, String)? = nil
+    var previous: (String, Int, Int, String)? = nil
     for r in rows {
-      if let p = previous, p != (r.batch, r.size, r.elementType) { cells.append([]) }
-      previous = (r.batch, r.size, r.elementType)
+      if let p = previous, p != (r.cellKind, r.batch, r.size, r.elementType) { cells.append([]) }
+      previous = (r.cellKind, r.batch, r.size, r.elementType)
       var line = [
         "\(r.size)", "\(r.batch)", r.formulation == "hoisted" ? "hoisted (T=\(r.steps))" : r.formulation, r.backend,
         r.elementType, micro(r.medianNanosecondsPerStep), micro(r.minNanosecondsPerStep),
@@ -30,12 +31,15 @@ extension Report {
       ]
       if showNumpy { line.append(r.vsNumpy.map { fixed($0, 2) + "x" } ?? "") }
       if showRatio { line.append(r.vsFloat64.map { fixed($0, 2) + "x" } ?? "") }
+      if showCell { line.insert(r.cellKind, at: 0) }
       cells.append(line)
     }
+    if showCell { header.insert("cell", at: 0) }
+    let leftAligned = showCell ? 6 : 5
     let widths = header.indices.map { c in ([header] + cells).map { $0.count > c ? $0[c].count : 0 }.max()! }
     func render(_ row: [String]) -> String {
       row.enumerated().map { c, s in
-        c < 5
+        c < leftAligned
           ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
           : String(repeating: " ", count: widths[c] - s.count) + s
       }.joined(separator: "  ")
@@ -59,7 +63,7 @@ extension Report {
       for v in verification {
         let tolerance = scientific(v.tolerance ?? 1e-12)
         lines.append(
-          "  n = \(v.size), B = \(v.batch), \(v.dtype ?? "float64"): max |Δ| = \(scientific(v.maxAbsDifference)), "
+          "  " + (showCell ? "\(v.cell ?? "rnn") " : "") + "n = \(v.size), B = \(v.batch), \(v.dtype ?? "float64"): max |Δ| = \(scientific(v.maxAbsDifference)), "
             + "allclose(rtol \(tolerance), atol \(tolerance)): \(v.allclose)")
       }
     }
@@ -76,7 +80,7 @@ extension Report {
     ]
     var lines = [
       ([
-        "size", "batch", "steps", "formulation", "backend", "dtype", "median_nanoseconds_per_step",
+        "cell", "size", "batch", "steps", "formulation", "backend", "dtype", "median_nanoseconds_per_step",
         "min_nanoseconds_per_step", "max_nanoseconds_per_step", "gflops", "samples", "vs_split", "vs_split_low",
         "vs_split_high", "vs_raw", "vs_numpy", "vs_float64", "noisy",
       ] + systemFields.map { "system_" + $0.0 }).joined(separator: ",")
@@ -87,7 +91,7 @@ extension Report {
       }
       lines.append(
         ([
-          "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, r.elementType,
+          r.cellKind, "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, r.elementType,
           "\(r.medianNanosecondsPerStep)",
           "\(r.minNanosecondsPerStep)", "\(r.maxNanosecondsPerStep)", "\(r.gflops)", "\(r.samples)",
         ] + optional + [r.noisy.map { "\($0)" } ?? ""] + systemFields.map { csvField($0.1) }).joined(separator: ","))
@@ -109,7 +113,7 @@ extension Report {
   /// the runner-up, the per-round ratios of their times, and whether some round does not favour
   /// the winner (a tie).
   struct Verdict {
-    var size: Int, batch: Int, dtype: String
+    var cell: String, size: Int, batch: Int, dtype: String
     var name: String, runnerUp: String
     var median: Double, low: Double, high: Double
     var tie: Bool { high >= 1 }
@@ -118,17 +122,17 @@ extension Report {
 
   /// The verdicts, keyed `"size/batch"`, in the order the rows came.
   func winnersBySizeAndBatch() -> [String: Verdict] {
-    Dictionary(verdicts().map { ("\($0.size)/\($0.batch)", $0) }) { a, _ in a }
+    Dictionary(verdicts().filter { $0.cell == "rnn" }.map { ("\($0.size)/\($0.batch)", $0) }) { a, _ in a }
   }
 
   func verdicts() -> [Verdict] {
-    var keys: [(Int, Int, String)] = []
-    for r in rows where !keys.contains(where: { $0 == (r.size, r.batch, r.elementType) }) {
-      keys.append((r.size, r.batch, r.elementType))
+    var keys: [(String, Int, Int, String)] = []
+    for r in rows where !keys.contains(where: { $0 == (r.cellKind, r.size, r.batch, r.elementType) }) {
+      keys.append((r.cellKind, r.size, r.batch, r.elementType))
     }
-    return keys.compactMap { size, batch, dtype in
+    return keys.compactMap { cell, size, batch, dtype in
       let candidates = rows.filter {
-        $0.size == size && $0.batch == batch && $0.elementType == dtype && $0.backend == "blas"
+        $0.cellKind == cell && $0.size == size && $0.batch == batch && $0.elementType == dtype && $0.backend == "blas"
           && $0.roundNanosecondsPerStep != nil
       }.sorted { $0.medianNanosecondsPerStep < $1.medianNanosecondsPerStep }
       guard candidates.count >= 2, let a = candidates[0].roundNanosecondsPerStep,
@@ -136,7 +140,7 @@ extension Report {
       else { return nil }
       let ratios = zip(a, b).map { $0 / $1 }
       return Verdict(
-        size: size, batch: batch, dtype: dtype, name: name(candidates[0]), runnerUp: name(candidates[1]),
+        cell: cell, size: size, batch: batch, dtype: dtype, name: name(candidates[0]), runnerUp: name(candidates[1]),
         median: Samples(nanosecondsPerStep: ratios).median, low: ratios.min()!, high: ratios.max()!,
         noisy: candidates[0].noisy == true || candidates[1].noisy == true)
     }
@@ -145,10 +149,12 @@ extension Report {
   /// One line per size and batch: the winner and its ratio to the runner-up, or a tie.
   func summaryLines() -> [String] {
     let types = Set(verdicts().map(\.dtype)).count
+    let kinds = Set(verdicts().map(\.cell))
     return verdicts().map { v in
       let interval = "\(fixed(v.median, 2))x [\(fixed(v.low, 2)), \(fixed(v.high, 2))]"
       let noisy = v.noisy ? " (noisy)" : ""
-      let key = types > 1 ? "n = \(v.size), B = \(v.batch), \(v.dtype)" : "n = \(v.size), B = \(v.batch)"
+      var key = types > 1 ? "n = \(v.size), B = \(v.batch), \(v.dtype)" : "n = \(v.size), B = \(v.batch)"
+      if kinds != ["rnn"] { key = "\(v.cell) " + key }
       return v.tie
         ? "\(key): tie between \(v.name) and \(v.runnerUp), \(interval)\(noisy)"
         : "\(key): \(v.name) wins, \(interval) of \(v.runnerUp)'s time\(noisy)"

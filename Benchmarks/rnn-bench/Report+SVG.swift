@@ -7,8 +7,14 @@ extension Report {
   /// ratio; the raw-CBLAS fused step in grey as the floor the library could reach; the winner of
   /// each size marked (or "tie"). No dependency: open it in a browser or render it with
   /// `rsvg-convert`.
-  /// With both element types measured, the chart shows the float64 rows (one type per chart).
+  /// With both element types measured, the chart shows the float64 rows (one type per chart);
+  /// with several cells, the first cell's rows.
   func svg() -> String {
+    if Set(rows.map(\.cellKind)).count > 1, let first = rows.first?.cellKind {
+      var single = self
+      single.rows = rows.filter { $0.cellKind == first }
+      return single.svg()
+    }
     if Set(rows.map(\.elementType)).count > 1 {
       var single = self
       single.rows = rows.filter { $0.elementType == "float64" }

@@ -10,6 +10,9 @@ struct Row: Codable {
   /// numpy's name of the element type (`float32`, `float64`); absent in reports from before
   /// float32 was measured, which are float64.
   var dtype: String?
+  /// The cell (`lstm`, `gru`); absent for the vanilla RNN cell, as in reports from before
+  /// `--cell`.
+  var cell: String?
   var medianNanosecondsPerStep: Double
   var minNanosecondsPerStep: Double
   var maxNanosecondsPerStep: Double
@@ -42,6 +45,8 @@ struct Row: Codable {
 
   /// ``dtype``, float64 when absent.
   var elementType: String { dtype ?? "float64" }
+  /// ``cell``, rnn when absent.
+  var cellKind: String { cell ?? "rnn" }
 }
 
 /// The inline correctness check for one size: every formulation and backend against `split`
@@ -54,6 +59,8 @@ struct Verification: Codable {
   /// The element type checked (float64 when absent) and the rtol = atol used.
   var dtype: String?
   var tolerance: Double?
+  /// The cell checked (rnn when absent).
+  var cell: String?
 
   init(size: Int, batch: Int, maxAbsDifference: Double, allclose: Bool) {
     (self.size, self.batch, self.maxAbsDifference, self.allclose) = (size, batch, maxAbsDifference, allclose)
@@ -79,22 +86,22 @@ struct Report: Codable {
   /// Fills `vsSplit` (same size, batch and backend) and `vsRaw` (the raw CBLAS row of the same
   /// size and batch: fused for fused forms, split for split forms).
   mutating func computeRatios() {
-    func find(_ size: Int, _ batch: Int, _ formulation: String, _ backend: String, _ dtype: String) -> Row? {
+    func find(_ r: Row, _ formulation: String, _ backend: String, _ dtype: String) -> Row? {
       rows.first {
-        $0.size == size && $0.batch == batch && $0.formulation == formulation && $0.backend == backend
-          && $0.elementType == dtype
+        $0.size == r.size && $0.batch == r.batch && $0.formulation == formulation && $0.backend == backend
+          && $0.elementType == dtype && $0.cellKind == r.cellKind
       }
     }
     for i in rows.indices {
       let r = rows[i]
-      if r.vsSplit == nil, let split = find(r.size, r.batch, "split", r.backend, r.elementType) {
+      if r.vsSplit == nil, let split = find(r, "split", r.backend, r.elementType) {
         rows[i].vsSplit = r.medianNanosecondsPerStep / split.medianNanosecondsPerStep
       }
       let rawFormulation = (r.formulation == "split" || r.formulation == "hoisted") ? "split" : "fused"
-      if r.backend != "raw-cblas", let raw = find(r.size, r.batch, rawFormulation, "raw-cblas", r.elementType) {
+      if r.backend != "raw-cblas", let raw = find(r, rawFormulation, "raw-cblas", r.elementType) {
         rows[i].vsRaw = r.medianNanosecondsPerStep / raw.medianNanosecondsPerStep
       }
-      if r.elementType == "float32", let double = find(r.size, r.batch, r.formulation, r.backend, "float64") {
+      if r.elementType == "float32", let double = find(r, r.formulation, r.backend, "float64") {
         rows[i].vsFloat64 = r.medianNanosecondsPerStep / double.medianNanosecondsPerStep
       }
     }
@@ -107,16 +114,16 @@ struct Report: Codable {
     for i in rows.indices {
       let r = rows[i]
       if let peer = numpy.rows.first(where: {
-        $0.size == r.size && $0.batch == r.batch && $0.formulation == r.formulation && $0.elementType == r.elementType
+        $0.cellKind == r.cellKind && $0.size == r.size && $0.batch == r.batch && $0.formulation == r.formulation && $0.elementType == r.elementType
       }) {
         rows[i].vsNumpy = r.medianNanosecondsPerStep / peer.medianNanosecondsPerStep
       }
     }
-    let keys = Set(rows.map { "\($0.size)/\($0.batch)" })
-    rows += numpy.rows.filter { $0.backend == "numpy" && keys.contains("\($0.size)/\($0.batch)") }
+    let keys = Set(rows.map { "\($0.cellKind)/\($0.size)/\($0.batch)" })
+    rows += numpy.rows.filter { $0.backend == "numpy" && keys.contains("\($0.cellKind)/\($0.size)/\($0.batch)") }
     let order = rows.enumerated().map { ($0.offset, $0.element) }
     rows = order.sorted { a, b in
-      (a.1.batch, a.1.size, a.1.elementType, a.0) < (b.1.batch, b.1.size, b.1.elementType, b.0)
+      (a.1.cellKind, a.1.batch, a.1.size, a.1.elementType, a.0) < (b.1.cellKind, b.1.batch, b.1.size, b.1.elementType, b.0)
     }.map(\.1)
   }
 }

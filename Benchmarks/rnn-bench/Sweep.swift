@@ -2,18 +2,6 @@ import CBLAS
 import DenseMatrix
 import RNN
 
-/// The raw rows' bias and activation: a plain bias loop, then the library's public `tanh` kernel
-/// on the contiguous buffer, so that "vs raw" measures the library's overhead, not a different
-/// `tanh`.
-private func biasTanh<Scalar: BLASScalar>(_ c: inout [Scalar], _ bias: [Scalar], _ batch: Int) {
-  c.withUnsafeMutableBufferPointer { c in
-    for r in 0..<bias.count {
-      for j in 0..<batch { c[r * batch + j] += bias[r] }
-    }
-    Activation.tanh.apply(to: c)
-  }
-}
-
 /// The formulation sweep: every selected formulation and backend at every size and batch.
 struct Sweep {
   var sizes: [Int]
@@ -21,6 +9,8 @@ struct Sweep {
   var steps: Int
   var formulations: [Formulation]
   var backends: [Backend]
+  /// The kinds of cell, measured in this order.
+  var cells: [CellKind] = [.rnn]
   /// The element types, measured in this order for each size and batch.
   var dtypes: [DType] = [.float64]
   var includeRaw: Bool
@@ -36,34 +26,64 @@ struct Sweep {
   func run() -> (rows: [Row], verification: [Verification]) {
     var rows: [Row] = []
     var verification: [Verification] = []
-    for size in sizes {
-      for batch in batches {
-        for dtype in dtypes {
-          let (more, check): ([Row], Verification)
-          switch dtype {
-          case .float32: (more, check) = measure(Float.self, size: size, batch: batch)
-          case .float64: (more, check) = measure(Double.self, size: size, batch: batch)
+    for kind in cells {
+      for size in sizes {
+        for batch in batches {
+          for dtype in dtypes {
+            let (more, check): ([Row], Verification)
+            switch dtype {
+            case .float32: (more, check) = measure(Float.self, kind, size: size, batch: batch)
+            case .float64: (more, check) = measure(Double.self, kind, size: size, batch: batch)
+            }
+            rows += more
+            verification.append(check)
           }
-          rows += more
-          verification.append(check)
         }
       }
     }
     return (rows, verification)
   }
 
+  /// A random cell of `kind` with n_h = n_x = `size` (PyTorch's initialisation scale, 1/√n),
+  /// measured by ``measure(_:size:batch:)``.
+  private func measure<Scalar: BLASScalar>(
+    _ type: Scalar.Type, _ kind: CellKind, size: Int, batch: Int
+  ) -> ([Row], Verification) {
+    var rng = SeededGenerator(seed: UInt64(size * 1000 + batch))
+    let scale = 1 / Scalar(size).squareRoot()
+    func random(_ rows: Int, _ columns: Int, _ sd: Scalar) -> Matrix<Scalar> {
+      Matrix<Scalar>.randomNormal(rows: rows, columns: columns, standardDeviation: sd, using: &rng)
+    }
+    switch kind {
+    case .rnn:
+      let cell = try! RNNCell<Scalar>.random(hiddenSize: size, inputSize: size, using: &rng)
+      return measure(cell, kind, size: size, batch: batch, using: &rng)
+    case .lstm:
+      let cell = try! LSTMCell(
+        inputWeights: random(4 * size, size, scale), recurrentWeights: random(4 * size, size, scale),
+        inputBias: random(4 * size, 1, 0.1), recurrentBias: random(4 * size, 1, 0.1))
+      return measure(cell, kind, size: size, batch: batch, using: &rng)
+    case .gru:
+      let cell = try! GRUCell(
+        inputWeights: random(3 * size, size, scale), recurrentWeights: random(3 * size, size, scale),
+        inputBias: random(3 * size, 1, 0.1), recurrentBias: random(3 * size, 1, 0.1))
+      return measure(cell, kind, size: size, batch: batch, using: &rng)
+    }
+  }
+
   /// Every configuration of one size, batch and element type, timed together in interleaved
   /// rounds (each attempt from fresh state), then verified. The data are the same for both types:
   /// `Float`'s are `Double`'s rounded (same seed).
-  private func measure<Scalar: BLASScalar>(_ type: Scalar.Type, size: Int, batch: Int) -> ([Row], Verification) {
+  private func measure<Cell: RecurrentCell>(
+    _ cell: Cell, _ kind: CellKind, size: Int, batch: Int, using rng: inout SeededGenerator
+  ) -> ([Row], Verification) {
+    typealias Scalar = Cell.Scalar
     var rows: [Row] = []
     let dtype = Scalar.dtypeName
-    var rng = SeededGenerator(seed: UInt64(size * 1000 + batch))
-    let cell = try! RNNCell<Scalar>.random(hiddenSize: size, inputSize: size, using: &rng)
     let inputs = (0..<steps).map { _ in Matrix<Scalar>.randomNormal(rows: size, columns: batch, using: &rng) }
     let sequence = hstack(inputs)
     let h0 = Matrix<Scalar>.randomNormal(rows: size, columns: batch, standardDeviation: 0.5, using: &rng)
-    let flopsPerStep = 2.0 * Double(size) * Double(2 * size) * Double(batch)
+    let flopsPerStep = 2.0 * Double(kind.gates * size) * Double(2 * size) * Double(batch)
 
     var labels: [(formulation: String, backend: String)] = []
     var makers: [() -> TimedCase] = []
@@ -75,7 +95,7 @@ struct Sweep {
     }
     if includeRaw {
       labels += [("fused", "raw-cblas"), ("split", "raw-cblas")]
-      makers += [{ rawFused(cell, h0, inputs) }, { rawSplit(cell, h0, inputs) }]
+      makers += [{ RawStep.make(cell, fused: true, h0, inputs) }, { RawStep.make(cell, fused: false, h0, inputs) }]
     }
     var best: [Samples] = []
     for attempt in 0...retries {
@@ -84,7 +104,7 @@ struct Sweep {
       if worstSpread(best) <= noiseThreshold { break }
       if attempt < retries {
         progress(
-          "n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again"
+          "\(kind) n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again"
         )
       }
     }
@@ -96,6 +116,7 @@ struct Sweep {
         maxNanosecondsPerStep: result.max, gflops: flopsPerStep / result.median,
         samples: result.nanosecondsPerStep.count)
       row.dtype = dtype
+      row.cell = kind == .rnn ? nil : kind.rawValue
       row.roundNanosecondsPerStep = result.nanosecondsPerStep
       row.noisy = result.spread > noiseThreshold
       if let j = labels.firstIndex(where: { $0.formulation == "split" && $0.backend == label.backend }) {
@@ -105,27 +126,30 @@ struct Sweep {
         row.vsSplitHigh = ratios.max()
       }
       progress(
-        "n = \(size), B = \(batch), \(dtype): \(label.formulation) on \(label.backend): \(micro(result.median)) µs/step"
+        "\(kind) n = \(size), B = \(batch), \(dtype): \(label.formulation) on \(label.backend): \(micro(result.median)) µs/step"
           + (row.noisy == true ? " (noisy: spread \(fixed(100 * result.spread, 0))%)" : ""))
       rows.append(row)
     }
-    return (rows, verify(cell, inputs: Array(inputs.prefix(5)), h0: h0))
+    var check = verify(cell, inputs: Array(inputs.prefix(5)), h0: h0)
+    check.cell = kind == .rnn ? nil : kind.rawValue
+    return (rows, check)
   }
 
   private func worstSpread(_ samples: [Samples]) -> Double { samples.map(\.spread).max() ?? 0 }
 
   /// A library step (or a hoisted forward over the sequence) on `backend`, from `h0`.
-  private func libraryCase<Scalar: BLASScalar>(
-    _ cell: RNNCell<Scalar>, _ backend: Backend, _ formulation: Formulation, _ h0: Matrix<Scalar>,
-    _ inputs: [Matrix<Scalar>], _ sequence: Matrix<Scalar>
+  private func libraryCase<Cell: RecurrentCell>(
+    _ cell: Cell, _ backend: Backend, _ formulation: Formulation, _ h0: Matrix<Cell.Scalar>,
+    _ inputs: [Matrix<Cell.Scalar>], _ sequence: Matrix<Cell.Scalar>
   ) -> TimedCase {
     var bound = cell
     bound.backend = backend
-    var workspace = bound.makeWorkspace(batchSize: h0.columns, initialState: h0)
+    var workspace = bound.makeWorkspace(batchSize: h0.columns)
+    workspace.state = h0
     if formulation == .hoisted {
-      var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: steps * h0.columns)
+      var states = Matrix<Cell.Scalar>.zeros(rows: cell.hiddenSize, columns: steps * h0.columns)
       return TimedCase(stepsPerCall: steps) {
-        bound.forward(inputs: sequence, into: &workspace, states: &states, formulation: .hoisted)
+        bound.forward(inputs: sequence, into: &workspace, states: &states, formulation: .hoisted, reversed: false)
         return states.withUnsafeBufferPointer { Double($0[$0.count - 1]) }
       }
     }
@@ -133,28 +157,35 @@ struct Sweep {
     return TimedCase(stepsPerCall: 1) {
       bound.step(x: inputs[t % inputs.count], into: &workspace, formulation: formulation)
       t += 1
-      return workspace.withState { Double($0[0]) }
+      return Double(t)
     }
   }
 
   /// Every formulation and backend from the same state over the same inputs, against split on BLAS,
   /// within `Verification.tolerance(for:size:)`.
-  private func verify<Scalar: BLASScalar>(
-    _ cell: RNNCell<Scalar>, inputs: [Matrix<Scalar>], h0: Matrix<Scalar>
+  private func verify<Cell: RecurrentCell>(
+    _ cell: Cell, inputs: [Matrix<Cell.Scalar>], h0: Matrix<Cell.Scalar>
   )
     -> Verification
   {
-    var reference = cell
-    reference.backend = .blas
-    let expected = hstack(reference.forward(inputs: inputs, initialState: h0, formulation: .split))
+    typealias Scalar = Cell.Scalar
+    let sequence = hstack(inputs)
+    func run(_ backend: Backend, _ formulation: Formulation) -> Matrix<Scalar> {
+      var bound = cell
+      bound.backend = backend
+      var workspace = bound.makeWorkspace(batchSize: h0.columns)
+      workspace.state = h0
+      var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: sequence.columns)
+      bound.forward(inputs: sequence, into: &workspace, states: &states, formulation: formulation, reversed: false)
+      return states
+    }
+    let expected = run(.blas, .split)
     var maxDifference = 0.0
     var close = true
     let tolerance = Verification.tolerance(for: Scalar.self, size: cell.hiddenSize)
     for backend in Backend.allCases {
-      var bound = cell
-      bound.backend = backend
       for formulation in Formulation.allCases {
-        let got = hstack(bound.forward(inputs: inputs, initialState: h0, formulation: formulation))
+        let got = run(backend, formulation)
         maxDifference = max(
           maxDifference, zip(got.scalars, expected.scalars).map { Double(abs($0 - $1)) }.max() ?? 0)
         close = close && allclose(got, expected, rtol: Scalar(tolerance), atol: Scalar(tolerance))
@@ -165,69 +196,6 @@ struct Sweep {
     check.dtype = Scalar.dtypeName
     check.tolerance = tolerance
     return check
-  }
-
-  /// The fused step written directly against CBLAS on preallocated buffers: copy `x_t` into
-  /// `[h; x]`, one `cblas_dgemv` (B = 1) or `cblas_dgemm`, bias and `tanh`, and the new `h`
-  /// copied back. Same data, same recurrence as the library's rows.
-  private func rawFused<Scalar: BLASScalar>(
-    _ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>]
-  )
-    -> TimedCase
-  {
-    let m = cell.hiddenSize, nx = cell.inputSize, k = m + nx, batch = h0.columns
-    let a = cell.fusedWeights.scalars
-    let bias = cell.bias.scalars
-    let xs = inputs.map(\.scalars)
-    var s = h0.scalars + [Scalar](repeating: 0, count: nx * batch)
-    var c = [Scalar](repeating: 0, count: m * batch)
-    var t = 0
-    return TimedCase(stepsPerCall: 1) {
-      s.withUnsafeMutableBufferPointer { s in
-        xs[t % xs.count].withUnsafeBufferPointer { x in
-          (s.baseAddress! + m * batch).update(from: x.baseAddress!, count: nx * batch)
-        }
-        if batch == 1 {
-          RawCBLAS.gemv(m, k, a, s.baseAddress!, 0, &c)
-        } else {
-          RawCBLAS.gemm(m, batch, k, a, s.baseAddress!, 0, &c)
-        }
-        biasTanh(&c, bias, batch)
-        (s.baseAddress!).update(from: c, count: m * batch)
-      }
-      t += 1
-      return Double(s[0])
-    }
-  }
-
-  /// The split step written directly against CBLAS: `W_hx · x_t`, then `W_hh · h` accumulated
-  /// (beta = 1), then bias and `tanh`, and the new `h` copied back.
-  private func rawSplit<Scalar: BLASScalar>(
-    _ cell: RNNCell<Scalar>, _ h0: Matrix<Scalar>, _ inputs: [Matrix<Scalar>]
-  )
-    -> TimedCase
-  {
-    let m = cell.hiddenSize, nx = cell.inputSize, batch = h0.columns
-    let whh = cell.hiddenToHidden.scalars, whx = cell.inputToHidden.scalars
-    let bias = cell.bias.scalars
-    let xs = inputs.map(\.scalars)
-    var h = h0.scalars
-    var c = [Scalar](repeating: 0, count: m * batch)
-    var t = 0
-    return TimedCase(stepsPerCall: 1) {
-      let x = xs[t % xs.count]
-      if batch == 1 {
-        RawCBLAS.gemv(m, nx, whx, x, 0, &c)
-        RawCBLAS.gemv(m, m, whh, h, 1, &c)
-      } else {
-        RawCBLAS.gemm(m, batch, nx, whx, x, 0, &c)
-        RawCBLAS.gemm(m, batch, m, whh, h, 1, &c)
-      }
-      biasTanh(&c, bias, batch)
-      h.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: c, count: m * batch) }
-      t += 1
-      return Double(h[0])
-    }
   }
 }
 
