@@ -29,32 +29,66 @@ let benchmarks: @Sendable () -> Void = {
   registerGated(Double.self)
 }
 
-/// The LSTM and GRU steps: 0 mallocs per step with a workspace.
+/// The LSTM and GRU steps, fused and split, and their hoisted forward over T = 20 steps (forward
+/// and reversed): 0 mallocs per step with a workspace (the hoisted projection buffer is sized
+/// on the first run of a sequence length, during warm-up).
 func registerGated<Scalar: BLASScalar>(_: Scalar.Type) {
   let dtype = Scalar.dtypeName
   for (size, batch) in [(64, 1), (64, 32)] {
-    Benchmark("step lstm \(dtype) n=\(size) B=\(batch)") { benchmark, state in
-      for _ in benchmark.scaledIterations { state.lstm.step(x: state.x, into: &state.lstmWorkspace) }
-      blackHole(state.lstmWorkspace.batchSize)
-    } setup: {
-      GatedState<Scalar>(size: size, batch: batch)
+    for formulation in [Formulation.fused, .split] {
+      Benchmark("step lstm \(formulation) \(dtype) n=\(size) B=\(batch)") { benchmark, state in
+        for _ in benchmark.scaledIterations {
+          state.lstm.step(x: state.x, into: &state.lstmWorkspace, formulation: formulation)
+        }
+        blackHole(state.lstmWorkspace.batchSize)
+      } setup: {
+        GatedState<Scalar>(size: size, batch: batch)
+      }
+      Benchmark("step gru \(formulation) \(dtype) n=\(size) B=\(batch)") { benchmark, state in
+        for _ in benchmark.scaledIterations {
+          state.gru.step(x: state.x, into: &state.gruWorkspace, formulation: formulation)
+        }
+        blackHole(state.gruWorkspace.batchSize)
+      } setup: {
+        GatedState<Scalar>(size: size, batch: batch)
+      }
     }
-    Benchmark("step gru \(dtype) n=\(size) B=\(batch)") { benchmark, state in
-      for _ in benchmark.scaledIterations { state.gru.step(x: state.x, into: &state.gruWorkspace) }
-      blackHole(state.gruWorkspace.batchSize)
-    } setup: {
-      GatedState<Scalar>(size: size, batch: batch)
+    for reversed in [false, true] {
+      let direction = reversed ? " reversed" : ""
+      Benchmark("forward hoisted lstm\(direction) \(dtype) n=\(size) B=\(batch) T=20") { benchmark, state in
+        for _ in benchmark.scaledIterations {
+          state.lstm.forward(
+            inputs: state.sequence, into: &state.lstmWorkspace, states: &state.states, formulation: .hoisted,
+            reversed: reversed)
+        }
+        blackHole(state.states.withUnsafeBufferPointer { $0[0] })
+      } setup: {
+        GatedState<Scalar>(size: size, batch: batch)
+      }
+      Benchmark("forward hoisted gru\(direction) \(dtype) n=\(size) B=\(batch) T=20") { benchmark, state in
+        for _ in benchmark.scaledIterations {
+          state.gru.forward(
+            inputs: state.sequence, into: &state.gruWorkspace, states: &state.states, formulation: .hoisted,
+            reversed: reversed)
+        }
+        blackHole(state.states.withUnsafeBufferPointer { $0[0] })
+      } setup: {
+        GatedState<Scalar>(size: size, batch: batch)
+      }
     }
   }
 }
 
-/// An LSTM and a GRU cell of n_h = n_x = `size`, their workspaces and one input, made in `setup`.
+/// An LSTM and a GRU cell of n_h = n_x = `size`, their workspaces, one input and a sequence of
+/// 20 with its states, made in `setup`.
 final class GatedState<Scalar: BLASScalar> {
   let lstm: LSTMCell<Scalar>
   let gru: GRUCell<Scalar>
   var lstmWorkspace: LSTMWorkspace<Scalar>
   var gruWorkspace: GRUWorkspace<Scalar>
   let x: Matrix<Scalar>
+  let sequence: Matrix<Scalar>
+  var states: Matrix<Scalar>
 
   init(size: Int, batch: Int) {
     BLAS.threadCount = 1
@@ -71,6 +105,8 @@ final class GatedState<Scalar: BLASScalar> {
     lstmWorkspace = lstm.makeWorkspace(batchSize: batch)
     gruWorkspace = gru.makeWorkspace(batchSize: batch)
     x = random(size, batch)
+    sequence = random(size, 20 * batch)
+    states = .zeros(rows: size, columns: 20 * batch)
   }
 }
 
