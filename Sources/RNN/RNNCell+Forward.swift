@@ -55,7 +55,7 @@ extension RNNCell {
 
   /// Runs the cell over a sequence of inputs and returns every hidden state.
   ///
-  /// The convenience form of ``forward(inputs:into:states:formulation:)``; it allocates.
+  /// The convenience form of ``forward(inputs:into:states:formulation:reversed:)``; it allocates.
   ///
   /// - Parameters:
   ///   - inputs: `x_1 … x_T`, each `inputSize × B` with the same B.

@@ -5,7 +5,7 @@ public import DenseMatrix
 ///
 /// Make one per task with ``RNNCell/makeWorkspace(batchSize:initialState:)``; it holds the
 /// state `h` (`hiddenSize × batchSize`) and scratch space. Stepping with
-/// ``RNNCell/step(x:into:formulation:)`` or ``RNNCell/forward(inputs:into:states:formulation:)``
+/// ``RNNCell/step(x:into:formulation:)`` or ``RNNCell/forward(inputs:into:states:formulation:reversed:)``
 /// performs no heap allocation once the workspace exists (except
 /// ``Formulation/fusedConcatenatingEachStep``, which allocates by design, and OpenBLAS's own
 /// thread dispatch when it runs a large product on several threads; see `BLAS.threadCount`).

@@ -251,3 +251,29 @@ struct RecurrentNetworkErrorTests {
     #expect(c0?.description.contains("initialCell (c_0) is for LSTMs only; this network is gru") == true)
   }
 }
+
+/// The gated cells' programmer errors trap with a message naming the shapes, in every build
+/// configuration (the message is printed under -O too).
+@Suite("Gated cell traps")
+struct GatedCellTrapTests {
+  @Test func lstmStepWithTheWrongInputTraps() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let cell = try! LSTMCell(
+        inputWeights: Matrix<Double>.zeros(rows: 8, columns: 3), recurrentWeights: .zeros(rows: 8, columns: 2))
+      var workspace = cell.makeWorkspace(batchSize: 2)
+      cell.step(x: .zeros(rows: 4, columns: 2), into: &workspace)
+    }
+    #expect(standardError(of: result).contains("LSTMCell.step: x must be (3×2) for this cell and workspace, got (4×2)"))
+  }
+
+  @Test func gruForwardWithTheWrongStatesTraps() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let cell = try! GRUCell(
+        inputWeights: Matrix<Float>.zeros(rows: 6, columns: 3), recurrentWeights: .zeros(rows: 6, columns: 2))
+      var workspace = cell.makeWorkspace(batchSize: 1)
+      var states = Matrix<Float>.zeros(rows: 2, columns: 4)
+      cell.forward(inputs: .zeros(rows: 3, columns: 5), into: &workspace, states: &states, reversed: true)
+    }
+    #expect(standardError(of: result).contains("GRUCell.forward: states must be (2×5) to match the inputs"))
+  }
+}
