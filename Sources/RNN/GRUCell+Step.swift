@@ -1,6 +1,9 @@
 public import DenseMatrix
 
-extension GRUCell {
+extension GRUCell: GatedCellKernels {
+  static var name: String { "GRUCell" }
+  var projectionRows: Int { 3 * hiddenSize }
+
   /// One step in place: `x` (I × B) advances the workspace's h. No allocation (except
   /// ``Formulation/fusedConcatenatingEachStep``).
   ///
@@ -14,13 +17,7 @@ extension GRUCell {
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func step(x: Matrix<Scalar>, into workspace: inout GRUWorkspace<Scalar>, formulation: Formulation? = nil) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
-    checkPrecondition(
-      workspace.hidden == hidden && workspace.input == input && x.rows == input && x.columns == batch,
-      "GRUCell.step: x must be (\(input)×\(batch)) for this cell and workspace, got \(x.shape.compact)")
-    x.withUnsafeBufferPointer { x in
-      advance(x: x.baseAddress, xStride: batch, workspace: &workspace, formulation: formulation ?? self.formulation)
-    }
+    checkedStep(x: x, workspace: &workspace, formulation: formulation)
   }
 
   /// Runs a sequence on preallocated buffers: `inputs` is I × (T · B), `states` (H × (T · B))
@@ -39,34 +36,7 @@ extension GRUCell {
     inputs: Matrix<Scalar>, into workspace: inout GRUWorkspace<Scalar>, states: inout Matrix<Scalar>,
     formulation: Formulation? = nil, reversed: Bool = false
   ) {
-    checkPrecondition(
-      workspace.hidden == hiddenSize && workspace.input == inputSize,
-      "GRUCell.forward: the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
-    )
-    sequenceShapeError(
-      "GRUCell.forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
-      states: states.shape
-    ).trapIfPresent()
-    let formulation = formulation ?? self.formulation
-    let (batch, width) = (workspace.batchSize, inputs.columns)
-    let steps = width / batch
-    guard steps > 0 else { return }
-    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: 3 * hiddenSize, columns: width) }
-    inputs.withUnsafeBufferPointer { x_ in
-      states.withUnsafeMutableBufferPointer { out_ in
-        let (x, out) = (x_.baseAddress, out_.baseAddress!)
-        guard formulation == .hoisted else {
-          for s in 0..<steps {
-            let t = stepIndex(s, of: steps, reversed: reversed)
-            advance(
-              x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
-              output: out + t * batch, outputStride: width)
-          }
-          return
-        }
-        runHoisted(x: x, steps: steps, workspace: &workspace, output: out, reversed: reversed)
-      }
-    }
+    runSequence(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation, reversed: reversed)
   }
 
   /// Runs a sequence from h₀ (zero when `nil`): every hidden state. The convenience form: it
@@ -78,11 +48,8 @@ extension GRUCell {
     inputs: [Matrix<Scalar>], initialState: Matrix<Scalar>? = nil, formulation: Formulation? = nil
   ) -> [Matrix<Scalar>] {
     guard let first = inputs.first else { return [] }
-    let batch = first.columns
-    var workspace = makeWorkspace(batchSize: batch, initialState: initialState)
-    var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: batch * inputs.count)
-    forward(inputs: hstack(inputs), into: &workspace, states: &states, formulation: formulation)
-    return splitColumns(states, batch: batch)
+    var workspace = makeWorkspace(batchSize: first.columns, initialState: initialState)
+    return runList(inputs, workspace: &workspace, formulation: formulation)
   }
 
   /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
@@ -105,13 +72,7 @@ extension GRUCell {
         pointwise(buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
           batch: batch, output: output, outputStride: outputStride)
       case .fused:
-        if let x {
-          if xStride == batch {
-            s.update(from: x, count: input * batch)
-          } else {
-            for r in 0..<input { (s + r * batch).update(from: x + r * xStride, count: batch) }
-          }
-        }
+        copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
         fusedWeights.withUnsafeBufferPointer { w in
           GEMMOperands(
             m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
@@ -146,7 +107,7 @@ extension GRUCell {
 
   /// ``Formulation/hoisted`` over a sequence: one product for every step's input side, then per
   /// step `W_hh · h` and the pointwise update.
-  private func runHoisted(
+  func runHoisted(
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout GRUWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {

@@ -1,6 +1,9 @@
 public import DenseMatrix
 
-extension LSTMCell {
+extension LSTMCell: GatedCellKernels {
+  static var name: String { "LSTMCell" }
+  var projectionRows: Int { 4 * hiddenSize }
+
   /// One step in place: `x` (I × B) advances the workspace's h and c. No allocation (except
   /// ``Formulation/fusedConcatenatingEachStep``).
   ///
@@ -14,13 +17,7 @@ extension LSTMCell {
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func step(x: Matrix<Scalar>, into workspace: inout LSTMWorkspace<Scalar>, formulation: Formulation? = nil) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
-    checkPrecondition(
-      workspace.hidden == hidden && workspace.input == input && x.rows == input && x.columns == batch,
-      "LSTMCell.step: x must be (\(input)×\(batch)) for this cell and workspace, got \(x.shape.compact)")
-    x.withUnsafeBufferPointer { x in
-      advance(x: x.baseAddress, xStride: batch, workspace: &workspace, formulation: formulation ?? self.formulation)
-    }
+    checkedStep(x: x, workspace: &workspace, formulation: formulation)
   }
 
   /// Runs a sequence on preallocated buffers: `inputs` is I × (T · B), `states` (H × (T · B))
@@ -40,34 +37,7 @@ extension LSTMCell {
     inputs: Matrix<Scalar>, into workspace: inout LSTMWorkspace<Scalar>, states: inout Matrix<Scalar>,
     formulation: Formulation? = nil, reversed: Bool = false
   ) {
-    checkPrecondition(
-      workspace.hidden == hiddenSize && workspace.input == inputSize,
-      "LSTMCell.forward: the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
-    )
-    sequenceShapeError(
-      "LSTMCell.forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
-      states: states.shape
-    ).trapIfPresent()
-    let formulation = formulation ?? self.formulation
-    let (batch, width) = (workspace.batchSize, inputs.columns)
-    let steps = width / batch
-    guard steps > 0 else { return }
-    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: 4 * hiddenSize, columns: width) }
-    inputs.withUnsafeBufferPointer { x_ in
-      states.withUnsafeMutableBufferPointer { out_ in
-        let (x, out) = (x_.baseAddress, out_.baseAddress!)
-        guard formulation == .hoisted else {
-          for s in 0..<steps {
-            let t = stepIndex(s, of: steps, reversed: reversed)
-            advance(
-              x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
-              output: out + t * batch, outputStride: width)
-          }
-          return
-        }
-        runHoisted(x: x, steps: steps, workspace: &workspace, output: out, reversed: reversed)
-      }
-    }
+    runSequence(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation, reversed: reversed)
   }
 
   /// Runs a sequence from h₀ and c₀ (zero when `nil`): every hidden state, and the last cell
@@ -80,11 +50,9 @@ extension LSTMCell {
     formulation: Formulation? = nil
   ) -> (states: [Matrix<Scalar>], cell: Matrix<Scalar>) {
     guard let first = inputs.first else { return ([], initialCell ?? .zeros(rows: hiddenSize, columns: 1)) }
-    let batch = first.columns
-    var workspace = makeWorkspace(batchSize: batch, initialState: initialState, initialCell: initialCell)
-    var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: batch * inputs.count)
-    forward(inputs: hstack(inputs), into: &workspace, states: &states, formulation: formulation)
-    return (splitColumns(states, batch: batch), workspace.cellState)
+    var workspace = makeWorkspace(batchSize: first.columns, initialState: initialState, initialCell: initialCell)
+    let states = runList(inputs, workspace: &workspace, formulation: formulation)
+    return (states, workspace.cellState)
   }
 
   /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
@@ -109,13 +77,7 @@ extension LSTMCell {
         break
       case .fused:
         // [x; h]: x into the upper block (one copy when x is contiguous); h is already below.
-        if let x {
-          if xStride == batch {
-            s.update(from: x, count: input * batch)
-          } else {
-            for r in 0..<input { (s + r * batch).update(from: x + r * xStride, count: batch) }
-          }
-        }
+        copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
         fusedWeights.withUnsafeBufferPointer { w in
           GEMMOperands(
             m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
@@ -143,7 +105,7 @@ extension LSTMCell {
 
   /// ``Formulation/hoisted`` over a sequence: one product for every step's input part, then per
   /// step `W_hh · h` onto that step's block and the pointwise update.
-  private func runHoisted(
+  func runHoisted(
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {

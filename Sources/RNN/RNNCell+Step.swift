@@ -129,11 +129,7 @@ extension RNNCell {
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
         let s = stacked.baseAddress!
         // [h; x]: write x into the lower block; the upper block already holds h.
-        if xStride == batch {
-          (s + nh * batch).update(from: x, count: nx * batch)  // one copy, not one per row
-        } else {
-          for r in 0..<nx { (s + (nh + r) * batch).update(from: x + r * xStride, count: batch) }
-        }
+        copyRows(x, stride: xStride, rows: nx, batch: batch, into: s + nh * batch)
         workspace.preactivation.withUnsafeMutableBufferPointer { pre in
           fusedWeights.withUnsafeBufferPointer { w in
             GEMMOperands(

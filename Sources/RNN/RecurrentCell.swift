@@ -85,3 +85,105 @@ func sequenceShapeError(
 func loopShape(rows: Int, columns: Int, stride: Int) -> (rows: Int, columns: Int, stride: Int) {
   stride == columns ? (1, rows * columns, rows * columns) : (rows, columns, stride)
 }
+
+/// Copies an n × B block with row stride `stride` into a contiguous n × B block (one copy when
+/// the source is contiguous): `x_t` into the fused formulations' stacked operand.
+@inline(__always)
+func copyRows<Scalar>(
+  _ source: UnsafePointer<Scalar>?, stride: Int, rows: Int, batch: Int, into target: UnsafeMutablePointer<Scalar>
+) {
+  guard let source, rows > 0 else { return }
+  if stride == batch {
+    target.update(from: source, count: rows * batch)
+  } else {
+    for r in 0..<rows { (target + r * batch).update(from: source + r * stride, count: batch) }
+  }
+}
+
+/// The kernels of a gated cell (``LSTMCell``, ``GRUCell``): one step on raw buffers, and the
+/// hoisted run of a sequence. The checked step and the sequence driver are written once, below.
+protocol GatedCellKernels: RecurrentCell where Workspace: GatedCellWorkspace<Scalar> {
+  /// The type's name in messages.
+  static var name: String { get }
+  /// The rows of the input projection: G·H for G gates.
+  var projectionRows: Int { get }
+  /// One step: `x` is I × B with row stride `xStride` (nil when I = 0); the new h goes into the
+  /// workspace and, if given, `output` (H × B, row stride `outputStride`).
+  func advance(
+    x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout Workspace, formulation: Formulation,
+    output: UnsafeMutablePointer<Scalar>?, outputStride: Int)
+  /// ``Formulation/hoisted`` over `steps` steps of `x` (I × (T · B)), writing every h to `output`.
+  func runHoisted(
+    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout Workspace, output: UnsafeMutablePointer<Scalar>,
+    reversed: Bool)
+}
+
+/// What the shared drivers need of a gated cell's workspace.
+protocol GatedCellWorkspace<Scalar>: RecurrentWorkspace {
+  var hidden: Int { get }
+  var input: Int { get }
+  /// The hoisted input projection, G·H × (T · B).
+  var projection: Matrix<Scalar> { get set }
+}
+
+extension GatedCellKernels {
+  /// ``RecurrentCell/step(x:into:formulation:)``, checked.
+  @inline(__always)
+  func checkedStep(x: Matrix<Scalar>, workspace: inout Workspace, formulation: Formulation?) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    checkPrecondition(
+      workspace.hidden == hidden && workspace.input == input && x.rows == input && x.columns == batch,
+      "\(Self.name).step: x must be (\(input)×\(batch)) for this cell and workspace, got \(x.shape.compact)")
+    x.withUnsafeBufferPointer { x in
+      advance(
+        x: x.baseAddress, xStride: batch, workspace: &workspace, formulation: formulation ?? self.formulation,
+        output: nil, outputStride: 0)
+    }
+  }
+
+  /// ``RecurrentCell/forward(inputs:into:states:formulation:reversed:)``, checked.
+  @inline(__always)
+  func runSequence(
+    inputs: Matrix<Scalar>, workspace: inout Workspace, states: inout Matrix<Scalar>, formulation: Formulation?,
+    reversed: Bool
+  ) {
+    let operation = "\(Self.name).forward"
+    checkPrecondition(
+      workspace.hidden == hiddenSize && workspace.input == inputSize,
+      "\(operation): the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
+    )
+    sequenceShapeError(
+      operation, hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
+      states: states.shape
+    ).trapIfPresent()
+    let formulation = formulation ?? self.formulation
+    let (batch, width) = (workspace.batchSize, inputs.columns)
+    let steps = width / batch
+    guard steps > 0 else { return }
+    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: projectionRows, columns: width) }
+    inputs.withUnsafeBufferPointer { x_ in
+      states.withUnsafeMutableBufferPointer { out_ in
+        let (x, out) = (x_.baseAddress, out_.baseAddress!)
+        guard formulation == .hoisted else {
+          for s in 0..<steps {
+            let t = stepIndex(s, of: steps, reversed: reversed)
+            advance(
+              x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
+              output: out + t * batch, outputStride: width)
+          }
+          return
+        }
+        runHoisted(x: x, steps: steps, workspace: &workspace, output: out, reversed: reversed)
+      }
+    }
+  }
+
+  /// Every state of a sequence given as a list, from `workspace`'s state: the convenience forms.
+  func runList(_ inputs: [Matrix<Scalar>], workspace: inout Workspace, formulation: Formulation?) -> [Matrix<Scalar>] {
+    guard let first = inputs.first else { return [] }
+    var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: first.columns * inputs.count)
+    runSequence(
+      inputs: hstack(inputs), workspace: &workspace, states: &states, formulation: formulation, reversed: false)
+    return splitColumns(states, batch: first.columns)
+  }
+}
