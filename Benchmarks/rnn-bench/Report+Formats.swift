@@ -63,7 +63,8 @@ extension Report {
       for v in verification {
         let tolerance = scientific(v.tolerance ?? 1e-12)
         lines.append(
-          "  " + (showCell ? "\(v.cell ?? "rnn") " : "") + "n = \(v.size), B = \(v.batch), \(v.dtype ?? "float64"): max |Δ| = \(scientific(v.maxAbsDifference)), "
+          "  " + (showCell ? "\(v.cell ?? "rnn") " : "")
+            + "n = \(v.size), B = \(v.batch), \(v.dtype ?? "float64"): max |Δ| = \(scientific(v.maxAbsDifference)), "
             + "allclose(rtol \(tolerance), atol \(tolerance)): \(v.allclose)")
       }
     }

@@ -114,7 +114,8 @@ struct Report: Codable {
     for i in rows.indices {
       let r = rows[i]
       if let peer = numpy.rows.first(where: {
-        $0.cellKind == r.cellKind && $0.size == r.size && $0.batch == r.batch && $0.formulation == r.formulation && $0.elementType == r.elementType
+        $0.cellKind == r.cellKind && $0.size == r.size && $0.batch == r.batch && $0.formulation == r.formulation
+          && $0.elementType == r.elementType
       }) {
         rows[i].vsNumpy = r.medianNanosecondsPerStep / peer.medianNanosecondsPerStep
       }
@@ -123,7 +124,9 @@ struct Report: Codable {
     rows += numpy.rows.filter { $0.backend == "numpy" && keys.contains("\($0.cellKind)/\($0.size)/\($0.batch)") }
     let order = rows.enumerated().map { ($0.offset, $0.element) }
     rows = order.sorted { a, b in
-      (a.1.cellKind, a.1.batch, a.1.size, a.1.elementType, a.0) < (b.1.cellKind, b.1.batch, b.1.size, b.1.elementType, b.0)
+      (a.1.cellKind, a.1.batch, a.1.size, a.1.elementType, a.0) < (
+        b.1.cellKind, b.1.batch, b.1.size, b.1.elementType, b.0
+      )
     }.map(\.1)
   }
 }

@@ -69,7 +69,8 @@ extension GRUCell: GatedCellKernels {
       let (s, g, gh) = (buffers.stacked, buffers.gates, buffers.recurrent)
       switch formulation {
       case .fusedConcatenatingEachStep:
-        pointwise(buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
+        pointwise(
+          buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
           batch: batch, output: output, outputStride: outputStride)
       case .fused:
         copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
@@ -79,7 +80,8 @@ extension GRUCell: GatedCellKernels {
             c: g, ldc: batch
           ).run(backend)
         }
-        pointwise(buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
+        pointwise(
+          buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
           batch: batch, output: output, outputStride: outputStride)
       case .split, .hoisted:
         inputWeights.withUnsafeBufferPointer { w in
@@ -89,7 +91,8 @@ extension GRUCell: GatedCellKernels {
           ).run(backend)
         }
         recurrentProduct(buffers, batch: batch, backend: backend)
-        pointwise(buffers, inputSide: g, inputStride: batch, recurrentRZ: gh, recurrentN: gh + 2 * hidden * batch,
+        pointwise(
+          buffers, inputSide: g, inputStride: batch, recurrentRZ: gh, recurrentN: gh + 2 * hidden * batch,
           batch: batch, output: output, outputStride: outputStride)
       }
     }

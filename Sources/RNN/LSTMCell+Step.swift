@@ -128,7 +128,8 @@ extension LSTMCell: GatedCellKernels {
             m: 4 * hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: buffers.h, ldb: batch, beta: 1,
             c: block, ldc: width
           ).run(backend)
-          pointwise(buffers, gates: block, gateStride: width, batch: batch, output: output + t * batch, outputStride: width)
+          pointwise(
+            buffers, gates: block, gateStride: width, batch: batch, output: output + t * batch, outputStride: width)
         }
       }
     }

@@ -34,7 +34,8 @@ extension RecurrentNetwork {
       guard state.rows == stateRows, state.columns == hiddenSize else {
         throw ShapeError(
           operation: "RecurrentNetwork.forward",
-          reason: "\(name) must be ((D·L·B)×H) = (\(stateRows)×\(hiddenSize)) for D = \(directionCount), L = \(layerCount), B = \(batchSize)",
+          reason:
+            "\(name) must be ((D·L·B)×H) = (\(stateRows)×\(hiddenSize)) for D = \(directionCount), L = \(layerCount), B = \(batchSize)",
           shapes: [state.shape])
       }
     }

@@ -51,7 +51,9 @@ extension RecurrentNetwork {
     }
     if let missing = expected.first(where: { stateDict[$0] == nil }) { throw .missingTensor(name: missing) }
     let known = Set(expected)
-    if let extra = stateDict.keys.sorted().first(where: { !known.contains($0) }) { throw .unexpectedTensor(name: extra) }
+    if let extra = stateDict.keys.sorted().first(where: { !known.contains($0) }) {
+      throw .unexpectedTensor(name: extra)
+    }
 
     let input = stateDict["weight_ih_l0"]!.columns
     var rnn: [RNNCell<Scalar>] = []

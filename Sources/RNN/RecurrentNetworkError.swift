@@ -27,7 +27,8 @@ public enum RecurrentNetworkError: Error, Hashable, Sendable, CustomStringConver
     case .missingTensor(let name):
       return "\(name) is missing (the other tensors' names imply it)"
     case .unexpectedTensor(let name):
-      return "\(name) is not a parameter of this network (expected weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, each optionally with _reverse)"
+      return
+        "\(name) is not a parameter of this network (expected weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, each optionally with _reverse)"
     case .projectionNotSupported(let name):
       return "\(name): LSTMs with proj_size > 0 are not supported"
     case .shape(let name, let expected, let found):

@@ -295,7 +295,8 @@ struct RNNForward: ParsableCommand {
     let archive = arrays.archive
     let whh: Matrix<Scalar> = try matrix(archive, "W_hh")
     let whx: Matrix<Scalar> = try matrix(archive, "W_hx")
-    var bias: Matrix<Scalar> = archive.names.contains("b") ? try matrix(archive, "b") : .zeros(rows: whh.rows, columns: 1)
+    var bias: Matrix<Scalar> =
+      archive.names.contains("b") ? try matrix(archive, "b") : .zeros(rows: whh.rows, columns: 1)
     if bias.rows == 1 && bias.columns == whh.rows { bias = bias.transposed() }
     let cell = try RNNCell(
       hiddenToHidden: whh, inputToHidden: whx, bias: bias, activation: activation, formulation: formulation,
@@ -366,7 +367,8 @@ struct RNNForward: ParsableCommand {
     }
     guard features == inputSize else {
       throw ToolError(
-        "--inputs has \(features) features per step but weight_ih_l0 (W_hx) expects I = \(inputSize) (inputs shape \(shape))")
+        "--inputs has \(features) features per step but weight_ih_l0 (W_hx) expects I = \(inputSize) (inputs shape \(shape))"
+      )
     }
     guard batch >= 1 else {
       throw ToolError("--inputs: the batch dimension is 0")
@@ -393,12 +395,13 @@ struct RNNForward: ParsableCommand {
           + "L = \(layers)\(unbatched ? "" : ", B = \(batch)"), H = \(hidden); got shape \(array.shape)")
     }
     return try with(option) { () throws(NPYError) in
-      try Matrix<Scalar>(npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: dtype != nil)
-        .reshaped(rows: stacks * batch, columns: hidden)
+      try Matrix<Scalar>(
+        npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: dtype != nil
+      )
+      .reshaped(rows: stacks * batch, columns: hidden)
     }
   }
 }
-
 
 /// numpy's element types, as --dtype spells them.
 enum ElementType: String, ExpressibleByArgument, CaseIterable {

@@ -136,9 +136,13 @@ struct RNNForwardNetworkTests {
       (["--weights", "gap.npz"], "bias_hh_l1_reverse is missing"),
       (["--weights", "shape.npz"], "weight_ih_l1 must be (18×12) (3·H × D·H), found (18×7)"),
       (["--weights", "net.npz", "--mode", "lstm"], "mode lstm needs weight_hh_l0 to be (4·H × H) = (24×6)"),
-      (["--weights", "net.npz", "--initial-state", "h0_short.npy"], "--initial-state must be (D·L) × B × H = (4, 3, 6)"),
+      (
+        ["--weights", "net.npz", "--initial-state", "h0_short.npy"], "--initial-state must be (D·L) × B × H = (4, 3, 6)"
+      ),
       (["--weights", "net.npz", "--initial-cell", "h0.npy"], "--initial-cell: only an LSTM has a cell state"),
-      (["--weights", "net.npz", "--final-state", "fresh.npy", "--final-cell", "cell.npy"], "--final-cell: only an LSTM"),
+      (
+        ["--weights", "net.npz", "--final-state", "fresh.npy", "--final-cell", "cell.npy"], "--final-cell: only an LSTM"
+      ),
       (["--weights", "net.npz", "--final-state", "existing.npy"], "--output and --final-state name the same file"),
       (["--weights", "net.npz", "--activation", "sigmoid"], "PyTorch's nn.RNN has tanh or relu"),
     ]
@@ -151,7 +155,9 @@ struct RNNForwardNetworkTests {
         #expect(!FileManager.default.fileExists(atPath: dir.file(name).path), "\(arguments) wrote \(name)")
       }
     }
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".partial") }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter {
+      $0.hasSuffix(".partial")
+    }
     #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
   }
 

@@ -237,13 +237,16 @@ struct RecurrentNetworkErrorTests {
     #expect(network.mode == .lstm && network.layerCount == 2 && network.isBidirectional && network.hasBias)
     let input = Matrix<Double>.zeros(rows: 6, columns: 3)
     let rows = #expect(throws: ShapeError.self) { try network.forward(input, batchSize: 4) }
-    #expect(rows?.description.contains("B = 4 ≥ 1 dividing its rows and I = 3: (6×3)") == true, "\(String(describing: rows))")
+    #expect(
+      rows?.description.contains("B = 4 ≥ 1 dividing its rows and I = 3: (6×3)") == true, "\(String(describing: rows))")
     let h0 = #expect(throws: ShapeError.self) {
       try network.forward(input, batchSize: 3, initialState: .zeros(rows: 3, columns: 2))
     }
     #expect(h0?.description.contains("initialState (h_0) must be ((D·L·B)×H) = (12×2)") == true)
     let gru = try RecurrentNetwork<Double>(
-      stateDict: Self.lstm.mapValues { $0.rows == 8 ? $0[rows: 0..<6, columns: 0..<$0.columns] : $0[rows: 0..<1, columns: 0..<6] })
+      stateDict: Self.lstm.mapValues {
+        $0.rows == 8 ? $0[rows: 0..<6, columns: 0..<$0.columns] : $0[rows: 0..<1, columns: 0..<6]
+      })
     #expect(gru.mode == .gru)
     let c0 = #expect(throws: ShapeError.self) {
       try gru.forward(input, batchSize: 3, initialCell: .zeros(rows: 12, columns: 2))
