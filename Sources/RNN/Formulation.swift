@@ -1,7 +1,9 @@
-/// How an ``RNNCell`` computes `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`.
+/// How a cell computes its step: for an ``RNNCell``, `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`;
+/// ``LSTMCell`` and ``GRUCell`` apply the same choices to their gates' products (see each).
 ///
 /// All four give the same hidden states up to rounding; they differ in the BLAS calls they make
-/// and the memory they touch. `rnn-bench` measures which is fastest at your sizes.
+/// and the memory they touch. `rnn-bench` (`--cell rnn|lstm|gru`) measures which is fastest at
+/// your sizes.
 public enum Formulation: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
   /// `g(W_h · [h; x] + b)` with `W_h = [W_hh | W_hx]` built once when the cell is made: one
   /// product per step. The workspace keeps `[h; x]` as one buffer: each step writes `x_t` into its

@@ -32,13 +32,8 @@ public struct GRUWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, GatedCellWor
   ///
   /// - Precondition: a new value is H × B.
   public var state: Matrix<Scalar> {
-    get { stacked[rows: input..<(input + hidden), columns: 0..<batchSize] }
-    set {
-      checkPrecondition(
-        newValue.rows == hidden && newValue.columns == batchSize,
-        "GRUWorkspace.state: expected (\(hidden)×\(batchSize)), got \(newValue.shape.compact)")
-      stacked.withMutableView(rows: input..<(input + hidden), columns: 0..<batchSize) { $0.assign(newValue) }
-    }
+    get { stackedState }
+    set { setStackedState(newValue, name: "GRUWorkspace") }
   }
 
   /// Sets h to zero.

@@ -35,13 +35,8 @@ public struct LSTMWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, GatedCellWo
   ///
   /// - Precondition: a new value is H × B.
   public var state: Matrix<Scalar> {
-    get { stacked[rows: input..<(input + hidden), columns: 0..<batchSize] }
-    set {
-      checkPrecondition(
-        newValue.rows == hidden && newValue.columns == batchSize,
-        "LSTMWorkspace.state: expected (\(hidden)×\(batchSize)), got \(newValue.shape.compact)")
-      stacked.withMutableView(rows: input..<(input + hidden), columns: 0..<batchSize) { $0.assign(newValue) }
-    }
+    get { stackedState }
+    set { setStackedState(newValue, name: "LSTMWorkspace") }
   }
 
   /// c, H × B (a copy; setting it copies in).

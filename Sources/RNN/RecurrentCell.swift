@@ -122,8 +122,23 @@ protocol GatedCellKernels: RecurrentCell where Workspace: GatedCellWorkspace<Sca
 protocol GatedCellWorkspace<Scalar>: RecurrentWorkspace {
   var hidden: Int { get }
   var input: Int { get }
+  /// `[x; h]`, (I + H) × B; rows I..<I+H are h.
+  var stacked: Matrix<Scalar> { get set }
   /// The hoisted input projection, G·H × (T · B).
   var projection: Matrix<Scalar> { get set }
+}
+
+extension GatedCellWorkspace {
+  /// h, the lower block of `[x; h]`, as a new H × B matrix.
+  var stackedState: Matrix<Scalar> { stacked[rows: input..<(input + hidden), columns: 0..<batchSize] }
+
+  /// Sets h, the lower block of `[x; h]`; `name` is the workspace type's, for the message.
+  mutating func setStackedState(_ newValue: Matrix<Scalar>, name: String) {
+    checkPrecondition(
+      newValue.rows == hidden && newValue.columns == batchSize,
+      "\(name).state: expected (\(hidden)×\(batchSize)), got \(newValue.shape.compact)")
+    stacked.withMutableView(rows: input..<(input + hidden), columns: 0..<batchSize) { $0.assign(newValue) }
+  }
 }
 
 extension GatedCellKernels {

@@ -33,79 +33,72 @@ let benchmarks: @Sendable () -> Void = {
 /// and reversed): 0 mallocs per step with a workspace (the hoisted projection buffer is sized
 /// on the first run of a sequence length, during warm-up).
 func registerGated<Scalar: BLASScalar>(_: Scalar.Type) {
-  let dtype = Scalar.dtypeName
+  let lstm: @Sendable (Int, inout SeededGenerator) -> LSTMCell<Scalar> = { size, rng in
+    try! LSTMCell(
+      inputWeights: small(4 * size, size, &rng), recurrentWeights: small(4 * size, size, &rng),
+      inputBias: small(4 * size, 1, &rng) as Matrix<Scalar>, backend: .blas)
+  }
+  let gru: @Sendable (Int, inout SeededGenerator) -> GRUCell<Scalar> = { size, rng in
+    try! GRUCell(
+      inputWeights: small(3 * size, size, &rng), recurrentWeights: small(3 * size, size, &rng),
+      inputBias: small(3 * size, 1, &rng) as Matrix<Scalar>, recurrentBias: small(3 * size, 1, &rng), backend: .blas)
+  }
+  registerCell("lstm", lstm)
+  registerCell("gru", gru)
+}
+
+/// A cell's fused and split steps and its hoisted forward (both directions), n = 64, B = 1 and 32.
+func registerCell<Cell: RecurrentCell>(_ name: String, _ make: @escaping @Sendable (Int, inout SeededGenerator) -> Cell)
+{
+  let dtype = Cell.Scalar.dtypeName
   for (size, batch) in [(64, 1), (64, 32)] {
     for formulation in [Formulation.fused, .split] {
-      Benchmark("step lstm \(formulation) \(dtype) n=\(size) B=\(batch)") { benchmark, state in
+      Benchmark("step \(name) \(formulation) \(dtype) n=\(size) B=\(batch)") { benchmark, state in
         for _ in benchmark.scaledIterations {
-          state.lstm.step(x: state.x, into: &state.lstmWorkspace, formulation: formulation)
+          state.cell.step(x: state.x, into: &state.workspace, formulation: formulation)
         }
-        blackHole(state.lstmWorkspace.batchSize)
+        blackHole(state.workspace.batchSize)
       } setup: {
-        GatedState<Scalar>(size: size, batch: batch)
-      }
-      Benchmark("step gru \(formulation) \(dtype) n=\(size) B=\(batch)") { benchmark, state in
-        for _ in benchmark.scaledIterations {
-          state.gru.step(x: state.x, into: &state.gruWorkspace, formulation: formulation)
-        }
-        blackHole(state.gruWorkspace.batchSize)
-      } setup: {
-        GatedState<Scalar>(size: size, batch: batch)
+        CellState(size: size, batch: batch, make)
       }
     }
     for reversed in [false, true] {
       let direction = reversed ? " reversed" : ""
-      Benchmark("forward hoisted lstm\(direction) \(dtype) n=\(size) B=\(batch) T=20") { benchmark, state in
+      Benchmark("forward hoisted \(name)\(direction) \(dtype) n=\(size) B=\(batch) T=20") { benchmark, state in
         for _ in benchmark.scaledIterations {
-          state.lstm.forward(
-            inputs: state.sequence, into: &state.lstmWorkspace, states: &state.states, formulation: .hoisted,
+          state.cell.forward(
+            inputs: state.sequence, into: &state.workspace, states: &state.states, formulation: .hoisted,
             reversed: reversed)
         }
         blackHole(state.states.withUnsafeBufferPointer { $0[0] })
       } setup: {
-        GatedState<Scalar>(size: size, batch: batch)
-      }
-      Benchmark("forward hoisted gru\(direction) \(dtype) n=\(size) B=\(batch) T=20") { benchmark, state in
-        for _ in benchmark.scaledIterations {
-          state.gru.forward(
-            inputs: state.sequence, into: &state.gruWorkspace, states: &state.states, formulation: .hoisted,
-            reversed: reversed)
-        }
-        blackHole(state.states.withUnsafeBufferPointer { $0[0] })
-      } setup: {
-        GatedState<Scalar>(size: size, batch: batch)
+        CellState(size: size, batch: batch, make)
       }
     }
   }
 }
 
-/// An LSTM and a GRU cell of n_h = n_x = `size`, their workspaces, one input and a sequence of
-/// 20 with its states, made in `setup`.
-final class GatedState<Scalar: BLASScalar> {
-  let lstm: LSTMCell<Scalar>
-  let gru: GRUCell<Scalar>
-  var lstmWorkspace: LSTMWorkspace<Scalar>
-  var gruWorkspace: GRUWorkspace<Scalar>
-  let x: Matrix<Scalar>
-  let sequence: Matrix<Scalar>
-  var states: Matrix<Scalar>
+/// N(0, 0.1²) values.
+func small<Scalar: BLASScalar>(_ rows: Int, _ columns: Int, _ rng: inout SeededGenerator) -> Matrix<Scalar> {
+  Matrix<Scalar>.randomNormal(rows: rows, columns: columns, standardDeviation: 0.1, using: &rng)
+}
 
-  init(size: Int, batch: Int) {
+/// A cell of n_h = n_x = `size`, its workspace, one input and a sequence of 20 with its states,
+/// made in `setup`.
+final class CellState<Cell: RecurrentCell> {
+  let cell: Cell
+  var workspace: Cell.Workspace
+  let x: Matrix<Cell.Scalar>
+  let sequence: Matrix<Cell.Scalar>
+  var states: Matrix<Cell.Scalar>
+
+  init(size: Int, batch: Int, _ make: (Int, inout SeededGenerator) -> Cell) {
     BLAS.threadCount = 1
     var rng = SeededGenerator(seed: 2)
-    func random(_ rows: Int, _ columns: Int) -> Matrix<Scalar> {
-      Matrix<Scalar>.randomNormal(rows: rows, columns: columns, standardDeviation: 0.1, using: &rng)
-    }
-    lstm = try! LSTMCell(
-      inputWeights: random(4 * size, size), recurrentWeights: random(4 * size, size), inputBias: random(4 * size, 1),
-      backend: .blas)
-    gru = try! GRUCell(
-      inputWeights: random(3 * size, size), recurrentWeights: random(3 * size, size), inputBias: random(3 * size, 1),
-      recurrentBias: random(3 * size, 1), backend: .blas)
-    lstmWorkspace = lstm.makeWorkspace(batchSize: batch)
-    gruWorkspace = gru.makeWorkspace(batchSize: batch)
-    x = random(size, batch)
-    sequence = random(size, 20 * batch)
+    cell = make(size, &rng)
+    workspace = cell.makeWorkspace(batchSize: batch)
+    x = small(size, batch, &rng)
+    sequence = small(size, 20 * batch, &rng)
     states = .zeros(rows: size, columns: 20 * batch)
   }
 }
