@@ -13,6 +13,10 @@ Formulations, each numpy's idiomatic best for that formula:
   fusedConcatenatingEachStep  np.hstack + np.vstack + np.matmul every step (the notebook)
   split                       np.matmul(W_hx, x, out=P); P += W_hh @ h; tanh into h
   hoisted                     W_hx @ [x_1 ... x_T] + b once, then per step W_hh @ h added
+
+--cell lstm,gru measures PyTorch's LSTM and GRU steps the same way (fused: one product over
+[x; h] with [W_ih | W_hh], or the GRU's 4H-row block matrix; split: W_ih @ x and W_hh @ h;
+hoisted: W_ih @ [x_1 ... x_T] once), the gates in place with np.exp/np.tanh(..., out=).
 """
 import argparse
 import json
@@ -31,6 +35,7 @@ def parse():
     p.add_argument("--min-time", type=float, default=0.02, help="minimum seconds per sample")
     p.add_argument("--samples", type=int, default=7, help="samples per configuration (>= 7)")
     p.add_argument("--dtype", default="float32,float64", help="comma-separated element types: float32, float64")
+    p.add_argument("--cell", default="rnn", help="comma-separated cells: rnn, lstm, gru")
     p.add_argument("--quick", action="store_true", help="sizes 16,64, T = 10, short samples")
     p.add_argument("--output", help="write the JSON report here (default: stdout)")
     a = p.parse_args()
@@ -38,6 +43,8 @@ def parse():
         p.error("--samples must be at least 7")
     if not set(a.dtype.split(",")) <= {"float32", "float64"}:
         p.error("--dtype takes float32 and/or float64")
+    if not set(a.cell.split(",")) <= {"rnn", "lstm", "gru"}:
+        p.error("--cell takes rnn, lstm and/or gru")
     if a.quick:
         a.sizes, a.steps, a.min_time = "16,64", 10, 0.002
     return a
@@ -121,12 +128,141 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def median_row(n, B, T, dtype, name, body, per, flops, cell):
+    s = sorted(measure(body, per))
+    med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+    label = "" if cell == "rnn" else cell + " "
+    print(f"  {label}n = {n}, B = {B}, {dtype}: {name} on numpy: {med / 1000:.3f} us/step", file=sys.stderr)
+    row = {
+        "size": n, "batch": B, "steps": T, "formulation": name, "backend": "numpy", "dtype": dtype,
+        "median_nanoseconds_per_step": med, "min_nanoseconds_per_step": s[0],
+        "max_nanoseconds_per_step": s[-1], "gflops": flops / med, "samples": len(s),
+    }
+    if cell != "rnn":
+        row["cell"] = cell
+    return row
+
+
+def sigmoid_(a):
+    """The logistic function in place."""
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    a += 1
+    np.reciprocal(a, out=a)
+
+
+def gated_cases(cell, n, B, T, dtype, rng):
+    """(name, body, steps per call) for PyTorch's LSTM or GRU step, n_h = n_x = n."""
+    f = lambda a: np.asarray(a, dtype=dtype)  # noqa: E731
+    G = 4 if cell == "lstm" else 3
+    wih = f(rng.standard_normal((G * n, n)) / np.sqrt(n))
+    whh = f(rng.standard_normal((G * n, n)) / np.sqrt(n))
+    bih, bhh = f(0.1 * rng.standard_normal((G * n, 1))), f(0.1 * rng.standard_normal((G * n, 1)))
+    xs = [f(rng.standard_normal((n, B))) for _ in range(T)]
+    X = np.hstack(xs)
+    h0 = f(0.5 * rng.standard_normal((n, B)))
+    state = {"t": 0}
+    S = np.vstack((xs[0], h0))  # [x; h]
+    h = S[n:]
+    c = np.zeros((n, B), dtype=dtype)
+    tc = np.empty((n, B), dtype=dtype)
+    if cell == "lstm":
+        w = np.hstack((wih, whh))
+        b = bih + bhh
+        Gt = np.empty((4 * n, B), dtype=dtype)
+
+        def gates(g, out):
+            sigmoid_(g[:2 * n])
+            np.tanh(g[2 * n:3 * n], out=g[2 * n:3 * n])
+            sigmoid_(g[3 * n:])
+            c[...] *= g[n:2 * n]
+            c[...] += g[:n] * g[2 * n:3 * n]
+            np.tanh(c, out=tc)
+            np.multiply(g[3 * n:], tc, out=out)
+
+        def fused():
+            S[:n] = xs[state["t"] % T]
+            np.matmul(w, S, out=Gt)
+            np.add(Gt, b, out=Gt)
+            gates(Gt, h)
+            state["t"] += 1
+
+        def split():
+            np.matmul(wih, xs[state["t"] % T], out=Gt)
+            np.add(Gt, whh @ h, out=Gt)
+            np.add(Gt, b, out=Gt)
+            gates(Gt, h)
+            state["t"] += 1
+
+        P = np.empty((4 * n, T * B), dtype=dtype)
+
+        def hoisted():
+            np.matmul(wih, X, out=P)
+            np.add(P, b, out=P)
+            for t in range(T):
+                blk = P[:, t * B:(t + 1) * B]
+                blk += whh @ h
+                gates(blk, h)
+    else:
+        z = np.zeros((n, n), dtype=dtype)
+        w = np.vstack((np.hstack((wih[:2 * n], whh[:2 * n])), np.hstack((wih[2 * n:], z)),
+                       np.hstack((z, whh[2 * n:]))))
+        brz = bih[:2 * n] + bhh[:2 * n]
+        Gt = np.empty((4 * n, B), dtype=dtype)
+        R = np.empty((3 * n, B), dtype=dtype)
+
+        def gates(a, hn):
+            """a: the input side (r, z summed with their recurrent halves; n's input half), hn: W_hn h."""
+            a[:2 * n] += brz
+            sigmoid_(a[:2 * n])
+            hn += bhh[2 * n:]
+            hn *= a[:n]
+            a[2 * n:3 * n] += hn
+            a[2 * n:3 * n] += bih[2 * n:]
+            np.tanh(a[2 * n:3 * n], out=a[2 * n:3 * n])
+            np.subtract(h, a[2 * n:3 * n], out=tc)
+            np.multiply(tc, a[n:2 * n], out=tc)
+            np.add(a[2 * n:3 * n], tc, out=h)
+
+        def fused():
+            S[:n] = xs[state["t"] % T]
+            np.matmul(w, S, out=Gt)
+            gates(Gt, Gt[3 * n:])
+            state["t"] += 1
+
+        def split():
+            np.matmul(wih, xs[state["t"] % T], out=Gt[:3 * n])
+            np.matmul(whh, h, out=R)
+            Gt[:2 * n] += R[:2 * n]
+            gates(Gt, R[2 * n:])
+            state["t"] += 1
+
+        P = np.empty((3 * n, T * B), dtype=dtype)
+
+        def hoisted():
+            np.matmul(wih, X, out=P)
+            for t in range(T):
+                blk = P[:, t * B:(t + 1) * B]
+                np.matmul(whh, h, out=R)
+                blk[:2 * n] += R[:2 * n]
+                gates(blk, R[2 * n:])
+    return [("fused", fused, 1), ("split", split, 1), ("hoisted", hoisted, T)]
+
+
 def main():
     sizes = [int(s) for s in args.sizes.split(",")]
     batches = [int(b) for b in args.batches.split(",")]
     T = args.steps
     rows = []
-    for n in sizes:
+    for cell in [c for c in args.cell.split(",") if c != "rnn"]:
+        for n in sizes:
+            for B in batches:
+                for dtype in args.dtype.split(","):
+                    rng = np.random.default_rng(n * 1000 + B)
+                    flops = 2.0 * (4 if cell == "lstm" else 3) * n * 2 * n * B
+                    for name, body, per in gated_cases(cell, n, B, T, dtype, rng):
+                        rows.append(median_row(n, B, T, dtype, name, body, per, flops, cell))
+    for n in sizes if "rnn" in args.cell.split(",") else []:
         for B in batches:
             for dtype in args.dtype.split(","):
                 rng = np.random.default_rng(n * 1000 + B)
@@ -184,14 +320,7 @@ def main():
 
                 for name, body, per in (("fused", fused, 1), ("fusedConcatenatingEachStep", naive, 1),
                                         ("split", split, 1), ("hoisted", hoisted, T)):
-                    s = sorted(measure(body, per))
-                    med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
-                    print(f"  n = {n}, B = {B}, {dtype}: {name} on numpy: {med / 1000:.3f} us/step", file=sys.stderr)
-                    rows.append({
-                        "size": n, "batch": B, "steps": T, "formulation": name, "backend": "numpy", "dtype": dtype,
-                        "median_nanoseconds_per_step": med, "min_nanoseconds_per_step": s[0],
-                        "max_nanoseconds_per_step": s[-1], "gflops": flops / med, "samples": len(s),
-                    })
+                    rows.append(median_row(n, B, T, dtype, name, body, per, flops, "rnn"))
     blas = blas_info()
     report = {
         "system": {
