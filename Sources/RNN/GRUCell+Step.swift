@@ -114,22 +114,17 @@ extension GRUCell: GatedCellKernels {
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout GRUWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let (hidden, batch) = (hiddenSize, workspace.batchSize)
     let width = steps * batch
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let p = buffers.projection!
-      inputWeights.withUnsafeBufferPointer { w in
-        GEMMOperands(
-          m: 3 * hidden, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: width, c: p,
-          ldc: width
-        ).run(backend)
-      }
+      let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
       for s in 0..<steps {
         let t = stepIndex(s, of: steps, reversed: reversed)
         recurrentProduct(buffers, batch: batch, backend: backend)
         pointwise(
-          buffers, inputSide: p + t * batch, inputStride: width, recurrentRZ: buffers.recurrent,
+          buffers, inputSide: p + t * layout.blockStep, inputStride: layout.stride, recurrentRZ: buffers.recurrent,
           recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output + t * batch,
           outputStride: width)
       }

@@ -109,27 +109,23 @@ extension LSTMCell: GatedCellKernels {
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let (hidden, batch) = (hiddenSize, workspace.batchSize)
     let width = steps * batch
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let p = buffers.projection!
-      inputWeights.withUnsafeBufferPointer { w in
-        GEMMOperands(
-          m: 4 * hidden, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: width, c: p,
-          ldc: width
-        ).run(backend)
-      }
+      let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
       recurrentWeights.withUnsafeBufferPointer { w in
         for s in 0..<steps {
           let t = stepIndex(s, of: steps, reversed: reversed)
-          let block = p + t * batch
+          let block = p + t * layout.blockStep
           GEMMOperands(
             m: 4 * hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: buffers.h, ldb: batch, beta: 1,
-            c: block, ldc: width
+            c: block, ldc: layout.stride
           ).run(backend)
           pointwise(
-            buffers, gates: block, gateStride: width, batch: batch, output: output + t * batch, outputStride: width)
+            buffers, gates: block, gateStride: layout.stride, batch: batch, output: output + t * batch,
+            outputStride: width)
         }
       }
     }

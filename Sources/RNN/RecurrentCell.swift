@@ -202,3 +202,35 @@ extension GatedCellKernels {
     return splitColumns(states, batch: first.columns)
   }
 }
+
+/// Where ``Formulation/hoisted``'s projection keeps step t's pre-activations: `rows × B` starting
+/// at `t · blockStep`, rows `stride` apart.
+struct ProjectionLayout {
+  var blockStep: Int
+  var stride: Int
+}
+
+/// The hoisted input projection `W · [x_1 … x_T]` (W is `rows × input`, X is `input × (T · B)`)
+/// into `p`, in one product. For B > 1 it is the natural `rows × (T · B)` product, step t's
+/// block B columns wide with rows `T · B` apart. For B = 1 it is computed transposed,
+/// `Xᵀ · Wᵀ` (`T × rows`), so that each step's pre-activations are one contiguous vector: the
+/// gates' vector kernels then run over whole gates instead of one element per row.
+func hoistedProjection<Scalar: BLASScalar>(
+  _ weights: Matrix<Scalar>, x: UnsafePointer<Scalar>?, steps: Int, batch: Int, into p: UnsafeMutablePointer<Scalar>,
+  backend: Backend
+) -> ProjectionLayout {
+  let (rows, input, width) = (weights.rows, weights.columns, steps * batch)
+  return weights.withUnsafeBufferPointer { w in
+    if batch == 1 {
+      GEMMOperands(
+        transposeA: true, transposeB: true, m: steps, n: rows, k: input, a: x, lda: width, b: w.baseAddress,
+        ldb: max(1, input), c: p, ldc: rows
+      ).run(backend)
+      return ProjectionLayout(blockStep: rows, stride: 1)
+    }
+    GEMMOperands(
+      m: rows, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: width, c: p, ldc: width
+    ).run(backend)
+    return ProjectionLayout(blockStep: batch, stride: width)
+  }
+}
