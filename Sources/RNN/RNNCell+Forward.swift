@@ -140,14 +140,14 @@ extension RNNCell {
     guard steps > 0 else { return }
     let backend = resolvedBackend
     inputs.withUnsafeBufferPointer { x_ in
-      let x = x_.baseAddress!
+      let x = x_.baseAddress  // nil when n_x = 0
       states.withUnsafeMutableBufferPointer { out_ in
         let out = out_.baseAddress!
         guard formulation == .hoisted else {
           for s in 0..<steps {
             let t = stepIndex(s, of: steps, reversed: reversed)
             advance(
-              x: x + t * batch, xStride: width, workspace: &workspace, formulation: formulation,
+              x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
               output: out + t * batch, outputStride: width)
           }
           return

@@ -112,14 +112,14 @@ extension RNNCell {
 
   private func advance(x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation) {
     x.withUnsafeBufferPointer { x_ in
-      advance(x: x_.baseAddress!, xStride: workspace.batchSize, workspace: &workspace, formulation: formulation)
+      advance(x: x_.baseAddress, xStride: workspace.batchSize, workspace: &workspace, formulation: formulation)
     }
   }
 
   /// One step on raw buffers: `x` is n_x × B with row stride `xStride`; the new state is written
   /// into the workspace and, if given, into `output` (n_h × B, row stride `outputStride`).
   func advance(
-    x: UnsafePointer<Scalar>, xStride: Int, workspace: inout RNNWorkspace<Scalar>, formulation: Formulation,
+    x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout RNNWorkspace<Scalar>, formulation: Formulation,
     output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
   ) {
     let (nh, nx, batch) = (hiddenSize, inputSize, workspace.batchSize)
@@ -167,7 +167,7 @@ extension RNNCell {
       }
     case .fusedConcatenatingEachStep:
       // The notebook, literally: join, multiply, add the bias, activate. Allocates by design.
-      let input = Matrix(rows: nx, columns: batch) { r, c in x[r * xStride + c] }
+      let input = Matrix(rows: nx, columns: batch) { r, c in x![r * xStride + c] }
       let z = withBackend(backend) {
         matmul(hstack([hiddenToHidden, inputToHidden]), vstack([workspace.state, input]))
       }

@@ -280,3 +280,31 @@ struct GatedCellTrapTests {
     #expect(standardError(of: result).contains("GRUCell.forward: states must be (2×5) to match the inputs"))
   }
 }
+
+/// Empty dimensions: no input features (I = 0, the recurrence alone) and no steps (T = 0).
+@Suite("Recurrent networks with empty dimensions")
+struct RecurrentNetworkEmptyDimensionTests {
+  @Test(arguments: RecurrentNetwork<Double>.Mode.allCases)
+  func noInputFeaturesRunsTheRecurrenceAlone(mode: RecurrentNetwork<Double>.Mode) throws {
+    var rng = SeededGenerator(seed: 11)
+    let rows = mode.gateCount * 3
+    let stateDict: [String: Matrix<Double>] = [
+      "weight_ih_l0": .zeros(rows: rows, columns: 0),
+      "weight_hh_l0": .randomNormal(rows: rows, columns: 3, standardDeviation: 0.5, using: &rng),
+      "bias_ih_l0": .randomNormal(rows: rows, columns: 1, standardDeviation: 0.5, using: &rng),
+      "bias_hh_l0": .zeros(rows: rows, columns: 1),
+    ]
+    var network = try RecurrentNetwork(stateDict: stateDict, mode: mode)
+    let h0 = Matrix<Double>.randomNormal(rows: 2, columns: 3, using: &rng)
+    var results: [Matrix<Double>] = []
+    for formulation in Formulation.allCases {
+      network.formulation = formulation
+      let result = try network.forward(.zeros(rows: 4 * 2, columns: 0), batchSize: 2, initialState: h0)
+      #expect(result.output.shape == Shape(rows: 8, columns: 3))
+      results.append(result.output)
+    }
+    for result in results.dropFirst() { #expect(allclose(result, results[0], rtol: 1e-12, atol: 1e-12)) }
+    // Not constant: the recurrence moved the state.
+    #expect(results[0][rows: 0..<2, columns: 0..<3] != results[0][rows: 6..<8, columns: 0..<3])
+  }
+}
