@@ -2,7 +2,6 @@ public import DenseMatrix
 
 extension GRUCell: GatedCellKernels {
   static var name: String { "GRUCell" }
-  var projectionRows: Int { 3 * hiddenSize }
 
   /// One step in place: `x` (I × B) advances the workspace's h. No allocation (except
   /// ``Formulation/fusedConcatenatingEachStep``).

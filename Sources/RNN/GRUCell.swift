@@ -102,7 +102,4 @@ public struct GRUCell<Scalar: BLASScalar>: RecurrentCell {
     if let initialState { workspace.state = initialState }
     return workspace
   }
-
-  /// The backend for this call.
-  var resolvedBackend: Backend { backend ?? Backend.current }
 }

@@ -2,7 +2,6 @@ public import DenseMatrix
 
 extension LSTMCell: GatedCellKernels {
   static var name: String { "LSTMCell" }
-  var projectionRows: Int { 4 * hiddenSize }
 
   /// One step in place: `x` (I × B) advances the workspace's h and c. No allocation (except
   /// ``Formulation/fusedConcatenatingEachStep``).

@@ -83,7 +83,4 @@ public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
     if let initialCell { workspace.cellState = initialCell }
     return workspace
   }
-
-  /// The backend for this call.
-  var resolvedBackend: Backend { backend ?? Backend.current }
 }

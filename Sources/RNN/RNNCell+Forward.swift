@@ -106,11 +106,7 @@ extension RNNCell {
     var workspace = makeWorkspace(batchSize: batch, initialState: initialState)
     var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: batch * inputs.count)
     run(inputs: hstack(inputs), workspace: &workspace, states: &states, formulation: formulation)
-    return states.withUnsafeBufferPointer { all in
-      (0..<inputs.count).map { t in
-        Matrix(rows: hiddenSize, columns: batch) { r, c in all[r * states.columns + t * batch + c] }
-      }
-    }
+    return splitColumns(states, batch: batch)
   }
 
   func forwardError(inputs: Shape, workspace: RNNWorkspace<Scalar>, states: Shape) -> ShapeError? {

@@ -75,7 +75,4 @@ public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
     self.backend = backend
     self.fusedWeights = hstack([hiddenToHidden, inputToHidden])
   }
-
-  /// The backend for this call.
-  var resolvedBackend: Backend { backend ?? Backend.current }
 }

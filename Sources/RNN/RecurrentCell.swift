@@ -57,23 +57,28 @@ public protocol RecurrentWorkspace<Scalar>: Sendable {
   mutating func resetState()
 }
 
+extension RecurrentCell {
+  /// The backend for this call: the cell's, or `Backend.current` when it has none.
+  var resolvedBackend: Backend { backend ?? Backend.current }
+}
+
 /// The order in which a run visits its T steps.
 @inline(__always)
 func stepIndex(_ s: Int, of steps: Int, reversed: Bool) -> Int { reversed ? steps - 1 - s : s }
 
 /// Checks a sequence run's shapes against a cell's sizes and a workspace's batch size.
 func sequenceShapeError(
-  _ operation: String, hidden: Int, input: Int, batch: Int, inputs: Shape, states: Shape
+  _ operation: @autoclosure () -> String, hidden: Int, input: Int, batch: Int, inputs: Shape, states: Shape
 ) -> ShapeError? {
   guard inputs.rows == input, inputs.columns % batch == 0 else {
     return ShapeError(
-      operation: operation,
+      operation: operation(),
       reason: "inputs must be (\(input)×T·\(batch)): I rows and a whole number of batches of \(batch) columns",
       shapes: [inputs])
   }
   guard states.rows == hidden, states.columns == inputs.columns else {
     return ShapeError(
-      operation: operation, reason: "states must be (\(hidden)×\(inputs.columns)) to match the inputs",
+      operation: operation(), reason: "states must be (\(hidden)×\(inputs.columns)) to match the inputs",
       shapes: [inputs, states])
   }
   return nil
@@ -105,8 +110,8 @@ func copyRows<Scalar>(
 protocol GatedCellKernels: RecurrentCell where Workspace: GatedCellWorkspace<Scalar> {
   /// The type's name in messages.
   static var name: String { get }
-  /// The rows of the input projection: G·H for G gates.
-  var projectionRows: Int { get }
+  /// `W_ih`, G·H × I for G gates: the hoisted projection's weights.
+  var inputWeights: Matrix<Scalar> { get }
   /// One step: `x` is I × B with row stride `xStride` (nil when I = 0); the new h goes into the
   /// workspace and, if given, `output` (H × B, row stride `outputStride`).
   func advance(
@@ -162,20 +167,19 @@ extension GatedCellKernels {
     inputs: Matrix<Scalar>, workspace: inout Workspace, states: inout Matrix<Scalar>, formulation: Formulation?,
     reversed: Bool
   ) {
-    let operation = "\(Self.name).forward"
     checkPrecondition(
       workspace.hidden == hiddenSize && workspace.input == inputSize,
-      "\(operation): the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
+      "\(Self.name).forward: the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
     )
     sequenceShapeError(
-      operation, hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
+      "\(Self.name).forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
       states: states.shape
     ).trapIfPresent()
     let formulation = formulation ?? self.formulation
     let (batch, width) = (workspace.batchSize, inputs.columns)
     let steps = width / batch
     guard steps > 0 else { return }
-    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: projectionRows, columns: width) }
+    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: inputWeights.rows, columns: width) }
     inputs.withUnsafeBufferPointer { x_ in
       states.withUnsafeMutableBufferPointer { out_ in
         let (x, out) = (x_.baseAddress, out_.baseAddress!)

@@ -88,17 +88,15 @@ extension RecurrentNetwork {
           rnn.append(
             try! RNNCell(
               hiddenToHidden: whh, inputToHidden: wih, bias: summedBias(hidden, bih, bhh),
-              activation: resolvedMode == .rnnTanh ? .tanh : .relu, formulation: formulation, backend: backend))
+              activation: resolvedMode == .rnnTanh ? .tanh : .relu))
         case .lstm:
           lstm.append(
             try! LSTMCell(
-              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation,
-              backend: backend))
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh))
         case .gru:
           gru.append(
             try! GRUCell(
-              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation,
-              backend: backend))
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh))
         }
       }
     }

@@ -347,9 +347,6 @@ struct RNNForward: ParsableCommand {
       }
       mode = implied
     }
-    if let name = archive.names.first(where: { $0.hasPrefix("weight_hr_l") }) {
-      throw RecurrentNetworkError.projectionNotSupported(name: name)
-    }
     var stateDict: [String: Matrix<Scalar>] = [:]
     for name in archive.names { stateDict[name] = try matrix(archive, name) }
     return try RecurrentNetwork(stateDict: stateDict, mode: mode, formulation: formulation, backend: backend)
