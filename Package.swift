@@ -64,7 +64,7 @@ let package = Package(
         "CBLAS", "CLAPACKE", "_ActivationKernels", .product(name: "RealModule", package: "swift-numerics"),
       ]),
     .target(name: "RNN", dependencies: ["DenseMatrix", "CBLAS", "CLAPACKE"]),
-    .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib"]),
+    .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_StagedFileCleanup"]),
 
     // MARK: - Executables
 
@@ -100,6 +100,9 @@ let package = Package(
     .target(
       name: "_ActivationKernels", exclude: ["README.md", "fit_exp_polynomial.py"],
       cSettings: [.treatAllWarnings(as: .error)]),
+    // The signal handlers that remove NumPyIO's staged output files when a tool is interrupted
+    // (C: a fixed table that an async-signal-safe handler can read).
+    .target(name: "_StagedFileCleanup", cSettings: [.treatAllWarnings(as: .error)]),
     // zlib's deflate, inflate and CRC-32 for the .npz container.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),
@@ -115,13 +118,14 @@ let package = Package(
     .testTarget(name: "CommandLineSupportTests", dependencies: ["_CommandLineSupport", "DenseMatrix"]),
     .testTarget(
       name: "NumPyIOTests",
-      dependencies: ["NumPyIO", "DenseMatrix", "RNN", "_TestSupport", "rnn-forward"]
+      dependencies: ["NumPyIO", "DenseMatrix", "RNN", "_TestSupport", "rnn-forward", "hidden-state-demo"]
     ),
   ],
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system && target.name != "_ActivationKernels" {
+let cTargets: Set<String> = ["_ActivationKernels", "_StagedFileCleanup"]
+for target in package.targets where target.type != .system && !cTargets.contains(target.name) {
   var settings = target.swiftSettings ?? []
   settings += [
     // SE-0409: imports are internal unless marked public, so C modules never leak into the API.

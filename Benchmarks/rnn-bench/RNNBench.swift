@@ -169,6 +169,7 @@ struct Formulations: ParsableCommand {
   }
 
   func run() throws {
+    removeStagedFilesOnInterrupt()
     let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench")
     BLAS.threadCount = common.threads
     var numpy: Report?

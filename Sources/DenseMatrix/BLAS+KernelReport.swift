@@ -118,16 +118,19 @@ extension BLAS {
 
     /// One line for standard error when the core is stale or unsupported, naming the fix;
     /// `nil` when it is fine or cannot be judged.
-    public var warning: String? {
+    public var warning: String? { problem.map { "warning: \($0)" } }
+
+    /// What ``warning`` says, without its `warning: ` prefix (for an error message).
+    public var problem: String? {
       guard let fix, let cpuName = cpu?.name else { return nil }
       let who = forcedCore.map { "OPENBLAS_CORETYPE=\($0) makes \(libraryName) run" } ?? "\(libraryName) runs"
       switch verdict {
       case .unsupported(let missing):
         let names = missing.map(\.displayName).joined(separator: ", ")
-        return "warning: \(who) its \(core) kernels, which need \(names), missing on this CPU (\(cpuName)): \(fix)"
+        return "\(who) its \(core) kernels, which need \(names), missing on this CPU (\(cpuName)): \(fix)"
       case .stale:
         let best = bestCore.map { " (best here: \($0.name))" } ?? ""
-        return "warning: \(who) its \(core) kernels on \(cpuName), below what the CPU supports\(best): \(fix)"
+        return "\(who) its \(core) kernels on \(cpuName), below what the CPU supports\(best): \(fix)"
       case .fine, .unknown:
         return nil
       }
@@ -166,6 +169,26 @@ extension BLAS {
       configuration: configuration, core: coreName, forcedCore: getenv("OPENBLAS_CORETYPE").map { String(cString: $0) },
       cpu: CPUInfo.current)
   }
+}
+
+extension BLAS {
+  /// Evaluated once, before this package's first BLAS or LAPACK call: traps with the kernel
+  /// report's message when OpenBLAS runs kernels that execute instructions this CPU lacks
+  /// (`OPENBLAS_CORETYPE=SkylakeX` on a CPU without AVX-512, say), which would otherwise die of
+  /// SIGILL, or compute wrong results, in the call.
+  static let kernelsRunHere: Void = {
+    let report = kernelReport
+    if case .unsupported = report.verdict {
+      trap(
+        "BLAS: \(report.problem ?? report.description). Stopped before the first BLAS call, which would die of SIGILL."
+      )
+    }
+  }()
+
+  /// Traps once, with a message, if the BLAS kernels cannot run on this CPU (see
+  /// ``kernelsRunHere``); every BLAS and LAPACK witness of ``BLASScalar`` calls it first.
+  @inline(__always)
+  static func requireRunnableKernels() { _ = kernelsRunHere }
 }
 
 /// The contents of a small text file, or `nil` if it cannot be read.

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The processor this process runs on, as far as the BLAS kernel choice depends on it: vendor,
 /// family and model, and the vector instruction sets the CPU *and the operating system* support.
 ///
@@ -63,7 +71,13 @@ public struct CPUInfo: Hashable, Sendable, CustomStringConvertible {
 
   /// This machine's CPU, read once from `/proc/cpuinfo`; `nil` where that file does not
   /// describe an x86 CPU.
-  public static let current: CPUInfo? = readTextFile("/proc/cpuinfo").flatMap(parse(procCPUInfo:))
+  ///
+  /// For tests of CPU-dependent behaviour, the environment variable `SWIFT_BLAS_RNN_CPUINFO`
+  /// may name a file in `/proc/cpuinfo`'s format to read instead (a fixture CPU: the kernel
+  /// report, `--blas-core` and the kernel check then judge that CPU).
+  public static let current: CPUInfo? =
+    readTextFile(getenv("SWIFT_BLAS_RNN_CPUINFO").map { String(cString: $0) } ?? "/proc/cpuinfo")
+    .flatMap(parse(procCPUInfo:))
 }
 
 /// A vector instruction set a BLAS kernel may need.

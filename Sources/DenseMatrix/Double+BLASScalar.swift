@@ -28,6 +28,7 @@ extension Double: BLASScalar {
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
     b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
+    BLAS.requireRunnableKernels()
     cblas_dgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -38,6 +39,7 @@ extension Double: BLASScalar {
     transpose: Bool, rows: Int, columns: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
     x: UnsafePointer<Double>, incx: Int, beta: Double, y: UnsafeMutablePointer<Double>, incy: Int
   ) {
+    BLAS.requireRunnableKernels()
     cblas_dgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(rows), blasint(columns), alpha, a,
       blasint(lda), x, blasint(incx), beta, y, blasint(incy))
@@ -45,12 +47,14 @@ extension Double: BLASScalar {
 
   /// Calls `cblas_ddot`.
   public static func _dot(n: Int, x: UnsafePointer<Double>, incx: Int, y: UnsafePointer<Double>, incy: Int) -> Double {
-    cblas_ddot(blasint(n), x, blasint(incx), y, blasint(incy))
+    BLAS.requireRunnableKernels()
+    return cblas_ddot(blasint(n), x, blasint(incx), y, blasint(incy))
   }
 
   /// Calls `cblas_dnrm2`.
   public static func _nrm2(n: Int, x: UnsafePointer<Double>, incx: Int) -> Double {
-    cblas_dnrm2(blasint(n), x, blasint(incx))
+    BLAS.requireRunnableKernels()
+    return cblas_dnrm2(blasint(n), x, blasint(incx))
   }
 
   /// Calls `LAPACKE_dgesv`.
@@ -58,7 +62,8 @@ extension Double: BLASScalar {
     n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Double>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
     b: UnsafeMutablePointer<Double>, ldb: Int32
   ) -> Int32 {
-    LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
+    BLAS.requireRunnableKernels()
+    return LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
   }
 
   /// Calls `LAPACKE_dgeqrf`, records the signs of R's diagonal, then calls `LAPACKE_dorgqr`.
@@ -66,6 +71,7 @@ extension Double: BLASScalar {
     n: Int32, a: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>,
     diagonalSigns: UnsafeMutablePointer<Double>
   ) -> Int32 {
+    BLAS.requireRunnableKernels()
     let factorised = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
     guard factorised == 0 else { return factorised }
     for i in 0..<Int(n) { diagonalSigns[i] = a[i * Int(n) + i] < 0 ? -1 : 1 }  // before dorgqr overwrites R
@@ -76,13 +82,15 @@ extension Double: BLASScalar {
   public static func _gesdd(
     m: Int32, n: Int32, a: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>
   ) -> Int32 {
-    LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
+    BLAS.requireRunnableKernels()
+    return LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
   }
 
   /// Calls `LAPACKE_dgeev` without eigenvectors.
   public static func _geev(
     n: Int32, a: UnsafeMutablePointer<Double>, wr: UnsafeMutablePointer<Double>, wi: UnsafeMutablePointer<Double>
   ) -> Int32 {
+    BLAS.requireRunnableKernels()
     let no = CChar(UInt8(ascii: "N"))
     return LAPACKE_dgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
   }

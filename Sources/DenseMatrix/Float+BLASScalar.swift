@@ -28,6 +28,7 @@ extension Float: BLASScalar {
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
+    BLAS.requireRunnableKernels()
     cblas_sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -38,6 +39,7 @@ extension Float: BLASScalar {
     transpose: Bool, rows: Int, columns: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     x: UnsafePointer<Float>, incx: Int, beta: Float, y: UnsafeMutablePointer<Float>, incy: Int
   ) {
+    BLAS.requireRunnableKernels()
     cblas_sgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(rows), blasint(columns), alpha, a,
       blasint(lda), x, blasint(incx), beta, y, blasint(incy))
@@ -45,12 +47,14 @@ extension Float: BLASScalar {
 
   /// Calls `cblas_sdot`.
   public static func _dot(n: Int, x: UnsafePointer<Float>, incx: Int, y: UnsafePointer<Float>, incy: Int) -> Float {
-    cblas_sdot(blasint(n), x, blasint(incx), y, blasint(incy))
+    BLAS.requireRunnableKernels()
+    return cblas_sdot(blasint(n), x, blasint(incx), y, blasint(incy))
   }
 
   /// Calls `cblas_snrm2`.
   public static func _nrm2(n: Int, x: UnsafePointer<Float>, incx: Int) -> Float {
-    cblas_snrm2(blasint(n), x, blasint(incx))
+    BLAS.requireRunnableKernels()
+    return cblas_snrm2(blasint(n), x, blasint(incx))
   }
 
   /// Calls `LAPACKE_sgesv`.
@@ -58,7 +62,8 @@ extension Float: BLASScalar {
     n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Float>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
     b: UnsafeMutablePointer<Float>, ldb: Int32
   ) -> Int32 {
-    LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
+    BLAS.requireRunnableKernels()
+    return LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
   }
 
   /// Calls `LAPACKE_sgeqrf`, records the signs of R's diagonal, then calls `LAPACKE_sorgqr`.
@@ -66,6 +71,7 @@ extension Float: BLASScalar {
     n: Int32, a: UnsafeMutablePointer<Float>, tau: UnsafeMutablePointer<Float>,
     diagonalSigns: UnsafeMutablePointer<Float>
   ) -> Int32 {
+    BLAS.requireRunnableKernels()
     let factorised = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
     guard factorised == 0 else { return factorised }
     for i in 0..<Int(n) { diagonalSigns[i] = a[i * Int(n) + i] < 0 ? -1 : 1 }  // before sorgqr overwrites R
@@ -75,13 +81,15 @@ extension Float: BLASScalar {
   /// Calls `LAPACKE_sgesdd` with `jobz = 'N'`.
   public static func _gesdd(m: Int32, n: Int32, a: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>) -> Int32
   {
-    LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
+    BLAS.requireRunnableKernels()
+    return LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), m, n, a, n, s, nil, m, nil, n)
   }
 
   /// Calls `LAPACKE_sgeev` without eigenvectors.
   public static func _geev(
     n: Int32, a: UnsafeMutablePointer<Float>, wr: UnsafeMutablePointer<Float>, wi: UnsafeMutablePointer<Float>
   ) -> Int32 {
+    BLAS.requireRunnableKernels()
     let no = CChar(UInt8(ascii: "N"))
     return LAPACKE_sgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
   }

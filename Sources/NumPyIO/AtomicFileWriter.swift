@@ -53,6 +53,9 @@ struct AtomicFileWriter {
       mode = status.st_mode & 0o7777
       owner = (status.st_uid, status.st_gid)
     } else if errno == ENOENT {
+      guard !path.hasSuffix("/") else {
+        throw .io(path: path, reason: "cannot write: a path ending in '/' names a directory, not a file")
+      }
       mode = nil
       owner = nil
     } else {
@@ -64,6 +67,12 @@ struct AtomicFileWriter {
   private var directory: String {
     guard let slash = destination.lastIndex(of: "/") else { return "." }
     return slash == destination.startIndex ? "/" : String(destination[..<slash])
+  }
+
+  /// A new name beside the destination, `.NAME.RANDOM.SUFFIX`, for staged files and backups.
+  func siblingPath(suffix: String) -> String {
+    let name = destination.split(separator: "/").last.map(String.init) ?? "output"
+    return "\(directory)/.\(name).\(UInt32.random(in: 0...UInt32.max)).\(suffix)"
   }
 
   /// Creates the temporary file, lets `body` write to it, and renames it into place.
@@ -87,18 +96,24 @@ struct AtomicFileWriter {
   ///
   /// - Throws: ``NPYError/io(path:reason:)`` or what `body` throws; nothing is left behind.
   func stage(_ body: (borrowing OutputFile) throws(NPYError) -> Void) throws(NPYError) -> StagedFile {
-    let name = destination.split(separator: "/").last.map(String.init) ?? "output"
     var temporary = ""
     var descriptor: CInt = -1
+    var slot: CInt = -1
     for _ in 0..<16 {
-      temporary = "\(directory)/.\(name).\(UInt32.random(in: 0...UInt32.max)).partial"
+      temporary = siblingPath(suffix: "partial")
+      // Registered before it exists, so that an interruption never leaves it behind.
+      slot = StagedFileRegistry.register(temporary)
       descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode ?? 0o666)
-      if descriptor >= 0 || errno != EEXIST { break }
+      if descriptor >= 0 { break }
+      let error = errno
+      StagedFileRegistry.unregister(slot)
+      errno = error
+      if error != EEXIST { break }
     }
     guard descriptor >= 0 else {
       throw .io(path: path, reason: "cannot create a file in \(directory): \(systemMessage(errno))")
     }
-    let staged = StagedFile(temporary: temporary, destination: destination, path: path)
+    let staged = StagedFile(temporary: temporary, slot: slot, writer: self)
     do throws(NPYError) {
       let file = OutputFile(descriptor: descriptor, path: path)
       try body(file)
@@ -122,27 +137,90 @@ struct AtomicFileWriter {
 
 /// A file written in full next to its destination, not yet in place.
 final class StagedFile {
-  private let temporary: String
-  private let destination: String
-  private let path: String
-  private var committed = false
+  fileprivate let temporary: String
+  private let slot: CInt
+  fileprivate let writer: AtomicFileWriter
+  fileprivate var committed = false
 
-  init(temporary: String, destination: String, path: String) {
-    (self.temporary, self.destination, self.path) = (temporary, destination, path)
+  init(temporary: String, slot: CInt, writer: AtomicFileWriter) {
+    (self.temporary, self.slot, self.writer) = (temporary, slot, writer)
   }
 
   /// Renames the file over its destination (atomic: readers see the old file or the new one).
   ///
   /// - Throws: ``NPYError/io(path:reason:)``; the temporary file is then removed.
   func commit() throws(NPYError) {
-    guard rename(temporary, destination) == 0 else {
-      throw .io(path: path, reason: "cannot write: \(systemMessage(errno))")
+    try StagedFile.commit([self])
+  }
+
+  /// Renames every file over its destination, all or none.
+  ///
+  /// Right before the first rename, each destination is checked again (what was there when its
+  /// writer was made may have become a directory, or read-only, while the program computed).
+  /// A file that is replaced is kept under a hard link (`.NAME.RANDOM.backup`, beside it) until
+  /// every rename has succeeded; if one fails, the files renamed so far are put back as they
+  /// were (or removed, where nothing was there), and the error names the file that failed.
+  /// SIGINT, SIGTERM and SIGHUP that arrive meanwhile take effect after the commit (see
+  /// ``StagedFileRegistry``).
+  ///
+  /// - Parameter beforeRename: Called with each file's index before it is renamed (a test hook).
+  /// - Throws: ``NPYError/io(path:reason:)`` for the first file that fails; every destination is
+  ///   then as it was before the call, and the temporary files are removed.
+  static func commit(_ files: [StagedFile], beforeRename: (Int) -> Void = { _ in }) throws(NPYError) {
+    for file in files {
+      let now = try AtomicFileWriter(path: file.writer.path)
+      guard now.destination == file.writer.destination else {
+        throw .io(path: file.writer.path, reason: "cannot write: it changed while the output was computed")
+      }
     }
-    committed = true
+    StagedFileRegistry.commitBegin()
+    defer { StagedFileRegistry.commitEnd() }
+    // What each rename replaced: the backup's path, or nil where nothing was there.
+    var replaced: [String?] = []
+    func undo() {
+      for (file, backup) in zip(files, replaced).reversed() {
+        if let backup {
+          rename(backup, file.writer.destination)
+        } else {
+          unlink(file.writer.destination)
+        }
+      }
+    }
+    for (index, file) in files.enumerated() {
+      beforeRename(index)
+      var backup: String?
+      var status = stat()
+      if lstat(file.writer.destination, &status) == 0, fileKind(status.st_mode) == .regular {
+        let candidate = file.writer.siblingPath(suffix: "backup")
+        guard link(file.writer.destination, candidate) == 0 else {
+          let reason = systemMessage(errno)
+          undo()
+          throw .io(path: file.writer.path, reason: "cannot keep the file it replaces: \(reason)")
+        }
+        backup = candidate
+      }
+      guard rename(file.temporary, file.writer.destination) == 0 else {
+        let reason = systemMessage(errno)
+        if let backup { unlink(backup) }
+        undo()
+        throw .io(path: file.writer.path, reason: "cannot write: \(reason)")
+      }
+      file.committed = true
+      file.unregister()
+      replaced.append(backup)
+    }
+    for case let backup? in replaced { unlink(backup) }
+  }
+
+  private var registered = true
+  private func unregister() {
+    if registered { StagedFileRegistry.unregister(slot) }
+    registered = false
   }
 
   deinit {
     if !committed { unlink(temporary) }
+    unregister()
   }
 }
 

@@ -95,12 +95,18 @@ extension NPYArray {
   ///   ``NPYError/file(path:error:)`` holding what is wrong with it.
   /// - Complexity: O(file size); memory is the array plus 64 KiB.
   public init(contentsOf url: URL, maximumCount: Int = .max) throws(NPYError) {
-    let file = try ReadableFile(path: url.path)
+    try self.init(path: url.path, maximumCount: maximumCount, maximumBytes: .max)
+  }
+
+  /// Reads a `.npy` file at `path` (as given, for messages) whose decoded array takes at most
+  /// `maximumBytes` (4 bytes per float32 element, 8 otherwise), checked before it is allocated.
+  package init(path: String, maximumCount: Int = .max, maximumBytes: Int) throws(NPYError) {
+    let file = try ReadableFile(path: path)
     var stream = RangeStream(source: file, range: 0..<file.count)
     do {
-      try self.init(decoding: &stream, length: file.count, maximumCount: maximumCount)
+      try self.init(decoding: &stream, length: file.count, maximumCount: maximumCount, maximumBytes: maximumBytes)
     } catch {
-      throw error.inFile(url.path)
+      throw error.inFile(path)
     }
   }
 
@@ -137,7 +143,15 @@ extension NPYArray {
     /// - Throws: ``NPYError/io(path:reason:)`` for a directory, FIFO, device, socket, read-only
     ///   file or a link to nothing.
     public init(url: URL) throws(NPYError) {
-      writer = try AtomicFileWriter(path: url.path)
+      writer = try AtomicFileWriter(path: url.writablePath)
+    }
+
+    /// Checks what is at `path` (relative to the working directory unless absolute); errors
+    /// and ``path`` say it as given.
+    ///
+    /// - Throws: as ``init(url:)``.
+    public init(path: String) throws(NPYError) {
+      writer = try AtomicFileWriter(path: path)
     }
 
     /// Writes `array` atomically.
@@ -154,13 +168,23 @@ extension NPYArray {
     public func isSameFile(as other: Destination) -> Bool { writer.identity == other.writer.identity }
 
     /// Writes several arrays, all or none: every file is written in full next to its
-    /// destination and flushed first, and only then are they renamed into place, one after
-    /// the other. A failure while writing leaves every destination exactly as it was.
+    /// destination and flushed first; then each destination is checked again and the files are
+    /// renamed into place, each replaced file kept until all renames have succeeded. If any
+    /// step fails, every destination is left exactly as it was before the call (a rename that
+    /// already happened is undone) and no temporary file remains.
     ///
     /// - Precondition: no two destinations are the same file (see ``isSameFile(as:)``).
-    /// - Throws: ``NPYError/io(path:reason:)`` for the first file that fails.
+    /// - Throws: ``NPYError/io(path:reason:)`` for the first file that fails, naming its path.
     /// - Complexity: O(total elements).
     public static func write(_ arrays: [(Destination, NPYArray)]) throws(NPYError) {
+      try write(arrays, beforeCommit: {}, beforeRename: { _ in })
+    }
+
+    /// ``write(_:)`` with test hooks: `beforeCommit` runs once every file is staged,
+    /// `beforeRename` with each file's index before it is renamed into place.
+    package static func write(
+      _ arrays: [(Destination, NPYArray)], beforeCommit: () -> Void, beforeRename: (Int) -> Void
+    ) throws(NPYError) {
       for (i, (a, _)) in arrays.enumerated() {
         for (b, _) in arrays[(i + 1)...] {
           checkPrecondition(!a.isSameFile(as: b), "NPYArray.Destination.write: \(a.writer.path) is given twice")
@@ -171,7 +195,17 @@ extension NPYArray {
         let bytes = array.npyBytes()
         staged.append(try destination.writer.stage { (file) throws(NPYError) in try file.write(bytes) })
       }
-      for file in staged { try file.commit() }
+      beforeCommit()
+      try StagedFile.commit(staged, beforeRename: beforeRename)
     }
+
+    /// The path this destination was made with, as given.
+    public var path: String { writer.path }
   }
+}
+
+extension URL {
+  /// The path to write to, keeping the trailing `/` of a directory URL (`newdir/`), which
+  /// `path` drops, so that the writer refuses it instead of creating a file `newdir`.
+  var writablePath: String { hasDirectoryPath && path != "/" ? path + "/" : path }
 }

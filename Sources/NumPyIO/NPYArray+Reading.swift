@@ -30,7 +30,12 @@ extension NPYArray {
   /// Decodes a `.npy` file of `length` bytes read front to back from `stream`: the header
   /// first, checked against `length` and `maximumCount` before the data is allocated, then the
   /// data straight into the array's storage (in 64 KiB chunks when it must be converted).
-  init<Stream: ByteStream>(decoding stream: inout Stream, length: Int, maximumCount: Int) throws(NPYError) {
+  ///
+  /// `maximumBytes` bounds the decoded array (4 bytes per float32 element, 8 for the others,
+  /// which are decoded as `Double`).
+  init<Stream: ByteStream>(
+    decoding stream: inout Stream, length: Int, maximumCount: Int, maximumBytes: Int = .max
+  ) throws(NPYError) {
     guard length >= 8 else { throw .truncatedHeader(needed: 10, available: length) }
     var preamble = [UInt8](repeating: 0, count: min(length, 12))
     try stream.readExactly(into: &preamble, 0..<8)
@@ -70,14 +75,16 @@ extension NPYArray {
     }
     let header = try NPYHeaderFields(parsing: headerText)
 
-    var count = 1
-    for dimension in header.shape {
-      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+    // numpy's rule: the item size times every non-zero dimension must fit in an Int, even when
+    // a zero dimension makes the array empty ("array is too big").
+    var nonZeroBytes = header.dtype.itemSize
+    for dimension in header.shape where dimension != 0 {
+      let (product, overflow) = nonZeroBytes.multipliedReportingOverflow(by: dimension)
       guard !overflow else { throw .shapeTooLarge(shape: header.shape) }
-      count = product
+      nonZeroBytes = product
     }
-    let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: header.dtype.itemSize)
-    guard !overflow else { throw .shapeTooLarge(shape: header.shape) }
+    let count = header.shape.contains(0) ? 0 : nonZeroBytes / header.dtype.itemSize
+    let expectedBytes = count * header.dtype.itemSize
     let foundBytes = length - dataStart
     guard foundBytes == expectedBytes else {
       throw .dataSizeMismatch(expectedBytes: expectedBytes, foundBytes: foundBytes)
@@ -85,6 +92,12 @@ extension NPYArray {
     guard count <= maximumCount else {
       throw .exceedsLimit(
         "an array of shape \(pythonTuple(header.shape)) has \(count) elements, more than the limit of \(maximumCount)")
+    }
+    let decodedBytes = count * (header.dtype == .float32 ? 4 : 8)
+    guard decodedBytes <= maximumBytes else {
+      throw .exceedsLimit(
+        "an array of shape \(pythonTuple(header.shape)) takes \(decodedBytes) bytes, more than the \(maximumBytes) allowed"
+      )
     }
 
     let fortran = header.fortranOrder && header.shape.count > 1

@@ -19,7 +19,8 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
   /// An array whose element type is not the one asked for (a float32 array for a
   /// `Matrix<Double>`, say), when converting was not asked for.
   case dtypeMismatch(found: String, expected: String)
-  /// The declared shape's size overflows, or exceeds the limit given to the reader.
+  /// The declared shape's size overflows: the item size times the product of the non-zero
+  /// dimensions exceeds `Int.max` (numpy's rule, which refuses `(0, 2**62, 2**62)` too).
   case shapeTooLarge(shape: [Int])
   /// The data after the header is shorter or longer than the shape and dtype require.
   case dataSizeMismatch(expectedBytes: Int, foundBytes: Int)
@@ -60,7 +61,8 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
       return
         "NPY: the array is \(found) but \(expected) was asked for (convert explicitly: `converting: true`, or rnn-forward's --dtype \(expected))"
     case .shapeTooLarge(let shape):
-      return "NPY: the declared shape \(pythonTuple(shape)) is too large"
+      return
+        "NPY: the declared shape \(pythonTuple(shape)) is too large: its non-zero dimensions times the item size exceed Int.max (numpy: \"array is too big\")"
     case .dataSizeMismatch(let expected, let found):
       return "NPY: the data is \(found) bytes but the shape and dtype require \(expected)"
     case .missingArray(let name, let available):

@@ -70,9 +70,12 @@ struct PythonLiteralParser {
     switch first {
     case "{": return try dictionary(depth: depth)
     case "(":
-      return .tuple(try sequence(open: "(", close: ")", depth: depth))
+      // As in Python, `(15)` is the integer 15 in parentheses; only `()`, `(15,)` and
+      // `(15, 3)` are tuples.
+      let (items, comma) = try sequence(open: "(", close: ")", depth: depth)
+      return items.count == 1 && !comma ? items[0] : .tuple(items)
     case "[":
-      return .list(try sequence(open: "[", close: "]", depth: depth))
+      return .list(try sequence(open: "[", close: "]", depth: depth).items)
     case "'", "\"": return .string(try string())
     case "-", "0"..."9": return .integer(try integer())
     default:
@@ -115,18 +118,22 @@ struct PythonLiteralParser {
     }
   }
 
+  /// The items between `open` and `close`, and whether a comma followed the last one.
   private mutating func sequence(
     open: Unicode.Scalar, close: Unicode.Scalar, depth: Int
-  ) throws(NPYError) -> [PythonLiteral] {
+  ) throws(NPYError) -> (items: [PythonLiteral], trailingComma: Bool) {
     try expect(open)
     var items: [PythonLiteral] = []
+    var comma = false
     while true {
       if peek() == close {
         index += 1
-        return items
+        return (items, comma)
       }
       items.append(try value(depth: depth + 1))
+      comma = false
       if peek() == "," {
+        comma = true
         index += 1
       } else if peek() != close {
         throw .malformedHeader("expected ',' or '\(close)' at offset \(index)")
@@ -169,6 +176,11 @@ struct PythonLiteralParser {
     while index < text.count, ("0"..."9").contains(text[index]) { index += 1 }
     let digits = String(String.UnicodeScalarView(text[start..<index]))
     guard digits != "-" else { throw .malformedHeader("expected digits after '-' at offset \(start)") }
+    // Python 3 writes no leading zeros: `0` and `00` are zero, `05` is a syntax error.
+    let magnitude = digits.drop(while: { $0 == "-" })
+    guard magnitude.first != "0" || magnitude.allSatisfy({ $0 == "0" }) else {
+      throw .malformedHeader("integer '\(digits)' has a leading zero, which Python does not allow")
+    }
     if index < text.count, text[index] == "L" { index += 1 }  // Python 2's long suffix
     guard let value = Int(digits) else { throw .malformedHeader("integer '\(digits)' is out of range") }
     return value

@@ -22,8 +22,9 @@ public struct NPZArchive: Sendable {
   }
 
   /// How much an archive may hold once decoded, so that a small compressed file cannot expand
-  /// into unbounded memory. Sizes are bytes of decoded arrays (8 per element, as ``NPYArray``
-  /// holds `Double`s), checked against each member's `.npy` header before its data is inflated.
+  /// into unbounded memory. Sizes are bytes of decoded arrays (4 per float32 element, 8 for
+  /// float64 and for integers, which are decoded as `Double`), checked against each member's
+  /// `.npy` header before its data is inflated.
   public struct Limits: Hashable, Sendable {
     /// The largest array accepted, in bytes (default 8 GiB).
     public var maximumArrayBytes: Int
@@ -49,7 +50,12 @@ public struct NPZArchive: Sendable {
   /// compression methods other than stored and deflate; a member whose CRC-32 or size does not
   /// match the central directory; duplicate names; members that are not `.npy` files or are
   /// malformed (see ``NPYArray/init(npyBytes:maximumCount:)``); arrays beyond `limits`.
-  /// Directory entries are skipped. Bytes prepended to the archive are allowed, as in `zipfile`.
+  /// Directory entries are skipped. Bytes prepended to the archive (a self-extracting stub) are
+  /// refused, as `np.load` refuses them (`zipfile` alone would read past them).
+  ///
+  /// Array names are kept exactly as the members name them, as numpy keeps them: `../up` for a
+  /// member `../up.npy`, the empty name for a member `.npy`. ``write(to:compressed:)`` refuses
+  /// such path-like names, so an archive read this way may need renaming before it is written.
   ///
   /// - Parameters:
   ///   - url: The `.npz` file.
@@ -59,11 +65,16 @@ public struct NPZArchive: Sendable {
   ///   one member).
   /// - Complexity: O(file size + decoded size); memory is the decoded arrays plus 64 KiB.
   public init(contentsOf url: URL, limits: Limits = .default) throws(NPYError) {
-    let file = try ReadableFile(path: url.path)
+    try self.init(path: url.path, limits: limits)
+  }
+
+  /// ``init(contentsOf:limits:)`` for the file at `path`, named in messages as given.
+  package init(path: String, limits: Limits = .default) throws(NPYError) {
+    let file = try ReadableFile(path: path)
     do {
       try self.init(reading: file, limits: limits)
     } catch {
-      throw error.inFile(url.path)
+      throw error.inFile(path)
     }
   }
 
@@ -88,7 +99,8 @@ public struct NPZArchive: Sendable {
         let budget = min(limits.maximumArrayBytes, limits.maximumTotalBytes - used)
         let array: NPYArray
         do {
-          array = try NPYArray(decoding: &stream, length: entry.uncompressedSize, maximumCount: max(budget, 0) / 8)
+          array = try NPYArray(
+            decoding: &stream, length: entry.uncompressedSize, maximumCount: .max, maximumBytes: max(budget, 0))
         } catch .exceedsLimit {
           throw NPYError.exceedsLimit(
             "its array needs more than the \(max(budget, 0)) bytes left of the archive's limits "
@@ -129,7 +141,7 @@ public struct NPZArchive: Sendable {
   /// - Complexity: O(total size).
   public func write(to url: URL, compressed: Bool = false) throws(NPYError) {
     for name in names { try Self.validate(memberName: name) }
-    let writer = try AtomicFileWriter(path: url.path)
+    let writer = try AtomicFileWriter(path: url.writablePath)
     try writer.write { (file) throws(NPYError) in
       var zip = ZipWriter()
       for name in names {

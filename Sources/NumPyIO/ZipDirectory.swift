@@ -96,8 +96,9 @@ struct ZipDirectory {
     // and neither does this reader).
     guard directoryEnd == recordStart else {
       throw .archive(
-        "damaged archive: \(recordStart - directoryEnd) bytes precede the archive, or its central directory "
-          + "is not where the end record says (byte \(directoryOffset))")
+        "damaged archive: \(recordStart - directoryEnd) bytes precede the archive (a self-extracting stub "
+          + "or other prefix, which np.load refuses too), or its central directory is not where the end record "
+          + "says (byte \(directoryOffset))")
     }
     let start = directoryOffset
     guard totalEntries <= directorySize / 46 else {

@@ -38,6 +38,12 @@ public enum BLASCoreChoice: Hashable, Sendable, ExpressibleByArgument, CustomStr
 
   public var defaultValueDescription: String { description }
 
+  /// Whether the choice names a core.
+  var isNamed: Bool {
+    if case .named = self { return true }
+    return false
+  }
+
   /// The help text the tools share.
   public static let help: ArgumentHelp = """
     The OpenBLAS kernel set: auto (switch once to the best core for this CPU when OpenBLAS's own \
@@ -52,17 +58,39 @@ public enum BLASCoreAction: Hashable, Sendable {
   case proceed
   /// Run again with `OPENBLAS_CORETYPE` set to this core.
   case reexecute(core: String)
-  /// Stop with this message.
+  /// Stop with this message: the option asks for something this BLAS or CPU cannot do (a
+  /// usage error, exit 64).
   case refuse(String)
+  /// Stop with this message before any BLAS call: the kernels in use would die of SIGILL and
+  /// the choice forbids switching them (a runtime error, exit 1).
+  case unrunnable(String)
 
   /// The decision, from the report and the environment alone (so that it is testable with
   /// fixture CPUs): never a core the CPU lacks, never a second re-execution, and never against
-  /// an `OPENBLAS_CORETYPE` the user set unless `choice` names a core.
+  /// an `OPENBLAS_CORETYPE` the user set unless `choice` names a core or the core it names
+  /// cannot run on this CPU (then `auto` replaces it with the best one, and `keep` stops).
   public init(choice: BLASCoreChoice, report: BLAS.KernelReport, alreadyReexecuted: Bool) {
+    if case .unsupported = report.verdict, choice != .auto, !(choice.isNamed) {
+      self = .unrunnable(
+        "\(report.problem ?? report.description); --blas-core \(choice) keeps it, and the first BLAS call would "
+          + "die of SIGILL (or use --blas-core auto to replace it)")
+      return
+    }
     switch choice {
     case .keep:
       self = .proceed
     case .auto:
+      if case .unsupported = report.verdict {
+        guard report.isDynamicArch, !alreadyReexecuted, let best = report.bestCore else {
+          self = .unrunnable(
+            "\(report.problem ?? report.description); --blas-core auto cannot replace it "
+              + (alreadyReexecuted ? "(the re-executed process still runs it)" : "(this OpenBLAS is built for one CPU)")
+          )
+          return
+        }
+        self = .reexecute(core: best.name)
+        return
+      }
       guard report.verdict == .stale, report.isDynamicArch, report.forcedCore == nil, !alreadyReexecuted,
         let best = report.bestCore
       else {
@@ -117,22 +145,37 @@ public func applyBLASCore(_ choice: BLASCoreChoice, tool: String) throws -> Stri
   switch BLASCoreAction(choice: choice, report: report, alreadyReexecuted: picked != nil) {
   case .refuse(let message):
     throw ValidationError(message)
+  case .unrunnable(let message):
+    printError("\(tool): error: \(message)")
+    throw ExitCode.failure
   case .reexecute(let core):
     let original =
       report.forcedCore.map { "OPENBLAS_CORETYPE=\($0) gave" }
       ?? "\(report.version.map { "OpenBLAS \($0)" } ?? "OpenBLAS") picked"
+    let unsupported: Bool
+    if case .unsupported = report.verdict { unsupported = true } else { unsupported = false }
+    if unsupported, let warning = report.warning {
+      printError("\(tool): \(warning); running \(core) instead (--blas-core \(choice))")
+    }
     setenv(marker, "\(choice)|\(original) \(report.core)", 1)
     setenv("OPENBLAS_CORETYPE", core, 1)
     fflush(nil)  // what was printed so far, once
     execv("/proc/self/exe", CommandLine.unsafeArgv)
-    // Only reached if exec failed: go on with the current core.
+    // Only reached if exec failed: go on with the current core, unless it cannot run here.
+    let reason = String(cString: strerror(errno))
     unsetenv(marker)
-    printError(
-      "\(tool): warning: could not re-execute with OPENBLAS_CORETYPE=\(core): \(String(cString: strerror(errno)))")
+    if unsupported {
+      printError(
+        "\(tool): error: could not re-execute with OPENBLAS_CORETYPE=\(core) (\(reason)), and \(report.core) cannot run here"
+      )
+      throw ExitCode.failure
+    }
+    printError("\(tool): warning: could not re-execute with OPENBLAS_CORETYPE=\(core): \(reason)")
   case .proceed:
     break
   }
-  // A core the user named is their choice: no warning about it being below the best.
+  // A core the user named is their choice: no warning about it being below the best. A core
+  // that auto replaced was warned about before the re-execution.
   if case .named = choice {
   } else if let warning = report.warning {
     printError("\(tool): \(warning)")

@@ -43,16 +43,23 @@ struct RNNForward: ParsableCommand {
 
       Files: inputs must be regular files (or links to them). The outputs are \
       written atomically and together: each to a temporary file in its \
-      directory, all renamed into place only when every one is complete. An \
+      directory; then every destination is checked again and all are renamed \
+      into place, or none (a rename that fails undoes the ones before it). An \
       existing regular file is replaced and keeps its permissions, a symbolic \
-      link is followed; a directory, FIFO or device (/dev/null included) is \
-      refused, and so are two outputs naming the same file. On any error the \
-      command exits 1, says which option and file, and leaves every existing \
-      file exactly as it was.
+      link is followed; a directory, FIFO or device (/dev/null included), a \
+      path ending in '/' and two outputs naming the same file are refused. On \
+      any error the command exits 1, names the option and the path as typed, \
+      and leaves every existing file exactly as it was. SIGINT, SIGTERM and \
+      SIGHUP remove the temporary files; after SIGKILL, files named \
+      .NAME.RANDOM.partial or .NAME.RANDOM.backup may remain beside the \
+      outputs, which hold their old or their new contents: delete them.
 
-      Memory: the weights, the inputs and the run's buffers are checked against \
-      --memory-limit before anything is allocated, so a small file that declares \
-      a huge shape is refused.
+      Memory: every copy the run makes (the files as decoded, --dtype's \
+      conversions, the cells' joined weights, the sequences and the outputs) \
+      is counted against --memory-limit before it is allocated, so a small \
+      file that declares or inflates to a huge array is refused. The peak \
+      resident memory stays within the limit plus the program itself (under \
+      64 MiB).
       """)
 
   @Option(help: "An .npz archive with the weights (see above).")
@@ -98,42 +105,53 @@ struct RNNForward: ParsableCommand {
   var memoryLimit: ByteCount = ByteCount(1 << 33)
 
   func run() throws {
+    removeStagedFilesOnInterrupt()
     _ = try applyBLASCore(blasCore, tool: "rnn-forward")
-    let limit = memoryLimit.bytes
+    var budget = MemoryBudget(limit: memoryLimit.bytes)
     do {
       // The destinations first: a bad output path fails before any work, and is left alone.
-      var destinations = [("--output", try destination("--output", output))]
-      if let finalState { destinations.append(("--final-state", try destination("--final-state", finalState))) }
-      if let finalCell { destinations.append(("--final-cell", try destination("--final-cell", finalCell))) }
-      for (i, (a, first)) in destinations.enumerated() {
-        if let (b, _) = destinations[(i + 1)...].first(where: { $0.1.isSameFile(as: first) }) {
-          throw ToolError("\(a) and \(b) name the same file")
+      var outputs = [Output(option: "--output", path: output, destination: try destination("--output", output))]
+      if let finalState {
+        outputs.append(
+          .init(option: "--final-state", path: finalState, destination: try destination("--final-state", finalState)))
+      }
+      if let finalCell {
+        outputs.append(
+          .init(option: "--final-cell", path: finalCell, destination: try destination("--final-cell", finalCell)))
+      }
+      for (i, a) in outputs.enumerated() {
+        if let b = outputs[(i + 1)...].first(where: { $0.destination.isSameFile(as: a.destination) }) {
+          throw ToolError("\(a.option) and \(b.option) name the same file")
         }
       }
+      // Each file gets what the ones before it left of --memory-limit.
       let archive = try with("--weights") { () throws(NPYError) in
-        try NPZArchive(contentsOf: url(weights), limits: .init(maximumArrayBytes: limit, maximumTotalBytes: limit))
+        try NPZArchive(
+          path: weights, limits: .init(maximumArrayBytes: budget.remaining, maximumTotalBytes: budget.remaining))
       }
+      try budget.add("--weights", archive.arrays.values.reduce(0) { $0 + $1.decodedBytes })
+      let sequence = try read("--inputs", inputs, budget: &budget)
       let arrays = Arrays(
-        archive: archive, sequence: try read("--inputs", inputs, limit: limit),
-        initialState: try initialState.map { try read("--initial-state", $0, limit: limit) },
-        initialCell: try initialCell.map { try read("--initial-cell", $0, limit: limit) })
+        archive: archive, sequence: sequence,
+        initialState: try initialState.map { try read("--initial-state", $0, budget: &budget) },
+        initialCell: try initialCell.map { try read("--initial-cell", $0, budget: &budget) })
       let type = try computeType(arrays)
       let results: Results
       switch type {
-      case .float32: results = try compute(Float.self, arrays)
-      case .float64: results = try compute(Double.self, arrays)
+      case .float32: results = try compute(Float.self, arrays, budget: budget)
+      case .float64: results = try compute(Double.self, arrays, budget: budget)
       }
-      var writes = [(destinations[0].1, results.output)]
-      if let finalState = destinations.first(where: { $0.0 == "--final-state" }) {
-        writes.append((finalState.1, results.finalState))
+      var writes = [(outputs[0], results.output)]
+      if let state = outputs.first(where: { $0.option == "--final-state" }) {
+        writes.append((state, results.finalState))
       }
-      if let finalCell = destinations.first(where: { $0.0 == "--final-cell" }) {
+      if let cellOutput = outputs.first(where: { $0.option == "--final-cell" }) {
         guard let cell = results.finalCell else {
           throw ToolError("--final-cell: only an LSTM has a cell state; these weights are a \(results.mode)")
         }
-        writes.append((finalCell.1, cell))
+        writes.append((cellOutput, cell))
       }
-      try with("--output") { () throws(NPYError) in try NPYArray.Destination.write(writes) }
+      try commit(writes)
     } catch let error as NPYError {
       throw failure(error.description)
     } catch let error as ShapeError {
@@ -142,6 +160,37 @@ struct RNNForward: ParsableCommand {
       throw failure("--weights: \(weights): \(error.description)")
     } catch let error as ToolError {
       throw failure(error.message)
+    }
+  }
+
+  /// An output option, its path as typed, and its checked destination.
+  struct Output {
+    var option: String
+    var path: String
+    var destination: NPYArray.Destination
+  }
+
+  /// Writes every output, all or none; a failure names the option whose file failed.
+  ///
+  /// With `SWIFT_BLAS_RNN_TEST_STOP_BEFORE_COMMIT` set (a test hook), the process stops itself
+  /// (SIGSTOP) once every output is staged, so that a test can change a destination or send a
+  /// signal at that point, then continue it.
+  private func commit(_ writes: [(Output, NPYArray)]) throws(ToolError) {
+    let stop = getenv("SWIFT_BLAS_RNN_TEST_STOP_BEFORE_COMMIT") != nil
+    do {
+      try NPYArray.Destination.write(
+        writes.map { ($0.0.destination, $0.1) },
+        beforeCommit: {
+          guard stop else { return }
+          printError("rnn-forward: test hook: every output is staged; stopping")
+          raise(SIGSTOP)
+        }, beforeRename: { _ in })
+    } catch {
+      let failed = writes.first { output, _ in
+        if case .io(let path, _) = error { return path == output.destination.path }
+        return false
+      }
+      throw ToolError("\(failed?.0.option ?? "--output"): \(error.description)")
     }
   }
 
@@ -162,11 +211,16 @@ struct RNNForward: ParsableCommand {
   }
 
   private func destination(_ option: String, _ path: String) throws(ToolError) -> NPYArray.Destination {
-    try with(option) { () throws(NPYError) in try NPYArray.Destination(url: url(path)) }
+    try with(option) { () throws(NPYError) in try NPYArray.Destination(path: path) }
   }
 
-  private func read(_ option: String, _ path: String, limit: Int) throws(ToolError) -> NPYArray {
-    try with(option) { () throws(NPYError) in try NPYArray(contentsOf: url(path), maximumCount: limit / 8) }
+  /// Reads a `.npy` input within what is left of the budget, and counts it.
+  private func read(_ option: String, _ path: String, budget: inout MemoryBudget) throws(ToolError) -> NPYArray {
+    let array = try with(option) { () throws(NPYError) in
+      try NPYArray(path: path, maximumBytes: budget.remaining)
+    }
+    try budget.add(option, array.decodedBytes)
+    return array
   }
 
   /// --dtype, or else the weights' dtype, which every other array must then share.
@@ -188,16 +242,22 @@ struct RNNForward: ParsableCommand {
   }
 
   /// The run in `Scalar`, from the decoded arrays (converted to `Scalar` if --dtype asked for it).
-  private func compute<Scalar: BLASScalar>(_ type: Scalar.Type, _ arrays: Arrays) throws -> Results {
+  private func compute<Scalar: BLASScalar>(
+    _ type: Scalar.Type, _ arrays: Arrays, budget: MemoryBudget
+  ) throws -> Results {
+    var budget = budget
+    try countWeightCopies(Scalar.self, arrays, budget: &budget)
     let names = Set(arrays.archive.names)
-    if names.contains("W_hh") || names.contains("W_hx") { return try computeCell(Scalar.self, arrays) }
+    if names.contains("W_hh") || names.contains("W_hx") {
+      return try computeCell(Scalar.self, arrays, budget: budget)
+    }
     let network = try loadNetwork(Scalar.self, arrays.archive)
     let (steps, batch) = try sequenceShape(arrays.sequence, inputSize: network.inputSize)
     let unbatched = arrays.sequence.shape.count == 2
     let (hidden, directions, layers) = (network.hiddenSize, network.directionCount, network.layerCount)
-    try checkMemory(
+    try countRunBuffers(
       steps: steps, batch: batch, hidden: hidden, input: network.inputSize, gates: network.mode.gateCount,
-      directions: directions, layers: layers, itemSize: MemoryLayout<Scalar>.size, limit: memoryLimit.bytes)
+      directions: directions, layers: layers, itemSize: MemoryLayout<Scalar>.size, budget: &budget)
     func state(_ array: NPYArray, _ option: String) throws -> Matrix<Scalar> {
       try stateMatrix(
         array, option: option, stacks: directions * layers, layers: layers, directions: directions, hidden: hidden,
@@ -226,8 +286,6 @@ struct RNNForward: ParsableCommand {
       mode: network.mode.rawValue)
   }
 
-  private func url(_ path: String) -> URL { URL(fileURLWithPath: path) }
-
   /// Runs `body`, turning its error into a message that names `option`.
   private func with<T>(_ option: String, _ body: () throws(NPYError) -> T) throws(ToolError) -> T {
     do {
@@ -237,36 +295,42 @@ struct RNNForward: ParsableCommand {
     }
   }
 
-  /// Refuses a run whose buffers would exceed `limit`, before any is allocated: the inputs and
-  /// their transposed copy (2·T·B·I), each layer's input and output sequences and the output's
-  /// transposed copy and file bytes (4·T·B·D·H), the hoisted input projection (T·B·G·H), and
-  /// the states (4·D·L·B·H), `itemSize` bytes each.
-  private func checkMemory(
-    steps: Int, batch: Int, hidden h: Int, input: Int, gates: Int, directions d: Int, layers l: Int, itemSize: Int,
-    limit: Int
+  /// Counts the copies of the weights a run makes before the cells exist, and refuses the run
+  /// if the files and these exceed the limit: the arrays `--dtype` converts, and the cells'
+  /// joined weights (a GRU's block matrix is 4/3 of its weights).
+  private func countWeightCopies<Scalar: BLASScalar>(
+    _ type: Scalar.Type, _ arrays: Arrays, budget: inout MemoryBudget
   ) throws(ToolError) {
-    var total = 0
-    var overflow = false
-    func add(_ factors: Int...) {
-      var product = itemSize
-      for factor in factors {
-        let (next, over) = product.multipliedReportingOverflow(by: factor)
-        overflow = overflow || over
-        product = next
-      }
-      let (sum, over) = total.addingReportingOverflow(product)
-      overflow = overflow || over
-      total = sum
+    let size = MemoryLayout<Scalar>.size
+    var converted: [(String, NPYArray)] = arrays.archive.arrays.sorted { $0.key < $1.key }.map {
+      ("--weights", $0.value)
     }
-    add(2, steps, batch, input)
-    add(4, steps, batch, d, h)
-    add(steps, batch, gates, h)
-    add(4, d, l, batch, h)
-    guard !overflow, total <= limit else {
-      throw ToolError(
-        "the run needs \(overflow ? "more than Int.max" : "\(total)") bytes for T = \(steps), B = \(batch), "
-          + "H = \(h), I = \(input), \(l) layer(s), \(d) direction(s), more than --memory-limit \(limit)")
-    }
+    converted.append(("--inputs", arrays.sequence))
+    if let state = arrays.initialState { converted.append(("--initial-state", state)) }
+    if let cell = arrays.initialCell { converted.append(("--initial-cell", cell)) }
+    let convertedCount = converted.filter { $0.1.dtypeName != Scalar.dtypeName }.reduce(0) { $0 + $1.1.elements.count }
+    if convertedCount > 0 { try budget.add("--dtype's converted copies", convertedCount, size) }
+    let weights = arrays.archive.arrays.filter { $0.key.hasPrefix("weight_") || $0.key == "W_hh" || $0.key == "W_hx" }
+    let weightCount = weights.values.reduce(0) { $0 + $1.elements.count }
+    let hh = arrays.archive.arrays["weight_hh_l0"]?.shape
+    let gru = mode == .gru || (mode == nil && hh?.count == 2 && hh![0] == 3 * hh![1])
+    try budget.add("the cells' joined weights", gru ? weightCount / 3 * 4 + 4 : weightCount, size)
+    try budget.check("the weights")
+  }
+
+  /// Counts a run's buffers and refuses it if everything counted exceeds the limit, before any
+  /// buffer is allocated: the inputs' transposed copy (T·B·I), each layer's input and output
+  /// sequences and the output's transposed copy and file bytes (4·T·B·D·H), the hoisted input
+  /// projection (T·B·G·H), and the states (4·D·L·B·H), `itemSize` bytes each.
+  private func countRunBuffers(
+    steps: Int, batch: Int, hidden h: Int, input: Int, gates: Int, directions d: Int, layers l: Int, itemSize: Int,
+    budget: inout MemoryBudget
+  ) throws(ToolError) {
+    try budget.add("the inputs transposed", itemSize, steps, batch, input)
+    try budget.add("the layers' outputs", itemSize, 4, steps, batch, d, h)
+    try budget.add("the hoisted projection", itemSize, steps, batch, gates, h)
+    try budget.add("the states", itemSize, 4, d, l, batch, h)
+    try budget.check("T = \(steps), B = \(batch), H = \(h), I = \(input), \(l) layer(s), \(d) direction(s)")
   }
 
   private func failure(_ message: String) -> some Error {
@@ -281,7 +345,10 @@ struct RNNForward: ParsableCommand {
   }
 
   /// One vanilla layer from W_hh, W_hx and b, with any --activation: the cell runs directly.
-  private func computeCell<Scalar: BLASScalar>(_ type: Scalar.Type, _ arrays: Arrays) throws -> Results {
+  private func computeCell<Scalar: BLASScalar>(
+    _ type: Scalar.Type, _ arrays: Arrays, budget: MemoryBudget
+  ) throws -> Results {
+    var budget = budget
     if let mode, mode == .lstm || mode == .gru {
       throw ToolError("--mode \(mode): W_hh/W_hx weights are a vanilla RNN; an \(mode) needs PyTorch's names")
     }
@@ -305,9 +372,9 @@ struct RNNForward: ParsableCommand {
     let (steps, batch) = try sequenceShape(arrays.sequence, inputSize: cell.inputSize)
     let unbatched = arrays.sequence.shape.count == 2
     let hidden = cell.hiddenSize
-    try checkMemory(
+    try countRunBuffers(
       steps: steps, batch: batch, hidden: hidden, input: cell.inputSize, gates: 1, directions: 1, layers: 1,
-      itemSize: MemoryLayout<Scalar>.size, limit: memoryLimit.bytes)
+      itemSize: MemoryLayout<Scalar>.size, budget: &budget)
     let h0: Matrix<Scalar>? = try arrays.initialState.map { array throws in
       try stateMatrix(
         array, option: "--initial-state", stacks: 1, layers: 1, directions: 1, hidden: hidden, batch: batch,

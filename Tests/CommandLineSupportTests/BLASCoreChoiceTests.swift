@@ -89,4 +89,34 @@ struct BLASCoreChoiceTests {
         == .refuse("--blas-core: this build uses BLIS 0.9.0 (haswell), not OpenBLAS"))
     #expect(BLASCoreAction(choice: .auto, report: blis, alreadyReexecuted: false) == .proceed)
   }
+  /// `OPENBLAS_CORETYPE` naming a core the CPU lacks (SkylakeX on a Zen 3): `auto` replaces it
+  /// with the best core despite the user's setting, `keep` stops before any BLAS call (exit 1),
+  /// a named core that runs is switched to, and a build that cannot switch stops.
+  @Test func aForcedCoreTheCPULacksIsReplacedOrRefusedNeverRun() {
+    let forced = Self.report(core: "SkylakeX", forced: "SkylakeX", cpu: Self.zen3)
+    guard case .unsupported = forced.verdict else {
+      Issue.record("SkylakeX on a Zen 3 should be unsupported: \(forced.verdict)")
+      return
+    }
+    #expect(BLASCoreAction(choice: .auto, report: forced, alreadyReexecuted: false) == .reexecute(core: "Zen"))
+    #expect(
+      BLASCoreAction(choice: .named("Haswell"), report: forced, alreadyReexecuted: false)
+        == .reexecute(core: "Haswell"))
+    guard case .unrunnable(let keep) = BLASCoreAction(choice: .keep, report: forced, alreadyReexecuted: false) else {
+      Issue.record("keep let a core the CPU lacks run")
+      return
+    }
+    #expect(keep.contains("AVX-512F") && keep.contains("would die of SIGILL"), "\(keep)")
+    // After a re-execution that did not take, or in a build for one CPU: stop, never run it.
+    guard case .unrunnable = BLASCoreAction(choice: .auto, report: forced, alreadyReexecuted: true) else {
+      Issue.record("auto ran an unsupported core after re-executing")
+      return
+    }
+    let fixed = Self.report(
+      core: "SkylakeX", cpu: Self.zen3, configuration: "OpenBLAS 0.3.21 NO_AFFINITY SkylakeX MAX_THREADS=64")
+    guard case .unrunnable = BLASCoreAction(choice: .auto, report: fixed, alreadyReexecuted: false) else {
+      Issue.record("auto ran a single-CPU build's unsupported core")
+      return
+    }
+  }
 }

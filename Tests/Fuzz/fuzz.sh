@@ -22,6 +22,10 @@ build() {
 build npy NPYFuzzer.swift
 build npz NPZFuzzer.swift
 
+# Swift's backtracer off: under AddressSanitizer it crashed in its own handler and left
+# swift-backtrace hanging; libFuzzer and ASan report crashes themselves.
+export SWIFT_BACKTRACE=enable=no
+
 # Per input: at most 10 s and 2 GiB (the npz fuzzer's limits allow 4 MiB of arrays).
 options=(-timeout=10 -rss_limit_mb=2048)
 case "${1:-}" in

@@ -64,6 +64,35 @@ struct NPYMalformedInputTests {
     }
   }
 
+  /// Shapes numpy refuses, refused with its reason: a parenthesised integer is not a tuple,
+  /// Python has no leading zeros, and an empty array's other dimensions must still fit.
+  @Test(arguments: [
+    ("(15)", "'shape' must be a tuple"),
+    ("(05, 3)", "leading zero"),
+    ("(-05,)", "leading zero"),
+    ("(0, 4611686018427387904, 4611686018427387904)", "array is too big"),
+    ("(9223372036854775807, 0)", "array is too big"),
+    ("(0, 3037000500, 3037000500)", "array is too big"),
+  ])
+  func shapesNumpyRefuses(shape: String, message: String) {
+    let header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }"
+    do {
+      _ = try NPYArray(npyBytes: Self.file(header: header))
+      Issue.record("accepted: \(shape)")
+    } catch {
+      #expect(error.description.contains(message), "\(error.description)")
+    }
+  }
+
+  /// What numpy reads: `00` is zero, `(15,)` a 1-tuple, and a zero-size array whose other
+  /// dimensions fit.
+  @Test(arguments: [("(15,)", [15], 15), ("(00, 3)", [0, 3], 0), ("(0, 1000000000000)", [0, 1_000_000_000_000], 0)])
+  func shapesNumpyReads(shape: String, expected: [Int], count: Int) throws {
+    let header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }"
+    let array = try NPYArray(npyBytes: Self.file(header: header, data: [UInt8](repeating: 0, count: 8 * count)))
+    #expect(array.shape == expected)
+  }
+
   /// An unknown key is refused when it is read, before the rest of the header is parsed.
   @Test func unknownKeysAreRefusedAtOnce() {
     let keys = (0..<500).map { "'k\($0)': 0" }.joined(separator: ", ")
