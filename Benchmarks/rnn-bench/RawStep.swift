@@ -47,7 +47,7 @@ enum RawStep {
   ) -> TimedCase {
     let (m, nx, batch) = (cell.hiddenSize, cell.inputSize, h0.columns)
     let (w, whh, whx, bias) = (
-      cell.fusedWeights.scalars, cell.hiddenToHidden.scalars, cell.inputToHidden.scalars, cell.bias.scalars
+      cell.notebookFusedWeights.scalars, cell.recurrentWeights.scalars, cell.inputWeights.scalars, cell.bias.scalars
     )
     let xs = inputs.map(\.scalars)
     var s = h0.scalars + [Scalar](repeating: 0, count: nx * batch)  // [h; x]

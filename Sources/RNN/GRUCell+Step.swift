@@ -1,6 +1,6 @@
 public import DenseMatrix
 
-extension GRUCell: GatedCellKernels {
+extension GRUCell: CellKernels {
   static var name: String { "GRUCell" }
 
   /// One step in place: `x` (I × B) advances the workspace's h. No allocation (except
@@ -17,6 +17,19 @@ extension GRUCell: GatedCellKernels {
   @specialized(where Scalar == Double)
   public func step(x: Matrix<Scalar>, into workspace: inout GRUWorkspace<Scalar>, formulation: Formulation? = nil) {
     checkedStep(x: x, workspace: &workspace, formulation: formulation)
+  }
+
+  /// ``step(x:into:formulation:)``, throwing instead of trapping on a shape mismatch.
+  ///
+  /// - Throws: `ShapeError` naming the shapes; the workspace is then unchanged.
+  /// - Complexity: O(3H · (I + H) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func step(
+    checkingX x: Matrix<Scalar>, into workspace: inout GRUWorkspace<Scalar>, formulation: Formulation? = nil
+  ) throws(ShapeError) {
+    try stepError(x: x.shape, workspace: workspace).throwIfPresent()
+    uncheckedStep(x: x, workspace: &workspace, formulation: formulation)
   }
 
   /// Runs a sequence on preallocated buffers: `inputs` is I × (T · B), `states` (H × (T · B))
@@ -36,6 +49,21 @@ extension GRUCell: GatedCellKernels {
     formulation: Formulation? = nil, reversed: Bool = false
   ) {
     runSequence(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation, reversed: reversed)
+  }
+
+  /// ``forward(inputs:into:states:formulation:reversed:)``, throwing instead of trapping on a
+  /// shape mismatch.
+  ///
+  /// - Throws: `ShapeError` naming the shapes; the workspace and `states` are then unchanged.
+  /// - Complexity: O(T · 3H · (I + H) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func forward(
+    checkingInputs inputs: Matrix<Scalar>, into workspace: inout GRUWorkspace<Scalar>, states: inout Matrix<Scalar>,
+    formulation: Formulation? = nil, reversed: Bool = false
+  ) throws(ShapeError) {
+    try forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).throwIfPresent()
+    uncheckedRun(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation, reversed: reversed)
   }
 
   /// Runs a sequence from h₀ (zero when `nil`): every hidden state. The convenience form: it
@@ -62,7 +90,7 @@ extension GRUCell: GatedCellKernels {
     if formulation == .fusedConcatenatingEachStep {
       // [x; h] joined on every step, by design (a baseline).
       let xt = Matrix<Scalar>(rows: input, columns: batch) { r, c in x![r * xStride + c] }
-      workspace.gates = withBackend(backend) { matmul(fusedWeights, vstack([xt, workspace.state])) }
+      workspace.gates = withBackend(backend) { matmul(joinedWeights, vstack([xt, workspace.state])) }
     }
     workspace.withBuffers { buffers in
       let (s, g, gh) = (buffers.stacked, buffers.gates, buffers.recurrent)
@@ -73,7 +101,7 @@ extension GRUCell: GatedCellKernels {
           batch: batch, output: output, outputStride: outputStride)
       case .fused:
         copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
-        fusedWeights.withUnsafeBufferPointer { w in
+        joinedWeights.withUnsafeBufferPointer { w in
           GEMMOperands(
             m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
             c: g, ldc: batch

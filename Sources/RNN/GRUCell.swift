@@ -39,7 +39,7 @@ public struct GRUCell<Scalar: BLASScalar>: RecurrentCell {
   /// The product backend; `nil` means `Backend.current` at each step.
   public var backend: Backend?
   /// The fused formulation's 4H × (I + H) block matrix (see above), built once.
-  let fusedWeights: Matrix<Scalar>
+  let joinedWeights: Matrix<Scalar>
   /// The bias added before the r, z and n nonlinearities' input parts: `b_ir + b_hr`,
   /// `b_iz + b_hz`, `b_in` (3H × 1); `b_hn` is added inside `r ⊙ (·)`.
   let gateBias: Matrix<Scalar>
@@ -72,7 +72,7 @@ public struct GRUCell<Scalar: BLASScalar>: RecurrentCell {
     let rz = 0..<(2 * hidden)
     let n = (2 * hidden)..<(3 * hidden)
     let all = 0..<input
-    self.fusedWeights = vstack([
+    self.joinedWeights = vstack([
       hstack([inputWeights[rows: rz, columns: all], recurrentWeights[rows: rz, columns: 0..<hidden]]),
       hstack([inputWeights[rows: n, columns: all], .zeros(rows: hidden, columns: hidden)]),
       hstack([.zeros(rows: hidden, columns: input), recurrentWeights[rows: n, columns: 0..<hidden]]),

@@ -4,7 +4,7 @@ public import DenseMatrix
 /// ``GRUCell/makeWorkspace(batchSize:)``, then stepped without allocating.
 ///
 /// A value: a copy shares the buffers until one of the two is stepped (copy-on-write).
-public struct GRUWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, GatedCellWorkspace {
+public struct GRUWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspace {
   let hidden: Int
   let input: Int
   /// B, the number of sequences stepped together.

@@ -1,6 +1,6 @@
 public import DenseMatrix
 
-extension LSTMCell: GatedCellKernels {
+extension LSTMCell: CellKernels {
   static var name: String { "LSTMCell" }
 
   /// One step in place: `x` (I × B) advances the workspace's h and c. No allocation (except
@@ -17,6 +17,19 @@ extension LSTMCell: GatedCellKernels {
   @specialized(where Scalar == Double)
   public func step(x: Matrix<Scalar>, into workspace: inout LSTMWorkspace<Scalar>, formulation: Formulation? = nil) {
     checkedStep(x: x, workspace: &workspace, formulation: formulation)
+  }
+
+  /// ``step(x:into:formulation:)``, throwing instead of trapping on a shape mismatch.
+  ///
+  /// - Throws: `ShapeError` naming the shapes; the workspace is then unchanged.
+  /// - Complexity: O(4H · (I + H) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func step(
+    checkingX x: Matrix<Scalar>, into workspace: inout LSTMWorkspace<Scalar>, formulation: Formulation? = nil
+  ) throws(ShapeError) {
+    try stepError(x: x.shape, workspace: workspace).throwIfPresent()
+    uncheckedStep(x: x, workspace: &workspace, formulation: formulation)
   }
 
   /// Runs a sequence on preallocated buffers: `inputs` is I × (T · B), `states` (H × (T · B))
@@ -37,6 +50,21 @@ extension LSTMCell: GatedCellKernels {
     formulation: Formulation? = nil, reversed: Bool = false
   ) {
     runSequence(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation, reversed: reversed)
+  }
+
+  /// ``forward(inputs:into:states:formulation:reversed:)``, throwing instead of trapping on a
+  /// shape mismatch.
+  ///
+  /// - Throws: `ShapeError` naming the shapes; the workspace and `states` are then unchanged.
+  /// - Complexity: O(T · 4H · (I + H) · B).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func forward(
+    checkingInputs inputs: Matrix<Scalar>, into workspace: inout LSTMWorkspace<Scalar>, states: inout Matrix<Scalar>,
+    formulation: Formulation? = nil, reversed: Bool = false
+  ) throws(ShapeError) {
+    try forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).throwIfPresent()
+    uncheckedRun(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation, reversed: reversed)
   }
 
   /// Runs a sequence from h₀ and c₀ (zero when `nil`): every hidden state, and the last cell
@@ -77,7 +105,7 @@ extension LSTMCell: GatedCellKernels {
       case .fused:
         // [x; h]: x into the upper block (one copy when x is contiguous); h is already below.
         copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
-        fusedWeights.withUnsafeBufferPointer { w in
+        joinedWeights.withUnsafeBufferPointer { w in
           GEMMOperands(
             m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
             c: g, ldc: batch

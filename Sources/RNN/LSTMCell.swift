@@ -34,7 +34,7 @@ public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
   /// The product backend; `nil` means `Backend.current` at each step.
   public var backend: Backend?
   /// `[W_ih | W_hh]`, 4H × (I + H), built once.
-  let fusedWeights: Matrix<Scalar>
+  let joinedWeights: Matrix<Scalar>
 
   /// H, the hidden (and cell) state's size.
   public var hiddenSize: Int { recurrentWeights.columns }
@@ -60,7 +60,7 @@ public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
     self.bias = summedBias(4 * hidden, inputBias, recurrentBias)
     self.formulation = formulation
     self.backend = backend
-    self.fusedWeights = hstack([inputWeights, recurrentWeights])
+    self.joinedWeights = hstack([inputWeights, recurrentWeights])
   }
 
   /// A workspace for `batchSize` sequences, every state zero.

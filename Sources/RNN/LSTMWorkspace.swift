@@ -4,7 +4,7 @@ public import DenseMatrix
 /// ``LSTMCell/makeWorkspace(batchSize:)``, then stepped without allocating.
 ///
 /// A value: a copy shares the buffers until one of the two is stepped (copy-on-write).
-public struct LSTMWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, GatedCellWorkspace {
+public struct LSTMWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspace {
   let hidden: Int
   let input: Int
   /// B, the number of sequences stepped together.

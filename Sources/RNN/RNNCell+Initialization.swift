@@ -46,7 +46,7 @@ extension RNNCell {
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).
   public func recurrentSingularValues() throws(LAPACKError) -> [Scalar] {
-    try singularValues(hiddenToHidden)
+    try singularValues(recurrentWeights)
   }
 
   /// The spectral radius of `W_hh`: the largest modulus of its eigenvalues.
@@ -57,7 +57,7 @@ extension RNNCell {
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).
   public func recurrentSpectralRadius() throws(LAPACKError) -> Scalar {
-    try spectralRadius(hiddenToHidden)
+    try spectralRadius(recurrentWeights)
   }
 }
 

@@ -1,14 +1,16 @@
 public import DenseMatrix
 
-extension RNNCell {
-  /// Advances the workspace's hidden state by one step: `h ← g(W_hh · h + W_hx · x + b)`.
+extension RNNCell: CellKernels {
+  static var name: String { "RNNCell" }
+
+  /// Advances the workspace's hidden state by one step: `h ← g(W_ih · x + W_hh · h + b)`.
   ///
   /// No heap allocation happens here in steady state, except with
   /// ``Formulation/fusedConcatenatingEachStep`` (which joins matrices by design). With
   /// ``Formulation/hoisted`` a single step runs ``Formulation/split``.
   ///
-  /// The products go through `cblas_dgemm`, or `cblas_dgemv` when the batch size is 1 (with the
-  /// default `Backend.blas`).
+  /// The products go through `cblas_?gemm`, or `cblas_?gemv` when the batch size is 1 (with
+  /// the default `Backend.blas`); then the bias and `g` run in the vector kernels.
   ///
   /// - Parameters:
   ///   - x: The input, `inputSize × workspace.batchSize`.
@@ -16,28 +18,27 @@ extension RNNCell {
   ///   - formulation: Overrides the cell's ``formulation`` for this call.
   /// - Precondition: the workspace was made by a cell of the same sizes and `x` fits it; the
   ///   message names the shapes. Use ``step(checkingX:into:formulation:)`` for data.
-  /// - Complexity: O(n_h · (n_h + n_x) · B).
+  /// - Complexity: O(H · (H + I) · B).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func step(x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation? = nil) {
-    stepError(x: x.shape, workspace: workspace).trapIfPresent()
-    advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
+    checkedStep(x: x, workspace: &workspace, formulation: formulation)
   }
 
   /// Advances the workspace's state by one step, throwing instead of trapping on a shape mismatch.
   ///
   /// - Throws: `ShapeError`; the workspace is then unchanged.
-  /// - Complexity: O(n_h · (n_h + n_x) · B).
+  /// - Complexity: O(H · (H + I) · B).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func step(
     checkingX x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation? = nil
   ) throws(ShapeError) {
     try stepError(x: x.shape, workspace: workspace).throwIfPresent()
-    advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
+    uncheckedStep(x: x, workspace: &workspace, formulation: formulation)
   }
 
-  /// One step from `h` to the next hidden state, `g(W_hh · h + W_hx · x + b)`.
+  /// The notebook's step: from `h` to the next hidden state, `g(W_hh · h + W_hx · x + b)`.
   ///
   /// The convenience form of ``step(x:into:formulation:)``: it makes a workspace, so it
   /// allocates, and it returns exactly (bit for bit) what the workspace path computes.
@@ -48,21 +49,21 @@ extension RNNCell {
   ///   - formulation: Overrides the cell's ``formulation``.
   /// - Returns: The new hidden state, `hiddenSize × B`.
   /// - Precondition: the shapes fit; the message names them. Use ``step(checkingH:x:formulation:)``.
-  /// - Complexity: O(n_h · (n_h + n_x) · B).
+  /// - Complexity: O(H · (H + I) · B).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func step(h: Matrix<Scalar>, x: Matrix<Scalar>, formulation: Formulation? = nil) -> Matrix<Scalar> {
     stepError(h: h.shape, x: x.shape).trapIfPresent()
     var workspace = makeWorkspace(batchSize: h.columns, initialState: h)
-    advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
+    uncheckedStep(x: x, workspace: &workspace, formulation: formulation)
     return workspace.state
   }
 
-  /// One step from `h`, throwing instead of trapping on a shape mismatch.
+  /// The notebook's step from `h`, throwing instead of trapping on a shape mismatch.
   ///
   /// - Throws: `ShapeError` naming the shapes, e.g.
   ///   `RNNCell.step: x must be (3×1) to match W_hx and h: (2×1), (4×1)`.
-  /// - Complexity: O(n_h · (n_h + n_x) · B).
+  /// - Complexity: O(H · (H + I) · B).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func step(
@@ -70,15 +71,16 @@ extension RNNCell {
   ) throws(ShapeError) -> Matrix<Scalar> {
     try stepError(h: h.shape, x: x.shape).throwIfPresent()
     var workspace = makeWorkspace(batchSize: h.columns, initialState: h)
-    advance(x: x, into: &workspace, formulation: formulation ?? self.formulation)
+    uncheckedStep(x: x, workspace: &workspace, formulation: formulation)
     return workspace.state
   }
 
+  /// Why `h` and `x` cannot be stepped, or `nil`.
   func stepError(h: Shape, x: Shape) -> ShapeError? {
     guard h.rows == hiddenSize, h.columns >= 1 else {
       return ShapeError(
         operation: "RNNCell.step", reason: "h must be (\(hiddenSize)×B) with B ≥ 1 to match W_hh",
-        shapes: [hiddenToHidden.shape, h])
+        shapes: [recurrentWeights.shape, h])
     }
     guard x.rows == inputSize, x.columns == h.columns else {
       return ShapeError(
@@ -88,95 +90,106 @@ extension RNNCell {
     return nil
   }
 
-  func stepError(x: Shape, workspace: RNNWorkspace<Scalar>) -> ShapeError? {
-    if let error = workspaceError(workspace) { return error }
-    guard x.rows == inputSize, x.columns == workspace.batchSize else {
-      return ShapeError(
-        operation: "RNNCell.step",
-        reason: "x must be (\(inputSize)×\(workspace.batchSize)) to match W_hx and the workspace's batch size",
-        shapes: [inputToHidden.shape, x])
-    }
-    return nil
-  }
-
-  func workspaceError(_ workspace: RNNWorkspace<Scalar>) -> ShapeError? {
-    guard workspace.hiddenSize == hiddenSize, workspace.inputSize == inputSize else {
-      return ShapeError(
-        operation: "RNNCell",
-        reason:
-          "the workspace was made for n_h = \(workspace.hiddenSize), n_x = \(workspace.inputSize), but the cell has n_h = \(hiddenSize), n_x = \(inputSize)",
-        shapes: [])
-    }
-    return nil
-  }
-
-  private func advance(x: Matrix<Scalar>, into workspace: inout RNNWorkspace<Scalar>, formulation: Formulation) {
-    x.withUnsafeBufferPointer { x_ in
-      advance(x: x_.baseAddress, xStride: workspace.batchSize, workspace: &workspace, formulation: formulation)
-    }
-  }
-
-  /// One step on raw buffers: `x` is n_x × B with row stride `xStride`; the new state is written
-  /// into the workspace and, if given, into `output` (n_h × B, row stride `outputStride`).
+  /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
+  /// h goes into the workspace and, if given, `output` (H × B, row stride `outputStride`).
   func advance(
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout RNNWorkspace<Scalar>, formulation: Formulation,
     output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
   ) {
-    let (nh, nx, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let backend = resolvedBackend
-    switch formulation {
-    case .fused:
+    if formulation == .fusedConcatenatingEachStep {
+      // The notebook, literally: join W_h = [W_hh | W_hx] and [h; x], multiply. Allocates by design.
+      let xt = Matrix<Scalar>(rows: input, columns: batch) { r, c in x![r * xStride + c] }
+      workspace.preactivation = withBackend(backend) {
+        matmul(hstack([recurrentWeights, inputWeights]), vstack([workspace.state, xt]))
+      }
+    }
+    workspace.stacked.withUnsafeMutableBufferPointer { stacked in
+      let s = stacked.baseAddress!
+      let h = s + input * batch
+      workspace.preactivation.withUnsafeMutableBufferPointer { pre_ in
+        let pre = pre_.baseAddress!
+        switch formulation {
+        case .fusedConcatenatingEachStep:
+          break
+        case .fused:
+          // [x; h]: x into the upper block (one copy when x is contiguous); h is already below.
+          copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
+          joinedWeights.withUnsafeBufferPointer { w in
+            GEMMOperands(
+              m: hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
+              c: pre, ldc: batch
+            ).run(backend)
+          }
+        case .split, .hoisted:
+          // pre = W_ih · x;  pre += W_hh · h  (beta = 1: no temporary for the sum)
+          inputWeights.withUnsafeBufferPointer { w in
+            GEMMOperands(
+              m: hidden, n: batch, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: xStride, c: pre,
+              ldc: batch
+            ).run(backend)
+          }
+          recurrentWeights.withUnsafeBufferPointer { w in
+            GEMMOperands(
+              m: hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: h, ldb: batch, beta: 1, c: pre,
+              ldc: batch
+            ).run(backend)
+          }
+        }
+        // The new h straight into the lower block of [x; h].
+        biasActivate(
+          columns: batch, source: pre, sourceStride: batch, destination: h, destinationStride: batch, copy: output,
+          copyStride: outputStride)
+      }
+    }
+  }
+
+  /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t`, then
+  /// per step `W_hh · h` onto that step's block, and the bias and `g`.
+  func runHoisted(
+    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout RNNWorkspace<Scalar>,
+    output: UnsafeMutablePointer<Scalar>, reversed: Bool
+  ) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let width = steps * batch
+    let backend = resolvedBackend
+    workspace.projection.withUnsafeMutableBufferPointer { projection in
+      let p = projection.baseAddress!
+      let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
-        let s = stacked.baseAddress!
-        // [h; x]: write x into the lower block; the upper block already holds h.
-        copyRows(x, stride: xStride, rows: nx, batch: batch, into: s + nh * batch)
-        workspace.preactivation.withUnsafeMutableBufferPointer { pre in
-          fusedWeights.withUnsafeBufferPointer { w in
+        let h = stacked.baseAddress! + input * batch
+        recurrentWeights.withUnsafeBufferPointer { w in
+          for s in 0..<steps {
+            let t = stepIndex(s, of: steps, reversed: reversed)
+            let block = p + t * layout.blockStep
             GEMMOperands(
-              m: nh, n: batch, k: nh + nx, a: w.baseAddress, lda: nh + nx, b: s, ldb: batch,
-              c: pre.baseAddress, ldc: batch
+              m: hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: h, ldb: batch, beta: 1, c: block,
+              ldc: layout.stride
             ).run(backend)
+            biasActivate(
+              columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch,
+              copy: output + t * batch, copyStride: width)
           }
-          // The new h goes straight into the upper block of [h; x].
-          biasActivate(
-            columns: batch, source: pre.baseAddress!, sourceStride: batch, destination: s,
-            destinationStride: batch, copy: output, copyStride: outputStride)
         }
       }
-    case .split, .hoisted:
-      workspace.stacked.withUnsafeMutableBufferPointer { stacked in
-        let h = stacked.baseAddress!
-        workspace.preactivation.withUnsafeMutableBufferPointer { pre in
-          // pre = W_hx · x;  pre += W_hh · h  (beta = 1: no temporary for the sum)
-          inputToHidden.withUnsafeBufferPointer { w in
-            GEMMOperands(
-              m: nh, n: batch, k: nx, a: w.baseAddress, lda: max(1, nx), b: x, ldb: xStride,
-              c: pre.baseAddress, ldc: batch
-            ).run(backend)
-          }
-          hiddenToHidden.withUnsafeBufferPointer { w in
-            GEMMOperands(
-              m: nh, n: batch, k: nh, a: w.baseAddress, lda: nh, b: h, ldb: batch, beta: 1,
-              c: pre.baseAddress, ldc: batch
-            ).run(backend)
-          }
-          biasActivate(
-            columns: batch, source: pre.baseAddress!, sourceStride: batch, destination: h,
-            destinationStride: batch, copy: output, copyStride: outputStride)
-        }
-      }
-    case .fusedConcatenatingEachStep:
-      // The notebook, literally: join, multiply, add the bias, activate. Allocates by design.
-      let input = Matrix(rows: nx, columns: batch) { r, c in x![r * xStride + c] }
-      let z = withBackend(backend) {
-        matmul(hstack([hiddenToHidden, inputToHidden]), vstack([workspace.state, input]))
-      }
-      z.withUnsafeBufferPointer { z_ in
-        workspace.stacked.withUnsafeMutableBufferPointer { stacked in
-          biasActivate(
-            columns: batch, source: z_.baseAddress!, sourceStride: batch, destination: stacked.baseAddress!,
-            destinationStride: batch, copy: output, copyStride: outputStride)
-        }
+    }
+  }
+
+  /// `destination = g(source + b)` over H × `columns`, then the result copied into `copy` (row
+  /// stride `copyStride`) if given.
+  private func biasActivate(
+    columns: Int, source: UnsafePointer<Scalar>, sourceStride: Int, destination: UnsafeMutablePointer<Scalar>,
+    destinationStride: Int, copy: UnsafeMutablePointer<Scalar>?, copyStride: Int
+  ) {
+    bias.withUnsafeBufferPointer { b in
+      activation.apply(
+        rows: hiddenSize, columns: columns, source: source, sourceStride: sourceStride, bias: b.baseAddress,
+        destination: destination, destinationStride: destinationStride)
+    }
+    if let copy {
+      for r in 0..<hiddenSize {
+        (copy + r * copyStride).update(from: destination + r * destinationStride, count: columns)
       }
     }
   }

@@ -1,53 +1,102 @@
 public import DenseMatrix
 
-/// A vanilla RNN cell: `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`.
+/// A vanilla RNN cell with PyTorch's `nn.RNN` equation, the one-gate case of the cells:
 ///
-/// Hidden states and inputs are batches of column vectors: `h` is `hiddenSize × B` and `x` is
-/// `inputSize × B`, one column per sequence in the batch (B = 1 is the notebook's case, and
-/// takes the `cblas_dgemv` route).
+///     h' = g(W_ih x + b_ih + W_hh h + b_hh)
+///
+/// with `g` = tanh (PyTorch's default), ReLU, or any ``Activation``. The weights are PyTorch's
+/// `weight_ih_l{k}` (H × I) and `weight_hh_l{k}` (H × H); the two biases add. Batches are
+/// columns: x is I × B and h is H × B, one column per sequence (B = 1 is the notebook's case,
+/// and takes the `cblas_?gemv` route).
+///
+/// It runs through the same driver as ``LSTMCell`` and ``GRUCell``, with the same formulations:
+/// - ``Formulation/fused``: one product, `[W_ih | W_hh] · [x; h]`, the joined weights built
+///   once (the notebook's `W_h · [h; x]` with the blocks in PyTorch's order).
+/// - ``Formulation/split``: `W_ih · x`, then `W_hh · h` accumulated onto it (`beta = 1`).
+/// - ``Formulation/hoisted``: for a sequence, `W_ih · [x_1 … x_T]` as one product, then per
+///   step only `W_hh · h`.
+/// - ``Formulation/fusedConcatenatingEachStep``: the notebook taken literally, joining
+///   `[W_hh | W_hx]` and `[h; x]` on every step (allocates; a baseline).
 ///
 /// A cell is an immutable value, safe to share between tasks; each task steps it with its own
 /// ``RNNWorkspace``.
 ///
 /// ```swift
-/// let cell = try RNNCell(hiddenToHidden: wHH, inputToHidden: wHX, bias: b, activation: .sigmoid)
-/// let h1 = cell.step(h: h0, x: x1)                       // convenience: allocates the result
+/// let cell = try RNNCell(inputWeights: wIH, recurrentWeights: wHH, inputBias: bIH, recurrentBias: bHH)
 /// var workspace = cell.makeWorkspace(batchSize: 1)       // hot path: no allocation per step
 /// cell.step(x: x1, into: &workspace)
 /// ```
+///
+/// The notebook's names stay available: ``init(hiddenToHidden:inputToHidden:bias:activation:formulation:backend:)``
+/// (`W_hh`, `W_hx`, `b`), ``step(h:x:formulation:)`` (returns the new h), ``notebookFusedWeights``
+/// (`W_h = [W_hh | W_hx]`) and ``hiddenPreactivation(hiddenToHidden:inputToHidden:h:x:formulation:backend:)``.
 public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
-  /// `W_hh`, `hiddenSize × hiddenSize`.
-  public let hiddenToHidden: Matrix<Scalar>
-  /// `W_hx`, `hiddenSize × inputSize`.
-  public let inputToHidden: Matrix<Scalar>
-  /// `b`, `hiddenSize × 1`.
+  /// `W_ih`, H × I (PyTorch's `weight_ih_l{k}`; the notebook's `W_hx`).
+  public let inputWeights: Matrix<Scalar>
+  /// `W_hh`, H × H (PyTorch's `weight_hh_l{k}`).
+  public let recurrentWeights: Matrix<Scalar>
+  /// `b_ih + b_hh`, H × 1 (the notebook's `b`; zero without biases).
   public let bias: Matrix<Scalar>
   /// The activation `g`.
   public let activation: Activation
-  /// The formulation used when a call does not name one.
+  /// The formulation used when a call does not name one; ``Formulation/fused`` by default.
   public var formulation: Formulation
   /// The product backend, or `nil` to use `Backend.current` at each call.
   public var backend: Backend?
-  /// `W_h = [W_hh | W_hx]`, built once by `hstack` for ``Formulation/fused``.
-  public let fusedWeights: Matrix<Scalar>
+  /// `[W_ih | W_hh]`, H × (I + H), built once for ``Formulation/fused``.
+  let joinedWeights: Matrix<Scalar>
 
-  /// The number of hidden units, n_h.
-  public var hiddenSize: Int { hiddenToHidden.rows }
-  /// The number of input features, n_x.
-  public var inputSize: Int { inputToHidden.columns }
+  /// H, the hidden state's size (the notebook's n_h).
+  public var hiddenSize: Int { recurrentWeights.columns }
+  /// I, the input's size (the notebook's n_x).
+  public var inputSize: Int { inputWeights.columns }
 
-  /// Creates a cell, validating every shape (weights usually come from data).
+  /// A cell from PyTorch's parameters; a bias may be `nil` (`bias=False`), an H-vector as an
+  /// H × 1 or 1 × H matrix.
+  ///
+  /// - Parameters:
+  ///   - inputWeights: `W_ih`, H × I (I may be 0).
+  ///   - recurrentWeights: `W_hh`, H × H with H ≥ 1.
+  ///   - inputBias: `b_ih`, or `nil`.
+  ///   - recurrentBias: `b_hh`, or `nil`.
+  ///   - activation: `g`; `tanh` by default (`nn.RNN`'s `nonlinearity='tanh'`).
+  ///   - formulation: The default formulation for calls that do not name one; `fused` by default.
+  ///   - backend: The product backend; `nil` (the default) follows `Backend.current`.
+  /// - Throws: `ShapeError` naming the parameter, the expected and the found shape, e.g.
+  ///   `RNNCell: weight_ih must have 4 rows (1·H for H = 4), found: (3×2)`.
+  /// - Complexity: O(H · (I + H)) to join the weights.
+  public init(
+    inputWeights: Matrix<Scalar>, recurrentWeights: Matrix<Scalar>, inputBias: Matrix<Scalar>? = nil,
+    recurrentBias: Matrix<Scalar>? = nil, activation: Activation = .tanh, formulation: Formulation = .fused,
+    backend: Backend? = nil
+  ) throws(ShapeError) {
+    let hidden = recurrentWeights.columns
+    try checkGateShapes(
+      "RNNCell", gates: 1, hidden: hidden, input: inputWeights, recurrent: recurrentWeights,
+      biases: [("bias_ih", inputBias), ("bias_hh", recurrentBias)])
+    self.inputWeights = inputWeights
+    self.recurrentWeights = recurrentWeights
+    self.bias = summedBias(hidden, inputBias, recurrentBias)
+    self.activation = activation
+    self.formulation = formulation
+    self.backend = backend
+    self.joinedWeights = hstack([inputWeights, recurrentWeights])
+  }
+
+  /// A cell from the notebook's parameters, `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`: the same
+  /// cell as ``init(inputWeights:recurrentWeights:inputBias:recurrentBias:activation:formulation:backend:)``
+  /// with `W_ih = W_hx`, under the notebook's names.
   ///
   /// - Parameters:
   ///   - hiddenToHidden: `W_hh`, square, n_h × n_h with n_h ≥ 1.
   ///   - inputToHidden: `W_hx`, n_h × n_x.
   ///   - bias: `b`, n_h × 1.
   ///   - activation: `g`; `tanh` by default.
-  ///   - formulation: the default formulation for calls that do not name one; `fused` by default.
-  ///   - backend: the product backend; `nil` (the default) follows `Backend.current`.
+  ///   - formulation: The default formulation for calls that do not name one; `fused` by default.
+  ///   - backend: The product backend; `nil` (the default) follows `Backend.current`.
   /// - Throws: `ShapeError` naming the mismatch and the shapes involved, e.g.
   ///   `RNNCell: W_hx must have as many rows as W_hh: (4×4), (3×2)`.
-  /// - Complexity: O(n_h · (n_h + n_x)) to build `W_h`.
+  /// - Complexity: O(n_h · (n_h + n_x)) to join the weights.
   public init(
     hiddenToHidden: Matrix<Scalar>, inputToHidden: Matrix<Scalar>, bias: Matrix<Scalar>, activation: Activation = .tanh,
     formulation: Formulation = .fused, backend: Backend? = nil
@@ -67,12 +116,31 @@ public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
         operation: "RNNCell", reason: "b must be a column vector with as many rows as W_hh (\(nh)×1)",
         shapes: [hiddenToHidden.shape, bias.shape])
     }
-    self.hiddenToHidden = hiddenToHidden
-    self.inputToHidden = inputToHidden
-    self.bias = bias
-    self.activation = activation
-    self.formulation = formulation
-    self.backend = backend
-    self.fusedWeights = hstack([hiddenToHidden, inputToHidden])
+    try self.init(
+      inputWeights: inputToHidden, recurrentWeights: hiddenToHidden, inputBias: bias, activation: activation,
+      formulation: formulation, backend: backend)
   }
+
+  /// The notebook's `W_h = [W_hh | W_hx]`, n_h × (n_h + n_x), which multiplies `[h; x]`.
+  ///
+  /// The fused formulation multiplies the same blocks in PyTorch's order, `[W_ih | W_hh] · [x; h]`.
+  ///
+  /// - Complexity: O(n_h · (n_h + n_x)): built on each access.
+  public var notebookFusedWeights: Matrix<Scalar> { hstack([recurrentWeights, inputWeights]) }
+
+  /// `W_hh`.
+  @available(*, deprecated, renamed: "recurrentWeights")
+  public var hiddenToHidden: Matrix<Scalar> { recurrentWeights }
+
+  /// `W_hx`.
+  @available(*, deprecated, renamed: "inputWeights")
+  public var inputToHidden: Matrix<Scalar> { inputWeights }
+
+  /// The notebook's `W_h = [W_hh | W_hx]`.
+  @available(
+    *, deprecated, renamed: "notebookFusedWeights",
+    message:
+      "the fused formulation now joins [W_ih | W_hh] (PyTorch's order); the notebook's W_h is notebookFusedWeights"
+  )
+  public var fusedWeights: Matrix<Scalar> { notebookFusedWeights }
 }

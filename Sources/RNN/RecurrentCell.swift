@@ -33,6 +33,14 @@ public protocol RecurrentCell<Scalar>: Sendable {
   /// - Precondition: `x` is `inputSize × B` for the workspace's B; the workspace is this cell's.
   func step(x: Matrix<Scalar>, into workspace: inout Workspace, formulation: Formulation?)
 
+  /// ``step(x:into:formulation:)``, throwing instead of trapping when `x` or the workspace does
+  /// not fit: for shapes that come from data.
+  ///
+  /// - Throws: `ShapeError` naming the shapes; the workspace is then unchanged.
+  func step(
+    checkingX x: Matrix<Scalar>, into workspace: inout Workspace, formulation: Formulation?)
+    throws(ShapeError)
+
   /// Runs a sequence: `inputs` is `inputSize × (T · B)`, `states` (`hiddenSize × (T · B)`)
   /// receives every hidden state in the same layout. The workspace's state is the initial state
   /// on entry and the last one on return. With `reversed`, the steps run from `x_T` down to
@@ -43,6 +51,14 @@ public protocol RecurrentCell<Scalar>: Sendable {
   func forward(
     inputs: Matrix<Scalar>, into workspace: inout Workspace, states: inout Matrix<Scalar>,
     formulation: Formulation?, reversed: Bool)
+
+  /// ``forward(inputs:into:states:formulation:reversed:)``, throwing instead of trapping when the
+  /// shapes do not fit: for sequences that come from data.
+  ///
+  /// - Throws: `ShapeError` naming the shapes; the workspace and `states` are then unchanged.
+  func forward(
+    checkingInputs inputs: Matrix<Scalar>, into workspace: inout Workspace, states: inout Matrix<Scalar>,
+    formulation: Formulation?, reversed: Bool) throws(ShapeError)
 }
 
 /// The state and buffers of a ``RecurrentCell``.
@@ -105,9 +121,10 @@ func copyRows<Scalar>(
   }
 }
 
-/// The kernels of a gated cell (``LSTMCell``, ``GRUCell``): one step on raw buffers, and the
-/// hoisted run of a sequence. The checked step and the sequence driver are written once, below.
-protocol GatedCellKernels: RecurrentCell where Workspace: GatedCellWorkspace<Scalar> {
+/// The kernels of a cell (``RNNCell`` with one gate, ``LSTMCell`` with four, ``GRUCell`` with
+/// three): one step on raw buffers, and the hoisted run of a sequence. The checked step, the
+/// throwing checks and the sequence driver are written once, below, for all three.
+protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// The type's name in messages.
   static var name: String { get }
   /// `W_ih`, G·H × I for G gates: the hoisted projection's weights.
@@ -123,8 +140,8 @@ protocol GatedCellKernels: RecurrentCell where Workspace: GatedCellWorkspace<Sca
     reversed: Bool)
 }
 
-/// What the shared drivers need of a gated cell's workspace.
-protocol GatedCellWorkspace<Scalar>: RecurrentWorkspace {
+/// What the shared drivers need of a cell's workspace.
+protocol CellWorkspace<Scalar>: RecurrentWorkspace {
   var hidden: Int { get }
   var input: Int { get }
   /// `[x; h]`, (I + H) × B; rows I..<I+H are h.
@@ -133,7 +150,7 @@ protocol GatedCellWorkspace<Scalar>: RecurrentWorkspace {
   var projection: Matrix<Scalar> { get set }
 }
 
-extension GatedCellWorkspace {
+extension CellWorkspace {
   /// h, the lower block of `[x; h]`, as a new H × B matrix.
   var stackedState: Matrix<Scalar> { stacked[rows: input..<(input + hidden), columns: 0..<batchSize] }
 
@@ -146,19 +163,54 @@ extension GatedCellWorkspace {
   }
 }
 
-extension GatedCellKernels {
+extension CellKernels {
+  /// Why `x` cannot be stepped in `workspace`, or `nil`.
+  func stepError(x: Shape, workspace: Workspace) -> ShapeError? {
+    if let error = workspaceError(workspace, "step") { return error }
+    guard x.rows == inputSize, x.columns == workspace.batchSize else {
+      return ShapeError(
+        operation: "\(Self.name).step",
+        reason: "x must be (\(inputSize)×\(workspace.batchSize)) for this cell and workspace, got \(x.compact)",
+        shapes: [])
+    }
+    return nil
+  }
+
+  /// Why `workspace` is not this cell's, or `nil`.
+  func workspaceError(_ workspace: Workspace, _ call: String) -> ShapeError? {
+    guard workspace.hidden == hiddenSize, workspace.input == inputSize else {
+      return ShapeError(
+        operation: "\(Self.name).\(call)",
+        reason:
+          "the workspace was made for H = \(workspace.hidden), I = \(workspace.input), but the cell has H = \(hiddenSize), I = \(inputSize)",
+        shapes: [])
+    }
+    return nil
+  }
+
+  /// Why a sequence run cannot go ahead, or `nil`.
+  func forwardError(inputs: Shape, workspace: Workspace, states: Shape) -> ShapeError? {
+    if let error = workspaceError(workspace, "forward") { return error }
+    return sequenceShapeError(
+      "\(Self.name).forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs,
+      states: states)
+  }
+
+  /// ``RecurrentCell/step(x:into:formulation:)``, unchecked beyond what the caller checked.
+  @inline(__always)
+  func uncheckedStep(x: Matrix<Scalar>, workspace: inout Workspace, formulation: Formulation?) {
+    x.withUnsafeBufferPointer { x in
+      advance(
+        x: x.baseAddress, xStride: workspace.batchSize, workspace: &workspace,
+        formulation: formulation ?? self.formulation, output: nil, outputStride: 0)
+    }
+  }
+
   /// ``RecurrentCell/step(x:into:formulation:)``, checked.
   @inline(__always)
   func checkedStep(x: Matrix<Scalar>, workspace: inout Workspace, formulation: Formulation?) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
-    checkPrecondition(
-      workspace.hidden == hidden && workspace.input == input && x.rows == input && x.columns == batch,
-      "\(Self.name).step: x must be (\(input)×\(batch)) for this cell and workspace, got \(x.shape.compact)")
-    x.withUnsafeBufferPointer { x in
-      advance(
-        x: x.baseAddress, xStride: batch, workspace: &workspace, formulation: formulation ?? self.formulation,
-        output: nil, outputStride: 0)
-    }
+    stepError(x: x.shape, workspace: workspace).trapIfPresent()
+    uncheckedStep(x: x, workspace: &workspace, formulation: formulation)
   }
 
   /// ``RecurrentCell/forward(inputs:into:states:formulation:reversed:)``, checked.
@@ -167,14 +219,16 @@ extension GatedCellKernels {
     inputs: Matrix<Scalar>, workspace: inout Workspace, states: inout Matrix<Scalar>, formulation: Formulation?,
     reversed: Bool
   ) {
-    checkPrecondition(
-      workspace.hidden == hiddenSize && workspace.input == inputSize,
-      "\(Self.name).forward: the workspace was made for H = \(workspace.hidden), I = \(workspace.input), the cell has H = \(hiddenSize), I = \(inputSize)"
-    )
-    sequenceShapeError(
-      "\(Self.name).forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs.shape,
-      states: states.shape
-    ).trapIfPresent()
+    forwardError(inputs: inputs.shape, workspace: workspace, states: states.shape).trapIfPresent()
+    uncheckedRun(inputs: inputs, workspace: &workspace, states: &states, formulation: formulation, reversed: reversed)
+  }
+
+  /// The sequence driver, on shapes already checked.
+  @inline(__always)
+  func uncheckedRun(
+    inputs: Matrix<Scalar>, workspace: inout Workspace, states: inout Matrix<Scalar>, formulation: Formulation?,
+    reversed: Bool
+  ) {
     let formulation = formulation ?? self.formulation
     let (batch, width) = (workspace.batchSize, inputs.columns)
     let steps = width / batch

@@ -87,7 +87,7 @@ extension RecurrentNetwork {
         case .rnnTanh, .rnnReLU:
           rnn.append(
             try! RNNCell(
-              hiddenToHidden: whh, inputToHidden: wih, bias: summedBias(hidden, bih, bhh),
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh,
               activation: resolvedMode == .rnnTanh ? .tanh : .relu))
         case .lstm:
           lstm.append(

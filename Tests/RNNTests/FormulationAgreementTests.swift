@@ -104,7 +104,7 @@ struct FormulationAgreementTests {
       out['H'] = np.hstack(hs)
       """,
       inputs: [
-        "whh": wide(p.cell.hiddenToHidden), "whx": wide(p.cell.inputToHidden), "b": wide(p.cell.bias),
+        "whh": wide(p.cell.recurrentWeights), "whx": wide(p.cell.inputWeights), "b": wide(p.cell.bias),
         "h0": wide(p.h0), "X": wide(hstack(p.inputs)),
       ])
     let tolerance = S.self == Double.self ? 1e-12 : 8 * Double(reductionTolerance(S.self, length: c.hidden + c.input))

@@ -48,7 +48,7 @@ struct StabilityTests {
       out['rho'] = np.max(np.abs(np.linalg.eigvals(inp['w'])))
       out['svr'] = np.linalg.svd(inp['r'], compute_uv=False)
       out['rhoc'] = np.max(np.abs(np.linalg.eigvals(inp['c'])))
-      """, inputs: ["w": w, "r": rect, "c": cell.hiddenToHidden])
+      """, inputs: ["w": w, "r": rect, "c": cell.recurrentWeights])
     #expect(allclose(Matrix(column: try singularValues(w)), out["sv"]!, rtol: 1e-12, atol: 1e-13))
     #expect(allclose(Matrix(column: try singularValues(rect)), out["svr"]!, rtol: 1e-12, atol: 1e-13))
     #expect(abs(try spectralRadius(w) - out["rho"]![0, 0]) < 1e-12)
