@@ -63,7 +63,7 @@ let package = Package(
       dependencies: [
         "CBLAS", "CLAPACKE", "_ActivationKernels", .product(name: "RealModule", package: "swift-numerics"),
       ]),
-    .target(name: "RNN", dependencies: ["DenseMatrix", "CBLAS", "CLAPACKE"]),
+    .target(name: "RNN", dependencies: ["DenseMatrix"]),
     .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_StagedFileCleanup"]),
 
     // MARK: - Executables

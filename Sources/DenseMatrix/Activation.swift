@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// An elementwise activation function `g` of an RNN step `h = g(W·[h; x] + b)`.
 public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
   /// `g(x) = x`.

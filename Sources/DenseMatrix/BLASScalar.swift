@@ -84,11 +84,4 @@ where RawSignificand: FixedWidthInteger {
 
   /// The activation of one value (the scalar reference of the kernels).
   static func _activate(_ activation: Activation, _ x: Self) -> Self
-
-  /// The pure-Swift backend's product (packed GEMM, or GEMV for one row or column), compiled for
-  /// this type, with ``_gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``'s
-  /// arguments. Unchecked.
-  static func _pureSwiftGEMM(
-    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
-    b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 }

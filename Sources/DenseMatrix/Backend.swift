@@ -6,20 +6,20 @@
 ///
 /// | Backend | Matrix × matrix | Matrix × vector (one column, or one row on the left) |
 /// |---|---|---|
-/// | ``blas`` | `cblas_dgemm` | `cblas_dgemv` |
-/// | ``blasGEMM`` | `cblas_dgemm` | `cblas_dgemm` |
+/// | ``blas`` | `cblas_?gemm` | `cblas_?gemv` |
+/// | ``blasGEMM`` | `cblas_?gemm` | `cblas_?gemm` |
 /// | ``pureSwift`` | Swift | Swift |
 ///
 /// All three follow the BLAS contract `C = alpha · op(A) · op(B) + beta · C`, including BLAS's
 /// rule that `C` is not read when `beta == 0` (so NaNs in an uninitialised `C` are overwritten).
 /// Results agree to rounding, not bit for bit: each backend sums in its own order.
 public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-  /// OpenBLAS through CBLAS, with `cblas_dgemv` for matrix–vector products.
+  /// OpenBLAS through CBLAS, with `cblas_?gemv` for matrix–vector products.
   ///
-  /// With OpenBLAS 0.3.21, `cblas_dgemm` with a single right-hand column is 3 to 6 times slower
-  /// than `cblas_dgemv` for n = 64…1024, so this is the default.
+  /// With OpenBLAS 0.3.21, `cblas_?gemm` with a single right-hand column is 3 to 6 times slower
+  /// than `cblas_?gemv` for n = 64…1024 (measured in double precision), so this is the default.
   case blas
-  /// OpenBLAS through CBLAS, always `cblas_dgemm`, even for a single column. For benchmarks.
+  /// OpenBLAS through CBLAS, always `cblas_?gemm`, even for a single column. For benchmarks.
   case blasGEMM
   /// Pure Swift, no BLAS call: a cross-check for BLAS and a fallback.
   case pureSwift

@@ -147,15 +147,4 @@ extension Double: BLASScalar {
     case .portable: swift_blas_rnn_column_extremes_f64_baseline(a, rows, columns, flag, out)
     }
   }
-
-  /// The pure-Swift backend's product, compiled for `Double`.
-  public static func _pureSwiftGEMM(
-    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
-    b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
-  ) {
-    GEMMOperands(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
-      ldb: ldb, beta: beta, c: c, ldc: ldc
-    ).runPureSwift()
-  }
 }

@@ -141,15 +141,4 @@ extension Float: BLASScalar {
     case .portable: swift_blas_rnn_column_extremes_f32_baseline(a, rows, columns, flag, out)
     }
   }
-
-  /// The pure-Swift backend's product, compiled for `Float`.
-  public static func _pureSwiftGEMM(
-    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
-  ) {
-    GEMMOperands(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
-      ldb: ldb, beta: beta, c: c, ldc: ldc
-    ).runPureSwift()
-  }
 }

@@ -152,7 +152,8 @@ extension GEMMOperands {
     }
   }
 
-  /// C = alpha · op(A) · op(B) + beta · C with packed panels and the 6 × 4 micro-kernel.
+  /// C = alpha · op(A) · op(B) + beta · C with packed panels and the `mr × nr` micro-kernel
+  /// (6 × 4 for Double, 6 × 8 for Float: one 32-byte vector per row).
   private func packedGEMM() {
     let (a, b, c) = (self.a!, self.b!, self.c!)
     let buffers = PackingBuffers.forCurrentThread()
@@ -250,7 +251,7 @@ extension GEMMOperands {
     }
   }
 
-  /// The register-blocked kernel: a 6 × 4 tile of `op(A) · op(B)` over `kc` packed values,
+  /// The register-blocked kernel: an `mr × nr` tile (6 × 4 Double, 6 × 8 Float) of `op(A) · op(B)` over `kc` packed values,
   /// then `C = alpha · tile + beta · C` (first k-block) or `C += alpha · tile` (later blocks).
   @inline(__always)
   private func microKernel(

@@ -1,6 +1,6 @@
 /// The matrix product `a · b`, like `np.matmul(a, b)` (`a @ b`) on 2-D arrays.
 ///
-/// With the default ``Backend/blas`` this calls `cblas_dgemm`, or `cblas_dgemv` when `b` has a
+/// With the default ``Backend/blas`` this calls `cblas_?gemm`, or `cblas_?gemv` when `b` has a
 /// single column or `a` a single row.
 ///
 /// - Parameters:
@@ -50,8 +50,8 @@ extension Matrix {
 /// referenced, so a caller can accumulate `C = A·B + C` (pass `beta: 1`) in a reused buffer. When
 /// `beta == 0`, `c`'s old contents are not read (NaNs in it are overwritten), as in BLAS.
 ///
-/// The corresponding CBLAS function is `cblas_dgemm`; with ``Backend/blas`` it is `cblas_dgemv`
-/// when `op(b)` has one column or `op(a)` one row. ``Backend/blasGEMM`` always calls `cblas_dgemm`.
+/// The corresponding CBLAS function is `cblas_?gemm`; with ``Backend/blas`` it is `cblas_?gemv`
+/// when `op(b)` has one column or `op(a)` one row. ``Backend/blasGEMM`` always calls `cblas_?gemm`.
 ///
 /// - Parameters:
 ///   - a: The left operand; `op(a)` is m × k.

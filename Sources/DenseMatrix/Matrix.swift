@@ -143,9 +143,6 @@ extension Matrix {
   /// The elements in row-major order (a copy-on-write copy of the storage).
   public var scalars: [Scalar] { storage }
 
-  /// Whether the matrix has a single column.
-  public var isColumnVector: Bool { columns == 1 }
-
   /// The element at row `row` and column `column`.
   ///
   /// - Precondition: `0 <= row < rows` and `0 <= column < columns`.

@@ -36,11 +36,6 @@ public struct GRUWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspac
     set { setStackedState(newValue, name: "GRUWorkspace") }
   }
 
-  /// Sets h to zero.
-  ///
-  /// - Complexity: O(H × B).
-  public mutating func resetState() { state = .zeros(rows: hidden, columns: batchSize) }
-
   /// Calls `body` with every buffer's address (made unique first, so writes stay in this value).
   mutating func withBuffers<R>(_ body: (GRUBuffers<Scalar>) -> R) -> R {
     let (input, batch) = (self.input, batchSize)

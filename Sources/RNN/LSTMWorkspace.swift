@@ -51,14 +51,6 @@ public struct LSTMWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspa
       cell = newValue
     }
   }
-
-  /// Sets h and c to zero.
-  ///
-  /// - Complexity: O(H × B).
-  public mutating func resetState() {
-    state = .zeros(rows: hidden, columns: batchSize)
-    cell = .zeros(rows: hidden, columns: batchSize)
-  }
 }
 
 /// The workspace's buffers as pointers, for the length of one call.

@@ -5,7 +5,7 @@ extension RNNCell {
   /// `gain`), `W_hx` drawn from N(0, 1/n_x), and a zero bias.
   ///
   /// `W_hh` comes from `Matrix.randomOrthogonal(_:gain:using:)` (QR of a Gaussian
-  /// matrix with PyTorch's sign fix, via `LAPACKE_dgeqrf` and `LAPACKE_dorgqr`), so every
+  /// matrix with PyTorch's sign fix, via `LAPACKE_?geqrf` and `LAPACKE_?orgqr`), so every
   /// singular value of `W_hh` equals `gain`.
   ///
   /// - Throws: `LAPACKError` if LAPACK fails.
@@ -41,7 +41,7 @@ extension RNNCell {
   /// The singular values of `W_hh`, largest first.
   ///
   /// The largest bounds how far one step can push two hidden states apart before the activation;
-  /// below 1 (for `tanh`, `relu`, identity) the recurrence is a contraction. Uses `LAPACKE_dgesdd`.
+  /// below 1 (for `tanh`, `relu`, identity) the recurrence is a contraction. Uses `LAPACKE_?gesdd`.
   ///
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).
@@ -52,7 +52,7 @@ extension RNNCell {
   /// The spectral radius of `W_hh`: the largest modulus of its eigenvalues.
   ///
   /// Below 1, repeated steps of the linearised recurrence shrink the hidden state (gradients
-  /// vanish); above 1 they grow (gradients may explode). Uses `LAPACKE_dgeev`.
+  /// vanish); above 1 they grow (gradients may explode). Uses `LAPACKE_?geev`.
   ///
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
   /// - Complexity: O(n_h³).

@@ -68,13 +68,6 @@ public struct RNNWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspac
       try body(UnsafeBufferPointer(rebasing: all[start..<(start + hiddenSize * batchSize)]))
     }
   }
-
-  /// Sets the state to zero.
-  ///
-  /// - Complexity: O(hiddenSize × batchSize).
-  public mutating func resetState() {
-    state = .zeros(rows: hiddenSize, columns: batchSize)
-  }
 }
 
 extension RNNCell {

@@ -69,8 +69,6 @@ public protocol RecurrentWorkspace<Scalar>: Sendable {
   var batchSize: Int { get }
   /// The hidden state h, `hiddenSize × batchSize` (a copy; setting it copies in).
   var state: Matrix<Scalar> { get set }
-  /// Sets every state (h, and an LSTM's c) to zero.
-  mutating func resetState()
 }
 
 extension RecurrentCell {

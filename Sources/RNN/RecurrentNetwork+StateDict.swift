@@ -13,7 +13,6 @@ extension RecurrentNetwork {
   /// - Parameters:
   ///   - stateDict: The tensors by PyTorch's names.
   ///   - mode: The kind of cell, or `nil` to infer it.
-  ///   - dropout: PyTorch's `dropout`; only 0 is accepted (it acts only when training).
   ///   - formulation: How the cells compute their steps; ``Formulation/hoisted`` by default.
   ///   - backend: The product backend; `nil` follows `Backend.current`.
   /// - Throws: ``RecurrentNetworkError`` naming the tensor: a missing or unexpected one (a
@@ -21,10 +20,9 @@ extension RecurrentNetwork {
   ///   (`proj_size`, not supported), or a shape with the expected and the found shape.
   /// - Complexity: O(Σ parameter sizes): each cell joins its weights once.
   public init(
-    stateDict: [String: Matrix<Scalar>], mode: Mode? = nil, dropout: Double = 0,
-    formulation: Formulation = .hoisted, backend: Backend? = nil
+    stateDict: [String: Matrix<Scalar>], mode: Mode? = nil, formulation: Formulation = .hoisted,
+    backend: Backend? = nil
   ) throws(RecurrentNetworkError) {
-    guard dropout == 0 else { throw .dropout(dropout) }
     if let name = stateDict.keys.sorted().first(where: { $0.hasPrefix("weight_hr_l") }) {
       throw .projectionNotSupported(name: name)
     }

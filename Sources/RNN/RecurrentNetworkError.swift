@@ -15,8 +15,6 @@ public enum RecurrentNetworkError: Error, Hashable, Sendable, CustomStringConver
   /// `weight_hh_l0` does not have 1, 3 or 4 times as many rows as columns, or not the rows the
   /// requested mode needs.
   case mode(String)
-  /// Dropout is a training-time feature; inference takes 0 only.
-  case dropout(Double)
 
   /// The message.
   public var description: String {
@@ -35,8 +33,6 @@ public enum RecurrentNetworkError: Error, Hashable, Sendable, CustomStringConver
       return "\(name) must be \(expected), found \(found.compact)"
     case .mode(let message):
       return message
-    case .dropout(let value):
-      return "dropout \(value) is a training-time feature; inference takes dropout = 0 only"
     }
   }
 }

@@ -57,13 +57,8 @@ struct ProductTests {
         expected[i, j] = t.alpha * sum + (t.beta == 0 ? 0 : t.beta * Double(c0[i, j]))
       }
     }
-    let (rtol, atol): (Double, Double) =
-      S.self == Double.self
-      ? (1e-12, 1e-13 * Double(t.k + 1))
-      : (
-        Double(reductionTolerance(Float.self, length: t.k + 1)),
-        Double(reductionTolerance(Float.self, length: t.k + 1)) * Double(t.k + 1).squareRoot()
-      )
+    let rtol = Double(reductionTolerance(S.self, length: t.k + 1))
+    let atol = rtol * Double(t.k + 1).squareRoot()
     for backend in Backend.allCases {
       var c = c0
       gemm(

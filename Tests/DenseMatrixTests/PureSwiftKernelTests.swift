@@ -60,9 +60,7 @@ struct PureSwiftKernelTests {
       }
       return c
     }
-    let (rtol, atol): (S, S) =
-      S.self == Double.self
-      ? (1e-12, 1e-13 * S(t.k)) : (reductionTolerance(S.self, length: t.k), 4 * reductionTolerance(S.self, length: t.k))
+    let (rtol, atol) = (reductionTolerance(S.self, length: t.k), 4 * reductionTolerance(S.self, length: t.k))
     #expect(allclose(product(reference: false), product(reference: true), rtol: rtol, atol: atol), "\(S.self)")
   }
 

@@ -60,7 +60,7 @@ struct FormulationAgreementTests {
 
   private func agree<S: BLASScalar>(_ type: S.Type, _ c: Case) throws {
     let p = try problem(c, S.self)
-    let tolerance: S = S.self == Double.self ? 1e-12 : 4 * reductionTolerance(S.self, length: c.hidden + c.input)
+    let tolerance: S = 4 * reductionTolerance(S.self, length: c.hidden + c.input)
     let reference = p.cell.forward(inputs: p.inputs, initialState: p.h0, formulation: .split)
     for backend in Backend.allCases {
       for formulation in Formulation.allCases {
@@ -107,7 +107,7 @@ struct FormulationAgreementTests {
         "whh": wide(p.cell.recurrentWeights), "whx": wide(p.cell.inputWeights), "b": wide(p.cell.bias),
         "h0": wide(p.h0), "X": wide(hstack(p.inputs)),
       ])
-    let tolerance = S.self == Double.self ? 1e-12 : 8 * Double(reductionTolerance(S.self, length: c.hidden + c.input))
+    let tolerance = 8 * Double(reductionTolerance(S.self, length: c.hidden + c.input))
     for formulation in Formulation.allCases {
       let states = hstack(p.cell.forward(inputs: p.inputs, initialState: p.h0, formulation: formulation))
       #expect(allclose(wide(states), out["H"]!, rtol: tolerance, atol: tolerance), "\(S.self) \(formulation)")

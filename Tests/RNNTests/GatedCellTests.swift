@@ -81,7 +81,7 @@ struct GatedCellTests {
         "c0": wide(c0),
       ])
     // Double: 1e-12. Float: the reduction tolerance of a step (I + H), 8× for T steps carried.
-    let tolerance = S.self == Double.self ? 1e-12 : 8 * Double(reductionTolerance(S.self, length: i + h))
+    let tolerance = 8 * Double(reductionTolerance(S.self, length: i + h))
     for backend in Backend.allCases {
       let lstm = try LSTMCell(
         inputWeights: wih, recurrentWeights: whh, inputBias: c.bias ? bih : nil, recurrentBias: c.bias ? bhh : nil,

@@ -17,7 +17,7 @@ struct StabilityTests {
     let q = try Matrix<S>.randomOrthogonal(n, using: &rng)
     var qtq = Matrix<S>.zeros(rows: n, columns: n)
     gemm(q, q, into: &qtq, transposeA: true)
-    let tolerance: S = S.self == Double.self ? 1e-12 : 64 * S.ulpOfOne * S(n).squareRoot()
+    let tolerance: S = 8 * reductionTolerance(S.self, length: n)
     #expect(allclose(qtq, .identity(n), rtol: 0, atol: tolerance))
     let sigma = try singularValues(q)
     #expect(sigma.allSatisfy { abs($0 - 1) < tolerance })
