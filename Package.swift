@@ -43,6 +43,7 @@ let package = Package(
     .library(name: "DenseMatrix", targets: ["DenseMatrix"]),
     .library(name: "RNN", targets: ["RNN"]),
     .library(name: "NumPyIO", targets: ["NumPyIO"]),
+    .library(name: "BLASDiagnostics", targets: ["BLASDiagnostics"]),
     .executable(name: "hidden-state-demo", targets: ["hidden-state-demo"]),
     .executable(name: "rnn-bench", targets: ["rnn-bench"]),
     .executable(name: "rnn-forward", targets: ["rnn-forward"]),
@@ -61,8 +62,13 @@ let package = Package(
     .target(
       name: "DenseMatrix",
       dependencies: [
-        "CBLAS", "CLAPACKE", "_ActivationKernels", .product(name: "RealModule", package: "swift-numerics"),
+        "CBLAS", "CLAPACKE", "_ActivationKernels", "BLASDiagnostics",
+        .product(name: "RealModule", package: "swift-numerics"),
       ]),
+    // Which BLAS kernels run, and whether they fit the CPU: the CPU's features, OpenBLAS's cores,
+    // the kernel report. DenseMatrix uses it to choose its vector kernels and to refuse kernels
+    // the CPU cannot run; the tools use it for --blas-core.
+    .target(name: "BLASDiagnostics", dependencies: ["CBLAS"]),
     .target(name: "RNN", dependencies: ["DenseMatrix"]),
     .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_StagedFileCleanup"]),
 
@@ -71,7 +77,7 @@ let package = Package(
     .executableTarget(
       name: "hidden-state-demo",
       dependencies: [
-        "DenseMatrix", "_CommandLineSupport",
+        "DenseMatrix", "BLASDiagnostics", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -85,7 +91,7 @@ let package = Package(
     .executableTarget(
       name: "rnn-bench",
       dependencies: [
-        "DenseMatrix", "RNN", "CBLAS", "NumPyIO", "_CommandLineSupport",
+        "DenseMatrix", "BLASDiagnostics", "RNN", "CBLAS", "NumPyIO", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/rnn-bench"
@@ -108,17 +114,24 @@ let package = Package(
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),
     .target(
       name: "_CommandLineSupport",
-      dependencies: ["DenseMatrix", "RNN", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: [
+        "DenseMatrix", "RNN", "BLASDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
 
     // MARK: - Unit test bundles
 
-    .testTarget(name: "DenseMatrixTests", dependencies: ["DenseMatrix", "_TestSupport"]),
+    .testTarget(name: "DenseMatrixTests", dependencies: ["DenseMatrix", "BLASDiagnostics", "_TestSupport"]),
     .testTarget(name: "RNNTests", dependencies: ["RNN", "DenseMatrix", "_TestSupport"]),
-    .testTarget(name: "CommandLineSupportTests", dependencies: ["_CommandLineSupport", "DenseMatrix"]),
     .testTarget(
-      name: "NumPyIOTests",
-      dependencies: ["NumPyIO", "DenseMatrix", "RNN", "_TestSupport", "rnn-forward", "hidden-state-demo"]
+      name: "CommandLineSupportTests", dependencies: ["_CommandLineSupport", "DenseMatrix", "BLASDiagnostics"]),
+    .testTarget(name: "NumPyIOTests", dependencies: ["NumPyIO", "DenseMatrix", "_TestSupport"]),
+    // The tools run as child processes (the test target depends on them so that they are built).
+    .testTarget(
+      name: "RNNForwardTests",
+      dependencies: [
+        "NumPyIO", "DenseMatrix", "RNN", "BLASDiagnostics", "_TestSupport", "rnn-forward", "hidden-state-demo",
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -107,3 +107,17 @@ func fileKind(_ mode: mode_t) -> FileKind {
 func systemMessage(_ code: CInt) -> String {
   String(cString: strerror(code))
 }
+
+/// The contents of the regular file at `path`, refusing directories, FIFOs, devices and files
+/// larger than `maximumBytes`.
+///
+/// - Throws: ``NPYError/io(path:reason:)``.
+package func readRegularFile(atPath path: String, maximumBytes: Int) throws(NPYError) -> [UInt8] {
+  let file = try ReadableFile(path: path)
+  guard file.count <= maximumBytes else {
+    throw .io(path: path, reason: "cannot read: \(file.count) bytes, more than the \(maximumBytes) expected")
+  }
+  var bytes = [UInt8](repeating: 0, count: file.count)
+  try withMutableBytes(of: &bytes) { (raw) throws(NPYError) in try file.read(at: 0, into: raw) }
+  return bytes
+}

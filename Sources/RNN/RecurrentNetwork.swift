@@ -89,3 +89,21 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   /// D, the number of directions: 1, or 2 when bidirectional.
   public var directionCount: Int { isBidirectional ? 2 : 1 }
 }
+
+extension RecurrentNetwork {
+  /// A network of one layer and one direction made of `cell`, whose activation may be any
+  /// ``Activation`` (the notebook's `W_hh`/`W_hx` weights): ``mode`` says ``Mode/rnnReLU`` for
+  /// ReLU and ``Mode/rnnTanh`` otherwise. For tools that run such weights through the network's
+  /// layouts.
+  package init(vanilla cell: RNNCell<Scalar>, formulation: Formulation, backend: Backend?) {
+    mode = cell.activation == .relu ? .rnnReLU : .rnnTanh
+    layerCount = 1
+    isBidirectional = false
+    hasBias = true
+    hiddenSize = cell.hiddenSize
+    inputSize = cell.inputSize
+    self.formulation = formulation
+    self.backend = backend
+    cells = .rnn([cell])
+  }
+}

@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import BLASDiagnostics
 public import DenseMatrix
 
 #if canImport(Glibc)

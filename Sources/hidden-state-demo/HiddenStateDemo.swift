@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLASDiagnostics
 import DenseMatrix
 import _CommandLineSupport
 

@@ -1,4 +1,6 @@
+import DenseMatrix
 import NumPyIO
+import RNN
 
 /// `--memory-limit`: every copy a run makes, counted before it is made.
 ///
@@ -59,4 +61,44 @@ struct MemoryBudget {
 extension NPYArray {
   /// The bytes this array takes decoded.
   var decodedBytes: Int { elements.count * itemSize }
+}
+
+extension RNNForward {
+  /// Counts the copies of the weights a run makes before the cells exist, and refuses the run
+  /// if the files and these exceed the limit: the arrays `--dtype` converts, and the cells'
+  /// joined weights (a GRU's block matrix is 4/3 of its weights).
+  func countWeightCopies<Scalar: BLASScalar>(
+    _ type: Scalar.Type, _ arrays: Arrays, budget: inout MemoryBudget
+  ) throws(ToolError) {
+    let size = MemoryLayout<Scalar>.size
+    var converted: [(String, NPYArray)] = arrays.archive.arrays.sorted { $0.key < $1.key }.map {
+      ("--weights", $0.value)
+    }
+    converted.append(("--inputs", arrays.sequence))
+    if let state = arrays.initialState { converted.append(("--initial-state", state)) }
+    if let cell = arrays.initialCell { converted.append(("--initial-cell", cell)) }
+    let convertedCount = converted.filter { $0.1.dtypeName != Scalar.dtypeName }.reduce(0) { $0 + $1.1.elements.count }
+    if convertedCount > 0 { try budget.add("--dtype's converted copies", convertedCount, size) }
+    let weights = arrays.archive.arrays.filter { $0.key.hasPrefix("weight_") || $0.key == "W_hh" || $0.key == "W_hx" }
+    let weightCount = weights.values.reduce(0) { $0 + $1.elements.count }
+    let hh = arrays.archive.arrays["weight_hh_l0"]?.shape
+    let gru = mode == .gru || (mode == nil && hh?.count == 2 && hh![0] == 3 * hh![1])
+    try budget.add("the cells' joined weights", gru ? weightCount / 3 * 4 + 4 : weightCount, size)
+    try budget.check("the weights")
+  }
+
+  /// Counts a run's buffers and refuses it if everything counted exceeds the limit, before any
+  /// buffer is allocated: the inputs' transposed copy (T·B·I), each layer's input and output
+  /// sequences and the output's transposed copy and file bytes (4·T·B·D·H), the hoisted input
+  /// projection (T·B·G·H), and the states (4·D·L·B·H), `itemSize` bytes each.
+  func countRunBuffers(
+    steps: Int, batch: Int, hidden h: Int, input: Int, gates: Int, directions d: Int, layers l: Int, itemSize: Int,
+    budget: inout MemoryBudget
+  ) throws(ToolError) {
+    try budget.add("the inputs transposed", itemSize, steps, batch, input)
+    try budget.add("the layers' outputs", itemSize, 4, steps, batch, d, h)
+    try budget.add("the hoisted projection", itemSize, steps, batch, gates, h)
+    try budget.add("the states", itemSize, 4, d, l, batch, h)
+    try budget.check("T = \(steps), B = \(batch), H = \(h), I = \(input), \(l) layer(s), \(d) direction(s)")
+  }
 }

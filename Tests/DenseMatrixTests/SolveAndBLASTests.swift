@@ -1,3 +1,4 @@
+import BLASDiagnostics
 import DenseMatrix
 import Foundation
 import Testing

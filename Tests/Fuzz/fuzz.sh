@@ -10,10 +10,12 @@ mkdir -p .build/fuzz-corpus-npy .build/fuzz-corpus-npz
 
 # NumPyIO's sources without the files that need DenseMatrix, plus the trap helper it shares.
 sources=(Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift
-  Sources/NumPyIO/NPYArray+Writing.swift Sources/NumPyIO/NPYHeader.swift Sources/NumPyIO/NPYError.swift
-  Sources/NumPyIO/ByteStream.swift Sources/NumPyIO/ReadableFile.swift Sources/NumPyIO/AtomicFileWriter.swift
-  Sources/NumPyIO/ZipDirectory.swift Sources/NumPyIO/ZipMemberStream.swift Sources/NumPyIO/ZipWriter.swift
-  Sources/NumPyIO/NPZArchive.swift Sources/DenseMatrix/Precondition.swift)
+  Sources/NumPyIO/NPYArray+Writing.swift Sources/NumPyIO/NPYArray+File.swift Sources/NumPyIO/NPYArray+Destination.swift
+  Sources/NumPyIO/NPYHeader.swift
+  Sources/NumPyIO/PythonLiteral.swift Sources/NumPyIO/NPYError.swift Sources/NumPyIO/ByteStream.swift
+  Sources/NumPyIO/ReadableFile.swift Sources/NumPyIO/AtomicFileWriter.swift Sources/NumPyIO/StagedFile.swift
+  Sources/NumPyIO/StagedFileRegistry.swift Sources/NumPyIO/ZipDirectory.swift Sources/NumPyIO/ZipMemberStream.swift
+  Sources/NumPyIO/ZipWriter.swift Sources/NumPyIO/NPZArchive.swift Sources/DenseMatrix/Matrix/Precondition.swift)
 build() {
   swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "$1Fuzz" -package-name fuzz \
     -D NUMPYIO_STANDALONE -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \

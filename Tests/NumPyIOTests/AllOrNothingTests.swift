@@ -1,6 +1,6 @@
 import DenseMatrix
 import Foundation
-@testable import NumPyIO
+import NumPyIO
 import Testing
 import _TestSupport
 

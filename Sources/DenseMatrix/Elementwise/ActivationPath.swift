@@ -1,3 +1,4 @@
+public import BLASDiagnostics
 import _ActivationKernels
 
 /// Which implementation runs the bias-and-activation pass of ``Activation`` over a block.
@@ -6,7 +7,8 @@ import _ActivationKernels
 /// branch-free), compiled once per instruction set. A Swift package cannot pass `-target-cpu`, so
 /// a default build targets baseline x86-64 (SSE2): the portable path is that build's own
 /// instructions, and the AVX2 and AVX-512 paths are compiled with function-level `target`
-/// attributes (no `unsafeFlags`) and chosen once at run time from ``CPUInfo/current``. All compute
+/// attributes (no `unsafeFlags`) and chosen once at run time from `CPUInfo.current`
+/// (`BLASDiagnostics`). All compute
 /// the algorithms of the scalar functions (``Activation/callAsFunction(_:)->Double``), within 2 ulp of
 /// the exact results; on x86-64 the portable path (no FMA) gives the scalar results bit for bit.
 ///

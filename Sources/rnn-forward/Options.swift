@@ -1,0 +1,34 @@
+import ArgumentParser
+
+/// numpy's element types, as --dtype spells them.
+enum ElementType: String, ExpressibleByArgument, CaseIterable {
+  case float32, float64
+}
+
+struct ToolError: Error {
+  var message: String
+  init(_ message: String) { self.message = message }
+}
+
+/// A number of bytes on the command line: `1048576`, `512K`, `64M`, `8G` (powers of 1024;
+/// `KiB`, `MiB`, `GiB` and a trailing `B` are accepted too).
+struct ByteCount: ExpressibleByArgument {
+  var bytes: Int
+  init(_ bytes: Int) { self.bytes = bytes }
+
+  init?(argument: String) {
+    var text = argument.uppercased()
+    if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
+    var shift = 0
+    if let last = text.last, let power = ["K": 10, "M": 20, "G": 30, "T": 40][String(last)] {
+      shift = power
+      text.removeLast()
+    }
+    guard let value = Int(text), value > 0 else { return nil }
+    let (bytes, overflow) = value.multipliedReportingOverflow(by: 1 << shift)
+    guard !overflow else { return nil }
+    self.bytes = bytes
+  }
+
+  var defaultValueDescription: String { bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes)" }
+}
