@@ -30,16 +30,20 @@ extension Matrix {
     guard n > 0 else { return q }
     var tau = [Scalar](repeating: 0, count: n)
     var signs = [Scalar](repeating: 1, count: n)
-    let info = q.withUnsafeMutableBufferPointer { a in
+    // Q of the QR factorisation, with the signs of R's diagonal recorded before `?orgqr`
+    // overwrites R (PyTorch's fix, so that Q is uniformly distributed).
+    let (factored, formed) = q.withUnsafeMutableBufferPointer { a in
       tau.withUnsafeMutableBufferPointer { tau in
-        signs.withUnsafeMutableBufferPointer { signs in
-          Scalar._orthogonalFactor(
-            n: Int32(n), a: a.baseAddress!, tau: tau.baseAddress!, diagonalSigns: signs.baseAddress!)
-        }
+        let (a, tau, size) = (a.baseAddress!, tau.baseAddress!, Int32(n))
+        let factored = Scalar._geqrf(n: size, a: a, tau: tau)
+        guard factored == 0 else { return (factored, Int32(0)) }
+        for i in 0..<n { signs[i] = a[i * n + i] < 0 ? -1 : 1 }
+        return (factored, Scalar._orgqr(n: size, a: a, tau: tau))
       }
     }
     let p = Scalar.routinePrefix
-    guard info == 0 else { throw .failed(routine: "LAPACKE_\(p)geqrf/LAPACKE_\(p)orgqr", info: info) }
+    guard factored == 0 else { throw .failed(routine: "LAPACKE_\(p)geqrf", info: factored) }
+    guard formed == 0 else { throw .failed(routine: "LAPACKE_\(p)orgqr", info: formed) }
     q.withUnsafeMutableBufferPointer { a in
       for r in 0..<n {
         for c in 0..<n { a[r * n + c] *= signs[c] * gain }

@@ -5,27 +5,24 @@ public import RealModule
 ///
 /// The generic code of this package (``Matrix``, the products, the decompositions, the RNN) is
 /// written once and calls the routine of its element type through the underscored requirements
-/// below; only `Float+BLASScalar.swift` and `Double+BLASScalar.swift` name a typed routine. The
-/// underscored requirements are that mapping, not API to call: their arguments are unchecked.
+/// of the capabilities it is composed of: ``BLASRoutines``, ``LAPACKRoutines``,
+/// ``VectorKernels`` and ``SIMDLanes``. Only `Float+BLASScalar.swift` and
+/// `Double+BLASScalar.swift` name a typed routine, one witness per routine. The underscored
+/// requirements are that mapping, not API to call: their arguments are unchecked.
 ///
 /// Only `Float` and `Double` conform; other types cannot (the requirements are the C routines).
 /// It refines swift-numerics' `Real`, so generic code has `Scalar.exp(x)`, `Scalar.log(x)` and the
 /// other elementary functions.
-public protocol BLASScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, LosslessStringConvertible
+public protocol BLASScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, LosslessStringConvertible,
+  BLASRoutines, LAPACKRoutines, VectorKernels, SIMDLanes
 where RawSignificand: FixedWidthInteger {
-  /// The pure-Swift kernels' vector: 32 bytes, `SIMD4<Double>` or `SIMD8<Float>` (two SSE2
-  /// registers; one AVX register where the build targets it).
-  associatedtype _Lanes: SIMD where _Lanes.Scalar == Self
-
-  /// Half of ``_Lanes``: 16 bytes, one SSE2 register (`SIMD2<Double>`, `SIMD4<Float>`).
-  associatedtype _HalfLanes: SIMD where _HalfLanes.Scalar == Self
-
-  /// The vector whose halves are `low` and `high`.
-  static func _lanes(_ low: _HalfLanes, _ high: _HalfLanes) -> _Lanes
-
   /// numpy's name of the type: `float32` or `float64`.
   static var dtypeName: String { get }
+}
 
+/// The BLAS routines of one element type (`cblas_sgemm` or `cblas_dgemm`, ...). A capability of
+/// ``BLASScalar``; the requirements are the routines, unchecked.
+public protocol BLASRoutines {
   /// The BLAS/LAPACK type letter: `s` or `d` (`cblas_sgemm`, `LAPACKE_dgesv`).
   static var routinePrefix: String { get }
 
@@ -44,44 +41,78 @@ where RawSignificand: FixedWidthInteger {
 
   /// `cblas_?nrm2`: the Euclidean norm of `n` elements of `x`, `incx` apart, without overflow. Unchecked.
   static func _nrm2(n: Int, x: UnsafePointer<Self>, incx: Int) -> Self
+}
 
-  /// `LAPACKE_?gesv` (row-major): solves `A·X = B` in place; returns `info`. Unchecked.
+/// The LAPACK routines of one element type (`LAPACKE_sgesv` or `LAPACKE_dgesv`, ...), row-major.
+/// A capability of ``BLASScalar``; the requirements are the routines, unchecked.
+public protocol LAPACKRoutines {
+  /// `LAPACKE_?gesv`: solves `A·X = B` in place; returns `info`. Unchecked.
   static func _gesv(
     n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
     b: UnsafeMutablePointer<Self>, ldb: Int32
   ) -> Int32
 
-  /// `LAPACKE_?geqrf` then `LAPACKE_?orgqr` (row-major, square): Q of the QR factorisation in
-  /// place, with `diagonalSigns` receiving the signs of R's diagonal first; returns `info`.
-  static func _orthogonalFactor(
-    n: Int32, a: UnsafeMutablePointer<Self>, tau: UnsafeMutablePointer<Self>,
-    diagonalSigns: UnsafeMutablePointer<Self>
-  ) -> Int32
+  /// `LAPACKE_?geqrf` on a square `n × n` matrix: its QR factorisation in place (R above the
+  /// diagonal, the reflectors below, their scalars in `tau`); returns `info`. Unchecked.
+  static func _geqrf(n: Int32, a: UnsafeMutablePointer<Self>, tau: UnsafeMutablePointer<Self>) -> Int32
 
-  /// `LAPACKE_?gesdd` with `jobz = 'N'` (row-major): the singular values into `s`; returns `info`.
+  /// `LAPACKE_?orgqr` on ``_geqrf(n:a:tau:)``'s result: Q in place; returns `info`. Unchecked.
+  static func _orgqr(n: Int32, a: UnsafeMutablePointer<Self>, tau: UnsafeMutablePointer<Self>) -> Int32
+
+  /// `LAPACKE_?gesdd` with `jobz = 'N'`: the singular values into `s`; returns `info`. Unchecked.
   static func _gesdd(m: Int32, n: Int32, a: UnsafeMutablePointer<Self>, s: UnsafeMutablePointer<Self>) -> Int32
 
-  /// `LAPACKE_?geev` without eigenvectors (row-major): eigenvalues into `wr`, `wi`; returns `info`.
+  /// `LAPACKE_?geev` without eigenvectors: eigenvalues into `wr`, `wi`; returns `info`. Unchecked.
   static func _geev(
     n: Int32, a: UnsafeMutablePointer<Self>, wr: UnsafeMutablePointer<Self>, wi: UnsafeMutablePointer<Self>
   ) -> Int32
+}
 
-  /// The bias-and-activation kernel of `path` for this type (`swift_blas_rnn_activation_f32_avx2`,
-  /// ...): `destination[r, c] = g(source[r, c] + bias[r])`. Unchecked; the path must be supported.
+/// The vector kernels of one element type (`swift_blas_rnn_activation_f32_avx2`, ...), one per
+/// ``ActivationPath``. A capability of ``BLASScalar``; the requirements are the kernels, unchecked.
+public protocol VectorKernels {
+  /// The bias-and-activation kernel of `path`: `destination[r, c] = g(source[r, c] + bias[r])`.
+  /// Unchecked; the path must be supported.
   static func _activate(
     _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Self>,
     sourceStride: Int, bias: UnsafePointer<Self>?, destination: UnsafeMutablePointer<Self>, destinationStride: Int)
 
   /// The largest (`greatest`) or smallest of `count ≥ 1` contiguous elements, NaN if one is NaN,
-  /// by the vector kernel of `path` (`swift_blas_rnn_extreme_f32_avx512`, ...). Unchecked.
+  /// by the kernel of `path`. Unchecked.
   static func _extreme(path: ActivationPath, _ p: UnsafePointer<Self>, count: Int, greatest: Bool) -> Self
 
   /// Each column's largest or smallest element (NaN where one is NaN) of a `rows ≥ 1` × `columns`
-  /// row-major block into `out`, by the vector kernel of `path`. Unchecked.
+  /// row-major block into `out`, by the kernel of `path`. Unchecked.
   static func _columnExtremes(
     path: ActivationPath, _ a: UnsafePointer<Self>, rows: Int, columns: Int, greatest: Bool,
     into out: UnsafeMutablePointer<Self>)
 
   /// The activation of one value (the scalar reference of the kernels).
   static func _activate(_ activation: Activation, _ x: Self) -> Self
+}
+
+/// The vectors of the pure-Swift kernels for one element type. A capability of ``BLASScalar``.
+public protocol SIMDLanes: SIMDScalar, Hashable, Codable {
+  /// The pure-Swift kernels' vector: 32 bytes, `SIMD4<Double>` or `SIMD8<Float>` (two SSE2
+  /// registers; one AVX register where the build targets it).
+  associatedtype _Lanes: SIMD where _Lanes.Scalar == Self
+
+  /// Half of ``_Lanes``: 16 bytes, one SSE2 register (`SIMD2<Double>`, `SIMD4<Float>`).
+  associatedtype _HalfLanes: SIMD where _HalfLanes.Scalar == Self
+
+  /// The vector whose halves are `low` and `high`.
+  static func _lanes(_ low: _HalfLanes, _ high: _HalfLanes) -> _Lanes
+}
+
+extension ActivationPath {
+  /// The one of three routines, or values, that belongs to this path: the conformances name
+  /// their kernels with it, so that the choice of path is written once.
+  @inlinable
+  func select<Routine>(avx512: Routine, avx2: Routine, portable: Routine) -> Routine {
+    switch self {
+    case .avx512: return avx512
+    case .avx2: return avx2
+    case .portable: return portable
+    }
+  }
 }

@@ -4,9 +4,15 @@ public import RealModule
 import _ActivationKernels
 
 // Double's routines: the only place that names the d-prefixed BLAS and LAPACK functions and the
-// f64 activation kernels.
+// f64 vector kernels. Each witness is the routine's name and its arguments; what the routines
+// share (checks, the LAPACK sign fix, the choice of kernel path) is generic code.
 
 extension Double: BLASScalar {
+  /// `"float64"`.
+  public static var dtypeName: String { "float64" }
+}
+
+extension Double: SIMDLanes {
   /// `SIMD4<Double>`: 32 bytes.
   public typealias _Lanes = SIMD4<Double>
   /// `SIMD2<Double>`: 16 bytes.
@@ -17,9 +23,9 @@ extension Double: BLASScalar {
   public static func _lanes(_ low: SIMD2<Double>, _ high: SIMD2<Double>) -> SIMD4<Double> {
     SIMD4<Double>(lowHalf: low, highHalf: high)
   }
+}
 
-  /// `"float64"`.
-  public static var dtypeName: String { "float64" }
+extension Double: BLASRoutines {
   /// `"d"`.
   public static var routinePrefix: String { "d" }
 
@@ -56,7 +62,9 @@ extension Double: BLASScalar {
     BLAS.requireRunnableKernels()
     return cblas_dnrm2(blasint(n), x, blasint(incx))
   }
+}
 
+extension Double: LAPACKRoutines {
   /// Calls `LAPACKE_dgesv`.
   public static func _gesv(
     n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Double>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
@@ -66,15 +74,15 @@ extension Double: BLASScalar {
     return LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
   }
 
-  /// Calls `LAPACKE_dgeqrf`, records the signs of R's diagonal, then calls `LAPACKE_dorgqr`.
-  public static func _orthogonalFactor(
-    n: Int32, a: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>,
-    diagonalSigns: UnsafeMutablePointer<Double>
-  ) -> Int32 {
+  /// Calls `LAPACKE_dgeqrf`.
+  public static func _geqrf(n: Int32, a: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>) -> Int32 {
     BLAS.requireRunnableKernels()
-    let factorised = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
-    guard factorised == 0 else { return factorised }
-    for i in 0..<Int(n) { diagonalSigns[i] = a[i * Int(n) + i] < 0 ? -1 : 1 }  // before dorgqr overwrites R
+    return LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
+  }
+
+  /// Calls `LAPACKE_dorgqr`.
+  public static func _orgqr(n: Int32, a: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>) -> Int32 {
+    BLAS.requireRunnableKernels()
     return LAPACKE_dorgqr(LAPACK_ROW_MAJOR, n, n, n, a, n, tau)
   }
 
@@ -94,24 +102,18 @@ extension Double: BLASScalar {
     let no = CChar(UInt8(ascii: "N"))
     return LAPACKE_dgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
   }
+}
 
+extension Double: VectorKernels {
   /// Calls `swift_blas_rnn_activation_f64_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _activate(
     _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Double>,
     sourceStride: Int, bias: UnsafePointer<Double>?, destination: UnsafeMutablePointer<Double>, destinationStride: Int
   ) {
-    let kind = activation.kernelCode
-    switch path {
-    case .avx512:
-      swift_blas_rnn_activation_f64_avx512(
-        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    case .avx2:
-      swift_blas_rnn_activation_f64_avx2(
-        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    case .portable:
-      swift_blas_rnn_activation_f64_baseline(
-        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    }
+    path.select(
+      avx512: swift_blas_rnn_activation_f64_avx512, avx2: swift_blas_rnn_activation_f64_avx2,
+      portable: swift_blas_rnn_activation_f64_baseline
+    )(activation.kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
   }
 
   /// The scalar functions of `Activation+Scalar.swift`: the kernels' algorithms, one value at a
@@ -127,12 +129,10 @@ extension Double: BLASScalar {
 
   /// Calls `swift_blas_rnn_extreme_f64_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Double>, count: Int, greatest: Bool) -> Double {
-    let flag: CInt = greatest ? 1 : 0
-    switch path {
-    case .avx512: return swift_blas_rnn_extreme_f64_avx512(p, count, flag)
-    case .avx2: return swift_blas_rnn_extreme_f64_avx2(p, count, flag)
-    case .portable: return swift_blas_rnn_extreme_f64_baseline(p, count, flag)
-    }
+    path.select(
+      avx512: swift_blas_rnn_extreme_f64_avx512, avx2: swift_blas_rnn_extreme_f64_avx2,
+      portable: swift_blas_rnn_extreme_f64_baseline
+    )(p, count, greatest ? 1 : 0)
   }
 
   /// Calls `swift_blas_rnn_column_extremes_f64_avx512`, `_avx2` or `_baseline` as `path` says.
@@ -140,11 +140,9 @@ extension Double: BLASScalar {
     path: ActivationPath, _ a: UnsafePointer<Double>, rows: Int, columns: Int, greatest: Bool,
     into out: UnsafeMutablePointer<Double>
   ) {
-    let flag: CInt = greatest ? 1 : 0
-    switch path {
-    case .avx512: swift_blas_rnn_column_extremes_f64_avx512(a, rows, columns, flag, out)
-    case .avx2: swift_blas_rnn_column_extremes_f64_avx2(a, rows, columns, flag, out)
-    case .portable: swift_blas_rnn_column_extremes_f64_baseline(a, rows, columns, flag, out)
-    }
+    path.select(
+      avx512: swift_blas_rnn_column_extremes_f64_avx512, avx2: swift_blas_rnn_column_extremes_f64_avx2,
+      portable: swift_blas_rnn_column_extremes_f64_baseline
+    )(a, rows, columns, greatest ? 1 : 0, out)
   }
 }

@@ -4,9 +4,15 @@ public import RealModule
 import _ActivationKernels
 
 // Float's routines: the only place that names the s-prefixed BLAS and LAPACK functions and the
-// f32 activation kernels.
+// f32 vector kernels. Each witness is the routine's name and its arguments; what the routines
+// share (checks, the LAPACK sign fix, the choice of kernel path) is generic code.
 
 extension Float: BLASScalar {
+  /// `"float32"`.
+  public static var dtypeName: String { "float32" }
+}
+
+extension Float: SIMDLanes {
   /// `SIMD8<Float>`: 32 bytes.
   public typealias _Lanes = SIMD8<Float>
   /// `SIMD4<Float>`: 16 bytes.
@@ -17,9 +23,9 @@ extension Float: BLASScalar {
   public static func _lanes(_ low: SIMD4<Float>, _ high: SIMD4<Float>) -> SIMD8<Float> {
     SIMD8<Float>(lowHalf: low, highHalf: high)
   }
+}
 
-  /// `"float32"`.
-  public static var dtypeName: String { "float32" }
+extension Float: BLASRoutines {
   /// `"s"`.
   public static var routinePrefix: String { "s" }
 
@@ -56,7 +62,9 @@ extension Float: BLASScalar {
     BLAS.requireRunnableKernels()
     return cblas_snrm2(blasint(n), x, blasint(incx))
   }
+}
 
+extension Float: LAPACKRoutines {
   /// Calls `LAPACKE_sgesv`.
   public static func _gesv(
     n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Float>, lda: Int32, pivots: UnsafeMutablePointer<Int32>,
@@ -66,15 +74,15 @@ extension Float: BLASScalar {
     return LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, nrhs, a, lda, pivots, b, ldb)
   }
 
-  /// Calls `LAPACKE_sgeqrf`, records the signs of R's diagonal, then calls `LAPACKE_sorgqr`.
-  public static func _orthogonalFactor(
-    n: Int32, a: UnsafeMutablePointer<Float>, tau: UnsafeMutablePointer<Float>,
-    diagonalSigns: UnsafeMutablePointer<Float>
-  ) -> Int32 {
+  /// Calls `LAPACKE_sgeqrf`.
+  public static func _geqrf(n: Int32, a: UnsafeMutablePointer<Float>, tau: UnsafeMutablePointer<Float>) -> Int32 {
     BLAS.requireRunnableKernels()
-    let factorised = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
-    guard factorised == 0 else { return factorised }
-    for i in 0..<Int(n) { diagonalSigns[i] = a[i * Int(n) + i] < 0 ? -1 : 1 }  // before sorgqr overwrites R
+    return LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, n, a, n, tau)
+  }
+
+  /// Calls `LAPACKE_sorgqr`.
+  public static func _orgqr(n: Int32, a: UnsafeMutablePointer<Float>, tau: UnsafeMutablePointer<Float>) -> Int32 {
+    BLAS.requireRunnableKernels()
     return LAPACKE_sorgqr(LAPACK_ROW_MAJOR, n, n, n, a, n, tau)
   }
 
@@ -93,24 +101,18 @@ extension Float: BLASScalar {
     let no = CChar(UInt8(ascii: "N"))
     return LAPACKE_sgeev(LAPACK_ROW_MAJOR, no, no, n, a, n, wr, wi, nil, 1, nil, 1)
   }
+}
 
+extension Float: VectorKernels {
   /// Calls `swift_blas_rnn_activation_f32_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _activate(
     _ activation: Activation, path: ActivationPath, rows: Int, columns: Int, source: UnsafePointer<Float>,
     sourceStride: Int, bias: UnsafePointer<Float>?, destination: UnsafeMutablePointer<Float>, destinationStride: Int
   ) {
-    let kind = activation.kernelCode
-    switch path {
-    case .avx512:
-      swift_blas_rnn_activation_f32_avx512(
-        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    case .avx2:
-      swift_blas_rnn_activation_f32_avx2(
-        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    case .portable:
-      swift_blas_rnn_activation_f32_baseline(
-        kind, rows, columns, source, sourceStride, bias, destination, destinationStride)
-    }
+    path.select(
+      avx512: swift_blas_rnn_activation_f32_avx512, avx2: swift_blas_rnn_activation_f32_avx2,
+      portable: swift_blas_rnn_activation_f32_baseline
+    )(activation.kernelCode, rows, columns, source, sourceStride, bias, destination, destinationStride)
   }
 
   /// Computed in `Double` and rounded: within 0.5 ulp of Float plus Double's 2 ulp (the
@@ -121,12 +123,10 @@ extension Float: BLASScalar {
 
   /// Calls `swift_blas_rnn_extreme_f32_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Float>, count: Int, greatest: Bool) -> Float {
-    let flag: CInt = greatest ? 1 : 0
-    switch path {
-    case .avx512: return swift_blas_rnn_extreme_f32_avx512(p, count, flag)
-    case .avx2: return swift_blas_rnn_extreme_f32_avx2(p, count, flag)
-    case .portable: return swift_blas_rnn_extreme_f32_baseline(p, count, flag)
-    }
+    path.select(
+      avx512: swift_blas_rnn_extreme_f32_avx512, avx2: swift_blas_rnn_extreme_f32_avx2,
+      portable: swift_blas_rnn_extreme_f32_baseline
+    )(p, count, greatest ? 1 : 0)
   }
 
   /// Calls `swift_blas_rnn_column_extremes_f32_avx512`, `_avx2` or `_baseline` as `path` says.
@@ -134,11 +134,9 @@ extension Float: BLASScalar {
     path: ActivationPath, _ a: UnsafePointer<Float>, rows: Int, columns: Int, greatest: Bool,
     into out: UnsafeMutablePointer<Float>
   ) {
-    let flag: CInt = greatest ? 1 : 0
-    switch path {
-    case .avx512: swift_blas_rnn_column_extremes_f32_avx512(a, rows, columns, flag, out)
-    case .avx2: swift_blas_rnn_column_extremes_f32_avx2(a, rows, columns, flag, out)
-    case .portable: swift_blas_rnn_column_extremes_f32_baseline(a, rows, columns, flag, out)
-    }
+    path.select(
+      avx512: swift_blas_rnn_column_extremes_f32_avx512, avx2: swift_blas_rnn_column_extremes_f32_avx2,
+      portable: swift_blas_rnn_column_extremes_f32_baseline
+    )(a, rows, columns, greatest ? 1 : 0, out)
   }
 }
