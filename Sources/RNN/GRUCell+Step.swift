@@ -101,23 +101,13 @@ extension GRUCell: CellKernels {
           batch: batch, output: output, outputStride: outputStride)
       case .fused:
         copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
-        joinedWeights.withUnsafeBufferPointer { w in
-          GEMMOperands(
-            m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
-            c: g, ldc: batch
-          ).run(backend)
-        }
+        fusedProduct(stacked: s, batch: batch, into: g, backend: backend)
         pointwise(
           buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
           batch: batch, output: output, outputStride: outputStride)
       case .split, .hoisted:
-        inputWeights.withUnsafeBufferPointer { w in
-          GEMMOperands(
-            m: 3 * hidden, n: batch, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: xStride, c: g,
-            ldc: batch
-          ).run(backend)
-        }
-        recurrentProduct(buffers, batch: batch, backend: backend)
+        inputProduct(x: x, xStride: xStride, batch: batch, into: g, backend: backend)
+        recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: gh, stride: batch, backend: backend)
         pointwise(
           buffers, inputSide: g, inputStride: batch, recurrentRZ: gh, recurrentN: gh + 2 * hidden * batch,
           batch: batch, output: output, outputStride: outputStride)
@@ -126,15 +116,6 @@ extension GRUCell: CellKernels {
   }
 
   /// `W_hh · h` into the workspace's recurrent block.
-  private func recurrentProduct(_ buffers: GRUBuffers<Scalar>, batch: Int, backend: Backend) {
-    recurrentWeights.withUnsafeBufferPointer { w in
-      GEMMOperands(
-        m: 3 * hiddenSize, n: batch, k: hiddenSize, a: w.baseAddress, lda: hiddenSize, b: buffers.h, ldb: batch,
-        c: buffers.recurrent, ldc: batch
-      ).run(backend)
-    }
-  }
-
   /// ``Formulation/hoisted`` over a sequence: one product for every step's input side, then per
   /// step `W_hh · h` and the pointwise update.
   func runHoisted(
@@ -149,7 +130,7 @@ extension GRUCell: CellKernels {
       let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
       for s in 0..<steps {
         let t = stepIndex(s, of: steps, reversed: reversed)
-        recurrentProduct(buffers, batch: batch, backend: backend)
+        recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: buffers.recurrent, stride: batch, backend: backend)
         pointwise(
           buffers, inputSide: p + t * layout.blockStep, inputStride: layout.stride, recurrentRZ: buffers.recurrent,
           recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output + t * batch,

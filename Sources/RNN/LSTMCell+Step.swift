@@ -88,7 +88,7 @@ extension LSTMCell: CellKernels {
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout LSTMWorkspace<Scalar>, formulation: Formulation,
     output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
   ) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let (input, batch) = (inputSize, workspace.batchSize)
     let backend = resolvedBackend
     if formulation == .fusedConcatenatingEachStep {
       // The notebook, literally: join, multiply. Allocates by design.
@@ -105,26 +105,11 @@ extension LSTMCell: CellKernels {
       case .fused:
         // [x; h]: x into the upper block (one copy when x is contiguous); h is already below.
         copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
-        joinedWeights.withUnsafeBufferPointer { w in
-          GEMMOperands(
-            m: 4 * hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
-            c: g, ldc: batch
-          ).run(backend)
-        }
+        fusedProduct(stacked: s, batch: batch, into: g, backend: backend)
       case .split, .hoisted:
         // gates = W_ih · x;  gates += W_hh · h (beta = 1).
-        inputWeights.withUnsafeBufferPointer { w in
-          GEMMOperands(
-            m: 4 * hidden, n: batch, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: xStride, c: g,
-            ldc: batch
-          ).run(backend)
-        }
-        recurrentWeights.withUnsafeBufferPointer { w in
-          GEMMOperands(
-            m: 4 * hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: buffers.h, ldb: batch, beta: 1,
-            c: g, ldc: batch
-          ).run(backend)
-        }
+        inputProduct(x: x, xStride: xStride, batch: batch, into: g, backend: backend)
+        recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: g, stride: batch, backend: backend)
       }
       pointwise(buffers, gates: g, gateStride: batch, batch: batch, output: output, outputStride: outputStride)
     }
@@ -136,24 +121,19 @@ extension LSTMCell: CellKernels {
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
-    let (hidden, batch) = (hiddenSize, workspace.batchSize)
+    let batch = workspace.batchSize
     let width = steps * batch
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let p = buffers.projection!
       let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
-      recurrentWeights.withUnsafeBufferPointer { w in
-        for s in 0..<steps {
-          let t = stepIndex(s, of: steps, reversed: reversed)
-          let block = p + t * layout.blockStep
-          GEMMOperands(
-            m: 4 * hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: buffers.h, ldb: batch, beta: 1,
-            c: block, ldc: layout.stride
-          ).run(backend)
-          pointwise(
-            buffers, gates: block, gateStride: layout.stride, batch: batch, output: output + t * batch,
-            outputStride: width)
-        }
+      for s in 0..<steps {
+        let t = stepIndex(s, of: steps, reversed: reversed)
+        let block = p + t * layout.blockStep
+        recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+        pointwise(
+          buffers, gates: block, gateStride: layout.stride, batch: batch, output: output + t * batch,
+          outputStride: width)
       }
     }
   }

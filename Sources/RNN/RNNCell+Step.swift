@@ -96,7 +96,7 @@ extension RNNCell: CellKernels {
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout RNNWorkspace<Scalar>, formulation: Formulation,
     output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
   ) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let (input, batch) = (inputSize, workspace.batchSize)
     let backend = resolvedBackend
     if formulation == .fusedConcatenatingEachStep {
       // The notebook, literally: join W_h = [W_hh | W_hx] and [h; x], multiply. Allocates by design.
@@ -116,26 +116,11 @@ extension RNNCell: CellKernels {
         case .fused:
           // [x; h]: x into the upper block (one copy when x is contiguous); h is already below.
           copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
-          joinedWeights.withUnsafeBufferPointer { w in
-            GEMMOperands(
-              m: hidden, n: batch, k: input + hidden, a: w.baseAddress, lda: input + hidden, b: s, ldb: batch,
-              c: pre, ldc: batch
-            ).run(backend)
-          }
+          fusedProduct(stacked: s, batch: batch, into: pre, backend: backend)
         case .split, .hoisted:
           // pre = W_ih · x;  pre += W_hh · h  (beta = 1: no temporary for the sum)
-          inputWeights.withUnsafeBufferPointer { w in
-            GEMMOperands(
-              m: hidden, n: batch, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: xStride, c: pre,
-              ldc: batch
-            ).run(backend)
-          }
-          recurrentWeights.withUnsafeBufferPointer { w in
-            GEMMOperands(
-              m: hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: h, ldb: batch, beta: 1, c: pre,
-              ldc: batch
-            ).run(backend)
-          }
+          inputProduct(x: x, xStride: xStride, batch: batch, into: pre, backend: backend)
+          recurrentProduct(h: h, batch: batch, beta: 1, into: pre, stride: batch, backend: backend)
         }
         // The new h straight into the lower block of [x; h].
         biasActivate(
@@ -151,7 +136,7 @@ extension RNNCell: CellKernels {
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout RNNWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let (input, batch) = (inputSize, workspace.batchSize)
     let width = steps * batch
     let backend = resolvedBackend
     workspace.projection.withUnsafeMutableBufferPointer { projection in
@@ -159,18 +144,13 @@ extension RNNCell: CellKernels {
       let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
         let h = stacked.baseAddress! + input * batch
-        recurrentWeights.withUnsafeBufferPointer { w in
-          for s in 0..<steps {
-            let t = stepIndex(s, of: steps, reversed: reversed)
-            let block = p + t * layout.blockStep
-            GEMMOperands(
-              m: hidden, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: h, ldb: batch, beta: 1, c: block,
-              ldc: layout.stride
-            ).run(backend)
-            biasActivate(
-              columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch,
-              copy: output + t * batch, copyStride: width)
-          }
+        for s in 0..<steps {
+          let t = stepIndex(s, of: steps, reversed: reversed)
+          let block = p + t * layout.blockStep
+          recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+          biasActivate(
+            columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch,
+            copy: output + t * batch, copyStride: width)
         }
       }
     }

@@ -127,6 +127,11 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   static var name: String { get }
   /// `W_ih`, G·H × I for G gates: the hoisted projection's weights.
   var inputWeights: Matrix<Scalar> { get }
+  /// `W_hh`, G·H × H.
+  var recurrentWeights: Matrix<Scalar> { get }
+  /// The fused formulation's joined weights, `rows × (I + H)` (`[W_ih | W_hh]`, or the GRU's block
+  /// matrix).
+  var joinedWeights: Matrix<Scalar> { get }
   /// One step: `x` is I × B with row stride `xStride` (nil when I = 0); the new h goes into the
   /// workspace and, if given, `output` (H × B, row stride `outputStride`).
   func advance(
@@ -256,6 +261,51 @@ extension CellKernels {
     runSequence(
       inputs: hstack(inputs), workspace: &workspace, states: &states, formulation: formulation, reversed: false)
     return splitColumns(states, batch: first.columns)
+  }
+}
+
+/// The products every cell's kernels make, on raw buffers.
+extension CellKernels {
+  /// `gates = joinedWeights · [x; h]`: the fused formulation's one product (`stacked` is
+  /// `[x; h]`, B columns).
+  @inline(__always)
+  func fusedProduct(
+    stacked: UnsafePointer<Scalar>, batch: Int, into gates: UnsafeMutablePointer<Scalar>, backend: Backend
+  ) {
+    let k = inputSize + hiddenSize
+    joinedWeights.withUnsafeBufferPointer { w in
+      GEMMOperands(
+        m: joinedWeights.rows, n: batch, k: k, a: w.baseAddress, lda: k, b: stacked, ldb: batch, c: gates, ldc: batch
+      ).run(backend)
+    }
+  }
+
+  /// `gates = W_ih · x` (`x` I × B with row stride `xStride`, nil when I = 0).
+  @inline(__always)
+  func inputProduct(
+    x: UnsafePointer<Scalar>?, xStride: Int, batch: Int, into gates: UnsafeMutablePointer<Scalar>, backend: Backend
+  ) {
+    inputWeights.withUnsafeBufferPointer { w in
+      GEMMOperands(
+        m: inputWeights.rows, n: batch, k: inputSize, a: w.baseAddress, lda: max(1, inputSize), b: x, ldb: xStride,
+        c: gates, ldc: batch
+      ).run(backend)
+    }
+  }
+
+  /// `gates = beta · gates + W_hh · h` (`h` H × B contiguous; `gates` with row stride `stride`):
+  /// the split formulation's second product (`beta = 1`), and each hoisted step's.
+  @inline(__always)
+  func recurrentProduct(
+    h: UnsafePointer<Scalar>, batch: Int, beta: Scalar, into gates: UnsafeMutablePointer<Scalar>, stride: Int,
+    backend: Backend
+  ) {
+    recurrentWeights.withUnsafeBufferPointer { w in
+      GEMMOperands(
+        m: recurrentWeights.rows, n: batch, k: hiddenSize, a: w.baseAddress, lda: hiddenSize, b: h, ldb: batch,
+        beta: beta, c: gates, ldc: stride
+      ).run(backend)
+    }
   }
 }
 
