@@ -1,4 +1,4 @@
-/// How a cell computes its step: for an ``RNNCell``, `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`;
+/// How a cell computes its step: for an ``RNNCell``, `h_t = g(W_ih · x_t + W_hh · h_{t-1} + b)`;
 /// ``LSTMCell`` and ``GRUCell`` apply the same choices to their gates' products (see each).
 ///
 /// All four give the same hidden states up to rounding; they differ in the BLAS calls they make

@@ -2,7 +2,7 @@ public import DenseMatrix
 
 extension RNNCell {
   /// A cell with the usual initialisation for vanilla RNNs: an orthogonal `W_hh` (scaled by
-  /// `gain`), `W_hx` drawn from N(0, 1/n_x), and a zero bias.
+  /// `gain`), `W_ih` drawn from N(0, 1/I), and a zero bias.
   ///
   /// `W_hh` comes from `Matrix.randomOrthogonal(_:gain:using:)` (QR of a Gaussian
   /// matrix with PyTorch's sign fix, via `LAPACKE_?geqrf` and `LAPACKE_?orgqr`), so every
@@ -10,7 +10,7 @@ extension RNNCell {
   ///
   /// - Throws: `LAPACKError` if LAPACK fails.
   /// - Precondition: `hiddenSize >= 1`, `inputSize >= 0`.
-  /// - Complexity: O(n_h³ + n_h · n_x).
+  /// - Complexity: O(H³ + H · I).
   public static func random<G: RandomNumberGenerator>(
     hiddenSize: Int, inputSize: Int, activation: Activation = .tanh, formulation: Formulation = .fused,
     gain: Scalar = 1, using generator: inout G
@@ -44,7 +44,7 @@ extension RNNCell {
   /// below 1 (for `tanh`, `relu`, identity) the recurrence is a contraction. Uses `LAPACKE_?gesdd`.
   ///
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
-  /// - Complexity: O(n_h³).
+  /// - Complexity: O(H³).
   public func recurrentSingularValues() throws(LAPACKError) -> [Scalar] {
     try singularValues(recurrentWeights)
   }
@@ -55,7 +55,7 @@ extension RNNCell {
   /// vanish); above 1 they grow (gradients may explode). Uses `LAPACKE_?geev`.
   ///
   /// - Throws: `LAPACKError` if LAPACK fails to converge.
-  /// - Complexity: O(n_h³).
+  /// - Complexity: O(H³).
   public func recurrentSpectralRadius() throws(LAPACKError) -> Scalar {
     try spectralRadius(recurrentWeights)
   }

@@ -130,28 +130,40 @@ extension RNNCell: CellKernels {
     }
   }
 
-  /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t`, then
-  /// per step `W_hh · h` onto that step's block, and the bias and `g`.
+  /// The vanilla cell projects straight into the output when B > 1 (the output has the
+  /// projection's layout); at B = 1 it projects transposed into the workspace's buffer, T × H.
+  func projectionRows(batch: Int) -> Int { batch == 1 ? hiddenSize : 0 }
+
+  /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t` (into
+  /// `output` itself when B > 1), then per step `W_hh · h_{t-1}` onto that step's block, read
+  /// from the previous step's output, and the bias and `g` written into the output. No copy per
+  /// step: the last state goes back into the workspace once.
   func runHoisted(
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout RNNWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
-    let (input, batch) = (inputSize, workspace.batchSize)
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let width = steps * batch
     let backend = resolvedBackend
     workspace.projection.withUnsafeMutableBufferPointer { projection in
-      let p = projection.baseAddress!
+      let p = batch == 1 ? projection.baseAddress! : output
       let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
         let h = stacked.baseAddress! + input * batch
         for s in 0..<steps {
           let t = stepIndex(s, of: steps, reversed: reversed)
           let block = p + t * layout.blockStep
-          recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+          // h_{t-1}: the workspace's h₀ first, then the output block of the step before.
+          let previous = stepIndex(s - 1, of: steps, reversed: reversed)
+          recurrentProduct(
+            h: s == 0 ? h : output + previous * batch, hStride: s == 0 ? batch : width, batch: batch, beta: 1,
+            into: block, stride: layout.stride, backend: backend)
           biasActivate(
-            columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch,
-            copy: output + t * batch, copyStride: width)
+            columns: batch, source: block, sourceStride: layout.stride, destination: output + t * batch,
+            destinationStride: width, copy: nil, copyStride: 0)
         }
+        let last = output + stepIndex(steps - 1, of: steps, reversed: reversed) * batch
+        for r in 0..<hidden { (h + r * batch).update(from: last + r * width, count: batch) }
       }
     }
   }

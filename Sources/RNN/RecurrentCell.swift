@@ -137,6 +137,9 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   func advance(
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout Workspace, formulation: Formulation,
     output: UnsafeMutablePointer<Scalar>?, outputStride: Int)
+  /// The rows of the hoisted projection buffer the driver prepares for a batch of `batch`
+  /// (T · B columns); 0 when the cell projects straight into the output.
+  func projectionRows(batch: Int) -> Int
   /// ``Formulation/hoisted`` over `steps` steps of `x` (I × (T · B)), writing every h to `output`.
   func runHoisted(
     x: UnsafePointer<Scalar>?, steps: Int, workspace: inout Workspace, output: UnsafeMutablePointer<Scalar>,
@@ -167,6 +170,9 @@ extension CellWorkspace {
 }
 
 extension CellKernels {
+  /// A gated cell's projection holds every gate's input part: G·H rows.
+  func projectionRows(batch: Int) -> Int { inputWeights.rows }
+
   /// Why `x` cannot be stepped in `workspace`, or `nil`.
   func stepError(x: Shape, workspace: Workspace) -> ShapeError? {
     if let error = workspaceError(workspace, "step") { return error }
@@ -236,7 +242,9 @@ extension CellKernels {
     let (batch, width) = (workspace.batchSize, inputs.columns)
     let steps = width / batch
     guard steps > 0 else { return }
-    if formulation == .hoisted { prepareBuffer(&workspace.projection, rows: inputWeights.rows, columns: width) }
+    if formulation == .hoisted {
+      prepareBuffer(&workspace.projection, rows: projectionRows(batch: batch), columns: width)
+    }
     inputs.withUnsafeBufferPointer { x_ in
       states.withUnsafeMutableBufferPointer { out_ in
         let (x, out) = (x_.baseAddress, out_.baseAddress!)
@@ -293,17 +301,18 @@ extension CellKernels {
     }
   }
 
-  /// `gates = beta · gates + W_hh · h` (`h` H × B contiguous; `gates` with row stride `stride`):
-  /// the split formulation's second product (`beta = 1`), and each hoisted step's.
+  /// `gates = beta · gates + W_hh · h` (`h` H × B with row stride `hStride`, `gates` with row
+  /// stride `stride`): the split formulation's second product (`beta = 1`), and each hoisted
+  /// step's.
   @inline(__always)
   func recurrentProduct(
-    h: UnsafePointer<Scalar>, batch: Int, beta: Scalar, into gates: UnsafeMutablePointer<Scalar>, stride: Int,
-    backend: Backend
+    h: UnsafePointer<Scalar>, hStride: Int? = nil, batch: Int, beta: Scalar, into gates: UnsafeMutablePointer<Scalar>,
+    stride: Int, backend: Backend
   ) {
     recurrentWeights.withUnsafeBufferPointer { w in
       GEMMOperands(
-        m: recurrentWeights.rows, n: batch, k: hiddenSize, a: w.baseAddress, lda: hiddenSize, b: h, ldb: batch,
-        beta: beta, c: gates, ldc: stride
+        m: recurrentWeights.rows, n: batch, k: hiddenSize, a: w.baseAddress, lda: hiddenSize, b: h,
+        ldb: hStride ?? batch, beta: beta, c: gates, ldc: stride
       ).run(backend)
     }
   }

@@ -13,9 +13,10 @@ import Darwin
 /// The tools' `--blas-core auto|keep|NAME`.
 public enum BLASCoreChoice: Hashable, Sendable, ExpressibleByArgument, CustomStringConvertible {
   /// Switch to the best core once, by re-executing, when OpenBLAS's own pick is stale and
-  /// `OPENBLAS_CORETYPE` is unset (the default).
+  /// `OPENBLAS_CORETYPE` is unset, or when `OPENBLAS_CORETYPE` names a core the CPU lacks (the
+  /// default).
   case auto
-  /// Change nothing.
+  /// Change nothing; stop before any BLAS call if the core in use cannot run on this CPU.
   case keep
   /// Run this core (re-executing with `OPENBLAS_CORETYPE` set), if the CPU can.
   case named(String)
@@ -48,8 +49,9 @@ public enum BLASCoreChoice: Hashable, Sendable, ExpressibleByArgument, CustomStr
   /// The help text the tools share.
   public static let help: ArgumentHelp = """
     The OpenBLAS kernel set: auto (switch once to the best core for this CPU when OpenBLAS's own \
-    pick is stale and OPENBLAS_CORETYPE is unset), keep, or a core name such as Haswell, Zen or \
-    SkylakeX (refused if this CPU cannot run it).
+    pick is stale and OPENBLAS_CORETYPE is unset, or when OPENBLAS_CORETYPE names a core this CPU \
+    cannot run), keep (stops with exit 1 if the core in use cannot run here), or a core name such \
+    as Haswell, Zen or SkylakeX (refused if this CPU cannot run it).
     """
 }
 
