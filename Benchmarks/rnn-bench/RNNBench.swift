@@ -16,7 +16,9 @@ struct RNNBench: ParsableCommand {
       Numbers are medians of at least 7 interleaved rounds, compared as ratios measured in the \
       same run. Without a subcommand it runs `formulations`, whose options follow.
       """ + "\n\n" + defaultSubcommandHelp,
-    subcommands: [Formulations.self, GEMMBenchmark.self, ActivationBenchmark.self, ViewsBenchmark.self],
+    subcommands: [
+      Formulations.self, NetworkBenchmark.self, GEMMBenchmark.self, ActivationBenchmark.self, ViewsBenchmark.self,
+    ],
     defaultSubcommand: Formulations.self)
 }
 

@@ -8,6 +8,8 @@
 /// - Precondition: `matrices` is not empty and all have the same number of rows. Use
 ///   ``hstack(checking:)`` when shapes come from data.
 /// - Complexity: O(total number of elements).
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func hstack<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>]) -> Matrix<Scalar> {
   concatenate(matrices, axis: 1, operation: "hstack")
 }
@@ -22,6 +24,8 @@ public func hstack<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>]) -> Matrix<S
 /// - Precondition: `matrices` is not empty and all have the same number of columns. Use
 ///   ``vstack(checking:)`` when shapes come from data.
 /// - Complexity: O(total number of elements).
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func vstack<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>]) -> Matrix<Scalar> {
   concatenate(matrices, axis: 0, operation: "vstack")
 }
@@ -101,6 +105,8 @@ private func concatenationError<Scalar: BLASScalar>(
 }
 
 /// Joins matrices whose shapes were already validated; `axis` is 0 or 1.
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 private func joined<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>], axis: Int) -> Matrix<Scalar> {
   if axis == 0 {
     let columns = matrices[0].columns
@@ -111,8 +117,8 @@ private func joined<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>], axis: Int)
   }
   let rows = matrices[0].rows
   let columns = matrices.reduce(0) { $0 + $1.columns }
-  var result = Matrix<Scalar>.zeros(rows: rows, columns: columns)
-  result.withUnsafeMutableBufferPointer { target in
+  // Every element is written once, into uninitialised storage.
+  let scalars = [Scalar](unsafeUninitializedCapacity: rows * columns) { target, initialized in
     var offset = 0
     for matrix in matrices {
       let width = matrix.columns
@@ -121,11 +127,12 @@ private func joined<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>], axis: Int)
         // Safe: both buffers hold `rows` rows of the validated widths.
         for r in 0..<rows {
           (target.baseAddress! + r * columns + offset)
-            .update(from: source.baseAddress! + r * width, count: width)
+            .initialize(from: source.baseAddress! + r * width, count: width)
         }
       }
       offset += width
     }
+    initialized = rows * columns
   }
-  return result
+  return Matrix(rows: rows, columns: columns, scalars: scalars)
 }

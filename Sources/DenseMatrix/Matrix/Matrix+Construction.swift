@@ -10,6 +10,8 @@ extension Matrix {
   /// A matrix of zeros, like `np.zeros((rows, columns))`.
   ///
   /// - Complexity: O(rows × columns).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public static func zeros(rows: Int, columns: Int) -> Matrix {
     filled(rows: rows, columns: columns, value: 0)
   }
@@ -29,6 +31,8 @@ extension Matrix {
   }
 
   /// ``full(rows:columns:value:)``, under a name the `Double` defaults can forward to.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   static func filled(rows: Int, columns: Int, value: Scalar) -> Matrix {
     checkPrecondition(
       rows >= 0 && columns >= 0, "Matrix.full: dimensions must be non-negative, got (\(rows)×\(columns))")

@@ -1,0 +1,169 @@
+import ArgumentParser
+import DenseMatrix
+import Foundation
+import RNN
+import _CommandLineSupport
+
+/// `RecurrentNetwork.forward`, the API users call, against the same arithmetic run directly on
+/// its cells: what the network's own layout work (transposes, copies, fills) costs.
+struct NetworkBenchmark: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "network",
+    abstract:
+      "RecurrentNetwork.forward (PyTorch's layouts) against its cells' forward runs on the same data: the network's overhead.",
+    discussion: """
+      For each mode, size H = I, batch B and layout, a PyTorch-named state dict of random weights \
+      becomes a RecurrentNetwork (formulation: hoisted, the network's default). Two timings, \
+      interleaved round by round: network.forward on the (T·B) × I input, and the same layers \
+      and directions run as cell.forward on inputs already in the cells' layout, into \
+      preallocated states (the arithmetic alone). The ratio network / cells is the network's \
+      overhead; the goal is at most 1.05.
+      """)
+
+  @Option(help: "Comma-separated modes (default rnn_tanh,lstm,gru).", transform: parseList)
+  var modes: [RecurrentNetwork<Float>.Mode] = [.rnnTanh, .lstm, .gru]
+
+  @Option(help: "Comma-separated H = I (default 64,256).", transform: parseList)
+  var sizes: [Int] = [64, 256]
+
+  @Option(help: "Comma-separated batch sizes B (default 1,32).", transform: parseList)
+  var batches: [Int] = [1, 32]
+
+  @Option(help: "Sequence length T.")
+  var steps = 100
+
+  @Option(help: "Layers.")
+  var layers = 1
+
+  @Flag(help: "Two directions per layer.")
+  var bidirectional = false
+
+  @OptionGroup var common: CommonOptions
+
+  mutating func validate() throws {
+    guard sizes.allSatisfy({ (1...4096).contains($0) }), batches.allSatisfy({ (1...1024).contains($0) }),
+      (1...10_000).contains(steps), (1...8).contains(layers)
+    else { throw ValidationError("sizes 1...4096, batches 1...1024, steps 1...10000, layers 1...8") }
+    if common.quick {
+      if sizes == [64, 256] { sizes = [16] }
+      if steps == 100 { steps = 10 }
+    }
+  }
+
+  func run() throws {
+    let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench network")
+    BLAS.threadCount = common.threads
+    for line in SystemInfo.current(kernel: kernel).lines { print(line) }
+    let directions = bidirectional ? 2 : 1
+    print(
+      "\nT = \(steps), \(layers) layer(s), \(directions) direction(s), formulation hoisted; µs per step (T steps per call)\n"
+    )
+    print(
+      "mode      H = I  B    dtype     network µs  cells µs  network / cells [lowest, highest round]")
+    for dtype in common.dtype {
+      for mode in modes {
+        for size in sizes {
+          for batch in batches {
+            let line: String
+            switch dtype {
+            case .float32: line = measureNetwork(Float.self, mode: mode, size: size, batch: batch)
+            case .float64: line = measureNetwork(Double.self, mode: mode, size: size, batch: batch)
+            }
+            print(line)
+          }
+        }
+      }
+    }
+  }
+
+  private func measureNetwork<Scalar: BLASScalar>(
+    _: Scalar.Type, mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int
+  ) -> String {
+    var rng = SeededGenerator(seed: UInt64(size * 131 + batch))
+    let gates = mode.gateCount
+    let directions = bidirectional ? 2 : 1
+    var stateDict: [String: Matrix<Scalar>] = [:]
+    let scale = Scalar(1) / Scalar(size).squareRoot()
+    for layer in 0..<layers {
+      for suffix in bidirectional ? ["", "_reverse"] : [""] {
+        let input = layer == 0 ? size : directions * size
+        stateDict["weight_ih_l\(layer)\(suffix)"] =
+          scale * Matrix<Scalar>.randomNormal(rows: gates * size, columns: input, using: &rng)
+        stateDict["weight_hh_l\(layer)\(suffix)"] =
+          scale * Matrix<Scalar>.randomNormal(rows: gates * size, columns: size, using: &rng)
+        stateDict["bias_ih_l\(layer)\(suffix)"] = Matrix<Scalar>.randomNormal(
+          rows: gates * size, columns: 1, using: &rng)
+        stateDict["bias_hh_l\(layer)\(suffix)"] = Matrix<Scalar>.randomNormal(
+          rows: gates * size, columns: 1, using: &rng)
+      }
+    }
+    let networkMode = RecurrentNetwork<Scalar>.Mode(rawValue: mode.rawValue)!
+    let network = try! RecurrentNetwork(stateDict: stateDict, mode: networkMode)
+    let x = Matrix<Scalar>.randomNormal(rows: steps * batch, columns: size, using: &rng)
+    let networkCase = TimedCase(stepsPerCall: steps) {
+      let output = try! network.forward(x, batchSize: batch)
+      return output.output.withUnsafeBufferPointer { Double($0[$0.count - 1]) }
+    }
+    let cellsCase: TimedCase
+    switch mode {
+    case .rnnTanh, .rnnReLU:
+      cellsCase = cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
+        try! RNNCell(
+          inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh,
+          activation: mode == .rnnReLU ? .relu : .tanh, formulation: .hoisted)
+      }
+    case .lstm:
+      cellsCase = cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
+        try! LSTMCell(
+          inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: .hoisted)
+      }
+    case .gru:
+      cellsCase = cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
+        try! GRUCell(
+          inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: .hoisted)
+      }
+    }
+    let samples = measureInterleaved(
+      [networkCase, cellsCase], samples: common.samples, minTime: common.resolvedMinTime)
+    let ratios = zip(samples[0].nanosecondsPerStep, samples[1].nanosecondsPerStep).map { $0 / $1 }.sorted()
+    let median = ratios[ratios.count / 2]
+    func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+    return pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
+      + pad(micro(samples[0].median), 12) + pad(micro(samples[1].median), 10)
+      + String(format: "%.2fx [%.2f, %.2f]", median, ratios.first!, ratios.last!)
+  }
+
+  /// Every layer and direction's cell run over inputs already in the cells' layout (I × T·B),
+  /// into preallocated states: the network's arithmetic without its layout work.
+  private func cellRuns<Cell: RecurrentCell>(
+    _ stateDict: [String: Matrix<Cell.Scalar>], batch: Int, input: Int,
+    make: (Matrix<Cell.Scalar>, Matrix<Cell.Scalar>, Matrix<Cell.Scalar>, Matrix<Cell.Scalar>) -> Cell
+  ) -> TimedCase {
+    typealias Scalar = Cell.Scalar
+    var rng = SeededGenerator(seed: 5)
+    let directions = bidirectional ? 2 : 1
+    var cells: [Cell] = []
+    for layer in 0..<layers {
+      for suffix in bidirectional ? ["", "_reverse"] : [""] {
+        func t(_ kind: String) -> Matrix<Scalar> { stateDict["\(kind)_l\(layer)\(suffix)"]! }
+        cells.append(make(t("weight_ih"), t("weight_hh"), t("bias_ih"), t("bias_hh")))
+      }
+    }
+    let width = steps * batch
+    let inputs = (0..<layers).map { layer in
+      Matrix<Scalar>.randomNormal(
+        rows: layer == 0 ? input : directions * cells[0].hiddenSize, columns: width, using: &rng)
+    }
+    var workspaces = cells.map { $0.makeWorkspace(batchSize: batch) }
+    var states = cells.map { Matrix<Scalar>.zeros(rows: $0.hiddenSize, columns: width) }
+    let steps = self.steps
+    return TimedCase(stepsPerCall: steps) {
+      for index in cells.indices {
+        cells[index].forward(
+          inputs: inputs[index / directions], into: &workspaces[index], states: &states[index], formulation: nil,
+          reversed: index % directions == 1)
+      }
+      return states[states.count - 1].withUnsafeBufferPointer { Double($0[$0.count - 1]) }
+    }
+  }
+}
