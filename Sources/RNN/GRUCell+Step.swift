@@ -119,7 +119,7 @@ extension GRUCell: CellKernels {
   /// ``Formulation/hoisted`` over a sequence: one product for every step's input side, then per
   /// step `W_hh · h` and the pointwise update.
   func runHoisted(
-    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout GRUWorkspace<Scalar>,
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout GRUWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
     let (hidden, batch) = (hiddenSize, workspace.batchSize)
@@ -127,7 +127,8 @@ extension GRUCell: CellKernels {
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let p = buffers.projection!
-      let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
+      let layout = hoistedProjection(
+        inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
       for s in 0..<steps {
         let t = stepIndex(s, of: steps, reversed: reversed)
         recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: buffers.recurrent, stride: batch, backend: backend)

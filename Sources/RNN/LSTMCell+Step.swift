@@ -118,7 +118,7 @@ extension LSTMCell: CellKernels {
   /// ``Formulation/hoisted`` over a sequence: one product for every step's input part, then per
   /// step `W_hh · h` onto that step's block and the pointwise update.
   func runHoisted(
-    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
     let batch = workspace.batchSize
@@ -126,7 +126,8 @@ extension LSTMCell: CellKernels {
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let p = buffers.projection!
-      let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
+      let layout = hoistedProjection(
+        inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
       for s in 0..<steps {
         let t = stepIndex(s, of: steps, reversed: reversed)
         let block = p + t * layout.blockStep

@@ -139,7 +139,7 @@ extension RNNCell: CellKernels {
   /// from the previous step's output, and the bias and `g` written into the output. No copy per
   /// step: the last state goes back into the workspace once.
   func runHoisted(
-    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout RNNWorkspace<Scalar>,
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout RNNWorkspace<Scalar>,
     output: UnsafeMutablePointer<Scalar>, reversed: Bool
   ) {
     let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
@@ -147,7 +147,8 @@ extension RNNCell: CellKernels {
     let backend = resolvedBackend
     workspace.projection.withUnsafeMutableBufferPointer { projection in
       let p = batch == 1 ? projection.baseAddress! : output
-      let layout = hoistedProjection(inputWeights, x: x, steps: steps, batch: batch, into: p, backend: backend)
+      let layout = hoistedProjection(
+        inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
         let h = stacked.baseAddress! + input * batch
         for s in 0..<steps {

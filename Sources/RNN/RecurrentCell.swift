@@ -140,10 +140,11 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// The rows of the hoisted projection buffer the driver prepares for a batch of `batch`
   /// (T · B columns); 0 when the cell projects straight into the output.
   func projectionRows(batch: Int) -> Int
-  /// ``Formulation/hoisted`` over `steps` steps of `x` (I × (T · B)), writing every h to `output`.
+  /// ``Formulation/hoisted`` over `steps` steps of `x` (I × (T · B), or with `batchMajor`
+  /// PyTorch's (T · B) × I), writing every h to `output` (H × (T · B)).
   func runHoisted(
-    x: UnsafePointer<Scalar>?, steps: Int, workspace: inout Workspace, output: UnsafeMutablePointer<Scalar>,
-    reversed: Bool)
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout Workspace,
+    output: UnsafeMutablePointer<Scalar>, reversed: Bool)
 }
 
 /// What the shared drivers need of a cell's workspace.
@@ -257,7 +258,33 @@ extension CellKernels {
           }
           return
         }
-        runHoisted(x: x, steps: steps, workspace: &workspace, output: out, reversed: reversed)
+        runHoisted(x: x, batchMajor: false, steps: steps, workspace: &workspace, output: out, reversed: reversed)
+      }
+    }
+  }
+
+  /// ``Formulation/hoisted`` over PyTorch's batch-major sequence, `inputs` (T · B) × I (row
+  /// `t · B + b` is sequence b's step t), read in place by the projection's product: the
+  /// network's first layer, without transposing its input. `states` is H × (T · B), as in
+  /// ``RecurrentCell/forward(inputs:into:states:formulation:reversed:)``.
+  func runHoisted(
+    batchMajorInputs inputs: Matrix<Scalar>, workspace: inout Workspace, states: inout Matrix<Scalar>, reversed: Bool
+  ) {
+    let batch = workspace.batchSize
+    checkPrecondition(
+      workspace.hidden == hiddenSize && workspace.input == inputSize && inputs.columns == inputSize
+        && inputs.rows % batch == 0 && states.rows == hiddenSize && states.columns == inputs.rows,
+      "\(Self.name).forward: inputs must be ((T·B)×\(inputSize)) and states (\(hiddenSize)×T·B), got \(inputs.shape.compact), \(states.shape.compact)"
+    )
+    let width = inputs.rows
+    let steps = width / batch
+    guard steps > 0 else { return }
+    prepareBuffer(&workspace.projection, rows: projectionRows(batch: batch), columns: width)
+    inputs.withUnsafeBufferPointer { x in
+      states.withUnsafeMutableBufferPointer { out in
+        runHoisted(
+          x: x.baseAddress, batchMajor: true, steps: steps, workspace: &workspace, output: out.baseAddress!,
+          reversed: reversed)
       }
     }
   }
@@ -325,26 +352,31 @@ struct ProjectionLayout {
   var stride: Int
 }
 
-/// The hoisted input projection `W · [x_1 … x_T]` (W is `rows × input`, X is `input × (T · B)`)
-/// into `p`, in one product. For B > 1 it is the natural `rows × (T · B)` product, step t's
-/// block B columns wide with rows `T · B` apart. For B = 1 it is computed transposed,
-/// `Xᵀ · Wᵀ` (`T × rows`), so that each step's pre-activations are one contiguous vector: the
-/// gates' vector kernels then run over whole gates instead of one element per row.
+/// The hoisted input projection `W · [x_1 … x_T]` (W is `rows × input`) into `p`, in one
+/// product. X is `input × (T · B)` (the cells' layout), or with `batchMajor` PyTorch's
+/// `(T · B) × input`, read in place as the product's transposed operand. For B > 1 it is the
+/// natural `rows × (T · B)` product, step t's block B columns wide with rows `T · B` apart. For
+/// B = 1 it is computed transposed, `Xᵀ · Wᵀ` (`T × rows`), so that each step's pre-activations
+/// are one contiguous vector: the gates' vector kernels then run over whole gates instead of one
+/// element per row.
 func hoistedProjection<Scalar: BLASScalar>(
-  _ weights: Matrix<Scalar>, x: UnsafePointer<Scalar>?, steps: Int, batch: Int, into p: UnsafeMutablePointer<Scalar>,
-  backend: Backend
+  _ weights: Matrix<Scalar>, x: UnsafePointer<Scalar>?, batchMajor: Bool = false, steps: Int, batch: Int,
+  into p: UnsafeMutablePointer<Scalar>, backend: Backend
 ) -> ProjectionLayout {
   let (rows, input, width) = (weights.rows, weights.columns, steps * batch)
+  // X's leading dimension: T · B columns in the cells' layout, I in PyTorch's.
+  let ldx = batchMajor ? max(1, input) : width
   return weights.withUnsafeBufferPointer { w in
     if batch == 1 {
       GEMMOperands(
-        transposeA: true, transposeB: true, m: steps, n: rows, k: input, a: x, lda: width, b: w.baseAddress,
+        transposeA: !batchMajor, transposeB: true, m: steps, n: rows, k: input, a: x, lda: ldx, b: w.baseAddress,
         ldb: max(1, input), c: p, ldc: rows
       ).run(backend)
       return ProjectionLayout(blockStep: rows, stride: 1)
     }
     GEMMOperands(
-      m: rows, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: width, c: p, ldc: width
+      transposeB: batchMajor, m: rows, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: ldx,
+      c: p, ldc: width
     ).run(backend)
     return ProjectionLayout(blockStep: batch, stride: width)
   }

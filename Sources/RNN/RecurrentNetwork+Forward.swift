@@ -45,8 +45,7 @@ extension RecurrentNetwork {
         shapes: [])
     }
     var run = LayerRun(
-      network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
-      sequence: input.transposed())
+      network: self, batch: batchSize, initialState: initialState, initialCell: initialCell, input: input)
     switch cells {
     case .rnn(let cells): run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
     case .gru(let cells): run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
@@ -59,23 +58,28 @@ extension RecurrentNetwork {
   }
 }
 
-/// One forward pass's state: the current layer's input sequence (features × (T · B)), and the
-/// final states as they are filled.
+/// One forward pass's state: the network's input (PyTorch's (T · B) × I), the current layer's
+/// input sequence in the cells' layout (features × (T · B)), and the final states as they are
+/// filled.
 private struct LayerRun<Scalar: BLASScalar> {
   let network: RecurrentNetwork<Scalar>
   let batch: Int
   let initialState: Matrix<Scalar>?
   let initialCell: Matrix<Scalar>?
+  /// The first layer's input, batch-major: the hoisted formulation reads it in place; the
+  /// others read it transposed into the cells' layout.
+  let input: Matrix<Scalar>
   var sequence: Matrix<Scalar>
   var finalState: Matrix<Scalar>
   var finalCell: Matrix<Scalar>
 
   init(
     network: RecurrentNetwork<Scalar>, batch: Int, initialState: Matrix<Scalar>?, initialCell: Matrix<Scalar>?,
-    sequence: Matrix<Scalar>
+    input: Matrix<Scalar>
   ) {
     (self.network, self.batch, self.initialState, self.initialCell) = (network, batch, initialState, initialCell)
-    self.sequence = sequence
+    self.input = input
+    self.sequence = Matrix(rows: 0, columns: 0, scalars: [])
     let rows = network.directionCount * network.layerCount * batch
     finalState = initialState ?? .zeros(rows: rows, columns: network.hiddenSize)
     finalCell = initialCell ?? .zeros(rows: rows, columns: network.hiddenSize)
@@ -88,15 +92,19 @@ private struct LayerRun<Scalar: BLASScalar> {
 
   /// Runs every layer: each direction's cell over `sequence`, the directions' states stacked
   /// into the next layer's input.
-  mutating func layers<Cell: RecurrentCell<Scalar>>(
+  mutating func layers<Cell: CellKernels>(
     _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
-  ) {
+  ) where Cell.Scalar == Scalar {
     let (hidden, directions) = (network.hiddenSize, network.directionCount)
-    let width = sequence.columns
+    let width = input.rows
     guard width > 0 else {
       sequence = .zeros(rows: directions * hidden, columns: 0)
       return
     }
+    // The first layer reads the batch-major input in place when hoisted (its only use of the
+    // input is the projection's product); otherwise it is transposed once into the cells' layout.
+    let readInPlace = network.formulation == .hoisted
+    if !readInPlace { sequence = input.transposed() }
     for layer in 0..<network.layerCount {
       var outputs: [Matrix<Scalar>] = []
       for direction in 0..<directions {
@@ -108,8 +116,12 @@ private struct LayerRun<Scalar: BLASScalar> {
         if let h0 = slice(initialState, index) { workspace.state = h0 }
         if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
         var states = Matrix<Scalar>.zeros(rows: hidden, columns: width)
-        runner.forward(
-          inputs: sequence, into: &workspace, states: &states, formulation: nil, reversed: direction == 1)
+        if layer == 0 && readInPlace {
+          runner.runHoisted(batchMajorInputs: input, workspace: &workspace, states: &states, reversed: direction == 1)
+        } else {
+          runner.forward(
+            inputs: sequence, into: &workspace, states: &states, formulation: nil, reversed: direction == 1)
+        }
         outputs.append(states)
         let rows = (index * batch)..<((index + 1) * batch)
         finalState.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(workspace.state.transposed()) }
