@@ -80,10 +80,10 @@ extension GRUCell: CellKernels {
   }
 
   /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
-  /// h goes into the workspace and, if given, `output` (H × B, row stride `outputStride`).
+  /// h goes into the workspace and, if given, `output`.
   func advance(
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout GRUWorkspace<Scalar>, formulation: Formulation,
-    output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
+    output: StateStore<Scalar>? = nil
   ) {
     let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let backend = resolvedBackend
@@ -98,19 +98,19 @@ extension GRUCell: CellKernels {
       case .fusedConcatenatingEachStep:
         pointwise(
           buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
-          batch: batch, output: output, outputStride: outputStride)
+          batch: batch, output: output)
       case .fused:
         copyRows(x, stride: xStride, rows: input, batch: batch, into: s)
         fusedProduct(stacked: s, batch: batch, into: g, backend: backend)
         pointwise(
           buffers, inputSide: g, inputStride: batch, recurrentRZ: nil, recurrentN: g + 3 * hidden * batch,
-          batch: batch, output: output, outputStride: outputStride)
+          batch: batch, output: output)
       case .split, .hoisted:
         inputProduct(x: x, xStride: xStride, batch: batch, into: g, backend: backend)
         recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: gh, stride: batch, backend: backend)
         pointwise(
           buffers, inputSide: g, inputStride: batch, recurrentRZ: gh, recurrentN: gh + 2 * hidden * batch,
-          batch: batch, output: output, outputStride: outputStride)
+          batch: batch, output: output)
       }
     }
   }
@@ -120,10 +120,9 @@ extension GRUCell: CellKernels {
   /// step `W_hh · h` and the pointwise update.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout GRUWorkspace<Scalar>,
-    output: UnsafeMutablePointer<Scalar>, reversed: Bool
+    output: SequenceOutput<Scalar>, reversed: Bool
   ) {
     let (hidden, batch) = (hiddenSize, workspace.batchSize)
-    let width = steps * batch
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let p = buffers.projection!
@@ -134,8 +133,7 @@ extension GRUCell: CellKernels {
         recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: buffers.recurrent, stride: batch, backend: backend)
         pointwise(
           buffers, inputSide: p + t * layout.blockStep, inputStride: layout.stride, recurrentRZ: buffers.recurrent,
-          recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output + t * batch,
-          outputStride: width)
+          recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output.step(t))
       }
     }
   }
@@ -148,7 +146,7 @@ extension GRUCell: CellKernels {
   private func pointwise(
     _ buffers: GRUBuffers<Scalar>, inputSide a: UnsafeMutablePointer<Scalar>, inputStride sa: Int,
     recurrentRZ: UnsafePointer<Scalar>?, recurrentN: UnsafePointer<Scalar>, batch: Int,
-    output: UnsafeMutablePointer<Scalar>?, outputStride: Int
+    output: StateStore<Scalar>?
   ) {
     let hidden = hiddenSize
     let h = buffers.h
@@ -183,8 +181,6 @@ extension GRUCell: CellKernels {
       let (zr, nr, hr) = (z + r * shape.stride, n + r * shape.stride, h + r * shape.columns)
       for k in 0..<shape.columns { hr[k] = nr[k] + zr[k] * (hr[k] - nr[k]) }
     }
-    if let output {
-      for r in 0..<hidden { (output + r * outputStride).update(from: h + r * batch, count: batch) }
-    }
+    output?.store(h, hidden: hidden, batch: batch)
   }
 }

@@ -83,10 +83,10 @@ extension LSTMCell: CellKernels {
   }
 
   /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
-  /// h goes into the workspace and, if given, `output` (H × B, row stride `outputStride`).
+  /// h goes into the workspace and, if given, `output`.
   func advance(
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout LSTMWorkspace<Scalar>, formulation: Formulation,
-    output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
+    output: StateStore<Scalar>? = nil
   ) {
     let (input, batch) = (inputSize, workspace.batchSize)
     let backend = resolvedBackend
@@ -111,7 +111,7 @@ extension LSTMCell: CellKernels {
         inputProduct(x: x, xStride: xStride, batch: batch, into: g, backend: backend)
         recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: g, stride: batch, backend: backend)
       }
-      pointwise(buffers, gates: g, gateStride: batch, batch: batch, output: output, outputStride: outputStride)
+      pointwise(buffers, gates: g, gateStride: batch, batch: batch, output: output)
     }
   }
 
@@ -119,10 +119,9 @@ extension LSTMCell: CellKernels {
   /// step `W_hh · h` onto that step's block and the pointwise update.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
-    output: UnsafeMutablePointer<Scalar>, reversed: Bool
+    output: SequenceOutput<Scalar>, reversed: Bool
   ) {
     let batch = workspace.batchSize
-    let width = steps * batch
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let p = buffers.projection!
@@ -133,8 +132,7 @@ extension LSTMCell: CellKernels {
         let block = p + t * layout.blockStep
         recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
         pointwise(
-          buffers, gates: block, gateStride: layout.stride, batch: batch, output: output + t * batch,
-          outputStride: width)
+          buffers, gates: block, gateStride: layout.stride, batch: batch, output: output.step(t))
       }
     }
   }
@@ -143,7 +141,7 @@ extension LSTMCell: CellKernels {
   /// `gateStride`), then `c ← f ⊙ c + i ⊙ g` and `h ← o ⊙ tanh(c)`, h also copied into `output`.
   private func pointwise(
     _ buffers: LSTMBuffers<Scalar>, gates g: UnsafeMutablePointer<Scalar>, gateStride gs: Int, batch: Int,
-    output: UnsafeMutablePointer<Scalar>?, outputStride: Int
+    output: StateStore<Scalar>?
   ) {
     let hidden = hiddenSize
     bias.withUnsafeBufferPointer { b_ in
@@ -174,9 +172,7 @@ extension LSTMCell: CellKernels {
       let (hr, tr) = (h + r * shape.columns, tc + r * shape.columns)
       for k in 0..<shape.columns { hr[k] = o[k] * tr[k] }
     }
-    if let output {
-      for r in 0..<hidden { (output + r * outputStride).update(from: h + r * batch, count: batch) }
-    }
+    output?.store(h, hidden: hidden, batch: batch)
   }
 }
 

@@ -91,10 +91,10 @@ extension RNNCell: CellKernels {
   }
 
   /// One step on raw buffers: `x` is I × B with row stride `xStride` (nil when I = 0); the new
-  /// h goes into the workspace and, if given, `output` (H × B, row stride `outputStride`).
+  /// h goes into the workspace and, if given, `output`.
   func advance(
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout RNNWorkspace<Scalar>, formulation: Formulation,
-    output: UnsafeMutablePointer<Scalar>? = nil, outputStride: Int = 0
+    output: StateStore<Scalar>? = nil
   ) {
     let (input, batch) = (inputSize, workspace.batchSize)
     let backend = resolvedBackend
@@ -123,30 +123,34 @@ extension RNNCell: CellKernels {
           recurrentProduct(h: h, batch: batch, beta: 1, into: pre, stride: batch, backend: backend)
         }
         // The new h straight into the lower block of [x; h].
-        biasActivate(
-          columns: batch, source: pre, sourceStride: batch, destination: h, destinationStride: batch, copy: output,
-          copyStride: outputStride)
+        biasActivate(columns: batch, source: pre, sourceStride: batch, destination: h, destinationStride: batch)
+        output?.store(h, hidden: hiddenSize, batch: batch)
       }
     }
   }
 
-  /// The vanilla cell projects straight into the output when B > 1 (the output has the
-  /// projection's layout); at B = 1 it projects transposed into the workspace's buffer, T × H.
-  func projectionRows(batch: Int) -> Int { batch == 1 ? hiddenSize : 0 }
+  /// The vanilla cell projects straight into an output in its own layout when B > 1 (the output
+  /// has the projection's layout); otherwise into the workspace's buffer (T × H at B = 1).
+  func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int {
+    batch == 1 || !featureMajorOutput ? hiddenSize : 0
+  }
 
-  /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t` (into
-  /// `output` itself when B > 1), then per step `W_hh · h_{t-1}` onto that step's block, read
-  /// from the previous step's output, and the bias and `g` written into the output. No copy per
-  /// step: the last state goes back into the workspace once.
+  /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t`, then
+  /// per step `W_hh · h_{t-1}` onto that step's block, and the bias and `g`.
+  ///
+  /// In the cells' layout with B > 1 the projection goes into `output` itself and each step
+  /// reads `h_{t-1}` from the block before: no buffer and no copy per step (the last state goes
+  /// back into the workspace once). Otherwise (B = 1, or PyTorch's batch-major output) the
+  /// projection has its own buffer, each step activates into the workspace's h and stores it.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout RNNWorkspace<Scalar>,
-    output: UnsafeMutablePointer<Scalar>, reversed: Bool
+    output: SequenceOutput<Scalar>, reversed: Bool
   ) {
     let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
-    let width = steps * batch
     let backend = resolvedBackend
+    let inPlace = output.isFeatureMajor && batch > 1
     workspace.projection.withUnsafeMutableBufferPointer { projection in
-      let p = batch == 1 ? projection.baseAddress! : output
+      let p = inPlace ? output.base : projection.baseAddress!
       let layout = hoistedProjection(
         inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
@@ -154,36 +158,39 @@ extension RNNCell: CellKernels {
         for s in 0..<steps {
           let t = stepIndex(s, of: steps, reversed: reversed)
           let block = p + t * layout.blockStep
+          guard inPlace else {
+            recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+            biasActivate(
+              columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch)
+            output.step(t).store(h, hidden: hidden, batch: batch)
+            continue
+          }
           // h_{t-1}: the workspace's h₀ first, then the output block of the step before.
-          let previous = stepIndex(s - 1, of: steps, reversed: reversed)
+          let previous = output.step(stepIndex(s - 1, of: steps, reversed: reversed)).base
           recurrentProduct(
-            h: s == 0 ? h : output + previous * batch, hStride: s == 0 ? batch : width, batch: batch, beta: 1,
+            h: s == 0 ? h : previous, hStride: s == 0 ? batch : output.rowStride, batch: batch, beta: 1,
             into: block, stride: layout.stride, backend: backend)
           biasActivate(
-            columns: batch, source: block, sourceStride: layout.stride, destination: output + t * batch,
-            destinationStride: width, copy: nil, copyStride: 0)
+            columns: batch, source: block, sourceStride: layout.stride, destination: output.step(t).base,
+            destinationStride: output.rowStride)
         }
-        let last = output + stepIndex(steps - 1, of: steps, reversed: reversed) * batch
-        for r in 0..<hidden { (h + r * batch).update(from: last + r * width, count: batch) }
+        guard inPlace else { return }
+        let last = output.step(stepIndex(steps - 1, of: steps, reversed: reversed)).base
+        for r in 0..<hidden { (h + r * batch).update(from: last + r * output.rowStride, count: batch) }
       }
     }
   }
 
-  /// `destination = g(source + b)` over H × `columns`, then the result copied into `copy` (row
-  /// stride `copyStride`) if given.
+  /// `destination = g(source + b)` over H × `columns`.
   private func biasActivate(
     columns: Int, source: UnsafePointer<Scalar>, sourceStride: Int, destination: UnsafeMutablePointer<Scalar>,
-    destinationStride: Int, copy: UnsafeMutablePointer<Scalar>?, copyStride: Int
+    destinationStride: Int
   ) {
     bias.withUnsafeBufferPointer { b in
       activation.apply(
         rows: hiddenSize, columns: columns, source: source, sourceStride: sourceStride, bias: b.baseAddress,
         destination: destination, destinationStride: destinationStride)
     }
-    if let copy {
-      for r in 0..<hiddenSize {
-        (copy + r * copyStride).update(from: destination + r * destinationStride, count: columns)
-      }
-    }
   }
+
 }

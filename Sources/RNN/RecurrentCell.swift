@@ -133,18 +133,19 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// matrix).
   var joinedWeights: Matrix<Scalar> { get }
   /// One step: `x` is I × B with row stride `xStride` (nil when I = 0); the new h goes into the
-  /// workspace and, if given, `output` (H × B, row stride `outputStride`).
+  /// workspace and, if given, `output`.
   func advance(
     x: UnsafePointer<Scalar>?, xStride: Int, workspace: inout Workspace, formulation: Formulation,
-    output: UnsafeMutablePointer<Scalar>?, outputStride: Int)
+    output: StateStore<Scalar>?)
   /// The rows of the hoisted projection buffer the driver prepares for a batch of `batch`
-  /// (T · B columns); 0 when the cell projects straight into the output.
-  func projectionRows(batch: Int) -> Int
+  /// (T · B columns) and an output in the cells' layout or not; 0 when the cell projects
+  /// straight into the output.
+  func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int
   /// ``Formulation/hoisted`` over `steps` steps of `x` (I × (T · B), or with `batchMajor`
   /// PyTorch's (T · B) × I), writing every h to `output` (H × (T · B)).
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout Workspace,
-    output: UnsafeMutablePointer<Scalar>, reversed: Bool)
+    output: SequenceOutput<Scalar>, reversed: Bool)
 }
 
 /// What the shared drivers need of a cell's workspace.
@@ -172,7 +173,7 @@ extension CellWorkspace {
 
 extension CellKernels {
   /// A gated cell's projection holds every gate's input part: G·H rows.
-  func projectionRows(batch: Int) -> Int { inputWeights.rows }
+  func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int { inputWeights.rows }
 
   /// Why `x` cannot be stepped in `workspace`, or `nil`.
   func stepError(x: Shape, workspace: Workspace) -> ShapeError? {
@@ -212,7 +213,7 @@ extension CellKernels {
     x.withUnsafeBufferPointer { x in
       advance(
         x: x.baseAddress, xStride: workspace.batchSize, workspace: &workspace,
-        formulation: formulation ?? self.formulation, output: nil, outputStride: 0)
+        formulation: formulation ?? self.formulation, output: nil)
     }
   }
 
@@ -244,7 +245,8 @@ extension CellKernels {
     let steps = width / batch
     guard steps > 0 else { return }
     if formulation == .hoisted {
-      prepareBuffer(&workspace.projection, rows: projectionRows(batch: batch), columns: width)
+      prepareBuffer(
+        &workspace.projection, rows: projectionRows(batch: batch, featureMajorOutput: true), columns: width)
     }
     inputs.withUnsafeBufferPointer { x_ in
       states.withUnsafeMutableBufferPointer { out_ in
@@ -254,37 +256,43 @@ extension CellKernels {
             let t = stepIndex(s, of: steps, reversed: reversed)
             advance(
               x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
-              output: out + t * batch, outputStride: width)
+              output: StateStore(base: out + t * batch, rowStride: width))
           }
           return
         }
-        runHoisted(x: x, batchMajor: false, steps: steps, workspace: &workspace, output: out, reversed: reversed)
+        runHoisted(
+          x: x, batchMajor: false, steps: steps, workspace: &workspace,
+          output: .featureMajor(out, width: width, batch: batch), reversed: reversed)
       }
     }
   }
 
-  /// ``Formulation/hoisted`` over PyTorch's batch-major sequence, `inputs` (T · B) × I (row
-  /// `t · B + b` is sequence b's step t), read in place by the projection's product: the
-  /// network's first layer, without transposing its input. `states` is H × (T · B), as in
-  /// ``RecurrentCell/forward(inputs:into:states:formulation:reversed:)``.
+  /// ``Formulation/hoisted`` in PyTorch's batch-major layouts, as the network runs its layers:
+  /// `inputs` is (T · B) × I (row `t · B + b` is sequence b's step t), read in place by the
+  /// projection's product; every h is written into `outputs` (T · B) × `outputs.columns` at
+  /// columns `column ..< column + H`. No transpose on either side.
   func runHoisted(
-    batchMajorInputs inputs: Matrix<Scalar>, workspace: inout Workspace, states: inout Matrix<Scalar>, reversed: Bool
+    batchMajorInputs inputs: Matrix<Scalar>, workspace: inout Workspace, outputs: inout Matrix<Scalar>, column: Int,
+    reversed: Bool
   ) {
     let batch = workspace.batchSize
     checkPrecondition(
       workspace.hidden == hiddenSize && workspace.input == inputSize && inputs.columns == inputSize
-        && inputs.rows % batch == 0 && states.rows == hiddenSize && states.columns == inputs.rows,
-      "\(Self.name).forward: inputs must be ((T·B)×\(inputSize)) and states (\(hiddenSize)×T·B), got \(inputs.shape.compact), \(states.shape.compact)"
+        && inputs.rows % batch == 0 && outputs.rows == inputs.rows && column >= 0
+        && column + hiddenSize <= outputs.columns,
+      "\(Self.name).forward: inputs must be ((T·B)×\(inputSize)) and outputs ((T·B)×≥\(column + hiddenSize)), got \(inputs.shape.compact), \(outputs.shape.compact)"
     )
     let width = inputs.rows
     let steps = width / batch
     guard steps > 0 else { return }
-    prepareBuffer(&workspace.projection, rows: projectionRows(batch: batch), columns: width)
+    prepareBuffer(
+      &workspace.projection, rows: projectionRows(batch: batch, featureMajorOutput: false), columns: width)
+    let leading = outputs.columns
     inputs.withUnsafeBufferPointer { x in
-      states.withUnsafeMutableBufferPointer { out in
+      outputs.withUnsafeMutableBufferPointer { out in
         runHoisted(
-          x: x.baseAddress, batchMajor: true, steps: steps, workspace: &workspace, output: out.baseAddress!,
-          reversed: reversed)
+          x: x.baseAddress, batchMajor: true, steps: steps, workspace: &workspace,
+          output: .batchMajor(out.baseAddress! + column, leadingDimension: leading, batch: batch), reversed: reversed)
       }
     }
   }
@@ -342,6 +350,57 @@ extension CellKernels {
         ldb: hStride ?? batch, beta: beta, c: gates, ldc: stride
       ).run(backend)
     }
+  }
+}
+
+/// Where a step's new h (H × B, contiguous in the workspace) is copied: element (r, b) at
+/// `base + r · rowStride + b · columnStride` (the cells' layout: `columnStride` 1; PyTorch's
+/// batch-major output: `rowStride` 1).
+struct StateStore<Scalar> {
+  var base: UnsafeMutablePointer<Scalar>
+  var rowStride: Int
+  var columnStride = 1
+
+  /// Copies h (H × B, contiguous) here: a row copy per unit in the cells' layout, a scatter per
+  /// sequence otherwise.
+  @inline(__always)
+  func store(_ h: UnsafePointer<Scalar>, hidden: Int, batch: Int) {
+    if columnStride == 1 {
+      for r in 0..<hidden { (base + r * rowStride).update(from: h + r * batch, count: batch) }
+    } else {
+      for b in 0..<batch {
+        let target = base + b * columnStride
+        for r in 0..<hidden { target[r * rowStride] = h[r * batch + b] }
+      }
+    }
+  }
+}
+
+/// Where a sequence run writes its states: step t's H × B block is a ``StateStore`` at
+/// `base + t · stepStride`.
+struct SequenceOutput<Scalar> {
+  var base: UnsafeMutablePointer<Scalar>
+  var stepStride: Int
+  var rowStride: Int
+  var columnStride: Int
+
+  /// H × (T · B), step t in columns t · B ..< (t + 1) · B (the cells' layout).
+  static func featureMajor(_ base: UnsafeMutablePointer<Scalar>, width: Int, batch: Int) -> Self {
+    Self(base: base, stepStride: batch, rowStride: width, columnStride: 1)
+  }
+
+  /// PyTorch's (T · B) × `leadingDimension`, h of sequence b at step t in row t · B + b.
+  static func batchMajor(_ base: UnsafeMutablePointer<Scalar>, leadingDimension: Int, batch: Int) -> Self {
+    Self(base: base, stepStride: batch * leadingDimension, rowStride: 1, columnStride: leadingDimension)
+  }
+
+  /// Whether this is the cells' own layout.
+  var isFeatureMajor: Bool { columnStride == 1 }
+
+  /// Step t's block.
+  @inline(__always)
+  func step(_ t: Int) -> StateStore<Scalar> {
+    StateStore(base: base + t * stepStride, rowStride: rowStride, columnStride: columnStride)
   }
 }
 

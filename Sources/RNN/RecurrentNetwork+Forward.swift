@@ -53,7 +53,7 @@ extension RecurrentNetwork {
       run.layers(cells, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
     }
     return Output(
-      output: run.sequence.transposed(), finalState: run.finalState,
+      output: run.batchMajorOutput ?? run.sequence.transposed(), finalState: run.finalState,
       finalCell: mode == .lstm ? run.finalCell : nil)
   }
 }
@@ -70,6 +70,9 @@ private struct LayerRun<Scalar: BLASScalar> {
   /// others read it transposed into the cells' layout.
   let input: Matrix<Scalar>
   var sequence: Matrix<Scalar>
+  /// The last layer's output in PyTorch's layout, (T · B) × (D · H), when the layers ran
+  /// batch-major (hoisted); `nil` when `sequence` holds it in the cells' layout.
+  var batchMajorOutput: Matrix<Scalar>?
   var finalState: Matrix<Scalar>
   var finalCell: Matrix<Scalar>
 
@@ -101,10 +104,16 @@ private struct LayerRun<Scalar: BLASScalar> {
       sequence = .zeros(rows: directions * hidden, columns: 0)
       return
     }
-    // The first layer reads the batch-major input in place when hoisted (its only use of the
-    // input is the projection's product); otherwise it is transposed once into the cells' layout.
-    let readInPlace = network.formulation == .hoisted
-    if !readInPlace { sequence = input.transposed() }
+    // Hoisted, every layer runs in PyTorch's batch-major layout: it reads its input in place
+    // (the projection's product takes it as its transposed operand) and writes each direction's
+    // states straight into its column block of the next input, or of the output. No transpose,
+    // no stacking. The other formulations run in the cells' layout, transposing on the way in
+    // and out.
+    guard network.formulation != .hoisted else {
+      hoistedLayers(cells, cell: cell, setCell: setCell)
+      return
+    }
+    sequence = input.transposed()
     for layer in 0..<network.layerCount {
       var outputs: [Matrix<Scalar>] = []
       for direction in 0..<directions {
@@ -116,20 +125,48 @@ private struct LayerRun<Scalar: BLASScalar> {
         if let h0 = slice(initialState, index) { workspace.state = h0 }
         if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
         var states = Matrix<Scalar>.zeros(rows: hidden, columns: width)
-        if layer == 0 && readInPlace {
-          runner.runHoisted(batchMajorInputs: input, workspace: &workspace, states: &states, reversed: direction == 1)
-        } else {
-          runner.forward(
-            inputs: sequence, into: &workspace, states: &states, formulation: nil, reversed: direction == 1)
-        }
+        runner.forward(inputs: sequence, into: &workspace, states: &states, formulation: nil, reversed: direction == 1)
         outputs.append(states)
-        let rows = (index * batch)..<((index + 1) * batch)
-        finalState.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(workspace.state.transposed()) }
-        if let c = cell(workspace) {
-          finalCell.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(c.transposed()) }
-        }
+        keepFinalStates(workspace, index: index, cell: cell)
       }
       sequence = directions == 1 ? outputs[0] : vstack(outputs)
+    }
+  }
+
+  /// Every layer hoisted and batch-major: each reads its (T · B) × I input in place and each
+  /// direction writes its states into columns `d · H ..< (d + 1) · H` of the next input.
+  private mutating func hoistedLayers<Cell: CellKernels>(
+    _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
+  ) where Cell.Scalar == Scalar {
+    let (hidden, directions) = (network.hiddenSize, network.directionCount)
+    var layerInput = input
+    for layer in 0..<network.layerCount {
+      var outputs = Matrix<Scalar>.zeros(rows: input.rows, columns: directions * hidden)
+      for direction in 0..<directions {
+        let index = layer * directions + direction
+        var runner = cells[index]
+        runner.backend = network.backend
+        var workspace = runner.makeWorkspace(batchSize: batch)
+        if let h0 = slice(initialState, index) { workspace.state = h0 }
+        if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
+        runner.runHoisted(
+          batchMajorInputs: layerInput, workspace: &workspace, outputs: &outputs, column: direction * hidden,
+          reversed: direction == 1)
+        keepFinalStates(workspace, index: index, cell: cell)
+      }
+      layerInput = outputs
+    }
+    batchMajorOutput = layerInput
+  }
+
+  /// Rows `index · B ..< (index + 1) · B` of h_n (and c_n) from a finished run's workspace.
+  private mutating func keepFinalStates<Workspace: RecurrentWorkspace>(
+    _ workspace: Workspace, index: Int, cell: (Workspace) -> Matrix<Scalar>?
+  ) where Workspace.Scalar == Scalar {
+    let (rows, hidden) = ((index * batch)..<((index + 1) * batch), network.hiddenSize)
+    finalState.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(workspace.state.transposed()) }
+    if let c = cell(workspace) {
+      finalCell.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(c.transposed()) }
     }
   }
 }
