@@ -50,9 +50,11 @@ struct FormulationAgreementTests {
     return Problem(cell: cell, inputs: inputs, h0: h0)
   }
 
-  /// Double within 1e-12; Float within the reduction tolerance of one step's length n_h + n_x,
-  /// times 4 for the error carried from step to step (the recurrences here are contractive:
-  /// weights scaled by 1/√n_h).
+  /// Within the reduction tolerance of one step's length n_h + n_x, times 4, and times √(t + 1)
+  /// at step t: the weights are scaled by 1/√n_h, so with identity or ReLU the recurrence is
+  /// only marginally stable and each step's rounding carries forward, adding up like a random
+  /// walk (seen: Float, identity, n_h 44, step 46 under BLIS, 1.2× the flat tolerance). A wrong
+  /// formulation is off by far more.
   @Test(arguments: scalarTypes, cases)
   func allFormulationsAndBackendsAgree(type: any BLASScalar.Type, _ c: Case) throws {
     try agree(type, c)
@@ -69,8 +71,9 @@ struct FormulationAgreementTests {
         let states = cell.forward(inputs: p.inputs, initialState: p.h0, formulation: formulation)
         #expect(states.count == c.steps)
         for (t, (s, r)) in zip(states, reference).enumerated() {
+          let carried = tolerance * S(t + 1).squareRoot()
           #expect(
-            allclose(s, r, rtol: tolerance, atol: tolerance), "\(S.self): \(formulation) on \(backend), step \(t)")
+            allclose(s, r, rtol: carried, atol: carried), "\(S.self): \(formulation) on \(backend), step \(t)")
         }
       }
     }
