@@ -129,10 +129,10 @@ extension RNNCell: CellKernels {
     }
   }
 
-  /// The vanilla cell projects straight into an output in its own layout when B > 1 (the output
-  /// has the projection's layout); otherwise into the workspace's buffer (T × H at B = 1).
+  /// The vanilla cell projects straight into its output, except at B = 1 in its own layout
+  /// (then into the workspace's buffer, T × H, so that each step's vector is contiguous).
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int {
-    batch == 1 || !featureMajorOutput ? hiddenSize : 0
+    batch == 1 && featureMajorOutput ? hiddenSize : 0
   }
 
   /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t`, then
@@ -148,7 +148,12 @@ extension RNNCell: CellKernels {
   ) {
     let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let backend = resolvedBackend
-    let inPlace = output.isFeatureMajor && batch > 1
+    guard output.isFeatureMajor else {
+      runHoistedBatchMajor(
+        x: x, batchMajor: batchMajor, steps: steps, workspace: &workspace, output: output, reversed: reversed)
+      return
+    }
+    let inPlace = batch > 1
     workspace.projection.withUnsafeMutableBufferPointer { projection in
       let p = inPlace ? output.base : projection.baseAddress!
       let layout = hoistedProjection(
@@ -177,6 +182,53 @@ extension RNNCell: CellKernels {
         guard inPlace else { return }
         let last = output.step(stepIndex(steps - 1, of: steps, reversed: reversed)).base
         for r in 0..<hidden { (h + r * batch).update(from: last + r * output.rowStride, count: batch) }
+      }
+    }
+  }
+
+  /// ``Formulation/hoisted`` into PyTorch's batch-major output (row t · B + b holds sequence
+  /// b's h at step t; rows `output.columnStride` apart): the output's rows start as the bias,
+  /// the projection `X · W_ihᵀ` is added onto them in one product, then each step adds
+  /// `h_{t-1}ᵀ · W_hhᵀ` onto its B rows (`beta = 1`) and applies `g` in place, B rows of H per
+  /// kernel call. No buffer and no copy per step; the last state goes back into the workspace.
+  private func runHoistedBatchMajor(
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout RNNWorkspace<Scalar>,
+    output: SequenceOutput<Scalar>, reversed: Bool
+  ) {
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
+    let (width, ld) = (steps * batch, output.columnStride)
+    let backend = resolvedBackend
+    let out = output.base
+    bias.withUnsafeBufferPointer { b in
+      for row in 0..<width { (out + row * ld).update(from: b.baseAddress!, count: hidden) }
+    }
+    // out (T·B × H, rows ld apart) += X · W_ihᵀ; X is (T·B) × I, or I × (T·B) read transposed.
+    inputWeights.withUnsafeBufferPointer { w in
+      GEMMOperands(
+        transposeA: !batchMajor, transposeB: true, m: width, n: hidden, k: input, a: x,
+        lda: batchMajor ? max(1, input) : width, b: w.baseAddress, ldb: max(1, input), beta: 1, c: out, ldc: ld
+      ).run(backend)
+    }
+    workspace.stacked.withUnsafeMutableBufferPointer { stacked in
+      let h = stacked.baseAddress! + input * batch
+      recurrentWeights.withUnsafeBufferPointer { w in
+        for s in 0..<steps {
+          let t = stepIndex(s, of: steps, reversed: reversed)
+          let block = out + t * batch * ld
+          // h_{t-1}ᵀ: the workspace's h₀ (H × B) read transposed, then the rows of the step before.
+          let previous = out + stepIndex(s - 1, of: steps, reversed: reversed) * batch * ld
+          GEMMOperands(
+            transposeA: s == 0, transposeB: true, m: batch, n: hidden, k: hidden,
+            a: UnsafePointer(s == 0 ? h : previous),
+            lda: s == 0 ? batch : ld, b: w.baseAddress, ldb: hidden, beta: 1, c: block, ldc: ld
+          ).run(backend)
+          activation.apply(
+            rows: batch, columns: hidden, source: block, sourceStride: ld, destination: block, destinationStride: ld)
+        }
+      }
+      let last = out + stepIndex(steps - 1, of: steps, reversed: reversed) * batch * ld
+      for r in 0..<hidden {
+        for c in 0..<batch { h[r * batch + c] = last[c * ld + r] }
       }
     }
   }
