@@ -66,8 +66,8 @@ private struct LayerRun<Scalar: BLASScalar> {
   let batch: Int
   let initialState: Matrix<Scalar>?
   let initialCell: Matrix<Scalar>?
-  /// The first layer's input, batch-major: the hoisted formulation reads it in place; the
-  /// others read it transposed into the cells' layout.
+  /// The first layer's input, batch-major: the hoisted layers read it in place; the other
+  /// formulations read it transposed into the cells' layout.
   let input: Matrix<Scalar>
   var sequence: Matrix<Scalar>
   /// The last layer's output in PyTorch's layout, (T · B) × (D · H), when the layers ran

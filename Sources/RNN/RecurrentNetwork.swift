@@ -14,9 +14,11 @@ public import DenseMatrix
 ///   rows `(l · D + d) · B ..< (l · D + d + 1) · B` are layer l, direction d.
 ///
 /// Each layer's input is the previous layer's output (both directions); the backward
-/// direction reads the sequence from `x_T` down to `x_1` from its own initial state. The cells
-/// run in this package's column layout (features × (T · B)): the input is transposed once on
-/// entry and the output once on return, and every layer in between feeds the next in place.
+/// direction reads the sequence from `x_T` down to `x_1` from its own initial state. With
+/// ``Formulation/hoisted`` (the default) every layer reads its input and writes its output in
+/// these layouts directly, with no transpose; with the other formulations the cells run in this
+/// package's column layout (features × (T · B)), the input transposed once on entry and the
+/// output once on return.
 ///
 /// ```swift
 /// let lstm = try RecurrentNetwork<Float>(stateDict: weights)      // mode, layers, directions inferred
