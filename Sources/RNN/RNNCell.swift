@@ -4,7 +4,7 @@ public import DenseMatrix
 ///
 ///     h' = g(W_ih x + b_ih + W_hh h + b_hh)
 ///
-/// with `g` = tanh (PyTorch's default), ReLU, or any ``Activation``. The weights are PyTorch's
+/// with `g` = tanh (PyTorch's default), ReLU, or any `Activation`. The weights are PyTorch's
 /// `weight_ih_l{k}` (H × I) and `weight_hh_l{k}` (H × H); the two biases add. Batches are
 /// columns: x is I × B and h is H × B, one column per sequence (B = 1 is the notebook's case,
 /// and takes the `cblas_?gemv` route).

@@ -94,7 +94,7 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
 
 extension RecurrentNetwork {
   /// A network of one layer and one direction made of `cell`, whose activation may be any
-  /// ``Activation`` (the notebook's `W_hh`/`W_hx` weights): ``mode`` says ``Mode/rnnReLU`` for
+  /// `Activation` (the notebook's `W_hh`/`W_hx` weights): ``mode`` says ``Mode/rnnReLU`` for
   /// ReLU and ``Mode/rnnTanh`` otherwise. For tools that run such weights through the network's
   /// layouts.
   package init(vanilla cell: RNNCell<Scalar>, formulation: Formulation, backend: Backend?) {
