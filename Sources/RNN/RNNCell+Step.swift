@@ -138,10 +138,9 @@ extension RNNCell: CellKernels {
   /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t`, then
   /// per step `W_hh · h_{t-1}` onto that step's block, and the bias and `g`.
   ///
-  /// In the cells' layout with B > 1 the projection goes into `output` itself and each step
-  /// reads `h_{t-1}` from the block before: no buffer and no copy per step (the last state goes
-  /// back into the workspace once). Otherwise (B = 1, or PyTorch's batch-major output) the
-  /// projection has its own buffer, each step activates into the workspace's h and stores it.
+  /// In the cells' layout each step reads `h_{t-1}` from the output block before and activates
+  /// into its own block: no copy per step (the last state goes back into the workspace once).
+  /// PyTorch's batch-major output has its own path (below).
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout RNNWorkspace<Scalar>,
     output: SequenceOutput<Scalar>, reversed: Bool
@@ -153,9 +152,10 @@ extension RNNCell: CellKernels {
         x: x, batchMajor: batchMajor, steps: steps, workspace: &workspace, output: output, reversed: reversed)
       return
     }
-    let inPlace = batch > 1
+    // B > 1: the projection goes into the output itself (it has the projection's layout);
+    // B = 1: into the workspace's T × H buffer, so that each step's vector is contiguous.
     workspace.projection.withUnsafeMutableBufferPointer { projection in
-      let p = inPlace ? output.base : projection.baseAddress!
+      let p = batch > 1 ? output.base : projection.baseAddress!
       let layout = hoistedProjection(
         inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
@@ -163,13 +163,6 @@ extension RNNCell: CellKernels {
         for s in 0..<steps {
           let t = stepIndex(s, of: steps, reversed: reversed)
           let block = p + t * layout.blockStep
-          guard inPlace else {
-            recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
-            biasActivate(
-              columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch)
-            output.step(t).store(h, hidden: hidden, batch: batch)
-            continue
-          }
           // h_{t-1}: the workspace's h₀ first, then the output block of the step before.
           let previous = output.step(stepIndex(s - 1, of: steps, reversed: reversed)).base
           recurrentProduct(
@@ -179,7 +172,6 @@ extension RNNCell: CellKernels {
             columns: batch, source: block, sourceStride: layout.stride, destination: output.step(t).base,
             destinationStride: output.rowStride)
         }
-        guard inPlace else { return }
         let last = output.step(stepIndex(steps - 1, of: steps, reversed: reversed)).base
         for r in 0..<hidden { (h + r * batch).update(from: last + r * output.rowStride, count: batch) }
       }
