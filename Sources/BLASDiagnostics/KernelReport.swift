@@ -173,14 +173,16 @@ extension KernelReport {
       forcedCore: getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }, cpu: CPUInfo.current)
   }
 
-  /// The provider's configuration string (`openblas_get_config`).
-  static var blasConfiguration: String {
+  /// The provider's configuration string (`openblas_get_config`); DenseMatrix's
+  /// `BLAS.configuration` reads it here.
+  package static var blasConfiguration: String {
     guard let config = swift_blas_rnn_blas_config() else { return "unknown" }
     return String(cString: config)
   }
 
-  /// The core the provider chose (`openblas_get_corename`).
-  static var blasCoreName: String {
+  /// The core the provider chose (`openblas_get_corename`); DenseMatrix's `BLAS.coreName` reads
+  /// it here.
+  package static var blasCoreName: String {
     guard let name = swift_blas_rnn_blas_corename() else { return "unknown" }
     return String(cString: name)
   }

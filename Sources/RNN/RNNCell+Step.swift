@@ -188,7 +188,7 @@ extension RNNCell: CellKernels {
     output: SequenceOutput<Scalar>, reversed: Bool
   ) {
     let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
-    let (width, ld) = (steps * batch, output.columnStride)
+    let (width, ld) = (steps * batch, output.columnStride)  // the output's rows are ld apart
     let backend = resolvedBackend
     let out = output.base
     bias.withUnsafeBufferPointer { b in
@@ -206,9 +206,9 @@ extension RNNCell: CellKernels {
       recurrentWeights.withUnsafeBufferPointer { w in
         for s in 0..<steps {
           let t = stepIndex(s, of: steps, reversed: reversed)
-          let block = out + t * batch * ld
+          let block = output.step(t).base
           // h_{t-1}ᵀ: the workspace's h₀ (H × B) read transposed, then the rows of the step before.
-          let previous = out + stepIndex(s - 1, of: steps, reversed: reversed) * batch * ld
+          let previous = output.step(stepIndex(s - 1, of: steps, reversed: reversed)).base
           GEMMOperands(
             transposeA: s == 0, transposeB: true, m: batch, n: hidden, k: hidden,
             a: UnsafePointer(s == 0 ? h : previous),
@@ -218,7 +218,7 @@ extension RNNCell: CellKernels {
             rows: batch, columns: hidden, source: block, sourceStride: ld, destination: block, destinationStride: ld)
         }
       }
-      let last = out + stepIndex(steps - 1, of: steps, reversed: reversed) * batch * ld
+      let last = output.step(stepIndex(steps - 1, of: steps, reversed: reversed)).base
       for r in 0..<hidden {
         for c in 0..<batch { h[r * batch + c] = last[c * ld + r] }
       }

@@ -52,7 +52,7 @@ public struct RNNWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspac
   /// - Precondition (set): the new state is `hiddenSize × batchSize`.
   /// - Complexity: O(hiddenSize × batchSize).
   public var state: Matrix<Scalar> {
-    get { withState { Matrix(rows: hiddenSize, columns: batchSize, scalars: Array($0)) } }
+    get { stackedState }
     set { setStackedState(newValue, name: "RNNWorkspace") }
   }
 

@@ -142,7 +142,7 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// straight into the output.
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int
   /// ``Formulation/hoisted`` over `steps` steps of `x` (I × (T · B), or with `batchMajor`
-  /// PyTorch's (T · B) × I), writing every h to `output` (H × (T · B)).
+  /// PyTorch's (T · B) × I), writing every h to `output` (the cells' layout or PyTorch's).
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout Workspace,
     output: SequenceOutput<Scalar>, reversed: Bool)
@@ -159,8 +159,14 @@ protocol CellWorkspace<Scalar>: RecurrentWorkspace {
 }
 
 extension CellWorkspace {
-  /// h, the lower block of `[x; h]`, as a new H × B matrix.
-  var stackedState: Matrix<Scalar> { stacked[rows: input..<(input + hidden), columns: 0..<batchSize] }
+  /// h, the lower block of `[x; h]`, as a new H × B matrix: one contiguous copy (the block's rows
+  /// are the buffer's last H · B elements).
+  var stackedState: Matrix<Scalar> {
+    let start = input * batchSize
+    return stacked.withUnsafeBufferPointer { all in
+      Matrix(rows: hidden, columns: batchSize, scalars: Array(all[start..<(start + hidden * batchSize)]))
+    }
+  }
 
   /// Sets h, the lower block of `[x; h]`; `name` is the workspace type's, for the message.
   mutating func setStackedState(_ newValue: Matrix<Scalar>, name: String) {

@@ -40,12 +40,6 @@ public enum BLASCoreChoice: Hashable, Sendable, ExpressibleByArgument, CustomStr
 
   public var defaultValueDescription: String { description }
 
-  /// Whether the choice names a core.
-  var isNamed: Bool {
-    if case .named = self { return true }
-    return false
-  }
-
   /// The help text the tools share.
   public static let help: ArgumentHelp = """
     The OpenBLAS kernel set: auto (switch once to the best core for this CPU when OpenBLAS's own \
@@ -73,7 +67,7 @@ public enum BLASCoreAction: Hashable, Sendable {
   /// an `OPENBLAS_CORETYPE` the user set unless `choice` names a core or the core it names
   /// cannot run on this CPU (then `auto` replaces it with the best one, and `keep` stops).
   public init(choice: BLASCoreChoice, report: BLAS.KernelReport, alreadyReexecuted: Bool) {
-    if case .unsupported = report.verdict, choice != .auto, !(choice.isNamed) {
+    if case .unsupported = report.verdict, choice == .keep {
       self = .unrunnable(
         "\(report.problem ?? report.description); --blas-core \(choice) keeps it, and the first BLAS call would "
           + "die of SIGILL (or use --blas-core auto to replace it)")

@@ -23,9 +23,6 @@ struct MemoryBudget {
   private(set) var used = 0
   private var parts: [String] = []
 
-  /// What the program itself takes beside the counted arrays, as the help text states it.
-  static let processOverhead = "64 MiB"
-
   init(limit: Int) { self.limit = limit }
 
   /// What is left for the next file.
@@ -83,7 +80,7 @@ extension RNNForward {
     let weightCount = weights.values.reduce(0) { $0 + $1.elements.count }
     let hh = arrays.archive.arrays["weight_hh_l0"]?.shape
     let gru = mode == .gru || (mode == nil && hh?.count == 2 && hh![0] == 3 * hh![1])
-    try budget.add("the cells' joined weights", gru ? weightCount / 3 * 4 + 4 : weightCount, size)
+    try budget.add("the cells' joined weights", gru ? weightCount / 3 * 4 : weightCount, size)
     try budget.check("the weights")
   }
 

@@ -48,17 +48,24 @@ struct RNNForwardReliabilityTests {
     "--weights", "lstm.npz", "--inputs", "xs.npy", "--output", "out.npy", "--final-state", "fs.npy",
   ]
 
+  /// The tool on fresh files, stopped by its test hook once every output is staged; `nil` (and
+  /// an issue recorded) if it ended first.
+  func stoppedBeforeCommit(in dir: TemporaryDirectory) throws -> ChildProcess? {
+    try makeFiles(in: dir)
+    let child = try ChildProcess(Self.tool, Self.arguments, in: dir.url, environment: Self.stopBeforeCommit)
+    guard child.waitUntilStopped() else {
+      Issue.record("the run ended before its commit: \(child.wait())")
+      return nil
+    }
+    return child
+  }
+
   /// `--final-state`'s file becomes a directory while the run computes: exit 1, the message
   /// names `--final-state` and the path as typed, and `--output` keeps its old contents.
   @Test func aDestinationThatBecomesADirectoryFailsTheWholeRun() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
-    try makeFiles(in: dir)
-    let child = try ChildProcess(Self.tool, Self.arguments, in: dir.url, environment: Self.stopBeforeCommit)
-    guard child.waitUntilStopped() else {
-      Issue.record("the run ended before its commit: \(child.wait())")
-      return
-    }
+    guard let child = try stoppedBeforeCommit(in: dir) else { return }
     try FileManager.default.removeItem(at: dir.file("fs.npy"))
     try FileManager.default.createDirectory(at: dir.file("fs.npy"), withIntermediateDirectories: false)
     child.send(SIGCONT)
@@ -76,12 +83,7 @@ struct RNNForwardReliabilityTests {
   func anInterruptedRunRemovesItsStagedFiles(signal: Int32) throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
-    try makeFiles(in: dir)
-    let child = try ChildProcess(Self.tool, Self.arguments, in: dir.url, environment: Self.stopBeforeCommit)
-    guard child.waitUntilStopped() else {
-      Issue.record("the run ended before its commit: \(child.wait())")
-      return
-    }
+    guard let child = try stoppedBeforeCommit(in: dir) else { return }
     #expect(try leftovers(in: dir).count == 2, "the staged files should exist while it is stopped")
     child.send(signal)
     child.send(SIGCONT)

@@ -1,3 +1,4 @@
+import BLASDiagnostics
 import CBLAS
 
 /// The BLAS library this package calls: its build configuration and thread count.
@@ -12,19 +13,13 @@ public enum BLAS {
   ///
   /// The corresponding function is `openblas_get_config` (`scipy_openblas_get_config` in
   /// scipy-openblas; BLIS: `bli_info_get_version_str` and `bli_arch_string`).
-  public static var configuration: String {
-    guard let config = swift_blas_rnn_blas_config() else { return "unknown" }
-    return String(cString: config)
-  }
+  public static var configuration: String { KernelReport.blasConfiguration }
 
   /// The CPU kernel the BLAS chose at load time, e.g. `Zen` or `Haswell` (for BLIS, its
   /// configuration name, e.g. `haswell`).
   ///
   /// The corresponding function is `openblas_get_corename` (BLIS: `bli_arch_string`).
-  public static var coreName: String {
-    guard let name = swift_blas_rnn_blas_corename() else { return "unknown" }
-    return String(cString: name)
-  }
+  public static var coreName: String { KernelReport.blasCoreName }
 
   /// The number of threads OpenBLAS uses for one call.
   ///
