@@ -33,6 +33,10 @@ struct ActivationBenchmark: ParsableCommand {
   }
 
   func run() throws {
+    try reportingErrors { try run(writingTo: try common.checkedOutputs()) }
+  }
+
+  private func run(writingTo outputs: CheckedOutputs) throws {
     let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench activations")
     BLAS.threadCount = common.threads
     let system = SystemInfo.current(kernel: kernel)
@@ -49,7 +53,7 @@ struct ActivationBenchmark: ParsableCommand {
       case .float64: report.rows += rows(Double.self, numpy: numpy)
       }
     }
-    try common.emit(report, table: table(report, numpyMeasured: numpyMeasured))
+    try common.emit(report, table: table(report, numpyMeasured: numpyMeasured), to: outputs)
   }
 
   /// Every activation on every supported path in `Scalar`, then numpy's row for it.
@@ -79,12 +83,13 @@ struct ActivationBenchmark: ParsableCommand {
             }
           }
         }
-        printError("  \(activation) \(dtype) on \(path): \(fixed(samples.median, 3)) ns/element")
+        statusLine.print("  \(activation) \(dtype) on \(path): \(fixed(samples.median, 3)) ns/element")
         var row = Row(
           size: elements, batch: 1, steps: 1, formulation: activation.rawValue, backend: path.rawValue,
           medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min,
           maxNanosecondsPerStep: samples.max, gflops: 1 / samples.median, samples: samples.nanosecondsPerStep.count)
         row.dtype = dtype
+        row.noisy = samples.spread > common.noiseThreshold
         if let peer = numpy[activation.rawValue] { row.vsNumpy = samples.median / peer }
         result.append(row)
       }
@@ -115,7 +120,13 @@ struct ActivationBenchmark: ParsableCommand {
           + r.backend.padding(toLength: 9, withPad: " ", startingAt: 0)
           + fixed(r.medianNanosecondsPerStep, 3).leftPad(22) + fixed(r.minNanosecondsPerStep, 3).leftPad(11)
           + fixed(r.maxNanosecondsPerStep, 3).leftPad(11)
-          + (r.vsNumpy.map { fixed($0, 2) + "x" } ?? "").leftPad(11))
+          + (r.vsNumpy.map { fixed($0, 2) + "x" } ?? "").leftPad(11) + (r.noisy == true ? " *" : ""))
+    }
+    if report.rows.contains(where: { $0.noisy == true }) {
+      lines.append("")
+      lines.append(
+        "* noisy: the samples spread by more than --noise-threshold (\(fixed(100 * common.noiseThreshold, 0))% of the median); measure again on a quieter machine."
+      )
     }
     lines.append("")
     lines.append("(g(x + b) from a source into a destination; vs numpy below 1 means faster than numpy.)")

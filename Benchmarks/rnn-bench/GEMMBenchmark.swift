@@ -36,6 +36,10 @@ struct GEMMBenchmark: ParsableCommand {
   }
 
   func run() throws {
+    try reportingErrors { try run(writingTo: try common.checkedOutputs()) }
+  }
+
+  private func run(writingTo outputs: CheckedOutputs) throws {
     let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench gemm")
     BLAS.threadCount = common.threads
     let system = SystemInfo.current(kernel: kernel)
@@ -47,22 +51,29 @@ struct GEMMBenchmark: ParsableCommand {
       let a = Matrix<Scalar>.randomNormal(rows: m, columns: k, using: &rng)
       let b = Matrix<Scalar>.randomNormal(rows: k, columns: n, using: &rng)
       var results: [Backend: Matrix<Scalar>] = [:]
-      for backend in [Backend.blas, .pureSwift] {
+      let backends = [Backend.blas, .pureSwift]
+      // Both backends in interleaved rounds, so that a busy phase of the machine hits both alike.
+      let cases = backends.map { backend in
         var c = Matrix<Scalar>.zeros(rows: m, columns: n)
-        let samples = measure(samples: common.samples, minTime: common.resolvedMinTime, stepsPerCall: 1) {
+        return TimedCase(stepsPerCall: 1) {
           gemm(a, b, into: &c, backend: backend)
           return c.withUnsafeBufferPointer { Double($0[0]) }
         }
-        results[backend] = c
+      }
+      let measured = measureInterleaved(cases, samples: common.samples, minTime: common.resolvedMinTime)
+      for (backend, samples) in zip(backends, measured) {
+        results[backend] = matmul(a, b, backend: backend)
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
-        FileHandle.standardError.write(
-          Data("  \(label) \(m)×\(k)·\(k)×\(n) \(Scalar.dtypeName) on \(backend): \(micro(samples.median)) µs\n".utf8))
+        statusLine.print(
+          "  \(label) \(m)×\(k)·\(k)×\(n) \(Scalar.dtypeName) on \(backend): \(micro(samples.median)) µs")
         var row = Row(
           size: m, batch: n, steps: k, formulation: label, backend: backend == .blas ? "openblas" : "pureSwift",
           medianNanosecondsPerStep: samples.median, minNanosecondsPerStep: samples.min,
           maxNanosecondsPerStep: samples.max,
           gflops: flops / samples.median, samples: samples.nanosecondsPerStep.count)
         row.dtype = Scalar.dtypeName
+        row.roundNanosecondsPerStep = samples.nanosecondsPerStep
+        row.noisy = samples.spread > common.noiseThreshold
         rows.append(row)
       }
       let diff = zip(results[.blas]!.scalars, results[.pureSwift]!.scalars).map { Double(abs($0 - $1)) }.max() ?? 0
@@ -100,7 +111,7 @@ struct GEMMBenchmark: ParsableCommand {
     let report = Report(
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       rows: rows, verification: verification)
-    try common.emit(report, table: gemmTable(report))
+    try common.emit(report, table: gemmTable(report), to: outputs)
     if verification.contains(where: { !$0.allclose }) { throw ExitCode.failure }
   }
 
@@ -109,25 +120,36 @@ struct GEMMBenchmark: ParsableCommand {
     lines.append("Command: \(report.command)")
     lines.append("")
     lines.append(
-      "product    dtype    m × k · k × n            OpenBLAS GFLOP/s   pure-Swift GFLOP/s   pure-Swift / OpenBLAS throughput   max |Δ|"
+      "product    dtype    m × k · k × n            OpenBLAS GFLOP/s   pure-Swift GFLOP/s   pure-Swift / OpenBLAS throughput [per round]   max |Δ|"
     )
-    for r in report.rows where r.backend == "openblas" {
+    // One verification per product, in the order the OpenBLAS rows came.
+    for (r, v) in zip(report.rows.filter { $0.backend == "openblas" }, report.verification) {
       guard
         let s = report.rows.first(where: {
           $0.backend == "pureSwift" && $0.formulation == r.formulation && $0.size == r.size && $0.batch == r.batch
             && $0.steps == r.steps && $0.elementType == r.elementType
         })
       else { continue }
-      let v = report.verification.first {
-        $0.size == r.size && $0.batch == r.batch && ($0.dtype ?? "float64") == r.elementType
+      // Throughput ratio round by round: OpenBLAS's time over pure Swift's.
+      var throughput = fixed(100 * s.gflops / r.gflops, 1) + "%"
+      if let a = r.roundNanosecondsPerStep, let b = s.roundNanosecondsPerStep {
+        let ratios = zip(a, b).map { 100 * $0 / $1 }
+        throughput += " [\(fixed(ratios.min()!, 0)), \(fixed(ratios.max()!, 0))]"
       }
+      if r.noisy == true || s.noisy == true { throughput += " *" }
       let shape = "\(r.size)×\(r.steps) · \(r.steps)×\(r.batch)"
       lines.append(
         r.formulation.padding(toLength: 11, withPad: " ", startingAt: 0)
           + r.elementType.padding(toLength: 9, withPad: " ", startingAt: 0)
           + shape.padding(toLength: 25, withPad: " ", startingAt: 0)
           + fixed(r.gflops, 2).leftPad(16) + fixed(s.gflops, 2).leftPad(21)
-          + (fixed(100 * s.gflops / r.gflops, 1) + "%").leftPad(35) + "   " + scientific(v?.maxAbsDifference ?? .nan))
+          + throughput.leftPad(47) + "   " + scientific(v.maxAbsDifference))
+    }
+    if report.rows.contains(where: { $0.noisy == true }) {
+      lines.append("")
+      lines.append(
+        "* noisy: a row's samples spread by more than --noise-threshold (\(fixed(100 * common.noiseThreshold, 0))% of the median); measure again on a quieter machine."
+      )
     }
     return lines.joined(separator: "\n")
   }

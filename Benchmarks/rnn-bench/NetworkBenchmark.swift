@@ -1,6 +1,7 @@
 import ArgumentParser
 import DenseMatrix
 import Foundation
+import NumPyIO
 import RNN
 import _CommandLineSupport
 
@@ -44,6 +45,9 @@ struct NetworkBenchmark: ParsableCommand {
     guard sizes.allSatisfy({ (1...4096).contains($0) }), batches.allSatisfy({ (1...1024).contains($0) }),
       (1...10_000).contains(steps), (1...8).contains(layers)
     else { throw ValidationError("sizes 1...4096, batches 1...1024, steps 1...10000, layers 1...8") }
+    guard common.format == .table, common.svg == nil else {
+      throw ValidationError("network writes a table only: --format csv/json and --svg are not available here")
+    }
     if common.quick {
       if sizes == [64, 256] { sizes = [16] }
       if steps == 100 { steps = 10 }
@@ -51,15 +55,18 @@ struct NetworkBenchmark: ParsableCommand {
   }
 
   func run() throws {
+    try reportingErrors { try run(writingTo: try common.checkedOutputs()) }
+  }
+
+  private func run(writingTo outputs: CheckedOutputs) throws {
     let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench network")
     BLAS.threadCount = common.threads
-    for line in SystemInfo.current(kernel: kernel).lines { print(line) }
+    var lines = SystemInfo.current(kernel: kernel).lines
     let directions = bidirectional ? 2 : 1
-    print(
+    lines.append(
       "\nT = \(steps), \(layers) layer(s), \(directions) direction(s), formulation hoisted; µs per step (T steps per call)\n"
     )
-    print(
-      "mode      H = I  B    dtype     network µs  cells µs  network / cells [lowest, highest round]")
+    lines.append("mode      H = I  B    dtype     network µs  cells µs  network / cells [lowest, highest round]")
     for dtype in common.dtype {
       for mode in modes {
         for size in sizes {
@@ -69,10 +76,18 @@ struct NetworkBenchmark: ParsableCommand {
             case .float32: line = measureNetwork(Float.self, mode: mode, size: size, batch: batch)
             case .float64: line = measureNetwork(Double.self, mode: mode, size: size, batch: batch)
             }
-            print(line)
+            statusLine.print(line)
+            lines.append(line)
           }
         }
       }
+    }
+    let text = lines.joined(separator: "\n") + "\n"
+    if let (destination, path) = outputs.output {
+      do { try destination.write(Array(text.utf8)) } catch { throw RuntimeError("--output: \(error.description)") }
+      statusLine.print("wrote \(path)")
+    } else {
+      print(text, terminator: "")
     }
   }
 

@@ -63,6 +63,12 @@ struct CommonOptions: ParsableArguments {
   @Option(help: BLASCoreChoice.help)
   var blasCore: BLASCoreChoice = .auto
 
+  @Option(
+    help:
+      "A row is noisy (marked *) when its samples spread by more than this fraction of their median; the formulation sweep measures its group again."
+  )
+  var noiseThreshold = 0.25
+
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
   func validate() throws {
@@ -70,6 +76,9 @@ struct CommonOptions: ParsableArguments {
       throw ValidationError("--threads must be between 1 and 1024, got \(threads)")
     }
     guard samples >= 7 else { throw ValidationError("--samples must be at least 7, got \(samples)") }
+    guard noiseThreshold > 0 && noiseThreshold <= 10 else {
+      throw ValidationError("--noise-threshold must be in (0, 10], got \(noiseThreshold)")
+    }
     if let minTime, !(minTime > 0 && minTime <= 60) {
       throw ValidationError("--min-time must be a number of seconds in (0, 60], got \(minTime)")
     }
@@ -77,33 +86,69 @@ struct CommonOptions: ParsableArguments {
 
   var resolvedMinTime: Double { minTime ?? (quick ? 0.002 : 0.02) }
 
+  /// Checks `--output` and `--svg` before any measurement, so that a bad path fails at once
+  /// rather than after the run (exit 1, as every runtime error).
+  func checkedOutputs() throws -> CheckedOutputs {
+    func check(_ option: String, _ path: String?) throws -> CheckedFileDestination? {
+      guard let path else { return nil }
+      do { return try CheckedFileDestination(path: path) } catch {
+        throw RuntimeError("\(option): \(error.description)")
+      }
+    }
+    return CheckedOutputs(
+      output: try check("--output", output).map { ($0, output!) }, svg: try check("--svg", svg).map { ($0, svg!) })
+  }
+
   /// Prints or writes the report in the chosen format; `table` replaces the default table.
-  func emit(_ report: Report, table: String? = nil) throws {
+  func emit(_ report: Report, table: String? = nil, to outputs: CheckedOutputs) throws {
     let text: String
     switch format {
     case .table: text = table ?? report.table()
     case .csv: text = report.csv()
     case .json: text = try report.json()
     }
-    if let output {
-      try write(text + "\n", to: output)
-      FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
+    if let (destination, path) = outputs.output {
+      try write(text + "\n", "--output", to: destination)
+      FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
       if format != .table { print(table ?? report.table()) }
     } else {
       print(text)
     }
-    if let svg {
-      try write(report.svg(), to: svg)
-      FileHandle.standardError.write(Data("wrote \(svg)\n".utf8))
+    if let (destination, path) = outputs.svg {
+      try write(report.svg(), "--svg", to: destination)
+      FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
     }
   }
 
-  private func write(_ text: String, to path: String) throws {
+  private func write(_ text: String, _ option: String, to destination: CheckedFileDestination) throws {
     do {
-      try writeFileAtomically(Array(text.utf8), toPath: path)
+      try destination.write(Array(text.utf8))
     } catch {
-      throw ValidationError(error.description)
+      throw RuntimeError("\(option): \(error.description)")
     }
+  }
+}
+
+/// `--output` and `--svg`, checked before the work, with their paths as typed.
+struct CheckedOutputs {
+  var output: (CheckedFileDestination, String)?
+  var svg: (CheckedFileDestination, String)?
+}
+
+/// A failure at run time, not in the command line: printed as `rnn-bench: error: …`, exit 1
+/// (64, `EX_USAGE`, is for usage errors).
+struct RuntimeError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// Runs a subcommand's work: a ``RuntimeError`` is printed and exits 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let error as RuntimeError {
+    FileHandle.standardError.write(Data("rnn-bench: error: \(error.description)\n".utf8))
+    throw ExitCode.failure
   }
 }
 
@@ -142,12 +187,17 @@ struct Formulations: ParsableCommand {
 
   @Option(
     help:
-      "A row is noisy when its samples spread by more than this fraction of their median; its size and batch are measured again."
+      "How many times a size and batch with a noisy row is measured again (the quietest attempt is kept), as far as --time-budget allows."
   )
-  var noiseThreshold = 0.25
-
-  @Option(help: "How many times a size and batch with a noisy row is measured again (the quietest attempt is kept).")
   var retries = 2
+
+  @Option(
+    help: ArgumentHelp(
+      "Time for the measurements, e.g. 90s or 3m, or none (default 90s; 20s with --quick).",
+      discussion:
+        "Each size and batch gets a share of what is left, weighted by its arithmetic. Samples are shortened to fit (never below one call, never fewer than --samples rounds) and a noisy group is measured again only when that fits: on a busy machine the verdicts say \"uncertain\" rather than arrive late. Building and the final check are not counted.",
+      valueName: "duration"))
+  var timeBudget: TimeLimit?
 
   @OptionGroup var common: CommonOptions
 
@@ -159,10 +209,8 @@ struct Formulations: ParsableCommand {
       throw ValidationError("--batches must be in 1...4096")
     }
     guard (1...100_000).contains(steps) else { throw ValidationError("--steps must be in 1...100000, got \(steps)") }
-    guard noiseThreshold > 0 && noiseThreshold <= 10 else {
-      throw ValidationError("--noise-threshold must be in (0, 10], got \(noiseThreshold)")
-    }
     guard (0...10).contains(retries) else { throw ValidationError("--retries must be in 0...10, got \(retries)") }
+    if timeBudget == nil { timeBudget = TimeLimit(seconds: common.quick ? 20 : 90) }
     if common.quick {
       // --quick keeps the explicit lists but defaults to small sizes and a short sequence.
       if sizes == [16, 64, 256, 1024] { sizes = [16, 64] }
@@ -171,6 +219,10 @@ struct Formulations: ParsableCommand {
   }
 
   func run() throws {
+    try reportingErrors { try run(writingTo: try common.checkedOutputs()) }
+  }
+
+  private func run(writingTo outputs: CheckedOutputs) throws {
     removeStagedFilesOnInterrupt()
     let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench")
     BLAS.threadCount = common.threads
@@ -180,13 +232,13 @@ struct Formulations: ParsableCommand {
       do {
         data = Data(try readRegularFile(atPath: compare, maximumBytes: 64 << 20))
       } catch {
-        throw ValidationError("--compare: \(error.description)")
+        throw RuntimeError("--compare: \(error.description)")
       }
       do { numpy = try Report.decode(json: data) } catch {
-        throw ValidationError("--compare: \(compare) is not a report from rnn_numpy.py: \(error)")
+        throw RuntimeError("--compare: \(compare) is not a report from rnn_numpy.py: \(error)")
       }
       guard numpy?.rows.contains(where: { $0.backend == "numpy" }) == true else {
-        throw ValidationError("--compare: \(compare) has no numpy rows (write it with Benchmarks/numpy/rnn_numpy.py)")
+        throw RuntimeError("--compare: \(compare) has no numpy rows (write it with Benchmarks/numpy/rnn_numpy.py)")
       }
     }
     let system = SystemInfo.current(kernel: kernel)
@@ -195,18 +247,21 @@ struct Formulations: ParsableCommand {
       sizes: sizes, batches: batches, steps: steps, formulations: formulations,
       backends: backends.compactMap { Backend(rawValue: $0.rawValue) }, includeRaw: backends.contains(.raw),
       samples: common.samples, minTime: common.resolvedMinTime,
-      progress: { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) })
+      progress: { statusLine.print("  " + $0) })
     sweep.dtypes = common.dtype
     sweep.cells = cell
-    sweep.noiseThreshold = noiseThreshold
+    sweep.noiseThreshold = common.noiseThreshold
     sweep.retries = retries
+    sweep.timeBudget = timeBudget?.seconds
+    sweep.status = { statusLine.show($0) }
     let (rows, verification) = sweep.run()
+    statusLine.clear()
     var report = Report(
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       rows: rows, verification: verification)
     report.computeRatios()
     if let numpy { report.compare(with: numpy) }
-    try common.emit(report)
+    try common.emit(report, to: outputs)
     if verification.contains(where: { !$0.allclose }) {
       FileHandle.standardError.write(Data("error: formulations disagree (see Verification)\n".utf8))
       throw ExitCode.failure

@@ -50,12 +50,19 @@ extension Report {
     let summary = summaryLines()
     if !summary.isEmpty {
       lines.append("")
-      lines.append("Which formulation wins (median of per-round ratios to the runner-up [lowest, highest round]):")
+      lines.append(
+        "Which formulation wins (on BLAS; the faster one's time over the runner-up's: median of the per-round ratios [lowest, highest round]):"
+      )
       lines += summary.map { "  " + $0 }
     }
     if rows.contains(where: { $0.noisy == true }) {
       lines.append("")
       lines.append("* noisy: the samples spread by more than the noise threshold even after measuring again.")
+    }
+    if summary.contains(where: { $0.hasSuffix("uncertain") }) {
+      lines.append(
+        "uncertain: some round did not favour the faster one, or one of the two rows is noisy; measure again on a quieter machine, or with a larger --time-budget."
+      )
     }
     if !verification.isEmpty {
       lines.append("")
@@ -72,18 +79,23 @@ extension Report {
   }
 
   /// The rows as CSV with the JSON report's field names (snake case), and the system's fields on
-  /// every row, so that a CSV file says what it was measured on.
+  /// every row, so that a CSV file says what it was measured on; then one row per verdict. The
+  /// first column, `record`, tells them apart (`measurement` or `verdict`); a verdict row puts the
+  /// faster formulation in `formulation`, and fills `versus`, `ratio`, `ratio_low`, `ratio_high`,
+  /// `consistent` and `verdict` (`faster` or `uncertain`), which measurement rows leave empty.
   func csv() -> String {
     let systemFields = [
       ("cpu", system.cpu), ("cores", "\(system.cores)"), ("blas", system.blas), ("blas_core", system.blasCore),
       ("blas_threads", "\(system.blasThreads)"), ("blas_kernel", system.blasKernel ?? ""), ("swift", system.swift),
       ("build", system.build),
     ]
+    let system = systemFields.map { csvField($0.1) }
     var lines = [
       ([
-        "cell", "size", "batch", "steps", "formulation", "backend", "dtype", "median_nanoseconds_per_step",
+        "record", "cell", "size", "batch", "steps", "formulation", "backend", "dtype", "median_nanoseconds_per_step",
         "min_nanoseconds_per_step", "max_nanoseconds_per_step", "gflops", "samples", "vs_split", "vs_split_low",
-        "vs_split_high", "vs_raw", "vs_numpy", "vs_float64", "noisy",
+        "vs_split_high", "vs_raw", "vs_numpy", "vs_float64", "noisy", "versus", "ratio", "ratio_low", "ratio_high",
+        "consistent", "verdict",
       ] + systemFields.map { "system_" + $0.0 }).joined(separator: ",")
     ]
     for r in rows {
@@ -92,10 +104,20 @@ extension Report {
       }
       lines.append(
         ([
-          r.cellKind, "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, r.elementType,
+          "measurement", r.cellKind, "\(r.size)", "\(r.batch)", "\(r.steps)", r.formulation, r.backend, r.elementType,
           "\(r.medianNanosecondsPerStep)",
           "\(r.minNanosecondsPerStep)", "\(r.maxNanosecondsPerStep)", "\(r.gflops)", "\(r.samples)",
-        ] + optional + [r.noisy.map { "\($0)" } ?? ""] + systemFields.map { csvField($0.1) }).joined(separator: ","))
+        ] + optional + ["\(r.noisy ?? false)", "", "", "", "", "", ""] + system).joined(separator: ","))
+    }
+    for v in verdicts() {
+      let steps = rows.first { $0.cellKind == v.cell && $0.size == v.size && $0.batch == v.batch }?.steps
+      lines.append(
+        ([
+          "verdict", v.cell, "\(v.size)", "\(v.batch)", steps.map { "\($0)" } ?? "", v.faster, "blas", v.dtype,
+        ] + Array(repeating: "", count: 11) + [
+          "\(v.noisy)", v.other, "\(v.ratio)", "\(v.ratioLow)", "\(v.ratioHigh)", "\(v.consistent)",
+          v.certain ? "faster" : "uncertain",
+        ] + system).joined(separator: ","))
     }
     return lines.joined(separator: "\n")
   }
@@ -110,25 +132,11 @@ extension Report {
     return text + (r.noisy == true ? " *" : "")
   }
 
-  /// The verdict for one size and batch: the fastest formulation on the default backend (BLAS),
-  /// the runner-up, the per-round ratios of their times, and whether some round does not favour
-  /// the winner (a tie).
-  struct Verdict {
-    var cell: String, size: Int, batch: Int, dtype: String
-    var name: String, runnerUp: String
-    var median: Double, low: Double, high: Double
-    var tie: Bool { high >= 1 }
-    var noisy: Bool
-  }
-
-  /// The verdicts, keyed `"size/batch"`, in the order the rows came.
-  func winnersBySizeAndBatch() -> [String: Verdict] {
-    Dictionary(verdicts().filter { $0.cell == "rnn" }.map { ("\($0.size)/\($0.batch)", $0) }) { a, _ in a }
-  }
-
+  /// The verdicts of every cell, size, batch and element type, in the order the rows came: see
+  /// ``Verdict``.
   func verdicts() -> [Verdict] {
     var keys: [(String, Int, Int, String)] = []
-    for r in rows where !keys.contains(where: { $0 == (r.cellKind, r.size, r.batch, r.elementType) }) {
+    for r in rows where r.backend == "blas" && !keys.contains(where: { $0 == (r.cellKind, r.size, r.batch, r.elementType) }) {
       keys.append((r.cellKind, r.size, r.batch, r.elementType))
     }
     return keys.compactMap { cell, size, batch, dtype in
@@ -141,29 +149,29 @@ extension Report {
       else { return nil }
       let ratios = zip(a, b).map { $0 / $1 }
       return Verdict(
-        cell: cell, size: size, batch: batch, dtype: dtype, name: name(candidates[0]), runnerUp: name(candidates[1]),
-        median: Samples(nanosecondsPerStep: ratios).median, low: ratios.min()!, high: ratios.max()!,
+        cell: cell, size: size, batch: batch, dtype: dtype, faster: candidates[0].formulation, other: candidates[1].formulation,
+        ratio: Samples(nanosecondsPerStep: ratios).median, ratioLow: ratios.min()!, ratioHigh: ratios.max()!,
         noisy: candidates[0].noisy == true || candidates[1].noisy == true)
     }
   }
 
-  /// One line per size and batch: the winner and its ratio to the runner-up, or a tie.
+  /// One line per verdict: the faster formulation, its time over the runner-up's, and whether it
+  /// can be trusted.
   func summaryLines() -> [String] {
-    let types = Set(verdicts().map(\.dtype)).count
-    let kinds = Set(verdicts().map(\.cell))
-    return verdicts().map { v in
-      let interval = "\(fixed(v.median, 2))x [\(fixed(v.low, 2)), \(fixed(v.high, 2))]"
-      let noisy = v.noisy ? " (noisy)" : ""
+    let all = verdicts()
+    let types = Set(all.map(\.dtype)).count
+    let kinds = Set(all.map(\.cell))
+    return all.map { v in
       var key = types > 1 ? "n = \(v.size), B = \(v.batch), \(v.dtype)" : "n = \(v.size), B = \(v.batch)"
       if kinds != ["rnn"] { key = "\(v.cell) " + key }
-      return v.tie
-        ? "\(key): tie between \(v.name) and \(v.runnerUp), \(interval)\(noisy)"
-        : "\(key): \(v.name) wins, \(interval) of \(v.runnerUp)'s time\(noisy)"
+      return "\(key): \(v.sentence)"
     }
   }
 
-  private func name(_ r: Row) -> String {
-    r.formulation == "fusedConcatenatingEachStep" ? "notebook-literal" : r.formulation
+/// A formulation as reports print it: the notebook's literal one (`fusedConcatenatingEachStep`)
+  /// as `notebook-literal`.
+  static func displayName(_ formulation: String) -> String {
+    formulation == "fusedConcatenatingEachStep" ? "notebook-literal" : formulation
   }
 
   func json() throws -> String {

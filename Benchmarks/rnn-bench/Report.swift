@@ -47,6 +47,32 @@ struct Row: Codable {
   var elementType: String { dtype ?? "float64" }
   /// ``cell``, rnn when absent.
   var cellKind: String { cell ?? "rnn" }
+
+  /// Every key, `null` where there is no value, so that a reader's code need not test for
+  /// missing keys; `cell` and `dtype` always named (`rnn`, `float64` where absent).
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(size, forKey: .size)
+    try c.encode(batch, forKey: .batch)
+    try c.encode(steps, forKey: .steps)
+    try c.encode(formulation, forKey: .formulation)
+    try c.encode(backend, forKey: .backend)
+    try c.encode(elementType, forKey: .dtype)
+    try c.encode(cellKind, forKey: .cell)
+    try c.encode(medianNanosecondsPerStep, forKey: .medianNanosecondsPerStep)
+    try c.encode(minNanosecondsPerStep, forKey: .minNanosecondsPerStep)
+    try c.encode(maxNanosecondsPerStep, forKey: .maxNanosecondsPerStep)
+    try c.encode(gflops, forKey: .gflops)
+    try c.encode(samples, forKey: .samples)
+    try c.encode(vsSplit, forKey: .vsSplit)
+    try c.encode(vsSplitLow, forKey: .vsSplitLow)
+    try c.encode(vsSplitHigh, forKey: .vsSplitHigh)
+    try c.encode(vsRaw, forKey: .vsRaw)
+    try c.encode(vsNumpy, forKey: .vsNumpy)
+    try c.encode(vsFloat64, forKey: .vsFloat64)
+    try c.encode(noisy ?? false, forKey: .noisy)
+    try c.encode(roundNanosecondsPerStep, forKey: .roundNanosecondsPerStep)
+  }
 }
 
 /// The inline correctness check for one size: every formulation and backend against `split`
@@ -61,6 +87,18 @@ struct Verification: Codable {
   var tolerance: Double?
   /// The cell checked (rnn when absent).
   var cell: String?
+
+  /// Every key, as ``Row/encode(to:)``.
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(size, forKey: .size)
+    try c.encode(batch, forKey: .batch)
+    try c.encode(maxAbsDifference, forKey: .maxAbsDifference)
+    try c.encode(allclose, forKey: .allclose)
+    try c.encode(dtype ?? "float64", forKey: .dtype)
+    try c.encode(tolerance, forKey: .tolerance)
+    try c.encode(cell ?? "rnn", forKey: .cell)
+  }
 
   init(size: Int, batch: Int, maxAbsDifference: Double, allclose: Bool) {
     (self.size, self.batch, self.maxAbsDifference, self.allclose) = (size, batch, maxAbsDifference, allclose)
@@ -82,6 +120,25 @@ struct Report: Codable {
   var command: String
   var rows: [Row]
   var verification: [Verification]
+  /// The verdicts, written with the report (``verdicts()`` at the time it is encoded); absent in
+  /// numpy's reports.
+  var verdictRecords: [Verdict]?
+
+  enum CodingKeys: String, CodingKey {
+    case system, peer, command, rows, verification
+    case verdictRecords = "verdicts"
+  }
+
+  /// Every key, `null` where there is no value; the verdicts recomputed from the rows.
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(system, forKey: .system)
+    try c.encode(peer, forKey: .peer)
+    try c.encode(command, forKey: .command)
+    try c.encode(rows, forKey: .rows)
+    try c.encode(verification, forKey: .verification)
+    try c.encode(verdicts(), forKey: .verdictRecords)
+  }
 
   /// Fills `vsSplit` (same size, batch and backend) and `vsRaw` (the raw CBLAS row of the same
   /// size and batch: fused for fused forms, split for split forms).
@@ -128,5 +185,78 @@ struct Report: Codable {
         b.1.cellKind, b.1.batch, b.1.size, b.1.elementType, b.0
       )
     }.map(\.1)
+  }
+}
+
+/// Which of the two fastest formulations (on BLAS) of one cell, size, batch and element type is
+/// faster, and whether that can be trusted: ``ratio`` is always ``faster``'s time over
+/// ``other``'s (the median of the per-round ratios, with the lowest and highest round), and the
+/// verdict is certain only when every round favours ``faster`` and neither row is noisy.
+struct Verdict: Codable, Equatable {
+  var cell: String
+  var size: Int
+  var batch: Int
+  var dtype: String
+  /// The formulation with the lower median time, and the runner-up (as the rows name them).
+  var faster: String
+  var other: String
+  var ratio: Double
+  var ratioLow: Double
+  var ratioHigh: Double
+  var noisy: Bool
+
+  /// Every round favoured ``faster``.
+  var consistent: Bool { ratioHigh < 1 }
+  /// Consistent and not noisy: the answer the report stands behind.
+  var certain: Bool { consistent && !noisy }
+
+  /// `hoisted is faster: 0.83× of split's time [0.22, 3.52] per round, not consistent: uncertain`.
+  var sentence: String {
+    var text =
+      "\(Report.displayName(faster)) is faster: \(fixed(ratio, 2))× of \(Report.displayName(other))'s time [\(fixed(ratioLow, 2)), \(fixed(ratioHigh, 2))] per round"
+    let doubts = (consistent ? [] : ["not consistent"]) + (noisy ? ["noisy"] : [])
+    if !doubts.isEmpty { text += ", \(doubts.joined(separator: " and ")): uncertain" }
+    return text
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case cell, size, batch, dtype, faster, other, ratio, ratioLow, ratioHigh, noisy, consistent, verdict
+  }
+
+  init(
+    cell: String, size: Int, batch: Int, dtype: String, faster: String, other: String, ratio: Double,
+    ratioLow: Double, ratioHigh: Double, noisy: Bool
+  ) {
+    (self.cell, self.size, self.batch, self.dtype) = (cell, size, batch, dtype)
+    (self.faster, self.other, self.ratio, self.ratioLow, self.ratioHigh, self.noisy) = (
+      faster, other, ratio, ratioLow, ratioHigh, noisy
+    )
+  }
+
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      cell: try c.decode(String.self, forKey: .cell), size: try c.decode(Int.self, forKey: .size),
+      batch: try c.decode(Int.self, forKey: .batch), dtype: try c.decode(String.self, forKey: .dtype),
+      faster: try c.decode(String.self, forKey: .faster), other: try c.decode(String.self, forKey: .other),
+      ratio: try c.decode(Double.self, forKey: .ratio), ratioLow: try c.decode(Double.self, forKey: .ratioLow),
+      ratioHigh: try c.decode(Double.self, forKey: .ratioHigh), noisy: try c.decode(Bool.self, forKey: .noisy))
+  }
+
+  /// Every field, and the derived `consistent` and `verdict` (`faster` or `uncertain`).
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(cell, forKey: .cell)
+    try c.encode(size, forKey: .size)
+    try c.encode(batch, forKey: .batch)
+    try c.encode(dtype, forKey: .dtype)
+    try c.encode(faster, forKey: .faster)
+    try c.encode(other, forKey: .other)
+    try c.encode(ratio, forKey: .ratio)
+    try c.encode(ratioLow, forKey: .ratioLow)
+    try c.encode(ratioHigh, forKey: .ratioHigh)
+    try c.encode(noisy, forKey: .noisy)
+    try c.encode(consistent, forKey: .consistent)
+    try c.encode(certain ? "faster" : "uncertain", forKey: .verdict)
   }
 }

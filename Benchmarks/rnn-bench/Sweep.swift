@@ -20,26 +20,49 @@ struct Sweep {
 
   /// A row is noisy when its samples spread by more than this fraction of their median.
   var noiseThreshold = 0.25
-  /// How many times a size and batch with a noisy row is measured again (the quietest attempt is kept).
+  /// How many times a size and batch with a noisy row is measured again (the quietest attempt is
+  /// kept), as far as the time budget allows.
   var retries = 2
+  /// Seconds for the whole sweep, or `nil` for no limit: each group (cell, size, batch, dtype)
+  /// gets a share of what is left, weighted by its arithmetic; samples are shortened to fit it and
+  /// a noisy group is measured again only when the attempt fits in what its share has left.
+  var timeBudget: Double?
+  /// Called with a progress line (one per group and round), for standard error.
+  var status: (String) -> Void = { _ in }
+
+  /// One size, batch, element type and cell: the unit that is timed together and judged.
+  private struct Group {
+    var kind: CellKind, size: Int, batch: Int, dtype: DType
+    /// The budget's weight: a fixed part (every configuration's minimum sample time) plus the
+    /// multiply-adds of one step, in units of a 512-wide, 8-column step.
+    var weight: Double {
+      1 + Double(kind.gates) * Double(size) * Double(size) * Double(batch) / (512.0 * 512.0 * 8.0)
+    }
+  }
 
   func run() -> (rows: [Row], verification: [Verification]) {
-    var rows: [Row] = []
-    var verification: [Verification] = []
+    var groups: [Group] = []
     for kind in cells {
       for size in sizes {
         for batch in batches {
-          for dtype in dtypes {
-            let (more, check): ([Row], Verification)
-            switch dtype {
-            case .float32: (more, check) = measure(Float.self, kind, size: size, batch: batch)
-            case .float64: (more, check) = measure(Double.self, kind, size: size, batch: batch)
-            }
-            rows += more
-            verification.append(check)
-          }
+          for dtype in dtypes { groups.append(Group(kind: kind, size: size, batch: batch, dtype: dtype)) }
         }
       }
+    }
+    let budget = timeBudget.map { TimeBudget(seconds: $0) }
+    var rows: [Row] = []
+    var verification: [Verification] = []
+    for (index, group) in groups.enumerated() {
+      let share = budget?.share(
+        weight: group.weight, remainingWeight: groups[index...].map(\.weight).reduce(0, +))
+      let label = "group \(index + 1)/\(groups.count): \(group.kind) n = \(group.size), B = \(group.batch), \(group.dtype)"
+      let (more, check): ([Row], Verification)
+      switch group.dtype {
+      case .float32: (more, check) = measure(Float.self, group, share: share, label: label)
+      case .float64: (more, check) = measure(Double.self, group, share: share, label: label)
+      }
+      rows += more
+      verification.append(check)
     }
     return (rows, verification)
   }
@@ -47,8 +70,12 @@ struct Sweep {
   /// A random cell of `kind` with n_h = n_x = `size` (PyTorch's initialisation scale, 1/√n),
   /// measured by ``measure(_:size:batch:)``.
   private func measure<Scalar: BLASScalar>(
-    _ type: Scalar.Type, _ kind: CellKind, size: Int, batch: Int
+    _ type: Scalar.Type, _ group: Group, share: Double?, label: String
   ) -> ([Row], Verification) {
+    let (kind, size, batch) = (group.kind, group.size, group.batch)
+    func measure<Cell: RecurrentCell>(_ cell: Cell, using rng: inout SeededGenerator) -> ([Row], Verification) {
+      self.measure(cell, kind, size: size, batch: batch, share: share, label: label, using: &rng)
+    }
     var rng = SeededGenerator(seed: UInt64(size * 1000 + batch))
     let scale = 1 / Scalar(size).squareRoot()
     func random(_ rows: Int, _ columns: Int, _ sd: Scalar) -> Matrix<Scalar> {
@@ -57,17 +84,17 @@ struct Sweep {
     switch kind {
     case .rnn:
       let cell = try! RNNCell<Scalar>.random(hiddenSize: size, inputSize: size, using: &rng)
-      return measure(cell, kind, size: size, batch: batch, using: &rng)
+      return measure(cell, using: &rng)
     case .lstm:
       let cell = try! LSTMCell(
         inputWeights: random(4 * size, size, scale), recurrentWeights: random(4 * size, size, scale),
         inputBias: random(4 * size, 1, 0.1), recurrentBias: random(4 * size, 1, 0.1))
-      return measure(cell, kind, size: size, batch: batch, using: &rng)
+      return measure(cell, using: &rng)
     case .gru:
       let cell = try! GRUCell(
         inputWeights: random(3 * size, size, scale), recurrentWeights: random(3 * size, size, scale),
         inputBias: random(3 * size, 1, 0.1), recurrentBias: random(3 * size, 1, 0.1))
-      return measure(cell, kind, size: size, batch: batch, using: &rng)
+      return measure(cell, using: &rng)
     }
   }
 
@@ -75,8 +102,11 @@ struct Sweep {
   /// rounds (each attempt from fresh state), then verified. The data are the same for both types:
   /// `Float`'s are `Double`'s rounded (same seed).
   private func measure<Cell: RecurrentCell>(
-    _ cell: Cell, _ kind: CellKind, size: Int, batch: Int, using rng: inout SeededGenerator
+    _ cell: Cell, _ kind: CellKind, size: Int, batch: Int, share: Double?, label: String,
+    using rng: inout SeededGenerator
   ) -> ([Row], Verification) {
+    let groupStart = now()
+    func elapsed() -> Double { Double(now() - groupStart) / 1e9 }
     typealias Scalar = Cell.Scalar
     var rows: [Row] = []
     let dtype = Scalar.dtypeName
@@ -99,14 +129,26 @@ struct Sweep {
     }
     var best: [Samples] = []
     for attempt in 0...retries {
-      let measured = measureInterleaved(makers.map { $0() }, samples: samples, minTime: minTime)
+      let attemptStart = now()
+      let left = share.map { Swift.max(0, $0 - elapsed()) }
+      let measured = measureInterleaved(
+        makers.map { $0() }, samples: samples, minTime: minTime, budget: left.map { $0 * 0.8 }
+      ) { round in
+        status("\(label), \(attempt == 0 ? "" : "again, ")round \(round + 1)/\(samples)")
+      }
+      let attemptTime = Double(now() - attemptStart) / 1e9
       if best.isEmpty || worstSpread(measured) < worstSpread(best) { best = measured }
       if worstSpread(best) <= noiseThreshold { break }
-      if attempt < retries {
+      guard attempt < retries else { break }
+      if let share, elapsed() + attemptTime > share {
         progress(
-          "\(kind) n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again"
+          "\(kind) n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%; no time left in the budget to measure again"
         )
+        break
       }
+      progress(
+        "\(kind) n = \(size), B = \(batch), \(dtype): samples spread by \(fixed(100 * worstSpread(measured), 0))%, measuring again"
+      )
     }
     for (i, label) in labels.enumerated() {
       let result = best[i]

@@ -32,6 +32,10 @@ struct ViewsBenchmark: ParsableCommand {
   }
 
   func run() throws {
+    try reportingErrors { try run(writingTo: try common.checkedOutputs()) }
+  }
+
+  private func run(writingTo outputs: CheckedOutputs) throws {
     let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench views")
     BLAS.threadCount = common.threads
     let system = SystemInfo.current(kernel: kernel)
@@ -46,7 +50,7 @@ struct ViewsBenchmark: ParsableCommand {
     let report = Report(
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       rows: rows, verification: [])
-    try common.emit(report, table: table(report))
+    try common.emit(report, table: table(report), to: outputs)
   }
 
   private func measure<Scalar: BLASScalar>(_: Scalar.Type) -> [Row] {

@@ -61,13 +61,41 @@ struct AtomicFileWriter {
     } else {
       throw .io(path: path, reason: "cannot write: \(systemMessage(errno))")
     }
+    // The new file is created beside the destination and renamed over it: its directory must
+    // exist and take new files, or the write would fail only after the work.
+    let directory = Self.directory(of: destination)
+    guard stat(directory, &status) == 0 else {
+      throw .io(path: path, reason: "cannot create a file in \(directory): \(systemMessage(errno))")
+    }
+    guard fileKind(status.st_mode) == .directory else {
+      throw .io(path: path, reason: "cannot create a file in \(directory): \(systemMessage(ENOTDIR))")
+    }
+    guard access(directory, W_OK | X_OK) == 0 else {
+      throw .io(path: path, reason: "cannot create a file in \(directory): \(systemMessage(errno))")
+    }
+    // Permission bits do not tell everything (a read-only mount, /proc, root's bypass): create and
+    // remove an empty file beside the destination, as the write will.
+    let probe = siblingPath(suffix: "probe")
+    let slot = StagedFileRegistry.register(probe)
+    let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    let error = errno
+    if descriptor >= 0 {
+      close(descriptor)
+      unlink(probe)
+    }
+    StagedFileRegistry.unregister(slot)
+    guard descriptor >= 0 else {
+      throw .io(path: path, reason: "cannot create a file in \(directory): \(systemMessage(error))")
+    }
   }
 
-  /// The directory that holds the destination.
-  private var directory: String {
+  private static func directory(of destination: String) -> String {
     guard let slash = destination.lastIndex(of: "/") else { return "." }
     return slash == destination.startIndex ? "/" : String(destination[..<slash])
   }
+
+  /// The directory that holds the destination.
+  private var directory: String { Self.directory(of: destination) }
 
   /// A new name beside the destination, `.NAME.RANDOM.SUFFIX`, for staged files and backups.
   func siblingPath(suffix: String) -> String {
@@ -167,5 +195,26 @@ private func posixWrite(_ descriptor: CInt, _ bytes: UnsafeRawPointer, _ count: 
 ///
 /// - Throws: ``NPYError/io(path:reason:)``.
 package func writeFileAtomically(_ bytes: [UInt8], toPath path: String) throws(NPYError) {
-  try AtomicFileWriter(path: path).write { (file) throws(NPYError) in try file.write(bytes) }
+  try CheckedFileDestination(path: path).write(bytes)
+}
+
+/// A file destination checked when it is made, before any work (as ``NPYArray/Destination``
+/// for `.npy` files), and written atomically later with the rules of ``AtomicFileWriter``: the
+/// package's tools check every output option this way first.
+package struct CheckedFileDestination: Sendable {
+  private let writer: AtomicFileWriter
+
+  /// Checks what is at `path` and that its directory takes new files.
+  ///
+  /// - Throws: ``NPYError/io(path:reason:)``.
+  package init(path: String) throws(NPYError) {
+    writer = try AtomicFileWriter(path: path)
+  }
+
+  /// Writes `bytes` atomically.
+  ///
+  /// - Throws: ``NPYError/io(path:reason:)``.
+  package func write(_ bytes: [UInt8]) throws(NPYError) {
+    try writer.write { (file) throws(NPYError) in try file.write(bytes) }
+  }
 }

@@ -15,8 +15,13 @@ struct HiddenStateDemo: ParsableCommand {
       Formula 1 (fused):  W_h · [h_prev; x]  with  W_h = [W_hh | W_hx]
       Formula 2 (split):  W_hh · h_prev + W_hx · x
 
-      By default it uses the notebook's illustration data (W_hh all ones, W_hx all nines),
-      which gives 245 in every row. --random uses standard-normal data instead.
+      By default it uses the notebook's illustration data (W_hh all ones, W_hx all nines), \
+      which gives 245 in every row. --random uses standard-normal data instead; --outputs, \
+      --hidden and --input set the shapes.
+
+      The third "Data" section always replays the notebook's own second example of a vertical \
+      join (a fixed 4 × 1 state of ones above a fixed 10 × 1 input of nines) and is labelled \
+      so; the flags do not change it.
       """)
 
   @Flag(help: "Use standard-normal data instead of the notebook's ones and nines.")
@@ -59,8 +64,10 @@ struct HiddenStateDemo: ParsableCommand {
 
     showJoins(("w_hh", wHH), ("w_hx", wHX), axis: 1)
     showJoins(("h_t_prev", hPrevious), ("x_t", x), axis: 0)
-    // The notebook's second vertical join: a 4-row state above a 10-row input.
-    showJoins(("h_t_prev", data(4, 1, 1)), ("x_t", data(10, 1, 9)), axis: 0)
+    // The notebook's second vertical join: a fixed 4-row state above a fixed 10-row input,
+    // whatever the flags say (labelled so).
+    print("-- The notebook's fixed example: a 4 × 1 state above a 10 × 1 input (not set by the flags) --\n")
+    showJoins(("h_t_prev", .full(rows: 4, columns: 1, value: 1)), ("x_t", .full(rows: 10, columns: 1, value: 9)), axis: 0)
 
     print("-- Results --")
     let stack1 = hstack([wHH, wHX])
