@@ -65,7 +65,7 @@ struct CommonOptions: ParsableArguments {
 
   @Option(
     help:
-      "A row is noisy (marked *) when its samples spread by more than this fraction of their median; the formulation sweep measures its group again."
+      "A row is noisy (marked *) when its samples, without the lowest and highest, spread by more than this fraction of their median; the formulation sweep measures its group again."
   )
   var noiseThreshold = 0.25
 

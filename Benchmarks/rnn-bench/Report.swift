@@ -197,7 +197,8 @@ struct Verdict: Codable, Equatable {
   var size: Int
   var batch: Int
   var dtype: String
-  /// The formulation with the lower median time, and the runner-up (as the rows name them).
+  /// Of the two formulations with the lowest median times, the one the per-round ratios favour,
+  /// and the other (as the rows name them).
   var faster: String
   var other: String
   var ratio: Double

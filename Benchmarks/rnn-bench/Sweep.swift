@@ -33,10 +33,11 @@ struct Sweep {
   /// One size, batch, element type and cell: the unit that is timed together and judged.
   private struct Group {
     var kind: CellKind, size: Int, batch: Int, dtype: DType
-    /// The budget's weight: a fixed part (every configuration's minimum sample time) plus the
-    /// multiply-adds of one step, in units of a 512-wide, 8-column step.
+    /// The budget's weight, in units of a small group's time: a fixed part (every configuration's
+    /// minimum sample time, about 2 s quiet for the default sweep) plus the multiply-adds of one
+    /// step (a vanilla n = 1024, B = 32 group measured about 7 small groups' time on Zen 4).
     var weight: Double {
-      1 + Double(kind.gates) * Double(size) * Double(size) * Double(batch) / (512.0 * 512.0 * 8.0)
+      1 + Double(kind.gates) * Double(size) * Double(size) * Double(batch) / (512.0 * 512.0 * 20.0)
     }
   }
 
@@ -55,6 +56,7 @@ struct Sweep {
     for (index, group) in groups.enumerated() {
       let share = budget?.share(
         weight: group.weight, remainingWeight: groups[index...].map(\.weight).reduce(0, +))
+      let groupStart = now()
       let label = "group \(index + 1)/\(groups.count): \(group.kind) n = \(group.size), B = \(group.batch), \(group.dtype)"
       let (more, check): ([Row], Verification)
       switch group.dtype {
@@ -63,6 +65,7 @@ struct Sweep {
       }
       rows += more
       verification.append(check)
+      status("\(label): measured in \(fixed(Double(now() - groupStart) / 1e9, 1)) s")
     }
     return (rows, verification)
   }

@@ -24,8 +24,15 @@ struct Samples {
   }
   var min: Double { nanosecondsPerStep.min() ?? .nan }
   var max: Double { nanosecondsPerStep.max() ?? .nan }
-  /// (max − min) / median: how far apart the samples are.
-  var spread: Double { (max - min) / median }
+  /// How far apart the samples are, as a fraction of the median: (max − min) / median over the
+  /// samples without the lowest and the highest one when there are at least 5 (one sample cut
+  /// short by another process does not make the median untrustworthy), over all of them otherwise.
+  var spread: Double {
+    let s = nanosecondsPerStep.sorted()
+    let kept = s.count >= 5 ? Array(s.dropFirst().dropLast()) : s
+    guard let low = kept.first, let high = kept.last else { return .nan }
+    return (high - low) / median
+  }
 }
 
 /// Measures `body`, which performs `stepsPerCall` steps and returns a value to consume: warm-up,
