@@ -136,7 +136,8 @@ extension Report {
   /// ``Verdict``.
   func verdicts() -> [Verdict] {
     var keys: [(String, Int, Int, String)] = []
-    for r in rows where r.backend == "blas" && !keys.contains(where: { $0 == (r.cellKind, r.size, r.batch, r.elementType) }) {
+    for r in rows
+    where r.backend == "blas" && !keys.contains(where: { $0 == (r.cellKind, r.size, r.batch, r.elementType) }) {
       keys.append((r.cellKind, r.size, r.batch, r.elementType))
     }
     return keys.compactMap { cell, size, batch, dtype in
@@ -175,7 +176,7 @@ extension Report {
     }
   }
 
-/// A formulation as reports print it: the notebook's literal one (`fusedConcatenatingEachStep`)
+  /// A formulation as reports print it: the notebook's literal one (`fusedConcatenatingEachStep`)
   /// as `notebook-literal`.
   static func displayName(_ formulation: String) -> String {
     formulation == "fusedConcatenatingEachStep" ? "notebook-literal" : formulation

@@ -51,76 +51,76 @@ extension Report {
 
     let verdicts = verdicts()
     for (g, kind) in kinds.enumerated() {
-    let top = firstTop + Double(g) * (panelHeight + rowGap)
-    func py(_ ratio: Double) -> Double {
-      let clamped = Swift.min(Swift.max(ratio, pow(2, Double(lowExponent))), pow(2, Double(highExponent)))
-      return top + (Double(highExponent) - log2(clamped)) / Double(highExponent - lowExponent) * panelHeight
-    }
-    for (p, batch) in batches.enumerated() {
-      let x0 = left + Double(p) * (panelWidth + gap)
-      func px(_ index: Int) -> Double { x0 + (Double(index) + 0.5) / Double(sizes.count) * panelWidth }
-      s +=
-        "<text x=\"\(x0)\" y=\"\(top - 6)\" font-weight=\"bold\">\(kind.cell == "rnn" ? "RNN" : kind.cell.uppercased()), \(kind.dtype), B = \(batch)</text>\n"
-      s +=
-        "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>\n"
-      for exponent in lowExponent...highExponent {
-        let ratio = pow(2, Double(exponent))
-        let label = exponent >= 0 ? "\(Int(ratio))" : "1/\(Int(1 / ratio))"
-        let stroke = exponent == 0 ? "stroke=\"#444\" stroke-width=\"1.2\"" : "stroke=\"#e5e5e5\""
-        s += "<line x1=\"\(x0)\" x2=\"\(x0 + panelWidth)\" y1=\"\(py(ratio))\" y2=\"\(py(ratio))\" \(stroke)/>"
-        s += "<text x=\"\(x0 - 6)\" y=\"\(py(ratio) + 4)\" text-anchor=\"end\">\(label)×</text>\n"
+      let top = firstTop + Double(g) * (panelHeight + rowGap)
+      func py(_ ratio: Double) -> Double {
+        let clamped = Swift.min(Swift.max(ratio, pow(2, Double(lowExponent))), pow(2, Double(highExponent)))
+        return top + (Double(highExponent) - log2(clamped)) / Double(highExponent - lowExponent) * panelHeight
       }
-      for (i, size) in sizes.enumerated() {
-        s += "<text x=\"\(px(i))\" y=\"\(top + panelHeight + 18)\" text-anchor=\"middle\">\(size)</text>\n"
-      }
-      s +=
-        "<text x=\"\(x0 + panelWidth / 2)\" y=\"\(top + panelHeight + 38)\" text-anchor=\"middle\">n_h = n_x</text>\n"
-
-      // The raw-CBLAS floor, in grey.
-      let raw = sizes.enumerated().compactMap { i, size -> (Int, Double)? in
-        guard let ratio = rawFusedRatio(kind.cell, kind.dtype, size: size, batch: batch) else { return nil }
-        return (i, ratio)
-      }
-      if raw.count > 1 {
-        let points = raw.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
+      for (p, batch) in batches.enumerated() {
+        let x0 = left + Double(p) * (panelWidth + gap)
+        func px(_ index: Int) -> Double { x0 + (Double(index) + 0.5) / Double(sizes.count) * panelWidth }
         s +=
-          "<polyline fill=\"none\" stroke=\"#999\" stroke-width=\"2\" stroke-dasharray=\"4,3\" points=\"\(points)\"/>\n"
-      }
-      for (k, entry) in series.enumerated() {
-        let offset = (Double(k) - 1) * 7  // side by side, so that whiskers do not overlap
-        var points: [String] = []
+          "<text x=\"\(x0)\" y=\"\(top - 6)\" font-weight=\"bold\">\(kind.cell == "rnn" ? "RNN" : kind.cell.uppercased()), \(kind.dtype), B = \(batch)</text>\n"
+        s +=
+          "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>\n"
+        for exponent in lowExponent...highExponent {
+          let ratio = pow(2, Double(exponent))
+          let label = exponent >= 0 ? "\(Int(ratio))" : "1/\(Int(1 / ratio))"
+          let stroke = exponent == 0 ? "stroke=\"#444\" stroke-width=\"1.2\"" : "stroke=\"#e5e5e5\""
+          s += "<line x1=\"\(x0)\" x2=\"\(x0 + panelWidth)\" y1=\"\(py(ratio))\" y2=\"\(py(ratio))\" \(stroke)/>"
+          s += "<text x=\"\(x0 - 6)\" y=\"\(py(ratio) + 4)\" text-anchor=\"end\">\(label)×</text>\n"
+        }
+        for (i, size) in sizes.enumerated() {
+          s += "<text x=\"\(px(i))\" y=\"\(top + panelHeight + 18)\" text-anchor=\"middle\">\(size)</text>\n"
+        }
+        s +=
+          "<text x=\"\(x0 + panelWidth / 2)\" y=\"\(top + panelHeight + 38)\" text-anchor=\"middle\">n_h = n_x</text>\n"
+
+        // The raw-CBLAS floor, in grey.
+        let raw = sizes.enumerated().compactMap { i, size -> (Int, Double)? in
+          guard let ratio = rawFusedRatio(kind.cell, kind.dtype, size: size, batch: batch) else { return nil }
+          return (i, ratio)
+        }
+        if raw.count > 1 {
+          let points = raw.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
+          s +=
+            "<polyline fill=\"none\" stroke=\"#999\" stroke-width=\"2\" stroke-dasharray=\"4,3\" points=\"\(points)\"/>\n"
+        }
+        for (k, entry) in series.enumerated() {
+          let offset = (Double(k) - 1) * 7  // side by side, so that whiskers do not overlap
+          var points: [String] = []
+          for (i, size) in sizes.enumerated() {
+            guard
+              let r = rows.first(where: {
+                $0.cellKind == kind.cell && $0.elementType == kind.dtype && $0.size == size && $0.batch == batch
+                  && $0.backend == "blas" && $0.formulation == entry.key
+              }), let ratio = r.vsSplit
+            else { continue }
+            let x = px(i) + offset
+            points.append("\(x),\(py(ratio))")
+            if let low = r.vsSplitLow, let high = r.vsSplitHigh {
+              s +=
+                "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(py(low))\" y2=\"\(py(high))\" stroke=\"\(entry.color)\" stroke-width=\"1.2\"/>"
+            }
+            s += "<circle cx=\"\(x)\" cy=\"\(py(ratio))\" r=\"3.5\" fill=\"\(entry.color)\">"
+            s += "<title>\(entry.label), n = \(size), B = \(batch): \(fixed(ratio, 2))× split</title></circle>\n"
+          }
+          if points.count > 1 {
+            s +=
+              "<polyline fill=\"none\" stroke=\"\(entry.color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+          }
+        }
+        // The winner of each size, above the panel's data.
         for (i, size) in sizes.enumerated() {
           guard
-            let r = rows.first(where: {
-              $0.cellKind == kind.cell && $0.elementType == kind.dtype && $0.size == size && $0.batch == batch
-                && $0.backend == "blas" && $0.formulation == entry.key
-            }), let ratio = r.vsSplit
+            let verdict = verdicts.first(where: {
+              $0.cell == kind.cell && $0.dtype == kind.dtype && $0.size == size && $0.batch == batch
+            })
           else { continue }
-          let x = px(i) + offset
-          points.append("\(x),\(py(ratio))")
-          if let low = r.vsSplitLow, let high = r.vsSplitHigh {
-            s +=
-              "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(py(low))\" y2=\"\(py(high))\" stroke=\"\(entry.color)\" stroke-width=\"1.2\"/>"
-          }
-          s += "<circle cx=\"\(x)\" cy=\"\(py(ratio))\" r=\"3.5\" fill=\"\(entry.color)\">"
-          s += "<title>\(entry.label), n = \(size), B = \(batch): \(fixed(ratio, 2))× split</title></circle>\n"
-        }
-        if points.count > 1 {
-          s +=
-            "<polyline fill=\"none\" stroke=\"\(entry.color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+          let text = verdict.certain ? "★ \(Report.displayName(verdict.faster))" : "uncertain"
+          s += "<text x=\"\(px(i))\" y=\"\(top + 16)\" text-anchor=\"middle\" font-size=\"11\">\(escape(text))</text>\n"
         }
       }
-      // The winner of each size, above the panel's data.
-      for (i, size) in sizes.enumerated() {
-        guard
-          let verdict = verdicts.first(where: {
-            $0.cell == kind.cell && $0.dtype == kind.dtype && $0.size == size && $0.batch == batch
-          })
-        else { continue }
-        let text = verdict.certain ? "★ \(Report.displayName(verdict.faster))" : "uncertain"
-        s += "<text x=\"\(px(i))\" y=\"\(top + 16)\" text-anchor=\"middle\" font-size=\"11\">\(escape(text))</text>\n"
-      }
-    }
     }
     return s + "</svg>\n"
   }

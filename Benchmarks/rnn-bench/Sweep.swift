@@ -57,7 +57,8 @@ struct Sweep {
       let share = budget?.share(
         weight: group.weight, remainingWeight: groups[index...].map(\.weight).reduce(0, +))
       let groupStart = now()
-      let label = "group \(index + 1)/\(groups.count): \(group.kind) n = \(group.size), B = \(group.batch), \(group.dtype)"
+      let label =
+        "group \(index + 1)/\(groups.count): \(group.kind) n = \(group.size), B = \(group.batch), \(group.dtype)"
       let (more, check): ([Row], Verification)
       switch group.dtype {
       case .float32: (more, check) = measure(Float.self, group, share: share, label: label)

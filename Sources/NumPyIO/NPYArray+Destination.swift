@@ -16,10 +16,13 @@ extension NPYArray {
   public struct Destination: Sendable {
     private let writer: AtomicFileWriter
 
-    /// Checks what is at `url` (nothing, a regular file, or a link to one).
+    /// Checks what is at `url` (nothing, a regular file, or a link to one), and that its
+    /// directory exists and takes new files: an empty `.NAME.RANDOM.probe` file is created
+    /// beside it and removed at once, since permission bits do not tell (a read-only mount,
+    /// `/proc`, a process that bypasses permissions).
     ///
     /// - Throws: ``NPYError/io(path:reason:)`` for a directory, FIFO, device, socket, read-only
-    ///   file or a link to nothing.
+    ///   file or a link to nothing, or a directory that is missing or takes no new files.
     public init(url: URL) throws(NPYError) {
       writer = try AtomicFileWriter(path: url.writablePath)
     }

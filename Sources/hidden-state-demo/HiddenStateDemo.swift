@@ -67,7 +67,8 @@ struct HiddenStateDemo: ParsableCommand {
     // The notebook's second vertical join: a fixed 4-row state above a fixed 10-row input,
     // whatever the flags say (labelled so).
     print("-- The notebook's fixed example: a 4 × 1 state above a 10 × 1 input (not set by the flags) --\n")
-    showJoins(("h_t_prev", .full(rows: 4, columns: 1, value: 1)), ("x_t", .full(rows: 10, columns: 1, value: 9)), axis: 0)
+    showJoins(
+      ("h_t_prev", .full(rows: 4, columns: 1, value: 1)), ("x_t", .full(rows: 10, columns: 1, value: 9)), axis: 0)
 
     print("-- Results --")
     let stack1 = hstack([wHH, wHX])
