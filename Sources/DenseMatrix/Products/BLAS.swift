@@ -4,7 +4,7 @@ import CBLAS
 /// The BLAS library this package calls: its build configuration and thread count.
 ///
 /// The provider is chosen when the package is built (`SWIFT_BLAS_RNN_BLAS=openblas`, the default,
-/// `scipy-openblas` or `blis`; see the README's "Which BLAS?"). OpenBLAS runs one product on
+/// `scipy-openblas` or `blis`; see the article "Installing BLAS"). OpenBLAS runs one product on
 /// several threads when it is large enough. For the small products of an RNN step one thread is
 /// often faster; measure with `rnn-bench --threads`.
 public enum BLAS {

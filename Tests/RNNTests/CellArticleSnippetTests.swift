@@ -3,15 +3,15 @@ import Foundation
 import RNN
 import Testing
 
-/// The README's "RNN cell" snippets, compiled and run here, and a check that the README still
-/// shows exactly this code.
-@Suite("README snippets")
-struct ReadmeSnippetTests {
-  static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("README.md")
+/// The "vanilla cell" snippets of the article *Cells, sequences and Float32*, compiled and run
+/// here, and a check that the article still shows exactly this code.
+@Suite("Article snippets: the vanilla cell")
+struct CellArticleSnippetTests {
+  static let article = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Sources/RNN/Documentation.docc/CellsSequencesAndFloat32.md")
 
   @Test func theRNNCellSnippetsRun() throws {
-    // BEGIN SNIPPETS (the README's "RNN cell" blocks, without their imports)
+    // BEGIN SNIPPETS (the article's "The vanilla cell" blocks, without their imports)
     let cell = try RNNCell(
       hiddenToHidden: .ones(rows: 3, columns: 3),  // W_hh, n_h × n_h
       inputToHidden: .full(rows: 3, columns: 3, value: 9),  // W_hx, n_h × n_x
@@ -54,10 +54,9 @@ struct ReadmeSnippetTests {
       lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         .filter { !$0.isEmpty && !$0.hasPrefix("import ") }
     }
-    let readme = try String(contentsOf: Self.readme, encoding: .utf8)
-    // The section up to its LSTM subsection (whose block CI runs on its own).
-    let section = readme.components(separatedBy: "## RNN cell\n")[1].components(separatedBy: "\n## ")[0]
-      .components(separatedBy: "\n### LSTM")[0]
+    let article = try String(contentsOf: Self.article, encoding: .utf8)
+    // The section up to the LSTM section (whose block CI runs on its own).
+    let section = article.components(separatedBy: "## The vanilla cell\n")[1].components(separatedBy: "\n## ")[0]
     let blocks = section.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
     let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
     let snippets = source.components(separatedBy: "// BEGIN SNIPPETS")[1].components(separatedBy: "// END SNIPPETS")[0]
@@ -68,6 +67,6 @@ struct ReadmeSnippetTests {
     #expect(
       squeeze(normalized(blocks.joined(separator: "\n").split(separator: "\n")))
         == squeeze(normalized(snippets.split(separator: "\n").dropFirst())),
-      "README.md's RNN cell snippets and this test differ")
+      "The article's vanilla cell snippets and this test differ")
   }
 }
