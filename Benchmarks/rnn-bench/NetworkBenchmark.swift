@@ -19,6 +19,12 @@ struct NetworkBenchmark: ParsableCommand {
       and directions run as cell.forward on inputs already in the cells' layout, into \
       preallocated states (the arithmetic alone). The ratio network / cells is the network's \
       overhead; the goal is at most 1.05.
+
+      With --onnxruntime, ONNX Runtime runs the same state dict and input as a third timing in \
+      the same rounds (Benchmarks/onnxruntime/rnn_onnxruntime.py, started once with python3; \
+      python3 -m pip install onnxruntime onnx numpy): the model PyTorch's export gives, its \
+      output checked against the network's (max |Δ|), one intra-op thread unless --threads \
+      says more. ONNX Runtime has no float64 recurrent kernels: its float64 columns say so.
       """)
 
   @Option(help: "Comma-separated modes (default rnn_tanh,lstm,gru).", transform: parseList)
@@ -38,6 +44,12 @@ struct NetworkBenchmark: ParsableCommand {
 
   @Flag(help: "Two directions per layer.")
   var bidirectional = false
+
+  @Flag(help: "Time ONNX Runtime's operators on the same weights and inputs, in the same rounds.")
+  var onnxruntime = false
+
+  @Option(help: "The Python that has onnxruntime and onnx (for --onnxruntime).")
+  var python = "python3"
 
   @OptionGroup var common: CommonOptions
 
@@ -66,15 +78,21 @@ struct NetworkBenchmark: ParsableCommand {
     lines.append(
       "\nT = \(steps), \(layers) layer(s), \(directions) direction(s), formulation hoisted; µs per step (T steps per call)\n"
     )
-    lines.append("mode      H = I  B    dtype     network µs  cells µs  network / cells [lowest, highest round]")
+    let peer = try onnxruntime ? OnnxRuntimePeer(python: python, script: OnnxRuntimePeer.defaultScript) : nil
+    if let peer {
+      lines.append("ONNX Runtime \(peer.version), CPU execution provider, \(common.threads) intra-op thread(s)\n")
+    }
+    var header = "mode      H = I  B    dtype     network µs  cells µs  network / cells [lowest, highest round]"
+    if peer != nil { header += "  ORT µs    network / ORT [lowest, highest]  max |Δ| vs ORT" }
+    lines.append(header)
     for dtype in common.dtype {
       for mode in modes {
         for size in sizes {
           for batch in batches {
             let line: String
             switch dtype {
-            case .float32: line = measureNetwork(Float.self, mode: mode, size: size, batch: batch)
-            case .float64: line = measureNetwork(Double.self, mode: mode, size: size, batch: batch)
+            case .float32: line = try measureNetwork(Float.self, mode: mode, size: size, batch: batch, peer: peer)
+            case .float64: line = try measureNetwork(Double.self, mode: mode, size: size, batch: batch, peer: peer)
             }
             statusLine.print(line)
             lines.append(line)
@@ -92,8 +110,8 @@ struct NetworkBenchmark: ParsableCommand {
   }
 
   private func measureNetwork<Scalar: BLASScalar>(
-    _: Scalar.Type, mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int
-  ) -> String {
+    _: Scalar.Type, mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int, peer: OnnxRuntimePeer?
+  ) throws -> String {
     var rng = SeededGenerator(seed: UInt64(size * 131 + batch))
     let gates = mode.gateCount
     let directions = bidirectional ? 2 : 1
@@ -138,14 +156,60 @@ struct NetworkBenchmark: ParsableCommand {
           inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: .hoisted)
       }
     }
+    // ONNX Runtime on the same weights and input: its output checked against ours first.
+    var peerNote = ""
+    var peerReady = false
+    if let peer {
+      switch try peer.prepare(
+        stateDict: stateDict, input: x, mode: mode.rawValue, layers: layers, bidirectional: bidirectional,
+        batch: batch, threads: common.threads, minTime: common.resolvedMinTime)
+      {
+      case .success(let theirs):
+        let ours = try network.forward(x, batchSize: batch).output
+        let difference = zip(ours.scalars, theirs.scalars).map { Double(abs($0 - $1)) }.max() ?? .nan
+        guard ours.shape == theirs.shape, difference <= (Scalar.self == Float.self ? 1e-3 : 1e-9) else {
+          throw RuntimeError(
+            "ONNX Runtime's output differs from the network's: \(mode.rawValue) H = \(size), B = \(batch), max |Δ| = \(difference)"
+          )
+        }
+        peerNote = scientific(difference)
+        peerReady = true
+      case .failure(let reason):
+        // ONNX Runtime's CPU RNN, LSTM and GRU kernels are float32 only.
+        peerNote =
+          Scalar.self == Double.self && reason.description.contains(where: { _ in true })
+          ? "ONNX Runtime has no float64 kernel for this operator" : "ONNX Runtime: \(reason.description)"
+      }
+    }
+    var peerTimes: [Double] = []
+    var peerError: (any Error)?
     let samples = measureInterleaved(
-      [networkCase, cellsCase], samples: common.samples, minTime: common.resolvedMinTime)
+      [networkCase, cellsCase], samples: common.samples, minTime: common.resolvedMinTime
+    ) { _ in
+      guard peerReady, let peer, peerError == nil else { return }
+      do { peerTimes.append(try peer.sample()) } catch { peerError = error }
+    }
+    if let peerError { throw peerError }
     let ratios = zip(samples[0].nanosecondsPerStep, samples[1].nanosecondsPerStep).map { $0 / $1 }.sorted()
     let median = ratios[ratios.count / 2]
     func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-    return pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
+    var line =
+      pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
       + pad(micro(samples[0].median), 12) + pad(micro(samples[1].median), 10)
-      + String(format: "%.2fx [%.2f, %.2f]", median, ratios.first!, ratios.last!)
+      + pad(String(format: "%.2fx [%.2f, %.2f]", median, ratios.first!, ratios.last!), 40)
+    if peer != nil {
+      if peerTimes.count == samples[0].nanosecondsPerStep.count {
+        let theirs = Samples(nanosecondsPerStep: peerTimes)
+        let vsPeer = zip(samples[0].nanosecondsPerStep, peerTimes).map { $0 / $1 }.sorted()
+        line +=
+          pad(micro(theirs.median), 10)
+          + pad(String(format: "%.2fx [%.2f, %.2f]", vsPeer[vsPeer.count / 2], vsPeer.first!, vsPeer.last!), 33)
+          + peerNote
+      } else {
+        line += pad("—", 10) + pad("—", 33) + peerNote
+      }
+    }
+    return line
   }
 
   /// Every layer and direction's cell run over inputs already in the cells' layout (I × T·B),

@@ -35,5 +35,8 @@ func summedBias<Scalar: BLASScalar>(_ count: Int, _ a: Matrix<Scalar>?, _ b: Mat
 /// Makes `buffer` a `rows × columns` matrix, allocating only when its shape changes: the
 /// hoisted projection's buffer, allocated once per sequence length, then reused.
 func prepareBuffer<Scalar: BLASScalar>(_ buffer: inout Matrix<Scalar>, rows: Int, columns: Int) {
-  if buffer.rows != rows || buffer.columns != columns { buffer = .zeros(rows: rows, columns: columns) }
+  // Not zero-filled: the hoisted projection's product (beta = 0) writes every element.
+  if buffer.rows != rows || buffer.columns != columns {
+    buffer = Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
+  }
 }

@@ -275,31 +275,28 @@ extension CellKernels {
 
   /// ``Formulation/hoisted`` in PyTorch's batch-major layouts, as the network runs its layers:
   /// `inputs` is (T · B) × I (row `t · B + b` is sequence b's step t), read in place by the
-  /// projection's product; every h is written into `outputs` (T · B) × `outputs.columns` at
-  /// columns `column ..< column + H`. No transpose on either side.
+  /// projection's product; every h is written into `outputs`, a row-major (T · B) × `columns`
+  /// buffer, at columns `column ..< column + H`. No transpose on either side.
   func runHoisted(
-    batchMajorInputs inputs: Matrix<Scalar>, workspace: inout Workspace, outputs: inout Matrix<Scalar>, column: Int,
-    reversed: Bool
+    batchMajorInputs inputs: Matrix<Scalar>, workspace: inout Workspace, outputs: UnsafeMutableBufferPointer<Scalar>,
+    columns: Int, column: Int, reversed: Bool
   ) {
     let batch = workspace.batchSize
     checkPrecondition(
       workspace.hidden == hiddenSize && workspace.input == inputSize && inputs.columns == inputSize
-        && inputs.rows % batch == 0 && outputs.rows == inputs.rows && column >= 0
-        && column + hiddenSize <= outputs.columns,
-      "\(Self.name).forward: inputs must be ((T·B)×\(inputSize)) and outputs ((T·B)×≥\(column + hiddenSize)), got \(inputs.shape.compact), \(outputs.shape.compact)"
+        && inputs.rows % batch == 0 && outputs.count == inputs.rows * columns && column >= 0
+        && column + hiddenSize <= columns,
+      "\(Self.name).forward: inputs must be ((T·B)×\(inputSize)) and outputs ((T·B)×≥\(column + hiddenSize)), got \(inputs.shape.compact), \(outputs.count / max(1, columns))×\(columns)"
     )
     let width = inputs.rows
     let steps = width / batch
     guard steps > 0 else { return }
     prepareBuffer(
       &workspace.projection, rows: projectionRows(batch: batch, featureMajorOutput: false), columns: width)
-    let leading = outputs.columns
     inputs.withUnsafeBufferPointer { x in
-      outputs.withUnsafeMutableBufferPointer { out in
-        runHoisted(
-          x: x.baseAddress, batchMajor: true, steps: steps, workspace: &workspace,
-          output: .batchMajor(out.baseAddress! + column, leadingDimension: leading, batch: batch), reversed: reversed)
-      }
+      runHoisted(
+        x: x.baseAddress, batchMajor: true, steps: steps, workspace: &workspace,
+        output: .batchMajor(outputs.baseAddress! + column, leadingDimension: columns, batch: batch), reversed: reversed)
     }
   }
 

@@ -141,20 +141,21 @@ private struct LayerRun<Scalar: BLASScalar> {
     let (hidden, directions) = (network.hiddenSize, network.directionCount)
     var layerInput = input
     for layer in 0..<network.layerCount {
-      var outputs = Matrix<Scalar>.zeros(rows: input.rows, columns: directions * hidden)
-      for direction in 0..<directions {
-        let index = layer * directions + direction
-        var runner = cells[index]
-        runner.backend = network.backend
-        var workspace = runner.makeWorkspace(batchSize: batch)
-        if let h0 = slice(initialState, index) { workspace.state = h0 }
-        if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
-        runner.runHoisted(
-          batchMajorInputs: layerInput, workspace: &workspace, outputs: &outputs, column: direction * hidden,
-          reversed: direction == 1)
-        keepFinalStates(workspace, index: index, cell: cell)
+      // Not zero-filled: the directions' runs write every column block of every row.
+      layerInput = Matrix(rows: input.rows, columns: directions * hidden) { outputs in
+        for direction in 0..<directions {
+          let index = layer * directions + direction
+          var runner = cells[index]
+          runner.backend = network.backend
+          var workspace = runner.makeWorkspace(batchSize: batch)
+          if let h0 = slice(initialState, index) { workspace.state = h0 }
+          if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
+          runner.runHoisted(
+            batchMajorInputs: layerInput, workspace: &workspace, outputs: outputs, columns: directions * hidden,
+            column: direction * hidden, reversed: direction == 1)
+          keepFinalStates(workspace, index: index, cell: cell)
+        }
       }
-      layerInput = outputs
     }
     batchMajorOutput = layerInput
   }

@@ -117,6 +117,9 @@ private func joined<Scalar: BLASScalar>(_ matrices: [Matrix<Scalar>], axis: Int)
   }
   let rows = matrices[0].rows
   let columns = matrices.reduce(0) { $0 + $1.columns }
+  // An empty result without Array(unsafeUninitializedCapacity: 0), which writes its count into
+  // the shared empty-array storage (a data race the thread sanitizer reports between threads).
+  guard rows > 0 && columns > 0 else { return Matrix(rows: rows, columns: columns, scalars: []) }
   // Every element is written once, into uninitialised storage.
   let scalars = [Scalar](unsafeUninitializedCapacity: rows * columns) { target, initialized in
     var offset = 0

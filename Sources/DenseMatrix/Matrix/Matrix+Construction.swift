@@ -58,3 +58,29 @@ extension Matrix {
     self.init(rows: other.rows, columns: other.columns, scalars: other.storage.map { Scalar($0) })
   }
 }
+
+extension Matrix {
+  /// A `rows × columns` matrix whose storage `initialize` fills: it receives the row-major
+  /// buffer without a zero fill first, for buffers that a product with `beta = 0` or a kernel
+  /// overwrites in full. Elements it leaves unwritten hold unspecified values (`Float` and
+  /// `Double` are trivial types), which the caller must write before it reads them.
+  ///
+  /// - Complexity: O(1) besides `initialize`.
+  package init(rows: Int, columns: Int, initializingEvery initialize: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+    checkPrecondition(
+      rows >= 0 && columns >= 0 && !rows.multipliedReportingOverflow(by: columns).overflow,
+      "Matrix: invalid dimensions (\(rows)×\(columns))")
+    // Empty: no Array(unsafeUninitializedCapacity: 0), which writes its count into the shared
+    // empty-array storage (a data race between threads).
+    guard rows > 0 && columns > 0 else {
+      initialize(UnsafeMutableBufferPointer(start: nil, count: 0))
+      self.init(rows: rows, columns: columns, scalars: [])
+      return
+    }
+    let scalars = [Scalar](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+      initialize(buffer)
+      count = rows * columns
+    }
+    self.init(rows: rows, columns: columns, scalars: scalars)
+  }
+}
