@@ -13,12 +13,14 @@ struct NetworkBenchmark: ParsableCommand {
     abstract:
       "RecurrentNetwork.forward (PyTorch's layouts) against its cells' forward runs on the same data: the network's overhead.",
     discussion: """
-      For each mode, size H = I, batch B and layout, a PyTorch-named state dict of random weights \
-      becomes a RecurrentNetwork (formulation: hoisted, the network's default). Two timings, \
-      interleaved round by round: network.forward on the (T·B) × I input, and the same layers \
-      and directions run as cell.forward on inputs already in the cells' layout, into \
-      preallocated states (the arithmetic alone). The ratio network / cells is the network's \
-      overhead; the goal is at most 1.05.
+      For each mode, size H = I and batch B, a PyTorch-named state dict of random weights becomes \
+      a RecurrentNetwork. For each --formulations entry (default hoisted, the network's default), \
+      two timings, interleaved round by round with every other: network.forward on the (T·B) × I \
+      input, and the same layers and directions run as cell.forward with that formulation on \
+      inputs already in the cells' layout, into preallocated states (the arithmetic alone). The \
+      ratio network / cells is the network's overhead (the goal is at most 1.05); "vs fastest" \
+      compares the network's formulations (the default should be within 5% of the fastest). \
+      GFLOP/s counts every layer's and direction's products.
 
       With --onnxruntime, ONNX Runtime runs the same state dict and input as a third timing in \
       the same rounds (Benchmarks/onnxruntime/rnn_onnxruntime.py, started once with python3; \
@@ -44,6 +46,11 @@ struct NetworkBenchmark: ParsableCommand {
 
   @Flag(help: "Two directions per layer.")
   var bidirectional = false
+
+  @Option(
+    help: "Comma-separated formulations the network runs (default hoisted, the network's default): fused, split, hoisted.",
+    transform: parseList)
+  var formulations: [Formulation] = [.hoisted]
 
   @Flag(help: "Time ONNX Runtime's operators on the same weights and inputs, in the same rounds.")
   var onnxruntime = false
@@ -76,26 +83,27 @@ struct NetworkBenchmark: ParsableCommand {
     var lines = SystemInfo.current(kernel: kernel).lines
     let directions = bidirectional ? 2 : 1
     lines.append(
-      "\nT = \(steps), \(layers) layer(s), \(directions) direction(s), formulation hoisted; µs per step (T steps per call)\n"
+      "\nT = \(steps), \(layers) layer(s), \(directions) direction(s); µs per step (T steps per call); ratios are medians of per-round ratios [lowest, highest round]\n"
     )
     let peer = try onnxruntime ? OnnxRuntimePeer(python: python, script: OnnxRuntimePeer.defaultScript) : nil
     if let peer {
       lines.append("ONNX Runtime \(peer.version), CPU execution provider, \(common.threads) intra-op thread(s)\n")
     }
-    var header = "mode      H = I  B    dtype     network µs  cells µs  network / cells [lowest, highest round]"
-    if peer != nil { header += "  ORT µs    network / ORT [lowest, highest]  max |Δ| vs ORT" }
+    var header =
+      "mode      H = I  B    dtype     formulation         network µs  GFLOP/s  vs fastest [rounds]       cells µs  network / cells [rounds]"
+    if peer != nil { header += "  ORT µs    network / ORT [rounds]  max |Δ| vs ORT" }
     lines.append(header)
     for dtype in common.dtype {
       for mode in modes {
         for size in sizes {
           for batch in batches {
-            let line: String
+            let more: [String]
             switch dtype {
-            case .float32: line = try measureNetwork(Float.self, mode: mode, size: size, batch: batch, peer: peer)
-            case .float64: line = try measureNetwork(Double.self, mode: mode, size: size, batch: batch, peer: peer)
+            case .float32: more = try measureNetwork(Float.self, mode: mode, size: size, batch: batch, peer: peer)
+            case .float64: more = try measureNetwork(Double.self, mode: mode, size: size, batch: batch, peer: peer)
             }
-            statusLine.print(line)
-            lines.append(line)
+            for line in more { statusLine.print(line) }
+            lines += more
           }
         }
       }
@@ -111,7 +119,7 @@ struct NetworkBenchmark: ParsableCommand {
 
   private func measureNetwork<Scalar: BLASScalar>(
     _: Scalar.Type, mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int, peer: OnnxRuntimePeer?
-  ) throws -> String {
+  ) throws -> [String] {
     var rng = SeededGenerator(seed: UInt64(size * 131 + batch))
     let gates = mode.gateCount
     let directions = bidirectional ? 2 : 1
@@ -133,27 +141,36 @@ struct NetworkBenchmark: ParsableCommand {
     let networkMode = RecurrentNetwork<Scalar>.Mode(rawValue: mode.rawValue)!
     let network = try! RecurrentNetwork(stateDict: stateDict, mode: networkMode)
     let x = Matrix<Scalar>.randomNormal(rows: steps * batch, columns: size, using: &rng)
-    let networkCase = TimedCase(stepsPerCall: steps) {
-      let output = try! network.forward(x, batchSize: batch)
-      return output.output.withUnsafeBufferPointer { Double($0[$0.count - 1]) }
-    }
-    let cellsCase: TimedCase
-    switch mode {
-    case .rnnTanh, .rnnReLU:
-      cellsCase = cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
-        try! RNNCell(
-          inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh,
-          activation: mode == .rnnReLU ? .relu : .tanh, formulation: .hoisted)
-      }
-    case .lstm:
-      cellsCase = cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
-        try! LSTMCell(
-          inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: .hoisted)
-      }
-    case .gru:
-      cellsCase = cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
-        try! GRUCell(
-          inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: .hoisted)
+    // Per formulation: the network's forward, and its cells' runs with that formulation.
+    var cases: [TimedCase] = []
+    for formulation in formulations {
+      var bound = network
+      bound.formulation = formulation
+      cases.append(
+        TimedCase(stepsPerCall: steps) { [bound] in
+          let output = try! bound.forward(x, batchSize: batch)
+          return output.output.withUnsafeBufferPointer { Double($0[$0.count - 1]) }
+        })
+      switch mode {
+      case .rnnTanh, .rnnReLU:
+        cases.append(
+          cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
+            try! RNNCell(
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh,
+              activation: mode == .rnnReLU ? .relu : .tanh, formulation: formulation)
+          })
+      case .lstm:
+        cases.append(
+          cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
+            try! LSTMCell(
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation)
+          })
+      case .gru:
+        cases.append(
+          cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
+            try! GRUCell(
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation)
+          })
       }
     }
     // ONNX Runtime on the same weights and input: its output checked against ours first.
@@ -174,42 +191,50 @@ struct NetworkBenchmark: ParsableCommand {
         }
         peerNote = scientific(difference)
         peerReady = true
-      case .failure(let reason):
+      case .failure:
         // ONNX Runtime's CPU RNN, LSTM and GRU kernels are float32 only.
-        peerNote =
-          Scalar.self == Double.self && reason.description.contains(where: { _ in true })
-          ? "ONNX Runtime has no float64 kernel for this operator" : "ONNX Runtime: \(reason.description)"
+        peerNote = Scalar.self == Double.self ? "no float64 kernel in ONNX Runtime" : "ONNX Runtime refused it"
       }
     }
     var peerTimes: [Double] = []
     var peerError: (any Error)?
-    let samples = measureInterleaved(
-      [networkCase, cellsCase], samples: common.samples, minTime: common.resolvedMinTime
-    ) { _ in
+    let samples = measureInterleaved(cases, samples: common.samples, minTime: common.resolvedMinTime) { _ in
       guard peerReady, let peer, peerError == nil else { return }
       do { peerTimes.append(try peer.sample()) } catch { peerError = error }
     }
     if let peerError { throw peerError }
-    let ratios = zip(samples[0].nanosecondsPerStep, samples[1].nanosecondsPerStep).map { $0 / $1 }.sorted()
-    let median = ratios[ratios.count / 2]
     func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-    var line =
-      pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
-      + pad(micro(samples[0].median), 12) + pad(micro(samples[1].median), 10)
-      + pad(String(format: "%.2fx [%.2f, %.2f]", median, ratios.first!, ratios.last!), 40)
-    if peer != nil {
-      if peerTimes.count == samples[0].nanosecondsPerStep.count {
-        let theirs = Samples(nanosecondsPerStep: peerTimes)
-        let vsPeer = zip(samples[0].nanosecondsPerStep, peerTimes).map { $0 / $1 }.sorted()
-        line +=
-          pad(micro(theirs.median), 10)
-          + pad(String(format: "%.2fx [%.2f, %.2f]", vsPeer[vsPeer.count / 2], vsPeer.first!, vsPeer.last!), 33)
-          + peerNote
-      } else {
-        line += pad("—", 10) + pad("—", 33) + peerNote
-      }
+    func interval(_ a: [Double], _ b: [Double]) -> String {
+      let ratios = zip(a, b).map { $0 / $1 }.sorted()
+      return String(format: "%.2fx [%.2f, %.2f]", ratios[ratios.count / 2], ratios.first!, ratios.last!)
     }
-    return line
+    let networks = stride(from: 0, to: cases.count, by: 2).map { samples[$0] }
+    let fastest = networks.indices.min { networks[$0].median < networks[$1].median }!
+    // The flops of one step: every layer and direction's gates, input and recurrent products.
+    let flops = (0..<layers).map { layer in
+      2.0 * Double(directions * gates * size) * Double((layer == 0 ? size : directions * size) + size) * Double(batch)
+    }.reduce(0, +)
+    var lines: [String] = []
+    for (k, formulation) in formulations.enumerated() {
+      let (ours, cells) = (samples[2 * k], samples[2 * k + 1])
+      var line =
+        pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
+        + pad(formulation.rawValue + (formulation == network.formulation ? " (default)" : ""), 20)
+        + pad(micro(ours.median), 12) + pad(fixed(flops / ours.median, 1), 9)
+        + pad(formulations.count > 1 ? interval(ours.nanosecondsPerStep, networks[fastest].nanosecondsPerStep) : "", 26)
+        + pad(micro(cells.median), 10) + pad(interval(ours.nanosecondsPerStep, cells.nanosecondsPerStep), 24)
+      if peer != nil {
+        if peerTimes.count == ours.nanosecondsPerStep.count {
+          line +=
+            pad(micro(Samples(nanosecondsPerStep: peerTimes).median), 10)
+            + pad(interval(ours.nanosecondsPerStep, peerTimes), 24) + peerNote
+        } else {
+          line += pad("—", 10) + pad("—", 24) + peerNote
+        }
+      }
+      lines.append(line)
+    }
+    return lines
   }
 
   /// Every layer and direction's cell run over inputs already in the cells' layout (I × T·B),
