@@ -48,9 +48,16 @@ struct NetworkBenchmark: ParsableCommand {
   var bidirectional = false
 
   @Option(
-    help: "Comma-separated formulations the network runs (default hoisted, the network's default): fused, split, hoisted.",
+    help:
+      "Comma-separated formulations the network runs (default hoisted, the network's default): fused, split, hoisted.",
     transform: parseList)
   var formulations: [Formulation] = [.hoisted]
+
+  @Option(
+    help:
+      "RecurrentNetwork.threads: threads for a bidirectional layer's two directions (default: --threads, OpenBLAS's). ONNX Runtime gets max(--threads, this) intra-op threads."
+  )
+  var networkThreads: Int?
 
   @Flag(help: "Time ONNX Runtime's operators on the same weights and inputs, in the same rounds.")
   var onnxruntime = false
@@ -64,6 +71,9 @@ struct NetworkBenchmark: ParsableCommand {
     guard sizes.allSatisfy({ (1...4096).contains($0) }), batches.allSatisfy({ (1...1024).contains($0) }),
       (1...10_000).contains(steps), (1...8).contains(layers)
     else { throw ValidationError("sizes 1...4096, batches 1...1024, steps 1...10000, layers 1...8") }
+    if let networkThreads, !(1...1024).contains(networkThreads) {
+      throw ValidationError("--network-threads must be between 1 and 1024, got \(networkThreads)")
+    }
     guard common.format == .table, common.svg == nil else {
       throw ValidationError("network writes a table only: --format csv/json and --svg are not available here")
     }
@@ -146,6 +156,7 @@ struct NetworkBenchmark: ParsableCommand {
     for formulation in formulations {
       var bound = network
       bound.formulation = formulation
+      bound.threads = networkThreads
       cases.append(
         TimedCase(stepsPerCall: steps) { [bound] in
           let output = try! bound.forward(x, batchSize: batch)
@@ -179,7 +190,7 @@ struct NetworkBenchmark: ParsableCommand {
     if let peer {
       switch try peer.prepare(
         stateDict: stateDict, input: x, mode: mode.rawValue, layers: layers, bidirectional: bidirectional,
-        batch: batch, threads: common.threads, minTime: common.resolvedMinTime)
+        batch: batch, threads: max(common.threads, networkThreads ?? 1), minTime: common.resolvedMinTime)
       {
       case .success(let theirs):
         let ours = try network.forward(x, batchSize: batch).output

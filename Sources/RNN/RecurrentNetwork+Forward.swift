@@ -1,4 +1,5 @@
 public import DenseMatrix
+import Dispatch
 
 extension RecurrentNetwork {
   /// Runs every layer and direction over a batch of sequences, in PyTorch's layouts (see
@@ -16,7 +17,9 @@ extension RecurrentNetwork {
   ///   computed then.
   /// - Complexity: O(T · B · L · D · G·H · (I + H)) for G gates; the products go through
   ///   `cblas_?gemm` (`?gemv` for the per-step products when B = 1). Allocates the layers'
-  ///   outputs and one workspace per layer and direction, nothing per step.
+  ///   outputs and one workspace per layer and direction, nothing per step. With ``threads``
+  ///   of 2 or more, a bidirectional layer's two directions run at the same time on two threads
+  ///   (Dispatch's `concurrentPerform`), with the same results bit for bit.
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func forward(
@@ -113,23 +116,50 @@ private struct LayerRun<Scalar: BLASScalar> {
       hoistedLayers(cells, cell: cell, setCell: setCell)
       return
     }
+    let concurrent = directions == 2 && (network.threads ?? BLAS.threadCount) >= 2
+    let (backend, formulation) = (network.backend ?? Backend.current, network.formulation)
     sequence = input.transposed()
     for layer in 0..<network.layerCount {
-      var outputs: [Matrix<Scalar>] = []
+      var workspaces = makeWorkspaces(cells, layer: layer, setCell: setCell)
+      var outputs = (0..<directions).map { _ in Matrix<Scalar>.zeros(rows: hidden, columns: width) }
+      let layerInput = sequence
+      workspaces.withUnsafeMutableBufferPointer { buffer in
+        outputs.withUnsafeMutableBufferPointer { states in
+          let (workspaces, states) = (buffer, states)
+          // As in hoistedLayers: each direction its own cell, workspace and states.
+          let run = { (direction: Int) in
+            var runner = cells[layer * directions + direction]
+            runner.formulation = formulation
+            runner.backend = backend
+            runner.forward(
+              inputs: layerInput, into: &workspaces[direction], states: &states[direction], formulation: nil,
+              reversed: direction == 1)
+          }
+          if concurrent {
+            performConcurrently(iterations: directions, run)
+          } else {
+            for direction in 0..<directions { run(direction) }
+          }
+        }
+      }
       for direction in 0..<directions {
-        let index = layer * directions + direction
-        var runner = cells[index]
-        runner.formulation = network.formulation
-        runner.backend = network.backend
-        var workspace = runner.makeWorkspace(batchSize: batch)
-        if let h0 = slice(initialState, index) { workspace.state = h0 }
-        if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
-        var states = Matrix<Scalar>.zeros(rows: hidden, columns: width)
-        runner.forward(inputs: sequence, into: &workspace, states: &states, formulation: nil, reversed: direction == 1)
-        outputs.append(states)
-        keepFinalStates(workspace, index: index, cell: cell)
+        keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
       }
       sequence = directions == 1 ? outputs[0] : vstack(outputs)
+    }
+  }
+
+  /// Each direction's workspace for `layer`, with its slice of h_0 (and c_0).
+  private func makeWorkspaces<Cell: CellKernels>(
+    _ cells: [Cell], layer: Int, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
+  ) -> [Cell.Workspace] where Cell.Scalar == Scalar {
+    let directions = network.directionCount
+    return (0..<directions).map { direction in
+      let index = layer * directions + direction
+      var workspace = cells[index].makeWorkspace(batchSize: batch)
+      if let h0 = slice(initialState, index) { workspace.state = h0 }
+      if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
+      return workspace
     }
   }
 
@@ -139,23 +169,35 @@ private struct LayerRun<Scalar: BLASScalar> {
     _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
   ) where Cell.Scalar == Scalar {
     let (hidden, directions) = (network.hiddenSize, network.directionCount)
+    let concurrent = directions == 2 && (network.threads ?? BLAS.threadCount) >= 2
+    let backend = network.backend ?? Backend.current
     var layerInput = input
     for layer in 0..<network.layerCount {
+      var workspaces = makeWorkspaces(cells, layer: layer, setCell: setCell)
       // Not zero-filled: the directions' runs write every column block of every row.
-      layerInput = Matrix(rows: input.rows, columns: directions * hidden) { outputs in
-        for direction in 0..<directions {
-          let index = layer * directions + direction
-          var runner = cells[index]
-          runner.backend = network.backend
-          var workspace = runner.makeWorkspace(batchSize: batch)
-          if let h0 = slice(initialState, index) { workspace.state = h0 }
-          if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
-          runner.runHoisted(
-            batchMajorInputs: layerInput, workspace: &workspace, outputs: outputs, columns: directions * hidden,
-            column: direction * hidden, reversed: direction == 1)
-          keepFinalStates(workspace, index: index, cell: cell)
+      let output = Matrix<Scalar>(rows: input.rows, columns: directions * hidden) { outputs in
+        workspaces.withUnsafeMutableBufferPointer { buffer in
+          let workspaces = buffer
+          // Each direction reads the layer's input and its own cell and workspace, and writes its
+          // own column block of the output: nothing is shared but what is only read.
+          let run = { (direction: Int) in
+            var runner = cells[layer * directions + direction]
+            runner.backend = backend
+            runner.runHoisted(
+              batchMajorInputs: layerInput, workspace: &workspaces[direction], outputs: outputs,
+              columns: directions * hidden, column: direction * hidden, reversed: direction == 1)
+          }
+          if concurrent {
+            performConcurrently(iterations: directions, run)
+          } else {
+            for direction in 0..<directions { run(direction) }
+          }
         }
       }
+      for direction in 0..<directions {
+        keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
+      }
+      layerInput = output
     }
     batchMajorOutput = layerInput
   }
@@ -170,4 +212,23 @@ private struct LayerRun<Scalar: BLASScalar> {
       finalCell.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(c.transposed()) }
     }
   }
+}
+
+/// Runs `body(0) … body(iterations − 1)` at the same time on as many threads (Dispatch's
+/// `concurrentPerform`) and returns when all are done.
+///
+/// `body` is not `@Sendable`: the caller guarantees that the iterations share only what they
+/// read, and write disjoint memory (a bidirectional layer's two directions: each its own cell,
+/// workspace and half of the output).
+private func performConcurrently(iterations: Int, _ body: (Int) -> Void) {
+  withoutActuallyEscaping(body) { body in
+    let shared = UncheckedSendable(body)
+    DispatchQueue.concurrentPerform(iterations: iterations) { shared.value($0) }
+  }
+}
+
+/// A value handed to other threads on the caller's guarantee (see ``performConcurrently``).
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

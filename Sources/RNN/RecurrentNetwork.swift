@@ -86,6 +86,13 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   public var formulation: Formulation
   /// The product backend; `nil` means `Backend.current` at each call.
   public var backend: Backend?
+  /// How many threads a forward pass may use to run a bidirectional layer's two directions at
+  /// the same time (each on its own thread, writing its own half of the layer's output); `nil`,
+  /// the default, means `BLAS.threadCount` at each call, and 1 runs the
+  /// directions one after the other. The results are the same either way, bit for bit. With
+  /// directions on two threads, set `BLAS.threadCount = 1` too, or each direction's products
+  /// also ask OpenBLAS for its threads.
+  public var threads: Int? = nil
   let cells: Cells
 
   /// D, the number of directions: 1, or 2 when bidirectional.
