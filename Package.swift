@@ -62,7 +62,7 @@ let package = Package(
     .target(
       name: "DenseMatrix",
       dependencies: [
-        "CBLAS", "CLAPACKE", "_ActivationKernels", "BLASDiagnostics",
+        "CBLAS", "CLAPACKE", "_ActivationKernels", "_PackedKernels", "BLASDiagnostics",
         .product(name: "RealModule", package: "swift-numerics"),
       ]),
     // Which BLAS kernels run, and whether they fit the CPU: the CPU's features, OpenBLAS's cores,
@@ -106,6 +106,9 @@ let package = Package(
     .target(
       name: "_ActivationKernels", exclude: ["README.md", "fit_exp_polynomial.py"],
       cSettings: [.treatAllWarnings(as: .error)]),
+    // The packed-weights product of the .packed backend (C vector extensions: baseline, and AVX2
+    // and AVX-512 through per-function target attributes, as the activation kernels).
+    .target(name: "_PackedKernels", cSettings: [.treatAllWarnings(as: .error)]),
     // The signal handlers that remove NumPyIO's staged output files when a tool is interrupted
     // (C: a fixed table that an async-signal-safe handler can read).
     .target(name: "_StagedFileCleanup", cSettings: [.treatAllWarnings(as: .error)]),
@@ -137,7 +140,7 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-let cTargets: Set<String> = ["_ActivationKernels", "_StagedFileCleanup"]
+let cTargets: Set<String> = ["_ActivationKernels", "_PackedKernels", "_StagedFileCleanup"]
 for target in package.targets where target.type != .system && !cTargets.contains(target.name) {
   var settings = target.swiftSettings ?? []
   settings += [

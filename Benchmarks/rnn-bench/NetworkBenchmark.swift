@@ -54,6 +54,11 @@ struct NetworkBenchmark: ParsableCommand {
   var formulations: [Formulation] = [.hoisted]
 
   @Option(
+    help: "Comma-separated backends the network runs (default blas): blas, blasGEMM, pureSwift, packed.",
+    transform: parseList)
+  var backends: [Backend] = [.blas]
+
+  @Option(
     help:
       "RecurrentNetwork.threads: threads for a bidirectional layer's two directions (default: --threads, OpenBLAS's). ONNX Runtime gets max(--threads, this) intra-op threads."
   )
@@ -100,7 +105,7 @@ struct NetworkBenchmark: ParsableCommand {
       lines.append("ONNX Runtime \(peer.version), CPU execution provider, \(common.threads) intra-op thread(s)\n")
     }
     var header =
-      "mode      H = I  B    dtype     formulation         network µs  GFLOP/s  vs fastest [rounds]       cells µs  network / cells [rounds]"
+      "mode      H = I  B    dtype     formulation               network µs  GFLOP/s  vs fastest [rounds]       cells µs  network / cells [rounds]"
     if peer != nil { header += "  ORT µs    network / ORT [rounds]  max |Δ| vs ORT" }
     lines.append(header)
     for dtype in common.dtype {
@@ -153,9 +158,11 @@ struct NetworkBenchmark: ParsableCommand {
     let x = Matrix<Scalar>.randomNormal(rows: steps * batch, columns: size, using: &rng)
     // Per formulation: the network's forward, and its cells' runs with that formulation.
     var cases: [TimedCase] = []
-    for formulation in formulations {
+    let variants = formulations.flatMap { formulation in backends.map { (formulation, $0) } }
+    for (formulation, backend) in variants {
       var bound = network
       bound.formulation = formulation
+      bound.backend = backend
       bound.threads = networkThreads
       cases.append(
         TimedCase(stepsPerCall: steps) { [bound] in
@@ -168,19 +175,21 @@ struct NetworkBenchmark: ParsableCommand {
           cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
             try! RNNCell(
               inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh,
-              activation: mode == .rnnReLU ? .relu : .tanh, formulation: formulation)
+              activation: mode == .rnnReLU ? .relu : .tanh, formulation: formulation, backend: backend)
           })
       case .lstm:
         cases.append(
           cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
             try! LSTMCell(
-              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation)
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation,
+              backend: backend)
           })
       case .gru:
         cases.append(
           cellRuns(stateDict, batch: batch, input: size) { wih, whh, bih, bhh in
             try! GRUCell(
-              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation)
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, formulation: formulation,
+              backend: backend)
           })
       }
     }
@@ -226,13 +235,16 @@ struct NetworkBenchmark: ParsableCommand {
       2.0 * Double(directions * gates * size) * Double((layer == 0 ? size : directions * size) + size) * Double(batch)
     }.reduce(0, +)
     var lines: [String] = []
-    for (k, formulation) in formulations.enumerated() {
+    for (k, (formulation, backend)) in variants.enumerated() {
       let (ours, cells) = (samples[2 * k], samples[2 * k + 1])
+      let isDefault = formulation == network.formulation && backend == .blas
       var line =
         pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
-        + pad(formulation.rawValue + (formulation == network.formulation ? " (default)" : ""), 20)
+        + pad(
+          formulation.rawValue + (backends.count > 1 ? " " + backend.rawValue : "") + (isDefault ? " (default)" : ""),
+          26)
         + pad(micro(ours.median), 12) + pad(fixed(flops / ours.median, 1), 9)
-        + pad(formulations.count > 1 ? interval(ours.nanosecondsPerStep, networks[fastest].nanosecondsPerStep) : "", 26)
+        + pad(variants.count > 1 ? interval(ours.nanosecondsPerStep, networks[fastest].nanosecondsPerStep) : "", 26)
         + pad(micro(cells.median), 10) + pad(interval(ours.nanosecondsPerStep, cells.nanosecondsPerStep), 24)
       if peer != nil {
         if peerTimes.count == ours.nanosecondsPerStep.count {

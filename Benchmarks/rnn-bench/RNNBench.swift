@@ -201,7 +201,7 @@ struct Formulations: ParsableCommand {
 
   @OptionGroup var common: CommonOptions
 
-  enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case blas, blasGEMM, pureSwift, raw }
+  enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case blas, blasGEMM, pureSwift, packed, raw }
 
   mutating func validate() throws {
     guard sizes.allSatisfy({ (1...4096).contains($0) }) else { throw ValidationError("--sizes must be in 1...4096") }

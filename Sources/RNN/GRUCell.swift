@@ -30,6 +30,8 @@ public struct GRUCell<Scalar: BLASScalar>: RecurrentCell {
   public let inputWeights: Matrix<Scalar>
   /// `W_hh`, 3H × H (PyTorch's `weight_hh_l{k}`).
   public let recurrentWeights: Matrix<Scalar>
+  /// `recurrentWeights` packed for the `.packed` backend, on first use.
+  let packedRecurrent = PackedRecurrentWeights<Scalar>()
   /// `b_ih`, 3H × 1 (zero without a bias).
   public let inputBias: Matrix<Scalar>
   /// `b_hh`, 3H × 1 (zero without a bias).

@@ -27,6 +27,8 @@ public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
   public let inputWeights: Matrix<Scalar>
   /// `W_hh`, 4H × H (PyTorch's `weight_hh_l{k}`).
   public let recurrentWeights: Matrix<Scalar>
+  /// `recurrentWeights` packed for the `.packed` backend, on first use.
+  let packedRecurrent = PackedRecurrentWeights<Scalar>()
   /// `b_ih + b_hh`, 4H × 1 (zero without biases).
   public let bias: Matrix<Scalar>
   /// The formulation used when a call does not name one; ``Formulation/fused`` by default.

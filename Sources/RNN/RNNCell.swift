@@ -35,6 +35,8 @@ public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
   public let inputWeights: Matrix<Scalar>
   /// `W_hh`, H × H (PyTorch's `weight_hh_l{k}`).
   public let recurrentWeights: Matrix<Scalar>
+  /// `recurrentWeights` packed for the `.packed` backend, on first use.
+  let packedRecurrent = PackedRecurrentWeights<Scalar>()
   /// `b_ih + b_hh`, H × 1 (the notebook's `b`; zero without biases).
   public let bias: Matrix<Scalar>
   /// The activation `g`.

@@ -129,6 +129,8 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   var inputWeights: Matrix<Scalar> { get }
   /// `W_hh`, G·H × H.
   var recurrentWeights: Matrix<Scalar> { get }
+  /// `W_hh` packed for ``DenseMatrix/Backend/packed``, on first use.
+  var packedRecurrent: PackedRecurrentWeights<Scalar> { get }
   /// The fused formulation's joined weights, `rows × (I + H)` (`[W_ih | W_hh]`, or the GRU's block
   /// matrix).
   var joinedWeights: Matrix<Scalar> { get }
@@ -347,6 +349,13 @@ extension CellKernels {
     h: UnsafePointer<Scalar>, hStride: Int? = nil, batch: Int, beta: Scalar, into gates: UnsafeMutablePointer<Scalar>,
     stride: Int, backend: Backend
   ) {
+    if backend == .packed, batch >= PackedMatrix<Scalar>.minimumColumns(on: ActivationPath.current),
+      beta == 0 || beta == 1, hiddenSize > 0
+    {
+      packedRecurrent.matrix(packing: recurrentWeights).multiply(
+        h, ldh: hStride ?? batch, columns: batch, beta: beta, into: gates, ldc: stride)
+      return
+    }
     recurrentWeights.withUnsafeBufferPointer { w in
       GEMMOperands(
         m: recurrentWeights.rows, n: batch, k: hiddenSize, a: w.baseAddress, lda: hiddenSize, b: h,

@@ -34,11 +34,18 @@ void swift_blas_rnn_staged_unregister(int slot) {
   if (slot >= 0 && slot < slotCount) atomic_store(&states[slot], slotFree);
 }
 
-static atomic_int committing;
+// The process's state: idle, committing (renaming staged files into place), or dying (an
+// interruption's handler is removing the staged files). A signal may be handled on any thread
+// while the main thread runs on, so the two claim the state atomically: a handler that finds a
+// commit running holds the signal until it ends, and once a handler has begun to remove the
+// staged files no commit can begin (it would make backups the dying process leaves behind).
+enum { stateIdle = 0, stateCommitting = 1, stateDying = 2 };
+static atomic_int state;
 static atomic_int pendingSignal;
 
 static void removeStagedFiles(int signal) {
-  if (atomic_load(&committing)) {
+  int expected = stateIdle;
+  if (!atomic_compare_exchange_strong(&state, &expected, stateDying) && expected == stateCommitting) {
     // A commit is renaming files into place: let it finish (all or none), then die.
     atomic_store(&pendingSignal, signal);
     return;
@@ -72,10 +79,20 @@ void swift_blas_rnn_staged_install_handlers(void) {
   }
 }
 
-void swift_blas_rnn_staged_commit_begin(void) { atomic_store(&committing, 1); }
+void swift_blas_rnn_staged_commit_begin(void) {
+  int expected = stateIdle;
+  while (!atomic_compare_exchange_strong(&state, &expected, stateCommitting)) {
+    // A handler on another thread is removing the staged files and ending the process: never
+    // start a commit then; wait for the end.
+    if (expected == stateDying) {
+      for (;;) pause();
+    }
+    expected = stateIdle;
+  }
+}
 
 void swift_blas_rnn_staged_commit_end(void) {
-  atomic_store(&committing, 0);
+  atomic_store(&state, stateIdle);
   int signal = atomic_exchange(&pendingSignal, 0);
   if (signal != 0) removeStagedFiles(signal);
 }

@@ -9,8 +9,9 @@
 /// | ``blas`` | `cblas_?gemm` | `cblas_?gemv` |
 /// | ``blasGEMM`` | `cblas_?gemm` | `cblas_?gemm` |
 /// | ``pureSwift`` | Swift | Swift |
+/// | ``packed`` | as ``blas``, but a recurrent cell's per-step `W_hh · h` on `W_hh` packed once | as ``blas`` |
 ///
-/// All three follow the BLAS contract `C = alpha · op(A) · op(B) + beta · C`, including BLAS's
+/// All of them follow the BLAS contract `C = alpha · op(A) · op(B) + beta · C`, including BLAS's
 /// rule that `C` is not read when `beta == 0` (so NaNs in an uninitialised `C` are overwritten).
 /// Results agree to rounding, not bit for bit: each backend sums in its own order.
 public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
@@ -23,6 +24,13 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
   case blasGEMM
   /// Pure Swift, no BLAS call: a cross-check for BLAS and a fallback.
   case pureSwift
+  /// ``blas`` for every product but one: the RNN, LSTM and GRU cells' per-step recurrent product
+  /// `W_hh · h` (the split and hoisted formulations) runs on `W_hh` packed once per cell, with this
+  /// package's register-blocked kernels (AVX-512F, AVX2 + FMA or the baseline, as
+  /// `ActivationPath.current` says), where `cblas_?gemm` would pack `W_hh` again at every step.
+  /// Used when a batch has at least one vector's width of columns (16 `Float`s with AVX-512);
+  /// smaller batches, and B = 1, go to BLAS.
+  case packed
 
   /// The backend that products use when none is passed: ``blas`` unless changed for the current
   /// task (and its child tasks) by ``withBackend(_:_:)``.

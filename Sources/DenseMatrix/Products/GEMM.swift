@@ -53,7 +53,7 @@ package struct GEMMOperands<Scalar: BLASScalar> {
       return
     }
     switch backend {
-    case .blas: runBLAS(allowGEMV: true)
+    case .blas, .packed: runBLAS(allowGEMV: true)
     case .blasGEMM: runBLAS(allowGEMV: false)
     case .pureSwift: runPureSwift()
     }

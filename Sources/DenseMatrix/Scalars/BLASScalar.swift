@@ -1,3 +1,4 @@
+internal import _PackedKernels
 public import RealModule
 
 /// The element types of a ``Matrix``: `Float` and `Double`, each tied to its BLAS, LAPACK and
@@ -89,6 +90,22 @@ public protocol VectorKernels {
 
   /// The activation of one value (the scalar reference of the kernels).
   static func _activate(_ activation: Activation, _ x: Self) -> Self
+
+  /// Packs `w` (`m × k`, row stride `ldw`) into `packed` (``_packedCount(m:k:)`` elements), the
+  /// panel layout of ``_packedProduct(path:_:m:k:h:ldh:n:beta:into:ldc:)``. Unchecked.
+  static func _pack(_ w: UnsafePointer<Self>, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Self>)
+
+  /// `c = beta · c + W · h` with W packed by ``_pack(_:m:k:ldw:into:)``, `h` `k × n` and `c`
+  /// `m × n` row-major with row strides `ldh` and `ldc`, `beta` 0 (c not read) or 1, by the
+  /// kernel of `path`. Unchecked.
+  static func _packedProduct(
+    path: ActivationPath, _ packed: UnsafePointer<Self>, m: Int, k: Int, h: UnsafePointer<Self>, ldh: Int, n: Int,
+    beta: Bool, into c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+extension VectorKernels {
+  /// The elements of an `m × k` matrix's packed copy: `m` rounded up to whole panels, times `k`.
+  public static func _packedCount(m: Int, k: Int) -> Int { Int(swift_blas_rnn_packed_count(m, k)) }
 }
 
 /// The vectors of the pure-Swift kernels for one element type. A capability of ``BLASScalar``.

@@ -2,6 +2,7 @@ import CBLAS
 import CLAPACKE
 public import RealModule
 import _ActivationKernels
+import _PackedKernels
 
 // Double's routines: the only place that names the d-prefixed BLAS and LAPACK functions and the
 // f64 vector kernels. Each witness is the routine's name and its arguments; what the routines
@@ -144,5 +145,23 @@ extension Double: VectorKernels {
       avx512: swift_blas_rnn_column_extremes_f64_avx512, avx2: swift_blas_rnn_column_extremes_f64_avx2,
       portable: swift_blas_rnn_column_extremes_f64_baseline
     )(a, rows, columns, greatest ? 1 : 0, out)
+  }
+
+  /// Calls `swift_blas_rnn_pack_f64`.
+  public static func _pack(
+    _ w: UnsafePointer<Double>, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Double>
+  ) {
+    swift_blas_rnn_pack_f64(w, m, k, ldw, packed)
+  }
+
+  /// Calls `swift_blas_rnn_packed_gemm_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _packedProduct(
+    path: ActivationPath, _ packed: UnsafePointer<Double>, m: Int, k: Int, h: UnsafePointer<Double>, ldh: Int, n: Int,
+    beta: Bool, into c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_packed_gemm_f64_avx512, avx2: swift_blas_rnn_packed_gemm_f64_avx2,
+      portable: swift_blas_rnn_packed_gemm_f64_baseline
+    )(packed, m, k, h, ldh, n, beta ? 1 : 0, c, ldc)
   }
 }

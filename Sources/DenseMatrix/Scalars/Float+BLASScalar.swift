@@ -2,6 +2,7 @@ import CBLAS
 import CLAPACKE
 public import RealModule
 import _ActivationKernels
+import _PackedKernels
 
 // Float's routines: the only place that names the s-prefixed BLAS and LAPACK functions and the
 // f32 vector kernels. Each witness is the routine's name and its arguments; what the routines
@@ -138,5 +139,23 @@ extension Float: VectorKernels {
       avx512: swift_blas_rnn_column_extremes_f32_avx512, avx2: swift_blas_rnn_column_extremes_f32_avx2,
       portable: swift_blas_rnn_column_extremes_f32_baseline
     )(a, rows, columns, greatest ? 1 : 0, out)
+  }
+
+  /// Calls `swift_blas_rnn_pack_f32`.
+  public static func _pack(
+    _ w: UnsafePointer<Float>, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Float>
+  ) {
+    swift_blas_rnn_pack_f32(w, m, k, ldw, packed)
+  }
+
+  /// Calls `swift_blas_rnn_packed_gemm_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _packedProduct(
+    path: ActivationPath, _ packed: UnsafePointer<Float>, m: Int, k: Int, h: UnsafePointer<Float>, ldh: Int, n: Int,
+    beta: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_packed_gemm_f32_avx512, avx2: swift_blas_rnn_packed_gemm_f32_avx2,
+      portable: swift_blas_rnn_packed_gemm_f32_baseline
+    )(packed, m, k, h, ldh, n, beta ? 1 : 0, c, ldc)
   }
 }

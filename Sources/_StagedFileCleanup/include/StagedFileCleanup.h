@@ -17,6 +17,8 @@ void swift_blas_rnn_staged_install_handlers(void);
 
 /// Marks the start of a commit (several renames): an interruption that arrives until
 /// `swift_blas_rnn_staged_commit_end` is held, so that the renames are all done or all undone.
+/// If an interruption's handler (on any thread) has already begun to remove the staged files,
+/// the commit never starts: this call waits for the process to end.
 void swift_blas_rnn_staged_commit_begin(void);
 
 /// Ends a commit; an interruption held meanwhile now removes what is registered and kills the

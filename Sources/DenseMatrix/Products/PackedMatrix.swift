@@ -1,0 +1,56 @@
+/// A matrix packed once for the ``Backend/packed`` products: its rows in panels, each panel's
+/// columns one after the other (the layout the register-blocked kernels stream), so that a
+/// product that is made again and again with the same left operand (a recurrent cell's `W_hh ·
+/// h`, every step) does not copy it into that layout every time, as `cblas_?gemm` does.
+///
+/// Products run on ``ActivationPath/current``'s kernel (AVX-512F, AVX2 + FMA or the build's
+/// baseline). Each element is the sum over the inner dimension in increasing order, with fused
+/// multiply-adds on the AVX paths: the results agree with BLAS's to rounding.
+package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
+  /// The unpacked matrix's shape.
+  package let rows: Int
+  package let columns: Int
+  private let storage: [Scalar]
+
+  /// Packs `matrix`.
+  ///
+  /// - Complexity: O(rows × columns), once.
+  package init(packing matrix: Matrix<Scalar>) {
+    let (m, k) = (matrix.rows, matrix.columns)
+    (rows, columns) = (m, k)
+    let count = Scalar._packedCount(m: m, k: k)
+    storage = matrix.withUnsafeBufferPointer { w in
+      [Scalar](unsafeUninitializedCapacity: Swift.max(count, 1)) { packed, initialized in
+        if count > 0 {
+          Scalar._pack(w.baseAddress!, m: m, k: k, ldw: k, into: packed.baseAddress!)
+        } else {
+          packed[0] = 0
+        }
+        initialized = Swift.max(count, 1)
+      }
+    }
+  }
+
+  /// The fewest right-hand columns for which ``multiply(_:ldh:columns:beta:into:ldc:)`` runs its
+  /// vector kernel rather than its scalar tail on `path`: one vector of `Scalar`s.
+  package static func minimumColumns(on path: ActivationPath) -> Int {
+    let bytes = path == .avx512 ? 64 : path == .avx2 ? 32 : 16
+    return bytes / MemoryLayout<Scalar>.stride
+  }
+
+  /// `c = beta · c + self · h`: `h` is `columns × n` with row stride `ldh`, `c` is `rows × n`
+  /// with row stride `ldc`; `beta` is 0 (`c` is not read) or 1. No allocation.
+  ///
+  /// - Complexity: O(rows × columns × n).
+  package func multiply(
+    _ h: UnsafePointer<Scalar>, ldh: Int, columns n: Int, beta: Scalar, into c: UnsafeMutablePointer<Scalar>, ldc: Int
+  ) {
+    checkPrecondition(beta == 0 || beta == 1, "PackedMatrix.multiply: beta must be 0 or 1, got \(beta)")
+    guard rows > 0, n > 0 else { return }
+    storage.withUnsafeBufferPointer { packed in
+      Scalar._packedProduct(
+        path: ActivationPath.current, packed.baseAddress!, m: rows, k: columns, h: h, ldh: ldh, n: n, beta: beta == 1,
+        into: c, ldc: ldc)
+    }
+  }
+}

@@ -1,0 +1,136 @@
+#include "PackedKernels.h"
+
+#include <math.h>
+
+void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed) {
+  const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;
+  for (size_t p = 0; p < panels; p++)
+    for (size_t kk = 0; kk < k; kk++)
+      for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {
+        const size_t i = p * SWIFT_BLAS_RNN_PANEL_ROWS + r;
+        packed[(p * k + kk) * SWIFT_BLAS_RNN_PANEL_ROWS + r] = i < m ? w[i * ldw + kk] : 0;
+      }
+}
+
+void swift_blas_rnn_pack_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed) {
+  const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;
+  for (size_t p = 0; p < panels; p++)
+    for (size_t kk = 0; kk < k; kk++)
+      for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {
+        const size_t i = p * SWIFT_BLAS_RNN_PANEL_ROWS + r;
+        packed[(p * k + kk) * SWIFT_BLAS_RNN_PANEL_ROWS + r] = i < m ? w[i * ldw + kk] : 0;
+      }
+}
+
+typedef float f32x16 __attribute__((ext_vector_type(16)));
+typedef float f32x8 __attribute__((ext_vector_type(8)));
+typedef float f32x4 __attribute__((ext_vector_type(4)));
+typedef double f64x8 __attribute__((ext_vector_type(8)));
+typedef double f64x4 __attribute__((ext_vector_type(4)));
+typedef double f64x2 __attribute__((ext_vector_type(2)));
+
+// The vector paths fuse each multiply-add; the baseline (no FMA instruction on x86-64's
+// baseline) multiplies, then adds, in both its vector and its scalar parts.
+#define FUSED(a, b, c) __builtin_elementwise_fma(a, b, c)
+#define UNFUSED(a, b, c) ((a) * (b) + (c))
+
+#if defined(__x86_64__)
+#define FMA FUSED
+#define NAME swift_blas_rnn_packed_gemm_f32_avx512
+#define SCALAR float
+#define SCALAR_FMA fmaf
+#define VEC f32x16
+#define WIDTH 16
+#define TILES 2
+#define TARGET __attribute__((target("avx512f,fma")))
+#include "PackedKernelBody.h"
+#undef NAME
+#undef VEC
+#undef WIDTH
+#undef TILES
+#undef TARGET
+
+#define NAME swift_blas_rnn_packed_gemm_f32_avx2
+#define VEC f32x8
+#define WIDTH 8
+#define TILES 1
+#define TARGET __attribute__((target("avx2,fma")))
+#include "PackedKernelBody.h"
+#undef NAME
+#undef SCALAR
+#undef SCALAR_FMA
+#undef VEC
+#undef WIDTH
+#undef TILES
+#undef TARGET
+
+#define NAME swift_blas_rnn_packed_gemm_f64_avx512
+#define SCALAR double
+#define SCALAR_FMA fma
+#define VEC f64x8
+#define WIDTH 8
+#define TILES 2
+#define TARGET __attribute__((target("avx512f,fma")))
+#include "PackedKernelBody.h"
+#undef NAME
+#undef VEC
+#undef WIDTH
+#undef TILES
+#undef TARGET
+
+#define NAME swift_blas_rnn_packed_gemm_f64_avx2
+#define VEC f64x4
+#define WIDTH 4
+#define TILES 1
+#define TARGET __attribute__((target("avx2,fma")))
+#include "PackedKernelBody.h"
+#undef NAME
+#undef SCALAR
+#undef SCALAR_FMA
+#undef VEC
+#undef WIDTH
+#undef TILES
+#undef TARGET
+#undef FMA
+#endif
+
+// The baseline: the build's own target (SSE2 on x86-64, NEON on arm64), no FMA on x86-64.
+#define FMA UNFUSED
+#define TARGET
+#define TILES 1
+#define NAME swift_blas_rnn_packed_gemm_f32_baseline
+#define SCALAR float
+#define SCALAR_FMA(a, b, c) ((a) * (b) + (c))
+#define VEC f32x4
+#define WIDTH 4
+#include "PackedKernelBody.h"
+#undef NAME
+#undef SCALAR
+#undef VEC
+#undef WIDTH
+
+#define NAME swift_blas_rnn_packed_gemm_f64_baseline
+#define SCALAR double
+#define VEC f64x2
+#define WIDTH 2
+#include "PackedKernelBody.h"
+
+#if !defined(__x86_64__)
+// Elsewhere the AVX names run the baseline (DenseMatrix never selects them off x86-64).
+void swift_blas_rnn_packed_gemm_f32_avx512(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                           size_t n, int beta, float *c, size_t ldc) {
+  swift_blas_rnn_packed_gemm_f32_baseline(packed, m, k, h, ldh, n, beta, c, ldc);
+}
+void swift_blas_rnn_packed_gemm_f32_avx2(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                         size_t n, int beta, float *c, size_t ldc) {
+  swift_blas_rnn_packed_gemm_f32_baseline(packed, m, k, h, ldh, n, beta, c, ldc);
+}
+void swift_blas_rnn_packed_gemm_f64_avx512(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                           size_t n, int beta, double *c, size_t ldc) {
+  swift_blas_rnn_packed_gemm_f64_baseline(packed, m, k, h, ldh, n, beta, c, ldc);
+}
+void swift_blas_rnn_packed_gemm_f64_avx2(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                         size_t n, int beta, double *c, size_t ldc) {
+  swift_blas_rnn_packed_gemm_f64_baseline(packed, m, k, h, ldh, n, beta, c, ldc);
+}
+#endif

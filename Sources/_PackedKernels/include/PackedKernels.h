@@ -1,0 +1,53 @@
+#ifndef SWIFT_BLAS_RNN_PACKED_KERNELS_H
+#define SWIFT_BLAS_RNN_PACKED_KERNELS_H
+// A matrix product with the left operand packed once: C = beta * C + W * H, where W (M x K) is
+// stored in panels of SWIFT_BLAS_RNN_PANEL_ROWS rows, K-major within a panel (the layout a
+// register-blocked micro-kernel streams), and H (K x N) and C (M x N) are row-major with row
+// strides ldh and ldc. For the per-step recurrent product W_hh * h of an RNN, LSTM or GRU, whose
+// weights are packed once instead of once per step by cblas_sgemm.
+//
+// One body in clang's vector extensions, compiled for the build's baseline and, with
+// function-level target attributes, for AVX2+FMA and AVX-512F; the caller chooses one at run time
+// from the CPU's features (calling one the CPU lacks raises SIGILL). Every element of C is the
+// sum over k in increasing order, with one fused multiply-add per term on the AVX paths and a
+// multiply then an add on the baseline: the paths agree to rounding.
+// No stable API: used by DenseMatrix's PackedMatrix only.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows per panel of the packed layout (the same for every path and element type).
+#define SWIFT_BLAS_RNN_PANEL_ROWS 14
+
+/// Elements of the packed copy of an M x K matrix: M rounded up to whole panels, times K.
+static inline size_t swift_blas_rnn_packed_count(size_t m, size_t k) {
+  return (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS * SWIFT_BLAS_RNN_PANEL_ROWS * k;
+}
+
+/// Packs W (M x K, row stride ldw) into `packed` (swift_blas_rnn_packed_count(M, K) elements);
+/// the rows past M in the last panel are zero.
+void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed);
+void swift_blas_rnn_pack_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed);
+
+/// C = beta * C + W * H with W packed; beta is 0 (C is not read) or 1.
+void swift_blas_rnn_packed_gemm_f32_avx512(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                           size_t n, int beta, float *c, size_t ldc);
+void swift_blas_rnn_packed_gemm_f32_avx2(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                         size_t n, int beta, float *c, size_t ldc);
+void swift_blas_rnn_packed_gemm_f32_baseline(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                             size_t n, int beta, float *c, size_t ldc);
+void swift_blas_rnn_packed_gemm_f64_avx512(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                           size_t n, int beta, double *c, size_t ldc);
+void swift_blas_rnn_packed_gemm_f64_avx2(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                         size_t n, int beta, double *c, size_t ldc);
+void swift_blas_rnn_packed_gemm_f64_baseline(const double *packed, size_t m, size_t k, const double *h,
+                                             size_t ldh, size_t n, int beta, double *c, size_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,65 @@
+import DenseMatrix
+import Testing
+import _TestSupport
+
+/// `PackedMatrix` (the `.packed` backend's product) against BLAS on every vector path this CPU
+/// runs: shapes that leave a partial last panel (m not a multiple of 14) and columns past the last
+/// whole vector tile, strided operands, beta 0 (C's NaNs never read) and 1.
+@Suite("Packed products")
+struct PackedMatrixTests {
+  static let shapes: [(m: Int, k: Int, n: Int)] = [
+    (1, 1, 1), (14, 3, 16), (15, 7, 17), (40, 33, 32), (64, 64, 40), (97, 50, 9), (256, 64, 33),
+  ]
+
+  @Test(arguments: scalarTypes, ActivationPath.supported)
+  func packedProductsMatchBLAS(type: any BLASScalar.Type, path: ActivationPath) {
+    func check<Scalar: BLASScalar>(_: Scalar.Type) {
+      var rng = SeededGenerator(seed: 11)
+      for (m, k, n) in Self.shapes {
+        let w = Matrix<Scalar>.randomNormal(rows: m, columns: k, using: &rng)
+        // h with a row stride wider than n, C with one wider than n: both strided.
+        let h = Matrix<Scalar>.randomNormal(rows: k, columns: n + 3, using: &rng)
+        let c0 = Matrix<Scalar>.randomNormal(rows: m, columns: n + 5, using: &rng)
+        let packed = PackedMatrix(packing: w)
+        for beta in [Scalar(0), 1] {
+          var expected = c0
+          var got = c0
+          if beta == 0 {
+            // Not read with beta 0: NaN in C must not survive.
+            got = Matrix(rows: m, columns: n + 5, scalars: Array(repeating: .nan, count: m * (n + 5)))
+          }
+          expected.withUnsafeMutableBufferPointer { e in
+            w.withUnsafeBufferPointer { a in
+              h.withUnsafeBufferPointer { b in
+                GEMMOperands(
+                  m: m, n: n, k: k, a: a.baseAddress, lda: k, b: b.baseAddress, ldb: n + 3, beta: beta,
+                  c: e.baseAddress!, ldc: n + 5
+                ).run(.blas)
+              }
+            }
+          }
+          withActivationPath(path) {
+            got.withUnsafeMutableBufferPointer { g in
+              h.withUnsafeBufferPointer { b in
+                packed.multiply(b.baseAddress!, ldh: n + 3, columns: n, beta: beta, into: g.baseAddress!, ldc: n + 5)
+              }
+            }
+          }
+          let tolerance = Scalar(Scalar.self == Float.self ? 1e-5 : 1e-13) * Scalar(k).squareRoot()
+          let product = got[rows: 0..<m, columns: 0..<n]
+          #expect(
+            allclose(product, expected[rows: 0..<m, columns: 0..<n], rtol: tolerance, atol: tolerance),
+            "\(Scalar.self) \(path) m \(m) k \(k) n \(n) beta \(beta)")
+          // The columns past n are not touched.
+          if beta == 1 {
+            #expect(got[rows: 0..<m, columns: n..<(n + 5)] == c0[rows: 0..<m, columns: n..<(n + 5)])
+          }
+        }
+      }
+    }
+    switch type {
+    case is Float.Type: check(Float.self)
+    default: check(Double.self)
+    }
+  }
+}
