@@ -1,9 +1,9 @@
 #include "PackedKernels.h"
 
-#include <math.h>
 
 void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed) {
   const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;
+  for (size_t i = panels * SWIFT_BLAS_RNN_PANEL_ROWS * k; i < swift_blas_rnn_packed_count(m, k); i++) packed[i] = 0;
   for (size_t p = 0; p < panels; p++)
     for (size_t kk = 0; kk < k; kk++)
       for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {
@@ -14,6 +14,7 @@ void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t ldw, flo
 
 void swift_blas_rnn_pack_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed) {
   const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;
+  for (size_t i = panels * SWIFT_BLAS_RNN_PANEL_ROWS * k; i < swift_blas_rnn_packed_count(m, k); i++) packed[i] = 0;
   for (size_t p = 0; p < panels; p++)
     for (size_t kk = 0; kk < k; kk++)
       for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {
@@ -28,6 +29,7 @@ typedef float f32x4 __attribute__((ext_vector_type(4)));
 typedef double f64x8 __attribute__((ext_vector_type(8)));
 typedef double f64x4 __attribute__((ext_vector_type(4)));
 typedef double f64x2 __attribute__((ext_vector_type(2)));
+typedef double f64x16 __attribute__((ext_vector_type(16)));
 
 // The vector paths fuse each multiply-add; the baseline (no FMA instruction on x86-64's
 // baseline) multiplies, then adds, in both its vector and its scalar parts.
@@ -38,58 +40,66 @@ typedef double f64x2 __attribute__((ext_vector_type(2)));
 #define FMA FUSED
 #define NAME swift_blas_rnn_packed_gemm_f32_avx512
 #define SCALAR float
-#define SCALAR_FMA fmaf
+#define COLUMN f32x16
 #define VEC f32x16
 #define WIDTH 16
 #define TILES 2
+#define BLOCK 12
 #define TARGET __attribute__((target("avx512f,fma")))
 #include "PackedKernelBody.h"
 #undef NAME
 #undef VEC
 #undef WIDTH
 #undef TILES
+#undef BLOCK
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f32_avx2
 #define VEC f32x8
 #define WIDTH 8
-#define TILES 1
+#define TILES 2
+#define BLOCK 6
 #define TARGET __attribute__((target("avx2,fma")))
 #include "PackedKernelBody.h"
 #undef NAME
 #undef SCALAR
-#undef SCALAR_FMA
+#undef COLUMN
 #undef VEC
 #undef WIDTH
 #undef TILES
+#undef BLOCK
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f64_avx512
 #define SCALAR double
-#define SCALAR_FMA fma
+#define COLUMN f64x16
 #define VEC f64x8
 #define WIDTH 8
 #define TILES 2
+#define BLOCK 12
 #define TARGET __attribute__((target("avx512f,fma")))
 #include "PackedKernelBody.h"
 #undef NAME
 #undef VEC
 #undef WIDTH
 #undef TILES
+#undef BLOCK
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f64_avx2
 #define VEC f64x4
 #define WIDTH 4
-#define TILES 1
+#define TILES 2
+#define BLOCK 6
 #define TARGET __attribute__((target("avx2,fma")))
 #include "PackedKernelBody.h"
 #undef NAME
 #undef SCALAR
-#undef SCALAR_FMA
+#undef COLUMN
 #undef VEC
 #undef WIDTH
 #undef TILES
+#undef BLOCK
 #undef TARGET
 #undef FMA
 #endif
@@ -97,10 +107,11 @@ typedef double f64x2 __attribute__((ext_vector_type(2)));
 // The baseline: the build's own target (SSE2 on x86-64, NEON on arm64), no FMA on x86-64.
 #define FMA UNFUSED
 #define TARGET
-#define TILES 1
+#define TILES 2
+#define BLOCK 6
 #define NAME swift_blas_rnn_packed_gemm_f32_baseline
 #define SCALAR float
-#define SCALAR_FMA(a, b, c) ((a) * (b) + (c))
+#define COLUMN f32x16
 #define VEC f32x4
 #define WIDTH 4
 #include "PackedKernelBody.h"
@@ -111,6 +122,8 @@ typedef double f64x2 __attribute__((ext_vector_type(2)));
 
 #define NAME swift_blas_rnn_packed_gemm_f64_baseline
 #define SCALAR double
+#undef COLUMN
+#define COLUMN f64x16
 #define VEC f64x2
 #define WIDTH 2
 #include "PackedKernelBody.h"

@@ -28,8 +28,11 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
   /// `W_hh · h` (the split and hoisted formulations) runs on `W_hh` packed once per cell, with this
   /// package's register-blocked kernels (AVX-512F, AVX2 + FMA or the baseline, as
   /// `ActivationPath.current` says), where `cblas_?gemm` would pack `W_hh` again at every step.
-  /// Used when a batch has at least one vector's width of columns (16 `Float`s with AVX-512);
-  /// smaller batches, and B = 1, go to BLAS.
+  /// Used when the batch is a multiple of the kernel's tile, two vectors' width (32 `Float`s or
+  /// 16 `Double`s with AVX-512, 16 or 8 with AVX2); other batches, B = 1 among them, go to BLAS.
+  /// On a 2-core AMD EPYC (Zen 4) the product alone took 0.51–0.84× OpenBLAS's time on the
+  /// AVX-512 path and 0.59–0.93× on the AVX2 path (against OpenBLAS's AVX2 kernels), for
+  /// H = 64…1024, 3 or 4 gates, B = 32.
   case packed
 
   /// The backend that products use when none is passed: ``blas`` unless changed for the current

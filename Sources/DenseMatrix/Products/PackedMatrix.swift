@@ -31,10 +31,11 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
     }
   }
 
-  /// The fewest right-hand columns for which ``multiply(_:ldh:columns:beta:into:ldc:)`` runs its
-  /// vector kernel rather than its scalar tail on `path`: one vector of `Scalar`s.
-  package static func minimumColumns(on path: ActivationPath) -> Int {
-    let bytes = path == .avx512 ? 64 : path == .avx2 ? 32 : 16
+  /// The right-hand columns the kernel of `path` computes together: two vectors of `Scalar`s
+  /// (32 `Float`s with AVX-512). Columns past the last multiple of it take a slower loop, so
+  /// callers use ``multiply(_:ldh:columns:beta:into:ldc:)`` for multiples of it.
+  package static func columnsPerTile(on path: ActivationPath) -> Int {
+    let bytes = path == .avx512 ? 128 : path == .avx2 ? 64 : 32
     return bytes / MemoryLayout<Scalar>.stride
   }
 

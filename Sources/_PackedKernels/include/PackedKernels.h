@@ -8,9 +8,11 @@
 //
 // One body in clang's vector extensions, compiled for the build's baseline and, with
 // function-level target attributes, for AVX2+FMA and AVX-512F; the caller chooses one at run time
-// from the CPU's features (calling one the CPU lacks raises SIGILL). Every element of C is the
-// sum over k in increasing order, with one fused multiply-add per term on the AVX paths and a
-// multiply then an add on the baseline: the paths agree to rounding.
+// from the CPU's features (calling one the CPU lacks raises SIGILL). Columns come in tiles of two
+// vectors (32 floats or 16 doubles with AVX-512, 16 or 8 with AVX2, 8 or 4 on the baseline), each
+// element summed over k in increasing order, with fused multiply-adds on the AVX paths and a
+// multiply then an add on the baseline; the columns past the last whole tile take a slower
+// column-at-a-time loop. Results agree with BLAS to rounding.
 // No stable API: used by DenseMatrix's PackedMatrix only.
 
 #include <stddef.h>
@@ -20,15 +22,16 @@ extern "C" {
 #endif
 
 /// Rows per panel of the packed layout (the same for every path and element type).
-#define SWIFT_BLAS_RNN_PANEL_ROWS 14
+#define SWIFT_BLAS_RNN_PANEL_ROWS 12
 
-/// Elements of the packed copy of an M x K matrix: M rounded up to whole panels, times K.
+/// Elements of the packed copy of an M x K matrix: M rounded up to whole panels, times K, and 16
+/// elements of padding (the kernels read a panel's columns 16 lanes at a time).
 static inline size_t swift_blas_rnn_packed_count(size_t m, size_t k) {
-  return (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS * SWIFT_BLAS_RNN_PANEL_ROWS * k;
+  return (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS * SWIFT_BLAS_RNN_PANEL_ROWS * k + 16;
 }
 
 /// Packs W (M x K, row stride ldw) into `packed` (swift_blas_rnn_packed_count(M, K) elements);
-/// the rows past M in the last panel are zero.
+/// the rows past M in the last panel, and the padding, are zero.
 void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed);
 void swift_blas_rnn_pack_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed);
 
