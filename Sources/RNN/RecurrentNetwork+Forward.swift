@@ -220,10 +220,16 @@ private struct LayerRun<Scalar: BLASScalar> {
 /// `body` is not `@Sendable`: the caller guarantees that the iterations share only what they
 /// read, and write disjoint memory (a bidirectional layer's two directions: each its own cell,
 /// workspace and half of the output).
+///
+/// The caller's task-local settings that the kernels read (`ActivationPath.current`) hold on the
+/// other threads too; the backend is resolved by the caller and set on each cell.
 private func performConcurrently(iterations: Int, _ body: (Int) -> Void) {
+  let path = ActivationPath.current
   withoutActuallyEscaping(body) { body in
     let shared = UncheckedSendable(body)
-    DispatchQueue.concurrentPerform(iterations: iterations) { shared.value($0) }
+    DispatchQueue.concurrentPerform(iterations: iterations) { index in
+      withActivationPath(path) { shared.value(index) }
+    }
   }
 }
 

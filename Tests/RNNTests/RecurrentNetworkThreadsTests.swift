@@ -37,15 +37,22 @@ struct RecurrentNetworkThreadsTests {
     let x = Matrix<Scalar>.randomNormal(rows: steps * batch, columns: input, using: &rng)
     let h0 = Matrix<Scalar>.randomNormal(rows: 2 * layers * batch, columns: hidden, using: &rng)
     let c0 = mode == .lstm ? Matrix<Scalar>.randomNormal(rows: 2 * layers * batch, columns: hidden, using: &rng) : nil
-    for formulation in [Formulation.hoisted, .fused, .split] {
+    // Every vector path, forced for the caller's scope: the directions' threads must run it too.
+    for (formulation, path) in [Formulation.hoisted, .fused, .split].flatMap({ f in
+      ActivationPath.supported.map { (f, $0) }
+    }) {
       network.formulation = formulation
       network.threads = 1
-      let one = try network.forward(x, batchSize: batch, initialState: h0, initialCell: c0)
+      let one = try withActivationPath(path) {
+        try network.forward(x, batchSize: batch, initialState: h0, initialCell: c0)
+      }
       network.threads = 2
-      let two = try network.forward(x, batchSize: batch, initialState: h0, initialCell: c0)
-      #expect(one.output == two.output, "\(mode) \(formulation): outputs differ")
-      #expect(one.finalState == two.finalState, "\(mode) \(formulation): h_n differs")
-      #expect(one.finalCell == two.finalCell, "\(mode) \(formulation): c_n differs")
+      let two = try withActivationPath(path) {
+        try network.forward(x, batchSize: batch, initialState: h0, initialCell: c0)
+      }
+      #expect(one.output == two.output, "\(mode) \(formulation) \(path): outputs differ")
+      #expect(one.finalState == two.finalState, "\(mode) \(formulation) \(path): h_n differs")
+      #expect(one.finalCell == two.finalCell, "\(mode) \(formulation) \(path): c_n differs")
       let zero = try network.forward(x, batchSize: batch)
       network.threads = 1
       #expect(try network.forward(x, batchSize: batch).output == zero.output)
