@@ -1,27 +1,21 @@
 #include "PackedKernels.h"
 
 
-void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed) {
-  const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;
-  for (size_t i = panels * SWIFT_BLAS_RNN_PANEL_ROWS * k; i < swift_blas_rnn_packed_count(m, k); i++) packed[i] = 0;
-  for (size_t p = 0; p < panels; p++)
-    for (size_t kk = 0; kk < k; kk++)
-      for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {
-        const size_t i = p * SWIFT_BLAS_RNN_PANEL_ROWS + r;
-        packed[(p * k + kk) * SWIFT_BLAS_RNN_PANEL_ROWS + r] = i < m ? w[i * ldw + kk] : 0;
-      }
-}
-
-void swift_blas_rnn_pack_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed) {
-  const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;
-  for (size_t i = panels * SWIFT_BLAS_RNN_PANEL_ROWS * k; i < swift_blas_rnn_packed_count(m, k); i++) packed[i] = 0;
-  for (size_t p = 0; p < panels; p++)
-    for (size_t kk = 0; kk < k; kk++)
-      for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {
-        const size_t i = p * SWIFT_BLAS_RNN_PANEL_ROWS + r;
-        packed[(p * k + kk) * SWIFT_BLAS_RNN_PANEL_ROWS + r] = i < m ? w[i * ldw + kk] : 0;
-      }
-}
+// The packing, the same for both element types.
+#define DEFINE_PACK(NAME, SCALAR)                                                                        \
+  void NAME(const SCALAR *w, size_t m, size_t k, size_t ldw, SCALAR *packed) {                           \
+    const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;               \
+    for (size_t i = panels * SWIFT_BLAS_RNN_PANEL_ROWS * k; i < swift_blas_rnn_packed_count(m, k); i++) \
+      packed[i] = 0;                                                                                     \
+    for (size_t p = 0; p < panels; p++)                                                                  \
+      for (size_t kk = 0; kk < k; kk++)                                                                  \
+        for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {                                         \
+          const size_t i = p * SWIFT_BLAS_RNN_PANEL_ROWS + r;                                            \
+          packed[(p * k + kk) * SWIFT_BLAS_RNN_PANEL_ROWS + r] = i < m ? w[i * ldw + kk] : 0;            \
+        }                                                                                                \
+  }
+DEFINE_PACK(swift_blas_rnn_pack_f32, float)
+DEFINE_PACK(swift_blas_rnn_pack_f64, double)
 
 typedef float f32x16 __attribute__((ext_vector_type(16)));
 typedef float f32x8 __attribute__((ext_vector_type(8)));
