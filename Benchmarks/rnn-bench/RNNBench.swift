@@ -195,7 +195,7 @@ struct Formulations: ParsableCommand {
     help: ArgumentHelp(
       "Time for the measurements, e.g. 90s or 3m, or none (default 90s; 20s with --quick).",
       discussion:
-        "Each size and batch gets a share of what is left, weighted by its arithmetic. Samples are shortened to fit (never below one call, never fewer than --samples rounds) and a noisy group is measured again only when that fits: on a busy machine the verdicts say \"uncertain\" rather than arrive late. Building and the final check are not counted.",
+        "Each size and batch gets a share of what is left, weighted by its arithmetic. Samples are shortened to fit (never below one call, never fewer than --samples rounds), rows no verdict needs (backends other than blas, the raw rows) are left out when even that does not fit (the report lists them), and a noisy group is measured again only when that fits: on a busy machine the verdicts say \"uncertain\" rather than arrive late. Building is not counted.",
       valueName: "duration"))
   var timeBudget: TimeLimit?
 
@@ -254,11 +254,16 @@ struct Formulations: ParsableCommand {
     sweep.retries = retries
     sweep.timeBudget = timeBudget?.seconds
     sweep.status = { statusLine.show($0) }
+    var skipped: [String] = []
+    sweep.onSkipped = { skipped += $0 }
     let (rows, verification) = sweep.run()
     statusLine.clear()
     var report = Report(
       system: system, command: (["rnn-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       rows: rows, verification: verification)
+    if !skipped.isEmpty {
+      report.notes = ["Not measured (their calls do not fit in the time budget; no verdict needs them):"] + skipped
+    }
     report.computeRatios()
     if let numpy { report.compare(with: numpy) }
     try common.emit(report, to: outputs)

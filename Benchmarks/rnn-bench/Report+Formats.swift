@@ -64,6 +64,11 @@ extension Report {
         "uncertain: some round did not favour the faster one, or one of the two rows is noisy; measure again on a quieter machine, or with a larger --time-budget."
       )
     }
+    if let notes, !notes.isEmpty {
+      lines.append("")
+      lines.append(notes[0])
+      lines += notes.dropFirst().map { "  " + $0 }
+    }
     if !verification.isEmpty {
       lines.append("")
       lines.append("Verification (every formulation and backend vs split on BLAS, same state and inputs):")

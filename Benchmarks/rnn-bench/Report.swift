@@ -123,9 +123,11 @@ struct Report: Codable {
   /// The verdicts, written with the report (``verdicts()`` at the time it is encoded); absent in
   /// numpy's reports.
   var verdictRecords: [Verdict]?
+  /// Lines for the reader: what the time budget left out.
+  var notes: [String]?
 
   enum CodingKeys: String, CodingKey {
-    case system, peer, command, rows, verification
+    case system, peer, command, rows, verification, notes
     case verdictRecords = "verdicts"
   }
 
@@ -138,6 +140,7 @@ struct Report: Codable {
     try c.encode(rows, forKey: .rows)
     try c.encode(verification, forKey: .verification)
     try c.encode(verdicts(), forKey: .verdictRecords)
+    try c.encode(notes ?? [], forKey: .notes)
   }
 
   /// Fills `vsSplit` (same size, batch and backend) and `vsRaw` (the raw CBLAS row of the same

@@ -29,6 +29,8 @@ struct Sweep {
   var timeBudget: Double?
   /// Called with a progress line (one per group and round), for standard error.
   var status: (String) -> Void = { _ in }
+  /// Called with the configurations a group left out to keep the time budget.
+  var onSkipped: ([String]) -> Void = { _ in }
 
   /// One size, batch, element type and cell: the unit that is timed together and judged.
   private struct Group {
@@ -109,6 +111,8 @@ struct Sweep {
     _ cell: Cell, _ kind: CellKind, size: Int, batch: Int, share: Double?, label: String,
     using rng: inout SeededGenerator
   ) -> ([Row], Verification) {
+    var skipped: [String] = []
+    defer { if !skipped.isEmpty { onSkipped(skipped) } }
     let groupStart = now()
     func elapsed() -> Double { Double(now() - groupStart) / 1e9 }
     typealias Scalar = Cell.Scalar
@@ -131,13 +135,17 @@ struct Sweep {
       labels += [("fused", "raw-cblas"), ("split", "raw-cblas")]
       makers += [{ RawStep.make(cell, fused: true, h0, inputs) }, { RawStep.make(cell, fused: false, h0, inputs) }]
     }
-    var best: [Samples] = []
+    var best: [Samples?] = []
     for attempt in 0...retries {
       let attemptStart = now()
       let left = share.map { Swift.max(0, $0 - elapsed()) }
-      let measured = measureInterleaved(
-        makers.map { $0() }, samples: samples, minTime: minTime, budget: left.map { $0 * 0.8 }
-      ) { round in
+      // Only BLAS's rows make the verdict: the budget may leave the others out.
+      let cases = zip(makers, labels).map { make, label in
+        var made = make()
+        made.optional = label.backend != "blas"
+        return made
+      }
+      let measured = measureRounds(cases, samples: samples, minTime: minTime, budget: left.map { $0 * 0.8 }) { round in
         status("\(label), \(attempt == 0 ? "" : "again, ")round \(round + 1)/\(samples)")
       }
       let attemptTime = Double(now() - attemptStart) / 1e9
@@ -155,7 +163,13 @@ struct Sweep {
       )
     }
     for (i, label) in labels.enumerated() {
-      let result = best[i]
+      guard let result = best[i] else {
+        progress(
+          "\(kind) n = \(size), B = \(batch), \(dtype): \(label.formulation) on \(label.backend): not measured (its calls do not fit in the time budget)"
+        )
+        skipped.append("\(kind) n = \(size), B = \(batch), \(dtype): \(label.formulation) on \(label.backend)")
+        continue
+      }
       var row = Row(
         size: size, batch: batch, steps: steps, formulation: label.formulation, backend: label.backend,
         medianNanosecondsPerStep: result.median, minNanosecondsPerStep: result.min,
@@ -165,8 +179,10 @@ struct Sweep {
       row.cell = kind == .rnn ? nil : kind.rawValue
       row.roundNanosecondsPerStep = result.nanosecondsPerStep
       row.noisy = result.spread > noiseThreshold
-      if let j = labels.firstIndex(where: { $0.formulation == "split" && $0.backend == label.backend }) {
-        let ratios = zip(result.nanosecondsPerStep, best[j].nanosecondsPerStep).map { $0 / $1 }
+      if let j = labels.firstIndex(where: { $0.formulation == "split" && $0.backend == label.backend }),
+        let split = best[j]
+      {
+        let ratios = zip(result.nanosecondsPerStep, split.nanosecondsPerStep).map { $0 / $1 }
         row.vsSplit = Samples(nanosecondsPerStep: ratios).median
         row.vsSplitLow = ratios.min()
         row.vsSplitHigh = ratios.max()
@@ -181,7 +197,7 @@ struct Sweep {
     return (rows, check)
   }
 
-  private func worstSpread(_ samples: [Samples]) -> Double { samples.map(\.spread).max() ?? 0 }
+  private func worstSpread(_ samples: [Samples?]) -> Double { samples.compactMap { $0?.spread }.max() ?? 0 }
 
   /// A library step (or a hoisted forward over the sequence) on `backend`, from `h0`.
   private func libraryCase<Cell: RecurrentCell>(

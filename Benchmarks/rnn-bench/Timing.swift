@@ -46,7 +46,13 @@ func measure(samples: Int, minTime: Double, stepsPerCall: Int, _ body: @escaping
 /// `stepsPerCall` steps and returns a value to consume.
 struct TimedCase {
   var stepsPerCall: Int
+  /// Whether a time budget may leave this configuration out (a row no verdict needs).
+  var optional = false
   var body: () -> Double
+
+  init(stepsPerCall: Int, optional: Bool = false, body: @escaping () -> Double) {
+    (self.stepsPerCall, self.optional, self.body) = (stepsPerCall, optional, body)
+  }
 }
 
 /// Times several configurations in interleaved rounds (A B C, B C A, C A B, …) rather than all of
@@ -64,37 +70,64 @@ struct TimedCase {
 func measureInterleaved(
   _ cases: [TimedCase], samples: Int, minTime: Double, budget: Double? = nil, round report: (Int) -> Void = { _ in }
 ) -> [Samples] {
+  measureRounds(cases, samples: samples, minTime: minTime, budget: budget, round: report).map { $0! }
+}
+
+/// ``measureInterleaved(_:samples:minTime:budget:round:)``, where a `budget` the rounds cannot
+/// keep even at one call per sample leaves out optional configurations, the slowest first,
+/// until they fit (their result is `nil`); an optional configuration not yet warmed up when half
+/// the budget has gone is left out unmeasured.
+func measureRounds(
+  _ cases: [TimedCase], samples: Int, minTime: Double, budget: Double?, round report: (Int) -> Void
+) -> [Samples?] {
   let minNanos = minTime * 1e9
-  var repetitions: [Int] = []
-  var perCall: [Double] = []
-  for c in cases {
+  let start = now()
+  var repetitions = [Int](repeating: 1, count: cases.count)
+  var perCall = [Double](repeating: 0, count: cases.count)
+  var kept = [Bool](repeating: true, count: cases.count)
+  // Warm-up: the configurations a verdict needs first.
+  for i in cases.indices.sorted(by: { !cases[$0].optional && cases[$1].optional }) {
+    if let budget, cases[i].optional, Double(now() - start) > budget * 1e9 / 2 {
+      kept[i] = false
+      continue
+    }
     var calls = 0
     let warmStart = now()
     while calls == 0 || Double(now() - warmStart) < minNanos / 2 {
-      blackHole(c.body())
+      blackHole(cases[i].body())
       calls += 1
     }
-    perCall.append(Swift.max(Double(now() - warmStart) / Double(calls), 1))
-    repetitions.append(Swift.max(1, Int((minNanos / perCall[perCall.count - 1]).rounded(.up))))
+    perCall[i] = Swift.max(Double(now() - warmStart) / Double(calls), 1)
+    repetitions[i] = Swift.max(1, Int((minNanos / perCall[i]).rounded(.up)))
   }
   if let budget {
-    let planned = Double(samples) * zip(repetitions, perCall).map { Double($0) * $1 }.reduce(0, +)
-    if planned > budget * 1e9 {
-      let scale = budget * 1e9 / planned
-      repetitions = repetitions.map { Swift.max(1, Int(Double($0) * scale)) }
+    let limit = budget * 1e9
+    func planned(_ reps: [Int]) -> Double {
+      Double(samples) * cases.indices.filter { kept[$0] }.map { Double(reps[$0]) * perCall[$0] }.reduce(0, +)
+    }
+    // Even one call per sample is too much: leave out optional configurations, slowest first.
+    let ones = [Int](repeating: 1, count: cases.count)
+    for i in cases.indices.filter({ cases[$0].optional && kept[$0] }).sorted(by: { perCall[$0] > perCall[$1] })
+    where planned(ones) > limit {
+      kept[i] = false
+    }
+    let total = planned(repetitions)
+    if total > limit {
+      repetitions = repetitions.map { Swift.max(1, Int(Double($0) * limit / total)) }
     }
   }
+  let measured = cases.indices.filter { kept[$0] }
   var times = [[Double]](repeating: [], count: cases.count)
   for round in 0..<samples {
     report(round)
-    for k in 0..<cases.count {
-      let i = (k + round) % cases.count
+    for k in measured.indices {
+      let i = measured[(k + round) % measured.count]
       let start = now()
       for _ in 0..<repetitions[i] { blackHole(cases[i].body()) }
       times[i].append(Double(now() - start) / Double(repetitions[i] * cases[i].stepsPerCall))
     }
   }
-  return times.map { Samples(nanosecondsPerStep: $0) }
+  return cases.indices.map { kept[$0] ? Samples(nanosecondsPerStep: times[$0]) : nil }
 }
 
 /// A run's time budget: a deadline, and each remaining piece of work's share of what is left in
