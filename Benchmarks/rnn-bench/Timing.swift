@@ -49,10 +49,6 @@ struct TimedCase {
   /// Whether a time budget may leave this configuration out (a row no verdict needs).
   var optional = false
   var body: () -> Double
-
-  init(stepsPerCall: Int, optional: Bool = false, body: @escaping () -> Double) {
-    (self.stepsPerCall, self.optional, self.body) = (stepsPerCall, optional, body)
-  }
 }
 
 /// Times several configurations in interleaved rounds (A B C, B C A, C A B, …) rather than all of
@@ -61,16 +57,16 @@ struct TimedCase {
 /// sample scaled to last at least `minTime`; then `samples` rounds each time every configuration
 /// once, in an order rotated by one per round.
 ///
-/// With a `budget` (seconds for the rounds), the calls per sample are scaled down, never below
-/// one, so that the planned rounds fit it: a slow or busy machine gets shorter samples, not a late
-/// answer. `round` is called before each round with its index.
+/// `round` is called before each round with its index. ``measureRounds(_:samples:minTime:budget:round:)``
+/// does the same within a time budget.
 ///
 /// - Returns: per configuration, its per-round nanoseconds per step (index = round), so that
 ///   ratios can be taken round by round.
 func measureInterleaved(
-  _ cases: [TimedCase], samples: Int, minTime: Double, budget: Double? = nil, round report: (Int) -> Void = { _ in }
+  _ cases: [TimedCase], samples: Int, minTime: Double, round report: (Int) -> Void = { _ in }
 ) -> [Samples] {
-  measureRounds(cases, samples: samples, minTime: minTime, budget: budget, round: report).map { $0! }
+  // Without a budget nothing is left out.
+  measureRounds(cases, samples: samples, minTime: minTime, budget: nil, round: report).map { $0! }
 }
 
 /// ``measureInterleaved(_:samples:minTime:budget:round:)``, where a `budget` the rounds cannot

@@ -349,9 +349,7 @@ extension CellKernels {
     h: UnsafePointer<Scalar>, hStride: Int? = nil, batch: Int, beta: Scalar, into gates: UnsafeMutablePointer<Scalar>,
     stride: Int, backend: Backend
   ) {
-    if backend == .packed, batch % PackedMatrix<Scalar>.columnsPerTile(on: ActivationPath.current) == 0,
-      beta == 0 || beta == 1, hiddenSize > 0
-    {
+    if backend == .packed, batch % PackedMatrix<Scalar>.columnsPerTile(on: ActivationPath.current) == 0 {
       packedRecurrent.matrix(packing: recurrentWeights).multiply(
         h, ldh: hStride ?? batch, columns: batch, beta: beta, into: gates, ldc: stride)
       return

@@ -116,7 +116,6 @@ private struct LayerRun<Scalar: BLASScalar> {
       hoistedLayers(cells, cell: cell, setCell: setCell)
       return
     }
-    let concurrent = directions == 2 && (network.threads ?? BLAS.threadCount) >= 2
     let (backend, formulation) = (network.backend ?? Backend.current, network.formulation)
     sequence = input.transposed()
     for layer in 0..<network.layerCount {
@@ -135,17 +134,24 @@ private struct LayerRun<Scalar: BLASScalar> {
               inputs: layerInput, into: &workspaces[direction], states: &states[direction], formulation: nil,
               reversed: direction == 1)
           }
-          if concurrent {
-            performConcurrently(iterations: directions, run)
-          } else {
-            for direction in 0..<directions { run(direction) }
-          }
+          eachDirection(run)
         }
       }
       for direction in 0..<directions {
         keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
       }
       sequence = directions == 1 ? outputs[0] : vstack(outputs)
+    }
+  }
+
+  /// `body(d)` for every direction d: at the same time on two threads when the network's
+  /// ``RecurrentNetwork/threads`` (or `BLAS.threadCount`) allows two and there are two.
+  private func eachDirection(_ body: (Int) -> Void) {
+    let directions = network.directionCount
+    if directions == 2 && (network.threads ?? BLAS.threadCount) >= 2 {
+      performConcurrently(iterations: directions, body)
+    } else {
+      for direction in 0..<directions { body(direction) }
     }
   }
 
@@ -169,7 +175,6 @@ private struct LayerRun<Scalar: BLASScalar> {
     _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
   ) where Cell.Scalar == Scalar {
     let (hidden, directions) = (network.hiddenSize, network.directionCount)
-    let concurrent = directions == 2 && (network.threads ?? BLAS.threadCount) >= 2
     let backend = network.backend ?? Backend.current
     var layerInput = input
     for layer in 0..<network.layerCount {
@@ -187,11 +192,7 @@ private struct LayerRun<Scalar: BLASScalar> {
               batchMajorInputs: layerInput, workspace: &workspaces[direction], outputs: outputs,
               columns: directions * hidden, column: direction * hidden, reversed: direction == 1)
           }
-          if concurrent {
-            performConcurrently(iterations: directions, run)
-          } else {
-            for direction in 0..<directions { run(direction) }
-          }
+          eachDirection(run)
         }
       }
       for direction in 0..<directions {

@@ -2,8 +2,8 @@
 // with these macros defined:
 //   NAME     the function's name          SCALAR  float or double
 //   VEC      a vector type of SCALAR      WIDTH   its lanes
-//   TILES    vectors per tile row, BLOCK  rows per pass (a panel's rows in PANEL_ROWS / BLOCK passes:
-//            a pass keeps BLOCK x TILES accumulators in registers)
+//   BLOCK    rows per pass (a panel's rows in PANEL_ROWS / BLOCK passes; a pass keeps
+//            BLOCK x TILES accumulators in registers, a tile row being TILES = 2 vectors)
 //   TARGET   the function attributes (a target, or nothing for the baseline)
 //   COLUMN   a 16-lane vector of SCALAR (one panel column, ROWS <= 16 lanes used)
 //   FMA      the vector multiply-add (fused on the AVX paths)
@@ -11,6 +11,7 @@
 // partial sums. Both agree with BLAS to rounding.
 
 #define ROWS SWIFT_BLAS_RNN_PANEL_ROWS
+#define TILES 2
 
 TARGET void NAME(const SCALAR *packed, size_t m, size_t k, const SCALAR *h, size_t ldh, size_t n, int beta,
                  SCALAR *c, size_t ldc) {
@@ -91,3 +92,4 @@ TARGET void NAME(const SCALAR *packed, size_t m, size_t k, const SCALAR *h, size
 }
 
 #undef ROWS
+#undef TILES

@@ -37,21 +37,18 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define COLUMN f32x16
 #define VEC f32x16
 #define WIDTH 16
-#define TILES 2
 #define BLOCK 12
 #define TARGET __attribute__((target("avx512f,fma")))
 #include "PackedKernelBody.h"
 #undef NAME
 #undef VEC
 #undef WIDTH
-#undef TILES
 #undef BLOCK
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f32_avx2
 #define VEC f32x8
 #define WIDTH 8
-#define TILES 2
 #define BLOCK 6
 #define TARGET __attribute__((target("avx2,fma")))
 #include "PackedKernelBody.h"
@@ -60,7 +57,6 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #undef COLUMN
 #undef VEC
 #undef WIDTH
-#undef TILES
 #undef BLOCK
 #undef TARGET
 
@@ -69,21 +65,18 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define COLUMN f64x16
 #define VEC f64x8
 #define WIDTH 8
-#define TILES 2
 #define BLOCK 12
 #define TARGET __attribute__((target("avx512f,fma")))
 #include "PackedKernelBody.h"
 #undef NAME
 #undef VEC
 #undef WIDTH
-#undef TILES
 #undef BLOCK
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f64_avx2
 #define VEC f64x4
 #define WIDTH 4
-#define TILES 2
 #define BLOCK 6
 #define TARGET __attribute__((target("avx2,fma")))
 #include "PackedKernelBody.h"
@@ -92,7 +85,6 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #undef COLUMN
 #undef VEC
 #undef WIDTH
-#undef TILES
 #undef BLOCK
 #undef TARGET
 #undef FMA
@@ -101,7 +93,6 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 // The baseline: the build's own target (SSE2 on x86-64, NEON on arm64), no FMA on x86-64.
 #define FMA UNFUSED
 #define TARGET
-#define TILES 2
 #define BLOCK 6
 #define NAME swift_blas_rnn_packed_gemm_f32_baseline
 #define SCALAR float

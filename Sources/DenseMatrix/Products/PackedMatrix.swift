@@ -19,14 +19,11 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
     let (m, k) = (matrix.rows, matrix.columns)
     (rows, columns) = (m, k)
     let count = Scalar._packedCount(m: m, k: k)
+    // Never empty (the packed copy ends in padding); an empty matrix's pointer is nil and unread.
     storage = matrix.withUnsafeBufferPointer { w in
-      [Scalar](unsafeUninitializedCapacity: Swift.max(count, 1)) { packed, initialized in
-        if count > 0 {
-          Scalar._pack(w.baseAddress!, m: m, k: k, ldw: k, into: packed.baseAddress!)
-        } else {
-          packed[0] = 0
-        }
-        initialized = Swift.max(count, 1)
+      [Scalar](unsafeUninitializedCapacity: count) { packed, initialized in
+        Scalar._pack(w.baseAddress, m: m, k: k, ldw: k, into: packed.baseAddress!)
+        initialized = count
       }
     }
   }

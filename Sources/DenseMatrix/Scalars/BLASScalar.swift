@@ -92,8 +92,9 @@ public protocol VectorKernels {
   static func _activate(_ activation: Activation, _ x: Self) -> Self
 
   /// Packs `w` (`m × k`, row stride `ldw`) into `packed` (``_packedCount(m:k:)`` elements), the
-  /// panel layout of ``_packedProduct(path:_:m:k:h:ldh:n:beta:into:ldc:)``. Unchecked.
-  static func _pack(_ w: UnsafePointer<Self>, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Self>)
+  /// panel layout of ``_packedProduct(path:_:m:k:h:ldh:n:beta:into:ldc:)``; `w` is `nil` only
+  /// when the matrix is empty. Unchecked.
+  static func _pack(_ w: UnsafePointer<Self>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Self>)
 
   /// `c = beta · c + W · h` with W packed by ``_pack(_:m:k:ldw:into:)``, `h` `k × n` and `c`
   /// `m × n` row-major with row strides `ldh` and `ldc`, `beta` 0 (c not read) or 1, by the

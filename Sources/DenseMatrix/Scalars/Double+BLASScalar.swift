@@ -149,7 +149,7 @@ extension Double: VectorKernels {
 
   /// Calls `swift_blas_rnn_pack_f64`.
   public static func _pack(
-    _ w: UnsafePointer<Double>, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Double>
+    _ w: UnsafePointer<Double>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Double>
   ) {
     swift_blas_rnn_pack_f64(w, m, k, ldw, packed)
   }

@@ -143,7 +143,7 @@ extension Float: VectorKernels {
 
   /// Calls `swift_blas_rnn_pack_f32`.
   public static func _pack(
-    _ w: UnsafePointer<Float>, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Float>
+    _ w: UnsafePointer<Float>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Float>
   ) {
     swift_blas_rnn_pack_f32(w, m, k, ldw, packed)
   }
