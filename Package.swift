@@ -43,6 +43,7 @@ let package = Package(
     .library(name: "DenseMatrix", targets: ["DenseMatrix"]),
     .library(name: "RNN", targets: ["RNN"]),
     .library(name: "NumPyIO", targets: ["NumPyIO"]),
+    .library(name: "PyTorchIO", targets: ["PyTorchIO"]),
     .library(name: "BLASDiagnostics", targets: ["BLASDiagnostics"]),
     .executable(name: "hidden-state-demo", targets: ["hidden-state-demo"]),
     .executable(name: "rnn-bench", targets: ["rnn-bench"]),
@@ -71,6 +72,9 @@ let package = Package(
     .target(name: "BLASDiagnostics", dependencies: ["CBLAS"]),
     .target(name: "RNN", dependencies: ["DenseMatrix"]),
     .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_StagedFileCleanup"]),
+    // The files PyTorch users have: torch.save's zip files (read by a pickle interpreter that
+    // runs nothing) and .safetensors, beside .npz, as one state dict.
+    .target(name: "PyTorchIO", dependencies: ["NumPyIO"]),
 
     // MARK: - Executables
 
@@ -84,7 +88,7 @@ let package = Package(
     .executableTarget(
       name: "rnn-forward",
       dependencies: [
-        "DenseMatrix", "RNN", "NumPyIO", "_CommandLineSupport",
+        "DenseMatrix", "RNN", "NumPyIO", "PyTorchIO", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -129,6 +133,8 @@ let package = Package(
     .testTarget(
       name: "CommandLineSupportTests", dependencies: ["_CommandLineSupport", "DenseMatrix", "BLASDiagnostics"]),
     .testTarget(name: "NumPyIOTests", dependencies: ["NumPyIO", "DenseMatrix", "_TestSupport"]),
+    .testTarget(
+      name: "PyTorchIOTests", dependencies: ["PyTorchIO", "NumPyIO", "_TestSupport"], exclude: ["Fixtures"]),
     // The tools run as child processes (the test target depends on them so that they are built).
     .testTarget(
       name: "RNNForwardTests",

@@ -19,7 +19,7 @@ import Darwin
 /// - a directory, FIFO, device or socket: refused, and left alone.
 ///
 /// Replacing a file gives it a new inode: other hard links to the old file keep the old bytes.
-struct AtomicFileWriter {
+package struct AtomicFileWriter {
   /// The path given by the caller, for messages.
   let path: String
   /// The regular file that is replaced (the symbolic link's target, if `path` is one).
@@ -29,7 +29,7 @@ struct AtomicFileWriter {
   private let owner: (uid: uid_t, gid: gid_t)?
 
   /// Checks the destination; nothing is created yet.
-  init(path: String) throws(NPYError) {
+  package init(path: String) throws(NPYError) {
     self.path = path
     guard !path.isEmpty else { throw .io(path: path, reason: "cannot write: the path is empty") }
     var destination = path
@@ -106,7 +106,7 @@ struct AtomicFileWriter {
   /// Creates the temporary file, lets `body` write to it, and renames it into place.
   ///
   /// - Throws: ``NPYError/io(path:reason:)`` or what `body` throws; the temporary file is removed.
-  func write(_ body: (borrowing OutputFile) throws(NPYError) -> Void) throws(NPYError) {
+  package func write(_ body: (borrowing OutputFile) throws(NPYError) -> Void) throws(NPYError) {
     try stage(body).commit()
   }
 
@@ -164,12 +164,12 @@ struct AtomicFileWriter {
 }
 
 /// A file being written by ``AtomicFileWriter``.
-struct OutputFile: ~Copyable {
+package struct OutputFile: ~Copyable {
   let descriptor: CInt
   let path: String
 
   /// Writes all of `bytes`.
-  func write(_ bytes: UnsafeRawBufferPointer) throws(NPYError) {
+  package func write(_ bytes: UnsafeRawBufferPointer) throws(NPYError) {
     var done = 0
     while done < bytes.count {
       let n = posixWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
@@ -180,7 +180,7 @@ struct OutputFile: ~Copyable {
   }
 
   /// Writes all of `bytes`.
-  func write(_ bytes: [UInt8]) throws(NPYError) {
+  package func write(_ bytes: [UInt8]) throws(NPYError) {
     try withBytes(of: bytes) { (raw) throws(NPYError) in try write(raw) }
   }
 }

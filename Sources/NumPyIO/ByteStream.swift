@@ -1,5 +1,5 @@
 /// A source of bytes read front to back: a file's range, or an archive member as it is inflated.
-protocol ByteStream {
+package protocol ByteStream {
   /// Reads up to `buffer.count` bytes into `buffer` and returns how many; 0 only at the end.
   mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) -> Int
 }
@@ -9,7 +9,7 @@ extension ByteStream {
   ///
   /// - Throws: ``NPYError/dataSizeMismatch(expectedBytes:foundBytes:)`` if the stream ends first
   ///   (callers check lengths beforehand, so this means the source lied about its size).
-  mutating func readExactly(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
+  package mutating func readExactly(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
     var done = 0
     while done < buffer.count {
       let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
@@ -19,7 +19,7 @@ extension ByteStream {
   }
 
   /// Fills `bytes[range]` completely.
-  mutating func readExactly(into bytes: inout [UInt8], _ range: Range<Int>) throws(NPYError) {
+  package mutating func readExactly(into bytes: inout [UInt8], _ range: Range<Int>) throws(NPYError) {
     try withMutableBytes(of: &bytes) { (raw) throws(NPYError) in
       try readExactly(into: UnsafeMutableRawBufferPointer(rebasing: raw[range]))
     }
@@ -42,7 +42,7 @@ struct RangeStream: ByteStream {
 
 /// `array.withUnsafeMutableBytes(body)`, keeping `body`'s error type (the standard library's
 /// version is `rethrows`, which erases it).
-func withMutableBytes<Element>(
+package func withMutableBytes<Element>(
   of array: inout [Element], _ body: (UnsafeMutableRawBufferPointer) throws(NPYError) -> Void
 ) throws(NPYError) {
   var failure: NPYError?
@@ -53,7 +53,7 @@ func withMutableBytes<Element>(
 }
 
 /// `array.withUnsafeBytes(body)`, keeping `body`'s error type.
-func withBytes<Element>(of array: [Element], _ body: (UnsafeRawBufferPointer) throws(NPYError) -> Void) throws(NPYError)
+package func withBytes<Element>(of array: [Element], _ body: (UnsafeRawBufferPointer) throws(NPYError) -> Void) throws(NPYError)
 {
   var failure: NPYError?
   array.withUnsafeBytes { raw in

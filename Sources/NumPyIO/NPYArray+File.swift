@@ -48,5 +48,5 @@ extension NPYArray {
 extension URL {
   /// The path to write to, keeping the trailing `/` of a directory URL (`newdir/`), which
   /// `path` drops, so that the writer refuses it instead of creating a file `newdir`.
-  var writablePath: String { hasDirectoryPath && path != "/" ? path + "/" : path }
+  package var writablePath: String { hasDirectoryPath && path != "/" ? path + "/" : path }
 }

@@ -83,7 +83,7 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension NPYError {
   /// This error, said to be about the file at `path` (unless it already names a file).
-  func inFile(_ path: String) -> NPYError {
+  package func inFile(_ path: String) -> NPYError {
     switch self {
     case .io, .file: return self
     default: return .file(path: path, error: self)
@@ -101,7 +101,7 @@ extension NPYError {
 
 /// `text` with control characters and non-ASCII bytes shown as escapes (`\0`, `\x07`,
 /// `\u{202E}`), so that a message never carries raw bytes from a file to a terminal.
-func printable(_ text: String) -> String {
+package func printable(_ text: String) -> String {
   var result = ""
   for scalar in text.unicodeScalars {
     switch scalar {
@@ -120,6 +120,6 @@ func printable(_ text: String) -> String {
 }
 
 /// `(3, 4)`, `(5,)` or `()`, as Python prints a shape.
-func pythonTuple(_ shape: [Int]) -> String {
+package func pythonTuple(_ shape: [Int]) -> String {
   shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
 }

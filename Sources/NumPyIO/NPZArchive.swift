@@ -86,7 +86,7 @@ public struct NPZArchive: Sendable {
     try self.init(reading: MemoryBytes(bytes: bytes), limits: limits)
   }
 
-  init(reading source: any RandomAccessBytes, limits: Limits) throws(NPYError) {
+  package init(reading source: any RandomAccessBytes, limits: Limits) throws(NPYError) {
     let directory = try ZipDirectory(reading: source)
     var arrays: [String: NPYArray] = [:]
     var used = 0

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Random access to the bytes of an `.npy` or `.npz` source: a file or a buffer in memory.
-protocol RandomAccessBytes {
+package protocol RandomAccessBytes {
   /// The number of bytes.
   var count: Int { get }
   /// Fills `buffer` with the bytes at `offset ..< offset + buffer.count`, which must lie within
@@ -17,15 +17,15 @@ protocol RandomAccessBytes {
 
 /// A regular file opened for reading. Anything else (a directory, a FIFO, a device) is refused
 /// when it is opened, so that no reader ever waits on a pipe or scans a directory.
-final class ReadableFile: RandomAccessBytes {
-  let path: String
-  let count: Int
+package final class ReadableFile: RandomAccessBytes {
+  package let path: String
+  package let count: Int
   private let descriptor: CInt
 
   /// Opens `path`, following symbolic links.
   ///
   /// - Throws: ``NPYError/io(path:reason:)`` saying why it cannot be read.
-  init(path: String) throws(NPYError) {
+  package init(path: String) throws(NPYError) {
     self.path = path
     let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard descriptor >= 0 else { throw .io(path: path, reason: "cannot read: \(systemMessage(errno))") }
@@ -45,7 +45,7 @@ final class ReadableFile: RandomAccessBytes {
 
   deinit { close(descriptor) }
 
-  func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
+  package func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
     var done = 0
     while done < buffer.count {
       let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
@@ -60,11 +60,15 @@ final class ReadableFile: RandomAccessBytes {
 }
 
 /// Bytes held in memory.
-struct MemoryBytes: RandomAccessBytes {
-  let bytes: [UInt8]
-  var count: Int { bytes.count }
+package struct MemoryBytes: RandomAccessBytes {
+  package let bytes: [UInt8]
+  package var count: Int { bytes.count }
 
-  func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
+  package init(bytes: [UInt8]) {
+    self.bytes = bytes
+  }
+
+  package func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
     bytes.withUnsafeBytes { source in
       buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + buffer.count)]))
     }

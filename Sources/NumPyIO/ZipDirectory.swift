@@ -1,15 +1,15 @@
 /// One member of a zip archive, as its central-directory record describes it.
-struct ZipEntry {
-  var name: String
+package struct ZipEntry {
+  package var name: String
   var flags: UInt16
   var method: UInt16
   var crc32: UInt32
-  var compressedSize: Int
-  var uncompressedSize: Int
+  package var compressedSize: Int
+  package var uncompressedSize: Int
   /// Where the member's local header starts in the source.
   var localHeaderOffset: Int
 
-  var isDirectory: Bool { name.hasSuffix("/") && uncompressedSize == 0 }
+  package var isDirectory: Bool { name.hasSuffix("/") && uncompressedSize == 0 }
   /// Bit 0: traditional PKWARE encryption; bit 6: strong encryption.
   var isEncrypted: Bool { flags & 0x41 != 0 }
 }
@@ -22,11 +22,11 @@ struct ZipEntry {
 /// used, so reading costs O(central directory size) whatever the file holds. ZIP64 archives
 /// (which `np.savez` writes for members of 4 GiB or more) are read; archives with bytes
 /// prepended (self-extracting stubs) are refused, as `np.load` refuses them.
-struct ZipDirectory {
+package struct ZipDirectory {
   /// The members, in the central directory's order.
-  let entries: [ZipEntry]
+  package let entries: [ZipEntry]
   /// Where the central directory starts: every member's data must end before it.
-  let centralDirectoryStart: Int
+  package let centralDirectoryStart: Int
 
   static let endRecordSize = 22
   static let maximumCommentLength = 65_535
@@ -35,7 +35,7 @@ struct ZipDirectory {
   private static let zip64LocatorSignature: UInt32 = 0x0706_4b50
   private static let centralSignature: UInt32 = 0x0201_4b50
 
-  init(reading source: any RandomAccessBytes) throws(NPYError) {
+  package init(reading source: any RandomAccessBytes) throws(NPYError) {
     let size = source.count
     guard size >= Self.endRecordSize else {
       throw .archive("not a zip archive: \(size) bytes, shorter than the 22-byte end-of-central-directory record")

@@ -4,7 +4,7 @@ import CZlib
 /// deflated ones inflated by zlib in 64 KiB steps. It never yields more than the member's
 /// declared size; ``finish()`` then checks that the data ends exactly there and that its CRC-32
 /// matches the central directory's.
-struct ZipMemberStream: ByteStream {
+package struct ZipMemberStream: ByteStream {
   let entry: ZipEntry
   private var compressed: RangeStream
   private let inflater: Inflater?
@@ -18,7 +18,7 @@ struct ZipMemberStream: ByteStream {
   ///
   /// - Throws: ``NPYError/archive(_:)`` for encrypted members, methods other than stored and
   ///   deflate, and a local header that is missing, names another member or runs past the data.
-  init(entry: ZipEntry, in source: any RandomAccessBytes, dataEnd: Int) throws(NPYError) {
+  package init(entry: ZipEntry, in source: any RandomAccessBytes, dataEnd: Int) throws(NPYError) {
     self.entry = entry
     guard !entry.isEncrypted else {
       throw .archive("it is encrypted (encrypted archives are not supported)")
@@ -63,7 +63,7 @@ struct ZipMemberStream: ByteStream {
     self.inflater = entry.method == 8 ? try Inflater() : nil
   }
 
-  mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) -> Int {
+  package mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) -> Int {
     let want = min(buffer.count, entry.uncompressedSize - produced, Self.step)
     guard want > 0 else { return 0 }
     let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
@@ -85,7 +85,7 @@ struct ZipMemberStream: ByteStream {
 
   /// Checks, after the declared number of bytes were read, that the member ends there and that
   /// its CRC-32 is right (numpy: `BadZipFile: Bad CRC-32`).
-  mutating func finish() throws(NPYError) {
+  package mutating func finish() throws(NPYError) {
     guard produced == entry.uncompressedSize else {
       throw .archive("only \(produced) of its \(entry.uncompressedSize) bytes were read")
     }
