@@ -9,12 +9,23 @@ extension RecurrentNetwork {
   ///   - input: PyTorch's `T × B × I` input as a `(T · B) × I` matrix (row `t · B + b` is
   ///     sequence b's step t). T may be 0.
   ///   - batchSize: B ≥ 1; `input.rows` must be a multiple of it.
+  ///   - lengths: Each sequence's length, B values in 1...T in any order, for a padded batch
+  ///     (PyTorch's `pack_padded_sequence(input, lengths, enforce_sorted=False)` → module →
+  ///     `pad_packed_sequence(total_length=T)`); `nil` when every sequence has T steps. Sequence
+  ///     b's output rows at steps ≥ `lengths[b]` are exactly 0, its `h_n` (and `c_n`) is its state
+  ///     after its own last step, the backward direction starts at that step, and the padding
+  ///     is never read (NaN there changes nothing). The work is proportional to Σ lengths: the
+  ///     sequences are sorted by length once and each step runs only those still going.
+  ///   - batchFirst: `true` when `input` is PyTorch's `batch_first=True` layout, `B × T × I` as
+  ///     `(B · T) × I` (row `b · T + t`); the output is then `(B · T) × (D · H)` too. The states
+  ///     keep their `(D · L · B) × H` layout either way, as in PyTorch.
   ///   - initialState: PyTorch's `h_0`, `(D · L) × B × H` as `(D · L · B) × H`; zero if `nil`.
   ///   - initialCell: PyTorch's `c_0` (LSTM only), same shape; zero if `nil`.
-  /// - Returns: the output `(T · B) × (D · H)`, `h_n` and (LSTM) `c_n`, each `(D · L · B) × H`.
+  /// - Returns: the output `(T · B) × (D · H)` (`(B · T) × (D · H)` with `batchFirst`), `h_n`
+  ///   and (LSTM) `c_n`, each `(D · L · B) × H`.
   ///   With T = 0 the output is empty and the final states are the initial ones.
-  /// - Throws: `ShapeError` naming the argument, the expected and the found shape; nothing is
-  ///   computed then.
+  /// - Throws: `ShapeError` naming the argument, the expected and the found shape (or the length
+  ///   out of 1...T); nothing is computed then.
   /// - Complexity: O(T · B · L · D · G·H · (I + H)) for G gates; the products go through
   ///   `cblas_?gemm` (`?gemv` for the per-step products when B = 1). Allocates the layers'
   ///   outputs and one workspace per layer and direction, nothing per step. With ``threads``
@@ -23,7 +34,8 @@ extension RecurrentNetwork {
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func forward(
-    _ input: Matrix<Scalar>, batchSize: Int, initialState: Matrix<Scalar>? = nil, initialCell: Matrix<Scalar>? = nil
+    _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, batchFirst: Bool = false,
+    initialState: Matrix<Scalar>? = nil, initialCell: Matrix<Scalar>? = nil
   ) throws(ShapeError) -> Output {
     let stateRows = directionCount * layerCount * batchSize
     guard batchSize >= 1, input.rows % batchSize == 0, input.columns == inputSize else {
@@ -47,24 +59,55 @@ extension RecurrentNetwork {
         operation: "RecurrentNetwork.forward", reason: "initialCell (c_0) is for LSTMs only; this network is \(mode)",
         shapes: [])
     }
-    var run = LayerRun(
-      network: self, batch: batchSize, initialState: initialState, initialCell: initialCell, input: input)
-    switch cells {
-    case .rnn(let cells): run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
-    case .gru(let cells): run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
-    case .lstm(let cells):
-      run.layers(cells, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
+    let steps = input.rows / batchSize
+    if let lengths {
+      guard lengths.count == batchSize else {
+        throw ShapeError(
+          operation: "RecurrentNetwork.forward",
+          reason: "lengths has \(lengths.count) values but the batch has B = \(batchSize) sequences", shapes: [])
+      }
+      if let bad = lengths.firstIndex(where: { !(1...max(1, steps)).contains($0) || steps == 0 }) {
+        throw ShapeError(
+          operation: "RecurrentNetwork.forward",
+          reason: "lengths[\(bad)] is \(lengths[bad]); every length must be in 1...T = 1...\(steps)", shapes: [])
+      }
     }
+    // Every sequence full length is the unpadded run.
+    let packed = lengths.map { $0.contains { $0 != steps } } ?? false
+    var run = LayerRun(
+      network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
+      input: batchFirst ? regroupingRows(input, outer: batchSize, inner: steps) : input)
+    switch cells {
+    case .rnn(let cells):
+      if packed {
+        run.packedLayers(cells, lengths: lengths!, cell: { _ in nil }, setCell: { _, _ in })
+      } else {
+        run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
+      }
+    case .gru(let cells):
+      if packed {
+        run.packedLayers(cells, lengths: lengths!, cell: { _ in nil }, setCell: { _, _ in })
+      } else {
+        run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
+      }
+    case .lstm(let cells):
+      if packed {
+        run.packedLayers(cells, lengths: lengths!, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
+      } else {
+        run.layers(cells, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
+      }
+    }
+    let output = run.batchMajorOutput ?? run.sequence.transposed()
     return Output(
-      output: run.batchMajorOutput ?? run.sequence.transposed(), finalState: run.finalState,
-      finalCell: mode == .lstm ? run.finalCell : nil)
+      output: batchFirst ? regroupingRows(output, outer: steps, inner: batchSize) : output,
+      finalState: run.finalState, finalCell: mode == .lstm ? run.finalCell : nil)
   }
 }
 
 /// One forward pass's state: the network's input (PyTorch's (T · B) × I), the current layer's
 /// input sequence in the cells' layout (features × (T · B)), and the final states as they are
 /// filled.
-private struct LayerRun<Scalar: BLASScalar> {
+struct LayerRun<Scalar: BLASScalar> {
   let network: RecurrentNetwork<Scalar>
   let batch: Int
   let initialState: Matrix<Scalar>?

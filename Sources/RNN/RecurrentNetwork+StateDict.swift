@@ -50,7 +50,12 @@ extension RecurrentNetwork {
     if let missing = expected.first(where: { stateDict[$0] == nil }) { throw .missingTensor(name: missing) }
     let known = Set(expected)
     if let extra = stateDict.keys.sorted().first(where: { !known.contains($0) }) {
-      throw .unexpectedTensor(name: extra)
+      // The closest of the names this configuration or one more layer would have.
+      var candidates = expected
+      for kind in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] {
+        for suffix in ["", "_reverse"] { candidates.append("\(kind)_l\(layers)\(suffix)") }
+      }
+      throw .unexpectedTensor(name: extra, closest: Self.closest(to: extra, among: candidates))
     }
 
     let input = stateDict["weight_ih_l0"]!.columns

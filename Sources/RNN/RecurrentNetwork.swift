@@ -52,7 +52,7 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
     public var description: String { rawValue }
   }
 
-  /// What ``forward(_:batchSize:initialState:initialCell:)`` returns, in PyTorch's layouts.
+  /// What ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)`` returns, in PyTorch's layouts.
   public struct Output: Sendable {
     /// The last layer's hidden states, `(T · B) × (D · H)` (PyTorch's `output`).
     public var output: Matrix<Scalar>

@@ -83,6 +83,13 @@ struct RNNForward: ParsableCommand {
   @Option(help: "Where to write an LSTM's c_n (.npy), shaped like h_0.")
   var finalCell: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "The recurrent module's name in a whole model's state dict (default: the only one).",
+      discussion: "The prefix before weight_ih_l0: encoder.rnn for encoder.rnn.weight_ih_l0; '' for a bare state dict.",
+      valueName: "name"))
+  var module: String?
+
   @Option(help: "rnn_tanh, rnn_relu, lstm or gru (default: inferred from the state dict).")
   var mode: RecurrentNetwork<Double>.Mode?
 
@@ -125,11 +132,7 @@ struct RNNForward: ParsableCommand {
         }
       }
       // Each file gets what the ones before it left of --memory-limit.
-      let archive = try with("--weights") { () throws(NPYError) in
-        try NPZArchive(
-          path: weights, limits: .init(maximumArrayBytes: budget.remaining, maximumTotalBytes: budget.remaining))
-      }
-      try budget.add("--weights", archive.arrays.values.reduce(0) { $0 + $1.decodedBytes })
+      let archive = try readWeights(budget: &budget)
       let sequence = try read("--inputs", inputs, budget: &budget)
       let arrays = Arrays(
         archive: archive, sequence: sequence,

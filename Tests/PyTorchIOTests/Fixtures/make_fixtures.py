@@ -51,6 +51,16 @@ torch.save(
 expected("checkpoint_expected.npz", {k: v for k, v in model.state_dict().items() if v.is_floating_point()})
 
 
+# The modules' own outputs, for rnn-forward: the LSTM time-major, the checkpoint's GRU batch_first.
+with torch.no_grad():
+    x = torch.randn(5, 2, 3)
+    out, (h, c) = lstm(x)
+    expected("lstm_forward.npz", {"input": x, "output": out, "h_n": h, "c_n": c})
+    xb = torch.randn(2, 4, 3)  # B = 2, T = 4: batch_first
+    out, h = model.encoder.rnn(xb)
+    expected("checkpoint_gru_forward.npz", {"input": xb, "output": out, "h_n": h})
+
+
 # 3. Two recurrent modules in one state dict.
 class TwoRNNs(torch.nn.Module):
     def __init__(self):
@@ -152,3 +162,62 @@ open("hostile_header_length.safetensors", "wb").write(struct.pack("<Q", header_l
 flipped = bytearray(valid)
 flipped[8 + valid[8:].index(b'"data_offsets":[') + 16] ^= 0x01  # the first begin offset: 0 becomes 1
 open("hostile_offsets.safetensors", "wb").write(bytes(flipped))
+
+# 10. Padded batches with lengths (pack_padded_sequence, enforce_sorted=False) and batch_first,
+# every mode x layers x directions x bias x batch_first x initial states (half of them), in float64; NaN in
+# the padding, which must never be read. One .npz: case{i}.{tensor}.
+cases = {}
+torch.manual_seed(11)
+i = 0
+for mode in ["rnn_tanh", "rnn_relu", "lstm", "gru"]:
+    for layers in [1, 2]:
+        for bidirectional in [False, True]:
+            for bias in [True, False]:
+                for batch_first in [False, True]:
+                    for initial in [False, True]:
+                        if (layers + bidirectional + bias + batch_first + initial) % 2 == 1:
+                            continue  # half the combinations, each factor still both ways
+                        T, B, I, H = 6, 4, 3, 5
+                        kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}.get(mode, torch.nn.RNN)
+                        extra = {"nonlinearity": mode[4:]} if mode.startswith("rnn") else {}
+                        net = kind(I, H, num_layers=layers, bidirectional=bidirectional, bias=bias,
+                                   batch_first=batch_first, **extra).double()
+                        lengths = torch.tensor([4, 6, 1, 4])
+                        x = torch.randn(B, T, I, dtype=torch.float64) if batch_first else \
+                            torch.randn(T, B, I, dtype=torch.float64)
+                        for b in range(B):
+                            if batch_first:
+                                x[b, lengths[b]:] = float("nan")
+                            else:
+                                x[lengths[b]:, b] = float("nan")
+                        D = 2 if bidirectional else 1
+                        h0 = torch.randn(D * layers, B, H, dtype=torch.float64) if initial else None
+                        c0 = torch.randn(D * layers, B, H, dtype=torch.float64) if initial else None
+                        packed = torch.nn.utils.rnn.pack_padded_sequence(
+                            x, lengths, batch_first=batch_first, enforce_sorted=False)
+                        with torch.no_grad():
+                            if mode == "lstm":
+                                out, (hn, cn) = net(packed, (h0, c0) if initial else None)
+                            else:
+                                out, hn = net(packed, h0)
+                                cn = None
+                        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=batch_first, total_length=T)
+                        prefix = "case%d." % i
+                        for k, v in net.state_dict().items():
+                            cases[prefix + k] = v.numpy()
+                        cases[prefix + "config"] = np.array(
+                            [["rnn_tanh", "rnn_relu", "lstm", "gru"].index(mode), layers, bidirectional, bias,
+                             batch_first, initial], dtype=np.float64)
+                        cases[prefix + "input"] = x.numpy()
+                        cases[prefix + "lengths"] = lengths.numpy().astype(np.float64)
+                        cases[prefix + "output"] = out.numpy()
+                        cases[prefix + "h_n"] = hn.numpy()
+                        if initial:
+                            cases[prefix + "h_0"] = h0.numpy()
+                            if mode == "lstm":
+                                cases[prefix + "c_0"] = c0.numpy()
+                        if cn is not None:
+                            cases[prefix + "c_n"] = cn.numpy()
+                        i += 1
+np.savez_compressed("packed_cases.npz", **cases)
+print(i, "packed cases")

@@ -1,0 +1,132 @@
+import DenseMatrix
+import Foundation
+import NumPyIO
+import RNN
+import Testing
+
+/// Padded batches with lengths and batch_first against PyTorch's own modules run through
+/// `pack_padded_sequence(enforce_sorted=False)` and `pad_packed_sequence(total_length=T)`
+/// (Fixtures/packed_cases.npz, written by Fixtures/make_fixtures.py with PyTorch 1.13 in
+/// float64; NaN in every padded input position).
+@Suite("Padded batches with lengths, and batch_first, against PyTorch")
+struct PackedSequenceTests {
+  static let cases: NPZArchive = try! NPZArchive(contentsOf: Fixture.url("packed_cases.npz"))
+  static let caseCount = Set(cases.names.map { $0.split(separator: ".")[0] }).count
+
+  struct Case {
+    var stateDict: [String: Matrix<Double>] = [:]
+    var mode: RecurrentNetwork<Double>.Mode
+    var batchFirst: Bool
+    var input: NPYArray
+    var lengths: [Int]
+    var output: NPYArray
+    var hN: NPYArray
+    var cN: NPYArray?
+    var h0: NPYArray?
+    var c0: NPYArray?
+
+    init(_ index: Int) throws {
+      let prefix = "case\(index)."
+      let archive = PackedSequenceTests.cases
+      func array(_ name: String) throws -> NPYArray { try archive.array(named: prefix + name) }
+      let config = try array("config").scalars
+      mode = [.rnnTanh, .rnnReLU, .lstm, .gru][Int(config[0])]
+      batchFirst = config[4] == 1
+      input = try array("input")
+      lengths = try array("lengths").scalars.map { Int($0) }
+      output = try array("output")
+      hN = try array("h_n")
+      cN = try? array("c_n")
+      h0 = try? array("h_0")
+      c0 = try? array("c_0")
+      for name in archive.names where name.hasPrefix(prefix) {
+        let short = String(name.dropFirst(prefix.count))
+        if short.hasPrefix("weight_") || short.hasPrefix("bias_") {
+          stateDict[short] = try archive.matrix(named: name)
+        }
+      }
+    }
+
+    func matrix<Scalar: BLASScalar>(_ array: NPYArray, columns: Int, as: Scalar.Type) -> Matrix<Scalar> {
+      let values = array.scalars.map { Scalar($0) }
+      return Matrix(rows: values.count / columns, columns: columns, scalars: values)
+    }
+  }
+
+  /// Relative difference, with NaN anywhere counted as a failure.
+  func difference<Scalar: BLASScalar>(_ found: Matrix<Scalar>, _ expected: NPYArray) -> Double {
+    let want = expected.scalars
+    guard found.scalars.count == want.count else { return .infinity }
+    var worst = 0.0
+    let scale = max(1, want.map(abs).max() ?? 1)
+    for (a, b) in zip(found.scalars, want) {
+      let d = abs(Double(a) - b)
+      if d.isNaN { return .infinity }
+      worst = max(worst, d / scale)
+    }
+    return worst
+  }
+
+  func check<Scalar: BLASScalar>(
+    _ index: Int, formulation: Formulation, as type: Scalar.Type, tolerance: Double
+  ) throws {
+    let c = try Case(index)
+    let stateDict = c.stateDict.mapValues { m in Matrix<Scalar>(rows: m.rows, columns: m.columns, scalars: m.scalars.map { Scalar($0) }) }
+    let mode = RecurrentNetwork<Scalar>.Mode(rawValue: c.mode.rawValue)!
+    let network = try RecurrentNetwork<Scalar>(stateDict: stateDict, mode: mode, formulation: formulation)
+    let input = c.matrix(c.input, columns: network.inputSize, as: Scalar.self)
+    let h0 = c.h0.map { c.matrix($0, columns: network.hiddenSize, as: Scalar.self) }
+    let c0 = c.c0.map { c.matrix($0, columns: network.hiddenSize, as: Scalar.self) }
+    let result = try network.forward(
+      input, batchSize: c.lengths.count, lengths: c.lengths, batchFirst: c.batchFirst, initialState: h0, initialCell: c0)
+    let what = "case \(index): \(c.mode), \(network.layerCount) layer(s), D = \(network.directionCount), bias \(network.hasBias), batch_first \(c.batchFirst), h_0 \(c.h0 != nil), \(formulation), \(Scalar.self)"
+    #expect(difference(result.output, c.output) <= tolerance, "output, \(what)")
+    #expect(difference(result.finalState, c.hN) <= tolerance, "h_n, \(what)")
+    if let cN = c.cN {
+      #expect(difference(try #require(result.finalCell), cN) <= tolerance, "c_n, \(what)")
+    }
+    // Padded outputs are exactly zero.
+    let (steps, batch) = (c.input.shape[c.batchFirst ? 1 : 0], c.lengths.count)
+    for b in 0..<batch {
+      for t in c.lengths[b]..<steps {
+        let row = c.batchFirst ? b * steps + t : t * batch + b
+        #expect((0..<result.output.columns).allSatisfy { result.output[row, $0] == 0 }, "padding row \(row), \(what)")
+      }
+    }
+  }
+
+  @Test("float64, every formulation: PyTorch's output, h_n and c_n", arguments: 0..<64, [Formulation.hoisted, .fused, .split])
+  func double(index: Int, formulation: Formulation) throws {
+    guard index < Self.caseCount else { return }
+    try check(index, formulation: formulation, as: Double.self, tolerance: 1e-12)
+  }
+
+  @Test("float32, hoisted", arguments: 0..<64)
+  func float(index: Int) throws {
+    guard index < Self.caseCount else { return }
+    try check(index, formulation: .hoisted, as: Float.self, tolerance: 1e-5)
+  }
+
+  @Test("lengths are checked before anything runs")
+  func badLengths() throws {
+    let c = try Case(0)
+    let network = try RecurrentNetwork<Double>(stateDict: c.stateDict, mode: c.mode)
+    let input = c.matrix(c.input, columns: network.inputSize, as: Double.self)
+    for lengths in [[1, 2, 3], [0, 6, 6, 6], [7, 1, 1, 1], [-1, 1, 1, 1]] {
+      #expect(throws: ShapeError.self, "\(lengths)") {
+        try network.forward(input, batchSize: 4, lengths: lengths, batchFirst: c.batchFirst)
+      }
+    }
+  }
+
+  @Test("every length T is the unpadded run, bit for bit")
+  func fullLengths() throws {
+    let c = try Case(2)
+    let network = try RecurrentNetwork<Double>(stateDict: c.stateDict, mode: c.mode)
+    let values = (0..<(6 * 4 * network.inputSize)).map { Double($0 % 7) / 7 - 0.4 }
+    let input = Matrix(rows: 24, columns: network.inputSize, scalars: values)
+    let plain = try network.forward(input, batchSize: 4)
+    let full = try network.forward(input, batchSize: 4, lengths: [6, 6, 6, 6])
+    #expect(plain.output == full.output && plain.finalState == full.finalState)
+  }
+}
