@@ -425,8 +425,8 @@ struct RestrictedUnpickler {
     }
     let qualified = printable(module + "." + name)
     var advice =
-      "only tensors, containers and numbers are read (what torch.load(weights_only=True) allows for a state dict), and nothing is called"
-    if module.hasPrefix("torch.nn") || module == "__main__" || !module.hasPrefix("torch") {
+      "only tensors, containers, numbers and strings are read (what torch.load(weights_only=True) allows for a state dict), and nothing is called"
+    if module.hasPrefix("torch.nn") || module == "__main__" || !["posix", "nt", "os", "builtins", "__builtin__", "subprocess", "sys"].contains(module) && !module.hasPrefix("torch") {
       advice =
         "the file holds a pickled Python object, which only Python can rebuild (and rebuilding it runs code); "
         + "save the weights instead: torch.save(model.state_dict(), path)"

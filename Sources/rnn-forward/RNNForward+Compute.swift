@@ -17,8 +17,10 @@ extension RNNForward {
     let vanilla = names.contains("W_hh") || names.contains("W_hx")
     let network = try vanilla ? loadVanillaLayer(Scalar.self, arrays) : loadNetwork(Scalar.self, arrays.archive)
     let kind = vanilla ? "vanilla RNN" : network.mode.rawValue
-    let (steps, batch) = try sequenceShape(arrays.sequence, inputSize: network.inputSize)
+    let (steps, batch) = try sequenceShape(
+      arrays.sequence, inputSize: network.inputSize, lengthCount: arrays.lengths?.elements.count)
     let unbatched = arrays.sequence.shape.count == 2
+    let lengths = try arrays.lengths.map { try sequenceLengths($0, steps: steps) }
     let (hidden, directions, layers) = (network.hiddenSize, network.directionCount, network.layerCount)
     try countRunBuffers(
       steps: steps, batch: batch, hidden: hidden, input: network.inputSize, gates: network.mode.gateCount,
@@ -41,8 +43,11 @@ extension RNNForward {
         converting: dtype != nil
       ).reshaped(rows: steps * batch, columns: network.inputSize)
     }
-    let result = try network.forward(x, batchSize: batch, initialState: h0, initialCell: c0)
-    let outputShape = unbatched ? [steps, directions * hidden] : [steps, batch, directions * hidden]
+    let result = try network.forward(
+      x, batchSize: batch, lengths: lengths, batchFirst: batchFirst && !unbatched, initialState: h0, initialCell: c0)
+    let outputShape =
+      unbatched
+      ? [steps, directions * hidden] : batchFirst ? [batch, steps, directions * hidden] : [steps, batch, directions * hidden]
     let stateShape = unbatched ? [directions * layers, hidden] : [directions * layers, batch, hidden]
     return Results(
       output: NPYArray(shape: outputShape, elements: result.output.npyArray.elements),

@@ -12,6 +12,7 @@ extension RNNForward {
     var sequence: NPYArray
     var initialState: NPYArray?
     var initialCell: NPYArray?
+    var lengths: NPYArray?
   }
 
   /// What a run writes: the output, h_n and (LSTM) c_n, in PyTorch's shapes.
@@ -49,15 +50,16 @@ extension RNNForward {
     return ElementType(rawValue: weightsType) ?? .float64
   }
 
-  func sequenceShape(_ sequence: NPYArray, inputSize: Int) throws -> (steps: Int, batch: Int) {
+  /// T and B of the input: T × I, T × B × I, or with --batch-first B × T × I.
+  func sequenceShape(_ sequence: NPYArray, inputSize: Int, lengthCount: Int?) throws -> (steps: Int, batch: Int) {
     let shape = sequence.shape
     let (steps, batch, features): (Int, Int, Int)
     switch shape.count {
     case 2: (steps, batch, features) = (shape[0], 1, shape[1])
-    case 3: (steps, batch, features) = (shape[0], shape[1], shape[2])
+    case 3: (steps, batch, features) = batchFirst ? (shape[1], shape[0], shape[2]) : (shape[0], shape[1], shape[2])
     default:
       throw ToolError(
-        "--inputs must be T × I or T × B × I (batch_first=False), got a \(shape.count)-D array of shape \(shape)")
+        "--inputs must be T × I or \(batchFirst ? "B × T × I (--batch-first)" : "T × B × I (batch_first=False)"), got a \(shape.count)-D array of shape \(shape)")
     }
     guard features == inputSize else {
       throw ToolError(
@@ -67,7 +69,27 @@ extension RNNForward {
     guard batch >= 1 else {
       throw ToolError("--inputs: the batch dimension is 0")
     }
+    if let lengthCount, lengthCount != batch {
+      let hint =
+        !batchFirst && shape.count == 3 && shape[0] == lengthCount
+        ? ": the inputs look batch-first (B × T × I); pass --batch-first" : ""
+      throw ToolError(
+        "--lengths has \(lengthCount) values but --inputs has B = \(batch) sequences (shape \(shape)\(batchFirst ? ", --batch-first" : ""))\(hint)")
+    }
     return (steps, batch)
+  }
+
+  /// --lengths: B integers in 1...T, one per sequence.
+  func sequenceLengths(_ array: NPYArray, steps: Int) throws -> [Int] {
+    guard array.shape.count == 1 else {
+      throw ToolError("--lengths must be a 1-D array of B integers, got shape \(array.shape)")
+    }
+    return try array.scalars.enumerated().map { (index, value) throws in
+      guard value.rounded() == value, value >= 1, value <= Double(steps) else {
+        throw ToolError("--lengths[\(index)] is \(value); every length must be an integer in 1...T = 1...\(steps)")
+      }
+      return Int(value)
+    }
   }
 
   /// An initial state file as the network's (D·L·B) × H: PyTorch's (D·L) × B × H, (D·L) × H for

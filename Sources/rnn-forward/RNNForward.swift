@@ -11,9 +11,19 @@ struct RNNForward: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rnn-forward",
     abstract:
-      "Runs a recurrent network (RNN, LSTM or GRU, any layers, either direction) from .npz weights over a .npy sequence.",
+      "Runs a recurrent network (RNN, LSTM or GRU, any layers, either direction) from PyTorch or numpy weights over a .npy sequence.",
     discussion: """
-      Weights (--weights, an .npz archive) use either naming:
+      Weights (--weights): a file torch.save wrote (.pt, .pth, .bin: PyTorch 1.6 \
+      or later), a .safetensors file or an .npz archive, recognised by its \
+      contents. A torch.save file is read without Python and runs nothing: only \
+      tensors, containers, numbers and strings are read (a pickled nn.Module is \
+      refused: save model.state_dict()). float16 and bfloat16 tensors are \
+      widened to float32 (a note on stderr says so). A whole model's state dict \
+      or a checkpoint ({"model_state_dict": ...}, nested names joined with '.') \
+      works too: the recurrent module is the prefix of its weight_ih_l0 \
+      (encoder.rnn for encoder.rnn.weight_ih_l0); with exactly one it is used \
+      and the rest ignored (listed on stderr), with several --module NAME \
+      chooses. The weights use either naming:
         weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}
           PyTorch's nn.RNN, nn.LSTM or nn.GRU state dict, any number of layers \
       k, each also with _reverse when bidirectional (bias=False: no bias tensors). \
@@ -26,8 +36,15 @@ struct RNNForward: ParsableCommand {
       Inputs (--inputs, a .npy array), in PyTorch's batch_first=False layout:
         2-D  T × I        one sequence           -> output T × D·H
         3-D  T × B × I    a batch of B sequences -> output T × B × D·H
-      (D = 2 for a bidirectional network, the backward direction in the last H \
-      columns). Other ranks are refused.
+      or with --batch-first B × T × I -> output B × T × D·H (D = 2 for a \
+      bidirectional network, the backward direction in the last H columns). \
+      Other ranks are refused.
+
+      Padded batches: --lengths FILE.npy holds each sequence's length (B \
+      integers in 1...T, any order), as pack_padded_sequence(enforce_sorted=False) \
+      takes them: the output is 0 at padded steps (as pad_packed_sequence gives \
+      it), h_n and c_n are each sequence's state at its own last step, the \
+      backward direction starts there, and padding is never read.
 
       States, in PyTorch's layouts (L layers): --initial-state h_0 and, for an \
       LSTM, --initial-cell c_0 are (D·L) × B × H ((D·L) × H for a 2-D input; a \
@@ -62,7 +79,7 @@ struct RNNForward: ParsableCommand {
       64 MiB).
       """)
 
-  @Option(help: "An .npz archive with the weights (see above).")
+  @Option(help: "The weights: a torch.save file (.pt), .safetensors or .npz (see above).")
   var weights: String
 
   @Option(help: "A .npy array of inputs: T × I, or T × B × I.")
@@ -70,6 +87,12 @@ struct RNNForward: ParsableCommand {
 
   @Option(help: "Where to write the last layer's hidden states (.npy): T × D·H, or T × B × D·H.")
   var output: String
+
+  @Option(help: "Optional .npy of B integers in 1...T: each sequence's length in a padded batch.")
+  var lengths: String?
+
+  @Flag(help: "The inputs are B × T × I and the output B × T × D·H (PyTorch's batch_first=True).")
+  var batchFirst = false
 
   @Option(help: "Optional .npy h_0: (D·L) × B × H, or (D·L) × H for a 2-D input.")
   var initialState: String?
@@ -137,7 +160,8 @@ struct RNNForward: ParsableCommand {
       let arrays = Arrays(
         archive: archive, sequence: sequence,
         initialState: try initialState.map { try read("--initial-state", $0, budget: &budget) },
-        initialCell: try initialCell.map { try read("--initial-cell", $0, budget: &budget) })
+        initialCell: try initialCell.map { try read("--initial-cell", $0, budget: &budget) },
+        lengths: try lengths.map { try read("--lengths", $0, budget: &budget) })
       let type = try computeType(arrays)
       let results: Results
       switch type {
