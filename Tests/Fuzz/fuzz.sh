@@ -2,11 +2,13 @@
 # Builds the NumPyIO fuzzers (libFuzzer + AddressSanitizer) and runs them.
 #   bash Tests/Fuzz/fuzz.sh npy [SECONDS]   fuzz the .npy parser (default 60 s)
 #   bash Tests/Fuzz/fuzz.sh npz [SECONDS]   fuzz the .npz reader: zip, inflate, CRC, limits
-#   bash Tests/Fuzz/fuzz.sh replay          run each committed seed of both once and exit (CI)
-# New inputs go to .build/fuzz-corpus-npy and .build/fuzz-corpus-npz; crashes to .build/fuzz-*.
+#   bash Tests/Fuzz/fuzz.sh pickle [SECONDS] fuzz PyTorchIO's restricted unpickler (torch.save's data.pkl)
+#   bash Tests/Fuzz/fuzz.sh statedict [SECONDS]  fuzz state dict files: safetensors, torch.save zips
+#   bash Tests/Fuzz/fuzz.sh replay          run each committed seed of every corpus once and exit (CI)
+# New inputs go to .build/fuzz-corpus-NAME; crashes to .build/fuzz-*.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mkdir -p .build/fuzz-corpus-npy .build/fuzz-corpus-npz
+mkdir -p .build/fuzz-corpus-npy .build/fuzz-corpus-npz .build/fuzz-corpus-pickle .build/fuzz-corpus-statedict
 
 # NumPyIO's sources without the files that need DenseMatrix, plus the trap helper it shares.
 sources=(Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift
@@ -16,13 +18,17 @@ sources=(Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift
   Sources/NumPyIO/ReadableFile.swift Sources/NumPyIO/AtomicFileWriter.swift Sources/NumPyIO/StagedFile.swift
   Sources/NumPyIO/StagedFileRegistry.swift Sources/NumPyIO/ZipDirectory.swift Sources/NumPyIO/ZipMemberStream.swift
   Sources/NumPyIO/ZipWriter.swift Sources/NumPyIO/NPZArchive.swift Sources/DenseMatrix/Matrix/Precondition.swift)
+# PyTorchIO's sources, compiled into the same module.
+torch_sources=(Sources/PyTorchIO/*.swift)
 build() {
   swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "$1Fuzz" -package-name fuzz \
-    -D NUMPYIO_STANDALONE -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
-    "${sources[@]}" "Tests/Fuzz/$2" -o ".build/fuzz-$1"
+    -D NUMPYIO_STANDALONE -D PYTORCHIO_STANDALONE -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
+    "${sources[@]}" "${torch_sources[@]}" "Tests/Fuzz/$2" -o ".build/fuzz-$1"
 }
 build npy NPYFuzzer.swift
 build npz NPZFuzzer.swift
+build pickle PickleFuzzer.swift
+build statedict StateDictFuzzer.swift
 
 # Swift's backtracer off: under AddressSanitizer it crashed in its own handler and left
 # swift-backtrace hanging; libFuzzer and ASan report crashes themselves.
@@ -34,13 +40,15 @@ case "${1:-}" in
   replay)
     .build/fuzz-npy "${options[@]}" -runs=0 Tests/Fuzz/corpus-npy
     .build/fuzz-npz "${options[@]}" -runs=0 Tests/Fuzz/corpus-npz
+    .build/fuzz-pickle "${options[@]}" -runs=0 Tests/Fuzz/corpus-pickle
+    .build/fuzz-statedict "${options[@]}" -runs=0 Tests/Fuzz/corpus-statedict
     ;;
-  npy | npz)
-    ".build/fuzz-$1" "${options[@]}" -max_total_time="${2:-60}" -max_len=4096 -print_final_stats=1 \
+  npy | npz | pickle | statedict)
+    ".build/fuzz-$1" "${options[@]}" -max_total_time="${2:-60}" -max_len=8192 -print_final_stats=1 \
       -artifact_prefix=".build/fuzz-$1-" ".build/fuzz-corpus-$1" "Tests/Fuzz/corpus-$1"
     ;;
   *)
-    echo "usage: $0 npy|npz [SECONDS] | replay" >&2
+    echo "usage: $0 npy|npz|pickle|statedict [SECONDS] | replay" >&2
     exit 2
     ;;
 esac
