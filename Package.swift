@@ -95,7 +95,7 @@ let package = Package(
     .executableTarget(
       name: "rnn-bench",
       dependencies: [
-        "DenseMatrix", "BLASDiagnostics", "RNN", "CBLAS", "NumPyIO", "_CommandLineSupport",
+        "DenseMatrix", "BLASDiagnostics", "RNN", "CBLAS", "NumPyIO", "PyTorchIO", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/rnn-bench"

@@ -27,6 +27,11 @@ struct NetworkBenchmark: ParsableCommand {
       python3 -m pip install onnxruntime onnx numpy): the model PyTorch's export gives, its \
       output checked against the network's (max |Δ|), one intra-op thread unless --threads \
       says more. ONNX Runtime has no float64 recurrent kernels: its float64 columns say so.
+
+      With --padded, a third timing per formulation runs the same batch as a padded one, with \
+      lengths drawn uniformly from [T/2, T] (seeded; forward(_:batchSize:lengths:)): its time \
+      over the full batch's, beside the goal 1.1 × (mean length / T), since a padded batch's \
+      work is proportional to the steps that exist.
       """)
 
   @Option(help: "Comma-separated modes (default rnn_tanh,lstm,gru).", transform: parseList)
@@ -63,6 +68,9 @@ struct NetworkBenchmark: ParsableCommand {
       "RecurrentNetwork.threads: threads for a bidirectional layer's two directions (default: --threads, OpenBLAS's). ONNX Runtime gets max(--threads, this) intra-op threads."
   )
   var networkThreads: Int?
+
+  @Flag(help: "Also time the batch padded, lengths uniform in [T/2, T], against the full batch.")
+  var padded = false
 
   @Flag(help: "Time ONNX Runtime's operators on the same weights and inputs, in the same rounds.")
   var onnxruntime = false
@@ -106,6 +114,7 @@ struct NetworkBenchmark: ParsableCommand {
     }
     var header =
       "mode      H = I  B    dtype     formulation               network µs  GFLOP/s  vs fastest [rounds]       cells µs  network / cells [rounds]"
+    if padded { header += "  padded µs  padded / full [rounds]   goal" }
     if peer != nil { header += "  ORT µs    network / ORT [rounds]  max |Δ| vs ORT" }
     lines.append(header)
     for dtype in common.dtype {
@@ -156,7 +165,10 @@ struct NetworkBenchmark: ParsableCommand {
     let networkMode = RecurrentNetwork<Scalar>.Mode(rawValue: mode.rawValue)!
     let network = try! RecurrentNetwork(stateDict: stateDict, mode: networkMode)
     let x = Matrix<Scalar>.randomNormal(rows: steps * batch, columns: size, using: &rng)
-    // Per formulation: the network's forward, and its cells' runs with that formulation.
+    let lengths = (0..<batch).map { _ in Int.random(in: ((steps + 1) / 2)...steps, using: &rng) }
+    let meanFraction = Double(lengths.reduce(0, +)) / Double(batch * steps)
+    // Per formulation: the network's forward, and its cells' runs with that formulation (and
+    // with --padded the network's forward with lengths).
     var cases: [TimedCase] = []
     let variants = formulations.flatMap { formulation in backends.map { (formulation, $0) } }
     for (formulation, backend) in variants {
@@ -192,7 +204,15 @@ struct NetworkBenchmark: ParsableCommand {
               backend: backend)
           })
       }
+      if padded {
+        cases.append(
+          TimedCase(stepsPerCall: steps) { [bound] in
+            let output = try! bound.forward(x, batchSize: batch, lengths: lengths)
+            return output.output.withUnsafeBufferPointer { Double($0[0]) }
+          })
+      }
     }
+    let perVariant = padded ? 3 : 2
     // ONNX Runtime on the same weights and input: its output checked against ours first.
     var peerNote = ""
     var peerReady = false
@@ -228,7 +248,7 @@ struct NetworkBenchmark: ParsableCommand {
       let ratios = zip(a, b).map { $0 / $1 }.sorted()
       return String(format: "%.2fx [%.2f, %.2f]", ratios[ratios.count / 2], ratios.first!, ratios.last!)
     }
-    let networks = stride(from: 0, to: cases.count, by: 2).map { samples[$0] }
+    let networks = stride(from: 0, to: cases.count, by: perVariant).map { samples[$0] }
     let fastest = networks.indices.min { networks[$0].median < networks[$1].median }!
     // The flops of one step: every layer and direction's gates, input and recurrent products.
     let flops = (0..<layers).map { layer in
@@ -236,7 +256,7 @@ struct NetworkBenchmark: ParsableCommand {
     }.reduce(0, +)
     var lines: [String] = []
     for (k, (formulation, backend)) in variants.enumerated() {
-      let (ours, cells) = (samples[2 * k], samples[2 * k + 1])
+      let (ours, cells) = (samples[perVariant * k], samples[perVariant * k + 1])
       let isDefault = formulation == network.formulation && backend == .blas
       var line =
         pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
@@ -246,6 +266,12 @@ struct NetworkBenchmark: ParsableCommand {
         + pad(micro(ours.median), 12) + pad(fixed(flops / ours.median, 1), 9)
         + pad(variants.count > 1 ? interval(ours.nanosecondsPerStep, networks[fastest].nanosecondsPerStep) : "", 26)
         + pad(micro(cells.median), 10) + pad(interval(ours.nanosecondsPerStep, cells.nanosecondsPerStep), 24)
+      if padded {
+        let times = samples[perVariant * k + 2]
+        line +=
+          pad(micro(times.median), 11) + pad(interval(times.nanosecondsPerStep, ours.nanosecondsPerStep), 24)
+          + pad("≤ " + fixed(1.1 * meanFraction, 2), 8)
+      }
       if peer != nil {
         if peerTimes.count == ours.nanosecondsPerStep.count {
           line +=

@@ -18,6 +18,7 @@ struct RNNBench: ParsableCommand {
       """ + "\n\n" + defaultSubcommandHelp,
     subcommands: [
       Formulations.self, NetworkBenchmark.self, GEMMBenchmark.self, ActivationBenchmark.self, ViewsBenchmark.self,
+      LoadBenchmark.self,
     ],
     defaultSubcommand: Formulations.self)
 }

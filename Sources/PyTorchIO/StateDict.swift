@@ -166,6 +166,16 @@ extension StateDict {
     }
   }
 
+  /// Whether the tensor's strides are C order's for its shape (dimensions of 1 ignored).
+  static func isContiguous(_ tensor: TorchTensorReference) -> Bool {
+    var expected = 1
+    for (size, stride) in zip(tensor.shape, tensor.strides).reversed() {
+      if size > 1 && stride != expected { return false }
+      expected *= size
+    }
+    return true
+  }
+
   /// The elements `shape` and `strides` select from `bytes` (elements of `dtype`) starting at
   /// element `offset`, in C order, as float32 (float32, float16, bfloat16) or float64.
   ///

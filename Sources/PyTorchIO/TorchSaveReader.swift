@@ -50,6 +50,32 @@ struct TorchSaveReader {
     }
   }
 
+  /// A float32 or float64 record read into the tensor's own array (`nil` for other types).
+  private func directTensor(_ entry: ZipEntry, dtype: TorchDType, shape: [Int]) throws(StateDictError) -> NPYArray? {
+    func read<T>(_: T.Type) throws(StateDictError) -> [T] {
+      let count = entry.uncompressedSize / MemoryLayout<T>.size
+      var failure: StateDictError?
+      let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        do throws(NPYError) {
+          var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
+          try stream.readExactly(into: UnsafeMutableRawBufferPointer(buffer))
+          try stream.finish()
+          initialized = count
+        } catch {
+          failure = .npy(.member(name: entry.name, error: error))
+          initialized = 0
+        }
+      }
+      if let failure { throw failure }
+      return values
+    }
+    switch dtype {
+    case .float32: return NPYArray(shape: shape, elements: .float32(try read(Float.self)))
+    case .float64: return NPYArray(shape: shape, elements: .float64(try read(Double.self)))
+    default: return nil
+    }
+  }
+
   private func member(_ entry: ZipEntry) throws(StateDictError) -> [UInt8] {
     do {
       var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
@@ -113,8 +139,18 @@ struct TorchSaveReader {
         throw .exceedsLimit(
           "the record \(printable(recordName)) is \(entry.uncompressedSize) bytes, more than the limit of \(limits.maximumTotalBytes)")
       }
+      // The common case, a tensor that is its whole storage in the machine's byte order: its
+      // elements are read straight into the tensor's array, one pass over the bytes.
+      let users = byStorage[key]!
+      if users.count == 1, !bigEndian, users[0].tensor.offset == 0,
+        users[0].tensor.shape.reduce(1, *) == storage.count, StateDict.isContiguous(users[0].tensor),
+        let array = try directTensor(entry, dtype: storage.dtype, shape: users[0].tensor.shape)
+      {
+        contents.tensors[users[0].name] = array
+        continue
+      }
       let bytes = try member(entry)
-      for (name, tensor) in byStorage[key]! {
+      for (name, tensor) in users {
         contents.tensors[name] = StateDict.decode(
           bytes, dtype: storage.dtype, bigEndian: bigEndian, offset: tensor.offset, shape: tensor.shape,
           strides: tensor.strides)

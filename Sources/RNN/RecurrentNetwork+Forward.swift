@@ -77,25 +77,12 @@ extension RecurrentNetwork {
     var run = LayerRun(
       network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
       input: batchFirst ? regroupingRows(input, outer: batchSize, inner: steps) : input)
+    let padded = packed ? lengths : nil
     switch cells {
-    case .rnn(let cells):
-      if packed {
-        run.packedLayers(cells, lengths: lengths!, cell: { _ in nil }, setCell: { _, _ in })
-      } else {
-        run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
-      }
-    case .gru(let cells):
-      if packed {
-        run.packedLayers(cells, lengths: lengths!, cell: { _ in nil }, setCell: { _, _ in })
-      } else {
-        run.layers(cells, cell: { _ in nil }, setCell: { _, _ in })
-      }
+    case .rnn(let cells): run.layers(cells, lengths: padded, cell: { _ in nil }, setCell: { _, _ in })
+    case .gru(let cells): run.layers(cells, lengths: padded, cell: { _ in nil }, setCell: { _, _ in })
     case .lstm(let cells):
-      if packed {
-        run.packedLayers(cells, lengths: lengths!, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
-      } else {
-        run.layers(cells, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
-      }
+      run.layers(cells, lengths: padded, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
     }
     let output = run.batchMajorOutput ?? run.sequence.transposed()
     return Output(

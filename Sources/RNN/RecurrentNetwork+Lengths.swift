@@ -2,6 +2,19 @@ import DenseMatrix
 
 // Sequences of different lengths in one batch: PyTorch's packed sequences.
 extension LayerRun {
+  /// Every layer: ``packedLayers(_:lengths:cell:setCell:)`` for a padded batch, otherwise all
+  /// sequences over all steps.
+  mutating func layers<Cell: CellKernels>(
+    _ cells: [Cell], lengths: [Int]?, cell: (Cell.Workspace) -> Matrix<Scalar>?,
+    setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
+  ) where Cell.Scalar == Scalar {
+    if let lengths {
+      packedLayers(cells, lengths: lengths, cell: cell, setCell: setCell)
+    } else {
+      layers(cells, cell: cell, setCell: setCell)
+    }
+  }
+
   /// Every layer over a padded batch whose sequence b has `lengths[b]` steps, with PyTorch's
   /// semantics for `pack_padded_sequence(enforce_sorted=False)` → module →
   /// `pad_packed_sequence(total_length=T)`: outputs at padded steps are 0, each sequence's final
