@@ -111,7 +111,7 @@ extension LSTMCell: CellKernels {
         inputProduct(x: x, xStride: xStride, batch: batch, into: g, backend: backend)
         recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: g, stride: batch, backend: backend)
       }
-      pointwise(buffers, gates: g, gateStride: batch, batch: batch, output: output)
+      pointwise(buffers, gates: g, gateStride: batch, batch: batch, output: output, backend: backend)
     }
   }
 
@@ -132,16 +132,17 @@ extension LSTMCell: CellKernels {
         let block = p + t * layout.blockStep
         recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
         pointwise(
-          buffers, gates: block, gateStride: layout.stride, batch: batch, output: output.step(t))
+          buffers, gates: block, gateStride: layout.stride, batch: batch, output: output.step(t), backend: backend)
       }
     }
   }
 
   /// The gates' bias and nonlinearities (in place in `gates`, 4H × B with row stride
-  /// `gateStride`), then `c ← f ⊙ c + i ⊙ g` and `h ← o ⊙ tanh(c)`, h also copied into `output`.
+  /// `gateStride`), then `c ← f ⊙ c + i ⊙ g` and `h ← o ⊙ tanh(c)` (with a projection
+  /// `h ← W_hr · (o ⊙ tanh(c))`, one product), h also copied into `output`.
   private func pointwise(
     _ buffers: LSTMBuffers<Scalar>, gates g: UnsafeMutablePointer<Scalar>, gateStride gs: Int, batch: Int,
-    output: StateStore<Scalar>?
+    output: StateStore<Scalar>?, backend: Backend
   ) {
     let hidden = hiddenSize
     bias.withUnsafeBufferPointer { b_ in
@@ -167,12 +168,22 @@ extension LSTMCell: CellKernels {
     let count = hidden * batch
     Activation.tanh.apply(
       rows: 1, columns: count, source: c, sourceStride: count, destination: tc, destinationStride: count)
+    // o ⊙ tanh(c): into h, or with a projection into the scratch, which W_hr then maps to h.
+    let m = projectionWeights == nil ? h : tc
     for r in 0..<shape.rows {
       let o = g + 3 * block + r * shape.stride
-      let (hr, tr) = (h + r * shape.columns, tc + r * shape.columns)
-      for k in 0..<shape.columns { hr[k] = o[k] * tr[k] }
+      let (mr, tr) = (m + r * shape.columns, tc + r * shape.columns)
+      for k in 0..<shape.columns { mr[k] = o[k] * tr[k] }
     }
-    output?.store(h, hidden: hidden, batch: batch)
+    if let projectionWeights {
+      projectionWeights.withUnsafeBufferPointer { w in
+        GEMMOperands(
+          m: projectionWeights.rows, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: tc, ldb: batch, c: h,
+          ldc: batch
+        ).run(backend)
+      }
+    }
+    output?.store(h, hidden: stateSize, batch: batch)
   }
 }
 

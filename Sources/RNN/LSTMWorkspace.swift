@@ -5,35 +5,38 @@ public import DenseMatrix
 ///
 /// A value: a copy shares the buffers until one of the two is stepped (copy-on-write).
 public struct LSTMWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspace {
+  /// The size of h: the cell's ``LSTMCell/stateSize`` (H, or P with a projection).
   let hidden: Int
+  /// H, the gates' and c's size.
+  let cellSize: Int
   let input: Int
   /// B, the number of sequences stepped together.
   public let batchSize: Int
-  /// `[x; h]`, (I + H) × B; rows I..<I+H are h.
+  /// `[x; h]`, (I + P) × B; rows I..<I+P are h (P = H without a projection).
   var stacked: Matrix<Scalar>
   /// The four gates' pre-activations and then activations, 4H × B.
   var gates: Matrix<Scalar>
   /// c, H × B.
   var cell: Matrix<Scalar>
-  /// tanh(c), H × B.
+  /// tanh(c), then o ⊙ tanh(c) before a projection, H × B.
   var scratch: Matrix<Scalar>
   /// ``Formulation/hoisted``'s `W_ih · X` for a whole sequence, 4H × (T · B); grown when a
   /// longer sequence comes, then reused.
   var projection: Matrix<Scalar>
 
-  init(hidden: Int, input: Int, batch: Int) {
+  init(hidden: Int, state: Int, input: Int, batch: Int) {
     checkPrecondition(batch >= 1, "LSTMWorkspace: batch size must be at least 1, got \(batch)")
-    (self.hidden, self.input, self.batchSize) = (hidden, input, batch)
-    stacked = .zeros(rows: input + hidden, columns: batch)
+    (self.hidden, self.cellSize, self.input, self.batchSize) = (state, hidden, input, batch)
+    stacked = .zeros(rows: input + state, columns: batch)
     gates = .zeros(rows: 4 * hidden, columns: batch)
     cell = .zeros(rows: hidden, columns: batch)
     scratch = .zeros(rows: hidden, columns: batch)
     projection = .zeros(rows: 0, columns: 0)
   }
 
-  /// h, H × B (a copy; setting it copies in).
+  /// h, H × B (P × B with a projection; a copy; setting it copies in).
   ///
-  /// - Precondition: a new value is H × B.
+  /// - Precondition: a new value has that shape.
   public var state: Matrix<Scalar> {
     get { stackedState }
     set { setStackedState(newValue, name: "LSTMWorkspace") }
@@ -46,8 +49,8 @@ public struct LSTMWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspa
     get { cell }
     set {
       checkPrecondition(
-        newValue.rows == hidden && newValue.columns == batchSize,
-        "LSTMWorkspace.cellState: expected (\(hidden)×\(batchSize)), got \(newValue.shape.compact)")
+        newValue.rows == cellSize && newValue.columns == batchSize,
+        "LSTMWorkspace.cellState: expected (\(cellSize)×\(batchSize)), got \(newValue.shape.compact)")
       cell = newValue
     }
   }

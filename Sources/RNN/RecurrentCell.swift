@@ -13,8 +13,11 @@ public protocol RecurrentCell<Scalar>: Sendable {
   /// The buffers and the state a step advances.
   associatedtype Workspace: RecurrentWorkspace<Scalar>
 
-  /// H, the size of the hidden state.
+  /// H, the size of the hidden state (of an LSTM's gates and cell state).
   var hiddenSize: Int { get }
+  /// The size of h, the state a step returns and feeds back: ``hiddenSize``, except for an
+  /// ``LSTMCell`` with a projection (PyTorch's `proj_size`), whose h has P values.
+  var stateSize: Int { get }
   /// I, the size of an input.
   var inputSize: Int { get }
   /// The formulation used when a call does not name one.
@@ -59,6 +62,11 @@ public protocol RecurrentCell<Scalar>: Sendable {
   func forward(
     checkingInputs inputs: Matrix<Scalar>, into workspace: inout Workspace, states: inout Matrix<Scalar>,
     formulation: Formulation?, reversed: Bool) throws(ShapeError)
+}
+
+extension RecurrentCell {
+  /// ``hiddenSize``: h is the hidden state itself.
+  public var stateSize: Int { hiddenSize }
 }
 
 /// The state and buffers of a ``RecurrentCell``.
@@ -197,11 +205,11 @@ extension CellKernels {
 
   /// Why `workspace` is not this cell's, or `nil`.
   func workspaceError(_ workspace: Workspace, _ call: String) -> ShapeError? {
-    guard workspace.hidden == hiddenSize, workspace.input == inputSize else {
+    guard workspace.hidden == stateSize, workspace.input == inputSize else {
       return ShapeError(
         operation: "\(Self.name).\(call)",
         reason:
-          "the workspace was made for H = \(workspace.hidden), I = \(workspace.input), but the cell has H = \(hiddenSize), I = \(inputSize)",
+          "the workspace was made for H = \(workspace.hidden), I = \(workspace.input), but the cell has H = \(stateSize), I = \(inputSize) (H: h's size)",
         shapes: [])
     }
     return nil
@@ -211,7 +219,7 @@ extension CellKernels {
   func forwardError(inputs: Shape, workspace: Workspace, states: Shape) -> ShapeError? {
     if let error = workspaceError(workspace, "forward") { return error }
     return sequenceShapeError(
-      "\(Self.name).forward", hidden: hiddenSize, input: inputSize, batch: workspace.batchSize, inputs: inputs,
+      "\(Self.name).forward", hidden: stateSize, input: inputSize, batch: workspace.batchSize, inputs: inputs,
       states: states)
   }
 
@@ -285,10 +293,10 @@ extension CellKernels {
   ) {
     let batch = workspace.batchSize
     checkPrecondition(
-      workspace.hidden == hiddenSize && workspace.input == inputSize && inputs.columns == inputSize
+      workspace.hidden == stateSize && workspace.input == inputSize && inputs.columns == inputSize
         && inputs.rows % batch == 0 && outputs.count == inputs.rows * columns && column >= 0
-        && column + hiddenSize <= columns,
-      "\(Self.name).forward: inputs must be ((T·B)×\(inputSize)) and outputs ((T·B)×≥\(column + hiddenSize)), got \(inputs.shape.compact), \(outputs.count / max(1, columns))×\(columns)"
+        && column + stateSize <= columns,
+      "\(Self.name).forward: inputs must be ((T·B)×\(inputSize)) and outputs ((T·B)×≥\(column + stateSize)), got \(inputs.shape.compact), \(outputs.count / max(1, columns))×\(columns)"
     )
     let width = inputs.rows
     let steps = width / batch
@@ -305,7 +313,7 @@ extension CellKernels {
   /// Every state of a sequence given as a list, from `workspace`'s state: the convenience forms.
   func runList(_ inputs: [Matrix<Scalar>], workspace: inout Workspace, formulation: Formulation?) -> [Matrix<Scalar>] {
     guard let first = inputs.first else { return [] }
-    var states = Matrix<Scalar>.zeros(rows: hiddenSize, columns: first.columns * inputs.count)
+    var states = Matrix<Scalar>.zeros(rows: stateSize, columns: first.columns * inputs.count)
     runSequence(
       inputs: hstack(inputs), workspace: &workspace, states: &states, formulation: formulation, reversed: false)
     return splitColumns(states, batch: first.columns)
@@ -320,7 +328,7 @@ extension CellKernels {
   func fusedProduct(
     stacked: UnsafePointer<Scalar>, batch: Int, into gates: UnsafeMutablePointer<Scalar>, backend: Backend
   ) {
-    let k = inputSize + hiddenSize
+    let k = inputSize + stateSize
     joinedWeights.withUnsafeBufferPointer { w in
       GEMMOperands(
         m: joinedWeights.rows, n: batch, k: k, a: w.baseAddress, lda: k, b: stacked, ldb: batch, c: gates, ldc: batch
@@ -356,7 +364,7 @@ extension CellKernels {
     }
     recurrentWeights.withUnsafeBufferPointer { w in
       GEMMOperands(
-        m: recurrentWeights.rows, n: batch, k: hiddenSize, a: w.baseAddress, lda: hiddenSize, b: h,
+        m: recurrentWeights.rows, n: batch, k: stateSize, a: w.baseAddress, lda: stateSize, b: h,
         ldb: hStride ?? batch, beta: beta, c: gates, ldc: stride
       ).run(backend)
     }

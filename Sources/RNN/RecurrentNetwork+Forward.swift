@@ -44,13 +44,16 @@ extension RecurrentNetwork {
         reason: "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(inputSize)",
         shapes: [input.shape])
     }
-    for (name, state) in [("initialState (h_0)", initialState), ("initialCell (c_0)", initialCell)] {
+    for (name, state, size) in [
+      ("initialState (h_0)", initialState, outputSize), ("initialCell (c_0)", initialCell, hiddenSize),
+    ] {
       guard let state else { continue }
-      guard state.rows == stateRows, state.columns == hiddenSize else {
+      guard state.rows == stateRows, state.columns == size else {
+        let what = size == hiddenSize ? "H" : "P"
         throw ShapeError(
           operation: "RecurrentNetwork.forward",
           reason:
-            "\(name) must be ((D·L·B)×H) = (\(stateRows)×\(hiddenSize)) for D = \(directionCount), L = \(layerCount), B = \(batchSize)",
+            "\(name) must be ((D·L·B)×\(what)) = (\(stateRows)×\(size)) for D = \(directionCount), L = \(layerCount), B = \(batchSize)",
           shapes: [state.shape])
       }
     }
@@ -117,13 +120,13 @@ struct LayerRun<Scalar: BLASScalar> {
     self.input = input
     self.sequence = Matrix(rows: 0, columns: 0, scalars: [])
     let rows = network.directionCount * network.layerCount * batch
-    finalState = initialState ?? .zeros(rows: rows, columns: network.hiddenSize)
+    finalState = initialState ?? .zeros(rows: rows, columns: network.outputSize)
     finalCell = initialCell ?? .zeros(rows: rows, columns: network.hiddenSize)
   }
 
   /// Rows `index · B ..< (index + 1) · B` of a `(D · L · B) × H` state, as this package's H × B.
   private func slice(_ states: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
-    states.map { $0[rows: (index * batch)..<((index + 1) * batch), columns: 0..<network.hiddenSize].transposed() }
+    states.map { $0[rows: (index * batch)..<((index + 1) * batch), columns: 0..<$0.columns].transposed() }
   }
 
   /// Runs every layer: each direction's cell over `sequence`, the directions' states stacked
@@ -131,7 +134,7 @@ struct LayerRun<Scalar: BLASScalar> {
   mutating func layers<Cell: CellKernels>(
     _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
   ) where Cell.Scalar == Scalar {
-    let (hidden, directions) = (network.hiddenSize, network.directionCount)
+    let (hidden, directions) = (network.outputSize, network.directionCount)
     let width = input.rows
     guard width > 0 else {
       sequence = .zeros(rows: directions * hidden, columns: 0)
@@ -204,7 +207,7 @@ struct LayerRun<Scalar: BLASScalar> {
   private mutating func hoistedLayers<Cell: CellKernels>(
     _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
   ) where Cell.Scalar == Scalar {
-    let (hidden, directions) = (network.hiddenSize, network.directionCount)
+    let (hidden, directions) = (network.outputSize, network.directionCount)
     let backend = network.backend ?? Backend.current
     var layerInput = input
     for layer in 0..<network.layerCount {
@@ -237,10 +240,12 @@ struct LayerRun<Scalar: BLASScalar> {
   private mutating func keepFinalStates<Workspace: RecurrentWorkspace>(
     _ workspace: Workspace, index: Int, cell: (Workspace) -> Matrix<Scalar>?
   ) where Workspace.Scalar == Scalar {
-    let (rows, hidden) = ((index * batch)..<((index + 1) * batch), network.hiddenSize)
-    finalState.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(workspace.state.transposed()) }
+    let rows = (index * batch)..<((index + 1) * batch)
+    finalState.withMutableView(rows: rows, columns: 0..<network.outputSize) {
+      $0.assign(workspace.state.transposed())
+    }
     if let c = cell(workspace) {
-      finalCell.withMutableView(rows: rows, columns: 0..<hidden) { $0.assign(c.transposed()) }
+      finalCell.withMutableView(rows: rows, columns: 0..<network.hiddenSize) { $0.assign(c.transposed()) }
     }
   }
 }

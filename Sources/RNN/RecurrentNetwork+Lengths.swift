@@ -31,7 +31,8 @@ extension LayerRun {
     _ cells: [Cell], lengths: [Int], cell: (Cell.Workspace) -> Matrix<Scalar>?,
     setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
   ) where Cell.Scalar == Scalar {
-    let (hidden, directions) = (network.hiddenSize, network.directionCount)
+    // h (and each direction's output) has `hidden` values, an LSTM's c `cellSize`.
+    let (hidden, cellSize, directions) = (network.outputSize, network.hiddenSize, network.directionCount)
     let backend = network.backend ?? Backend.current
     let formulation = network.formulation
     let order = lengths.indices.sorted { (lengths[$0], $1) > (lengths[$1], $0) }
@@ -54,10 +55,10 @@ extension LayerRun {
         runner.backend = backend
         runner.formulation = formulation
         // Sequence j's (in sorted order) initial state, as a row.
-        func initial(_ states: Matrix<Scalar>?, _ j: Int) -> [Scalar] {
-          guard let states else { return [Scalar](repeating: 0, count: hidden) }
+        func initial(_ states: Matrix<Scalar>?, _ j: Int, size: Int) -> [Scalar] {
+          guard let states else { return [Scalar](repeating: 0, count: size) }
           let row = index * batch + order[j]
-          return (0..<hidden).map { states[row, $0] }
+          return (0..<size).map { states[row, $0] }
         }
         // The running sequences' states, row j for sorted sequence j.
         var state: [[Scalar]] = []
@@ -71,12 +72,14 @@ extension LayerRun {
             cellState.removeLast(max(0, cellState.count - b))
           }
           while state.count < b {
-            state.append(initial(initialState, state.count))
-            if isLSTM { cellState.append(initial(initialCell, cellState.count)) }
+            state.append(initial(initialState, state.count, size: hidden))
+            if isLSTM { cellState.append(initial(initialCell, cellState.count, size: cellSize)) }
           }
           var workspace = runner.makeWorkspace(batchSize: b)
           workspace.state = Matrix(rows: b, columns: hidden, scalars: state.flatMap { $0 }).transposed()
-          if isLSTM { setCell(&workspace, Matrix(rows: b, columns: hidden, scalars: cellState.flatMap { $0 }).transposed()) }
+          if isLSTM {
+            setCell(&workspace, Matrix(rows: b, columns: cellSize, scalars: cellState.flatMap { $0 }).transposed())
+          }
           // The segment's inputs, batch-major: row s · b + j is sorted sequence j's step start + s.
           let features = layerInput.columns
           let inputs = Matrix<Scalar>(rows: steps * b, columns: features) { target in
@@ -120,7 +123,7 @@ extension LayerRun {
           let last = workspace.state.transposed()
           state = (0..<b).map { j in (0..<hidden).map { last[j, $0] } }
           if isLSTM, let c = cell(workspace)?.transposed() {
-            cellState = (0..<b).map { j in (0..<hidden).map { c[j, $0] } }
+            cellState = (0..<b).map { j in (0..<cellSize).map { c[j, $0] } }
           }
           // Forward: the sequences that end here keep this state as their h_n (c_n).
           if direction == 0 {
@@ -139,13 +142,12 @@ extension LayerRun {
   }
 
   private mutating func keepFinal(row: Int, _ state: [Scalar], _ cell: [Scalar]?) {
-    let hidden = network.hiddenSize
-    finalState.withMutableView(rows: row..<(row + 1), columns: 0..<hidden) {
-      $0.assign(Matrix(rows: 1, columns: hidden, scalars: state))
+    finalState.withMutableView(rows: row..<(row + 1), columns: 0..<state.count) {
+      $0.assign(Matrix(rows: 1, columns: state.count, scalars: state))
     }
     if let cell {
-      finalCell.withMutableView(rows: row..<(row + 1), columns: 0..<hidden) {
-        $0.assign(Matrix(rows: 1, columns: hidden, scalars: cell))
+      finalCell.withMutableView(rows: row..<(row + 1), columns: 0..<cell.count) {
+        $0.assign(Matrix(rows: 1, columns: cell.count, scalars: cell))
       }
     }
   }

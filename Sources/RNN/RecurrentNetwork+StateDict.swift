@@ -2,13 +2,16 @@ public import DenseMatrix
 
 extension RecurrentNetwork {
   /// A network from a PyTorch state dict: `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`,
-  /// `bias_hh_l{k}` for k = 0 ..< L, each also with `_reverse` when bidirectional.
+  /// `bias_hh_l{k}` for k = 0 ..< L, each also with `_reverse` when bidirectional, and
+  /// `weight_hr_l{k}` for an LSTM with `proj_size > 0`.
   ///
   /// The layer count, the directions and the bias are read from the names; H from
   /// `weight_hh_l0`'s columns; I from `weight_ih_l0`'s. The mode is inferred when `mode` is
   /// `nil`: `weight_hh_l0` has 4H rows for an LSTM, 3H for a GRU and H for a vanilla RNN (taken
-  /// as `rnn_tanh`, PyTorch's default; pass ``Mode/rnnReLU`` for ReLU). Every tensor is
-  /// checked: weights are matrices, biases 1-D (any of n, n × 1, 1 × n).
+  /// as `rnn_tanh`, PyTorch's default; pass ``Mode/rnnReLU`` for ReLU); a `weight_hr_l0` (P × H)
+  /// makes it an LSTM with a projection, whose `weight_hh` is 4H × P and whose layers after the
+  /// first read D·P features. Every tensor is checked: weights are matrices, biases 1-D (any of
+  /// n, n × 1, 1 × n).
   ///
   /// - Parameters:
   ///   - stateDict: The tensors by PyTorch's names.
@@ -16,22 +19,39 @@ extension RecurrentNetwork {
   ///   - formulation: How the cells compute their steps; ``Formulation/hoisted`` by default.
   ///   - backend: The product backend; `nil` follows `Backend.current`.
   /// - Throws: ``RecurrentNetworkError`` naming the tensor: a missing or unexpected one (a
-  ///   layer gap, a `_reverse` for only some layers, biases for only some), `weight_hr_l{k}`
-  ///   (`proj_size`, not supported), or a shape with the expected and the found shape.
+  ///   layer gap, a `_reverse` for only some layers, biases for only some, a projection for a
+  ///   mode other than LSTM), or a shape with the expected and the found shape.
   /// - Complexity: O(Σ parameter sizes): each cell joins its weights once.
   public init(
     stateDict: [String: Matrix<Scalar>], mode: Mode? = nil, formulation: Formulation = .hoisted,
     backend: Backend? = nil
   ) throws(RecurrentNetworkError) {
-    if let name = stateDict.keys.sorted().first(where: { $0.hasPrefix("weight_hr_l") }) {
-      throw .projectionNotSupported(name: name)
-    }
     guard let whh0 = stateDict["weight_hh_l0"] else { throw .empty(available: Array(stateDict.keys)) }
-    let hidden = whh0.columns
+    // With a projection, H comes from weight_hr_l0 (P × H) and weight_hh is 4H × P.
+    let whr0 = stateDict["weight_hr_l0"]
+    let hidden = whr0?.columns ?? whh0.columns
+    let projection = whr0?.rows ?? 0
     guard hidden >= 1 else {
       throw .shape(name: "weight_hh_l0", expected: "(G·H × H) with H ≥ 1", found: whh0.shape)
     }
-    let resolvedMode = try Self.mode(weightHH: whh0, requested: mode)
+    let resolvedMode: Mode
+    if let whr0 {
+      guard mode == nil || mode == .lstm else {
+        throw .mode("weight_hr_l0 (proj_size) belongs to an LSTM, but mode \(mode!) was asked for")
+      }
+      guard whr0.rows >= 1, whr0.rows < whr0.columns else {
+        throw .shape(name: "weight_hr_l0", expected: "(P × H) with 1 ≤ P < H (proj_size < hidden_size)", found: whr0.shape)
+      }
+      guard whh0.rows == 4 * hidden, whh0.columns == projection else {
+        throw .shape(
+          name: "weight_hh_l0", expected: "(\(4 * hidden)×\(projection)) (4·H × P, with weight_hr_l0's P × H)",
+          found: whh0.shape)
+      }
+      resolvedMode = .lstm
+    } else {
+      resolvedMode = try Self.mode(weightHH: whh0, requested: mode)
+    }
+    let state = projection > 0 ? projection : hidden
     let gates = resolvedMode.gateCount
     var layers = 0
     while stateDict["weight_hh_l\(layers)"] != nil || stateDict["weight_ih_l\(layers)"] != nil { layers += 1 }
@@ -43,7 +63,8 @@ extension RecurrentNetwork {
     var expected: [String] = []
     for layer in 0..<layers {
       for suffix in bidirectional ? ["", "_reverse"] : [""] {
-        let kinds = bias ? ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] : ["weight_ih", "weight_hh"]
+        var kinds = bias ? ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] : ["weight_ih", "weight_hh"]
+        if projection > 0 { kinds.append("weight_hr") }
         expected += kinds.map { "\($0)_l\(layer)\(suffix)" }
       }
     }
@@ -52,7 +73,7 @@ extension RecurrentNetwork {
     if let extra = stateDict.keys.sorted().first(where: { !known.contains($0) }) {
       // The closest of the names this configuration or one more layer would have.
       var candidates = expected
-      for kind in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] {
+      for kind in ["weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"] {
         for suffix in ["", "_reverse"] { candidates.append("\(kind)_l\(layers)\(suffix)") }
       }
       throw .unexpectedTensor(name: extra, closest: Self.closest(to: extra, among: candidates))
@@ -63,7 +84,7 @@ extension RecurrentNetwork {
     var lstm: [LSTMCell<Scalar>] = []
     var gru: [GRUCell<Scalar>] = []
     for layer in 0..<layers {
-      let layerInput = layer == 0 ? input : directions * hidden
+      let layerInput = layer == 0 ? input : directions * state
       for suffix in bidirectional ? ["", "_reverse"] : [""] {
         func tensor(_ kind: String, rows: Int, columns: Int?) throws(RecurrentNetworkError) -> Matrix<Scalar> {
           let name = "\(kind)_l\(layer)\(suffix)"
@@ -71,7 +92,10 @@ extension RecurrentNetwork {
           let what = gates == 1 ? "H" : "\(gates)·H"
           if let columns {
             guard m.rows == rows, m.columns == columns else {
-              let detail = kind == "weight_hh" ? "\(what) × H" : (layer == 0 ? "\(what) × I" : "\(what) × D·H")
+              let h = projection > 0 ? "P" : "H"
+              let detail =
+                kind == "weight_hr"
+                ? "P × H" : kind == "weight_hh" ? "\(what) × \(h)" : (layer == 0 ? "\(what) × I" : "\(what) × D·\(h)")
               throw .shape(name: name, expected: "(\(rows)×\(columns)) (\(detail))", found: m.shape)
             }
             return m
@@ -82,7 +106,8 @@ extension RecurrentNetwork {
           return m.reshaped(rows: rows, columns: 1)
         }
         let wih = try tensor("weight_ih", rows: gates * hidden, columns: layerInput)
-        let whh = try tensor("weight_hh", rows: gates * hidden, columns: hidden)
+        let whh = try tensor("weight_hh", rows: gates * hidden, columns: state)
+        let whr = projection > 0 ? try tensor("weight_hr", rows: projection, columns: hidden) : nil
         let bih = bias ? try tensor("bias_ih", rows: gates * hidden, columns: nil) : nil
         let bhh = bias ? try tensor("bias_hh", rows: gates * hidden, columns: nil) : nil
         // The shapes are checked above, so the cells' own checks cannot fail.
@@ -95,7 +120,7 @@ extension RecurrentNetwork {
         case .lstm:
           lstm.append(
             try! LSTMCell(
-              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh))
+              inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh, projectionWeights: whr))
         case .gru:
           gru.append(
             try! GRUCell(
@@ -108,6 +133,7 @@ extension RecurrentNetwork {
     self.isBidirectional = bidirectional
     self.hasBias = bias
     self.hiddenSize = hidden
+    self.projectionSize = projection
     self.inputSize = input
     self.formulation = formulation
     self.backend = backend

@@ -13,6 +13,10 @@ public import DenseMatrix
 /// - initial and final states are PyTorch's `(D · L) × B × H` as `(D · L · B) × H` matrices:
 ///   rows `(l · D + d) · B ..< (l · D + d + 1) · B` are layer l, direction d.
 ///
+/// An LSTM with a projection (`proj_size = P`) has P where h appears: the output is
+/// `(T · B) × (D · P)`, `h_0` and `h_n` are `(D · L · B) × P`; `c_0` and `c_n` stay
+/// `(D · L · B) × H` (``outputSize`` is P).
+///
 /// Each layer's input is the previous layer's output (both directions); the backward
 /// direction reads the sequence from `x_T` down to `x_1` from its own initial state. With
 /// ``Formulation/hoisted`` (the default) every layer reads its input and writes its output in
@@ -56,7 +60,8 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   public struct Output: Sendable {
     /// The last layer's hidden states, `(T · B) × (D · H)` (PyTorch's `output`).
     public var output: Matrix<Scalar>
-    /// Every layer's and direction's last hidden state, `(D · L · B) × H` (PyTorch's `h_n`).
+    /// Every layer's and direction's last hidden state, `(D · L · B) × H` (× P with a
+    /// projection; PyTorch's `h_n`).
     public var finalState: Matrix<Scalar>
     /// The LSTM's last cell states, `(D · L · B) × H` (PyTorch's `c_n`); `nil` for the others.
     public var finalCell: Matrix<Scalar>?
@@ -77,8 +82,11 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   public let isBidirectional: Bool
   /// Whether the state dict had biases (PyTorch's `bias`).
   public let hasBias: Bool
-  /// H, the hidden state's size.
+  /// H, the hidden state's size (an LSTM's gates and cell state; PyTorch's `hidden_size`).
   public let hiddenSize: Int
+  /// P, an LSTM's projection size (PyTorch's `proj_size`, from `weight_hr_l{k}`), or 0 without a
+  /// projection.
+  public let projectionSize: Int
   /// I, the input's size.
   public let inputSize: Int
   /// The formulation every cell uses; ``Formulation/hoisted`` by default (one product per layer
@@ -95,6 +103,9 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   public var threads: Int? = nil
   let cells: Cells
 
+  /// The size of h, of `h_n` and of each direction's output: P with a projection, otherwise H.
+  public var outputSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
+
   /// D, the number of directions: 1, or 2 when bidirectional.
   public var directionCount: Int { isBidirectional ? 2 : 1 }
 }
@@ -110,6 +121,7 @@ extension RecurrentNetwork {
     isBidirectional = false
     hasBias = true
     hiddenSize = cell.hiddenSize
+    projectionSize = 0
     inputSize = cell.inputSize
     self.formulation = formulation
     self.backend = backend

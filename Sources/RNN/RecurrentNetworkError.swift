@@ -9,8 +9,6 @@ public enum RecurrentNetworkError: Error, Hashable, Sendable, CustomStringConver
   /// A tensor that belongs to no layer of this configuration, with the valid name closest to
   /// it, if one is close.
   case unexpectedTensor(name: String, closest: String?)
-  /// `weight_hr_l{k}`: an LSTM with `proj_size > 0`, which is not supported.
-  case projectionNotSupported(name: String)
   /// No name of the state dict ends in `weight_ih_l0`.
   case noRecurrentModule(names: [String])
   /// Several recurrent modules, and none was chosen.
@@ -45,8 +43,6 @@ public enum RecurrentNetworkError: Error, Hashable, Sendable, CustomStringConver
     case .unknownModule(let module, let modules):
       return
         "'\(module)' is not a recurrent module of the state dict; it has \(modules.isEmpty ? "none" : modules.map { $0.isEmpty ? "'' (the root)" : $0 }.joined(separator: ", "))"
-    case .projectionNotSupported(let name):
-      return "\(name): LSTMs with proj_size > 0 are not supported"
     case .shape(let name, let expected, let found):
       return "\(name) must be \(expected), found \(found.compact)"
     case .mode(let message):

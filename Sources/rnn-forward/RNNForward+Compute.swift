@@ -22,20 +22,22 @@ extension RNNForward {
     let unbatched = arrays.sequence.shape.count == 2
     let lengths = try arrays.lengths.map { try sequenceLengths($0, steps: steps) }
     let (hidden, directions, layers) = (network.hiddenSize, network.directionCount, network.layerCount)
+    // h's size: P for an LSTM with a projection (proj_size), otherwise H; c keeps H.
+    let output = network.outputSize
     try countRunBuffers(
       steps: steps, batch: batch, hidden: hidden, input: network.inputSize, gates: network.mode.gateCount,
       directions: directions, layers: layers, itemSize: MemoryLayout<Scalar>.size, budget: &budget)
-    func state(_ array: NPYArray, _ option: String) throws -> Matrix<Scalar> {
+    func state(_ array: NPYArray, _ option: String, size: Int) throws -> Matrix<Scalar> {
       try stateMatrix(
-        array, option: option, stacks: directions * layers, layers: layers, directions: directions, hidden: hidden,
+        array, option: option, stacks: directions * layers, layers: layers, directions: directions, hidden: size,
         batch: batch, unbatched: unbatched, as: Scalar.self)
     }
-    let h0 = try arrays.initialState.map { try state($0, "--initial-state") }
+    let h0 = try arrays.initialState.map { try state($0, "--initial-state", size: output) }
     let c0: Matrix<Scalar>? = try arrays.initialCell.map { array throws in
       guard network.mode == .lstm else {
         throw ToolError("--initial-cell: only an LSTM has a cell state; these weights are a \(kind)")
       }
-      return try state(array, "--initial-cell")
+      return try state(array, "--initial-cell", size: hidden)
     }
     let x = try with("--inputs") { () throws(NPYError) in
       try Matrix<Scalar>(
@@ -47,12 +49,12 @@ extension RNNForward {
       x, batchSize: batch, lengths: lengths, batchFirst: batchFirst && !unbatched, initialState: h0, initialCell: c0)
     let outputShape =
       unbatched
-      ? [steps, directions * hidden] : batchFirst ? [batch, steps, directions * hidden] : [steps, batch, directions * hidden]
-    let stateShape = unbatched ? [directions * layers, hidden] : [directions * layers, batch, hidden]
+      ? [steps, directions * output] : batchFirst ? [batch, steps, directions * output] : [steps, batch, directions * output]
+    func stateShape(_ size: Int) -> [Int] { unbatched ? [directions * layers, size] : [directions * layers, batch, size] }
     return Results(
       output: NPYArray(shape: outputShape, elements: result.output.npyArray.elements),
-      finalState: NPYArray(shape: stateShape, elements: result.finalState.npyArray.elements),
-      finalCell: result.finalCell.map { NPYArray(shape: stateShape, elements: $0.npyArray.elements) },
+      finalState: NPYArray(shape: stateShape(output), elements: result.finalState.npyArray.elements),
+      finalCell: result.finalCell.map { NPYArray(shape: stateShape(hidden), elements: $0.npyArray.elements) },
       mode: kind)
   }
 

@@ -29,7 +29,8 @@ struct RNNForward: ParsableCommand {
       k, each also with _reverse when bidirectional (bias=False: no bias tensors). \
       The mode is inferred (weight_hh_l0 has 4·H rows for an LSTM, 3·H for a GRU, \
       H for an RNN: rnn_tanh unless --mode rnn_relu); layers and directions come \
-      from the names. LSTMs with proj_size (weight_hr_l{k}) are refused.
+      from the names. An LSTM with proj_size has weight_hr_l{k} (P × H): its \
+      outputs, h_0 and h_n then have P features, c_0 and c_n H.
         W_hh (n_h × n_h), W_hx (n_h × n_x), b (n_h or n_h × 1)
           one vanilla RNN layer with any --activation
 

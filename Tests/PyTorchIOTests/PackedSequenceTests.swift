@@ -11,7 +11,9 @@ import Testing
 @Suite("Padded batches with lengths, and batch_first, against PyTorch")
 struct PackedSequenceTests {
   static let cases: NPZArchive = try! NPZArchive(contentsOf: Fixture.url("packed_cases.npz"))
-  static let caseCount = Set(cases.names.map { $0.split(separator: ".")[0] }).count
+  /// LSTMs with proj_size, with and without lengths (Fixtures/projection_cases.npz).
+  static let projectionCases: NPZArchive = try! NPZArchive(contentsOf: Fixture.url("projection_cases.npz"))
+  static func count(_ archive: NPZArchive) -> Int { Set(archive.names.map { $0.split(separator: ".")[0] }).count }
 
   struct Case {
     var stateDict: [String: Matrix<Double>] = [:]
@@ -25,9 +27,8 @@ struct PackedSequenceTests {
     var h0: NPYArray?
     var c0: NPYArray?
 
-    init(_ index: Int) throws {
+    init(_ index: Int, in archive: NPZArchive = PackedSequenceTests.cases) throws {
       let prefix = "case\(index)."
-      let archive = PackedSequenceTests.cases
       func array(_ name: String) throws -> NPYArray { try archive.array(named: prefix + name) }
       let config = try array("config").scalars
       mode = [.rnnTanh, .rnnReLU, .lstm, .gru][Int(config[0])]
@@ -68,18 +69,19 @@ struct PackedSequenceTests {
   }
 
   func check<Scalar: BLASScalar>(
-    _ index: Int, formulation: Formulation, as type: Scalar.Type, tolerance: Double
+    _ index: Int, in archive: NPZArchive = Self.cases, formulation: Formulation, as type: Scalar.Type,
+    tolerance: Double
   ) throws {
-    let c = try Case(index)
+    let c = try Case(index, in: archive)
     let stateDict = c.stateDict.mapValues { m in Matrix<Scalar>(rows: m.rows, columns: m.columns, scalars: m.scalars.map { Scalar($0) }) }
     let mode = RecurrentNetwork<Scalar>.Mode(rawValue: c.mode.rawValue)!
     let network = try RecurrentNetwork<Scalar>(stateDict: stateDict, mode: mode, formulation: formulation)
     let input = c.matrix(c.input, columns: network.inputSize, as: Scalar.self)
-    let h0 = c.h0.map { c.matrix($0, columns: network.hiddenSize, as: Scalar.self) }
+    let h0 = c.h0.map { c.matrix($0, columns: network.outputSize, as: Scalar.self) }
     let c0 = c.c0.map { c.matrix($0, columns: network.hiddenSize, as: Scalar.self) }
     let result = try network.forward(
       input, batchSize: c.lengths.count, lengths: c.lengths, batchFirst: c.batchFirst, initialState: h0, initialCell: c0)
-    let what = "case \(index): \(c.mode), \(network.layerCount) layer(s), D = \(network.directionCount), bias \(network.hasBias), batch_first \(c.batchFirst), h_0 \(c.h0 != nil), \(formulation), \(Scalar.self)"
+    let what = "case \(index): \(c.mode), \(network.layerCount) layer(s), D = \(network.directionCount), bias \(network.hasBias), P = \(network.projectionSize), batch_first \(c.batchFirst), h_0 \(c.h0 != nil), lengths \(c.lengths), \(formulation), \(Scalar.self)"
     #expect(difference(result.output, c.output) <= tolerance, "output, \(what)")
     #expect(difference(result.finalState, c.hN) <= tolerance, "h_n, \(what)")
     if let cN = c.cN {
@@ -97,14 +99,23 @@ struct PackedSequenceTests {
 
   @Test("float64, every formulation: PyTorch's output, h_n and c_n", arguments: 0..<64, [Formulation.hoisted, .fused, .split])
   func double(index: Int, formulation: Formulation) throws {
-    guard index < Self.caseCount else { return }
+    guard index < Self.count(Self.cases) else { return }
     try check(index, formulation: formulation, as: Double.self, tolerance: 1e-12)
   }
 
   @Test("float32, hoisted", arguments: 0..<64)
   func float(index: Int) throws {
-    guard index < Self.caseCount else { return }
+    guard index < Self.count(Self.cases) else { return }
     try check(index, formulation: .hoisted, as: Float.self, tolerance: 1e-5)
+  }
+
+  @Test(
+    "LSTMs with proj_size, every formulation, with and without lengths: PyTorch's output, h_n and c_n",
+    arguments: 0..<32, [Formulation.hoisted, .fused, .split, .fusedConcatenatingEachStep])
+  func projection(index: Int, formulation: Formulation) throws {
+    guard index < Self.count(Self.projectionCases) else { return }
+    try check(index, in: Self.projectionCases, formulation: formulation, as: Double.self, tolerance: 1e-12)
+    try check(index, in: Self.projectionCases, formulation: formulation, as: Float.self, tolerance: 1e-5)
   }
 
   @Test("lengths are checked before anything runs")

@@ -132,7 +132,7 @@ struct RNNForwardNetworkTests {
     try Data("keep".utf8).write(to: dir.file("existing.npy"))
     let common = ["--inputs", "x.npy", "--output", "existing.npy"]
     let cases: [([String], String)] = [
-      (["--weights", "proj.npz"], "weight_hr_l0: LSTMs with proj_size > 0 are not supported"),
+      (["--weights", "proj.npz"], "weight_hh_l0 must be (24×2) (4·H × P, with weight_hr_l0's P × H), found (18×6)"),
       (["--weights", "gap.npz"], "bias_hh_l1_reverse is missing"),
       (["--weights", "shape.npz"], "weight_ih_l1 must be (18×12) (3·H × D·H), found (18×7)"),
       (["--weights", "net.npz", "--mode", "lstm"], "mode lstm needs weight_hh_l0 to be (4·H × H) = (24×6)"),

@@ -150,7 +150,7 @@ struct RNNForwardToolTests {
       (["--weights", "ours.npz", "--inputs", "four_d.npy"], "4-D"),
       (["--weights", "ours.npz", "--inputs", "garbage.npy"], "more than the 10000"),
       (["--weights", "wrong_bias.npz", "--inputs", "xs2.npy"], "RNNCell"),
-      (["--weights", "xs2.npy", "--inputs", "xs2.npy"], "not a zip archive"),
+      (["--weights", "xs2.npy", "--inputs", "xs2.npy"], "a single .npy array, not a state dict"),
       (["--weights", "missing.npz", "--inputs", "xs2.npy"], "missing.npz"),
     ]
     for (arguments, message) in cases {

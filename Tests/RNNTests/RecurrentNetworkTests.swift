@@ -196,7 +196,7 @@ struct RecurrentNetworkErrorTests {
   static let bad: [Bad] = [
     Bad(
       name: "projection", dict: edited { $0["weight_hr_l0"] = .zeros(rows: 2, columns: 2) }, mode: nil,
-      message: "weight_hr_l0: LSTMs with proj_size > 0 are not supported"),
+      message: "weight_hr_l0 must be (P × H) with 1 ≤ P < H (proj_size < hidden_size), found (2×2)"),
     Bad(
       name: "missing reverse", dict: edited { $0["weight_hh_l1_reverse"] = nil }, mode: nil,
       message: "weight_hh_l1_reverse is missing"),

@@ -221,3 +221,56 @@ for mode in ["rnn_tanh", "rnn_relu", "lstm", "gru"]:
                         i += 1
 np.savez_compressed("packed_cases.npz", **cases)
 print(i, "packed cases")
+
+# 11. LSTMs with proj_size (weight_hr_l{k}), layers x directions x bias x batch_first x initial
+# states x lengths, float64: PyTorch's own module, packed when there are lengths.
+cases = {}
+torch.manual_seed(13)
+i = 0
+for layers in [1, 2]:
+    for bidirectional in [False, True]:
+        for bias in [True, False]:
+            for batch_first in [False, True]:
+                for initial in [False, True]:
+                    for padded in [False, True]:
+                        if (layers + bidirectional + bias + batch_first + initial + padded) % 2 == 1:
+                            continue
+                        T, B, I, H, P = 5, 3, 4, 6, 2
+                        net = torch.nn.LSTM(I, H, num_layers=layers, bidirectional=bidirectional, bias=bias,
+                                            batch_first=batch_first, proj_size=P).double()
+                        lengths = torch.tensor([3, 5, 2]) if padded else torch.tensor([T] * B)
+                        x = torch.randn(B, T, I, dtype=torch.float64) if batch_first else \
+                            torch.randn(T, B, I, dtype=torch.float64)
+                        D = 2 if bidirectional else 1
+                        h0 = torch.randn(D * layers, B, P, dtype=torch.float64) if initial else None
+                        c0 = torch.randn(D * layers, B, H, dtype=torch.float64) if initial else None
+                        with torch.no_grad():
+                            if padded:
+                                for b in range(B):
+                                    if batch_first:
+                                        x[b, lengths[b]:] = float("nan")
+                                    else:
+                                        x[lengths[b]:, b] = float("nan")
+                                packed = torch.nn.utils.rnn.pack_padded_sequence(
+                                    x, lengths, batch_first=batch_first, enforce_sorted=False)
+                                out, (hn, cn) = net(packed, (h0, c0) if initial else None)
+                                out, _ = torch.nn.utils.rnn.pad_packed_sequence(
+                                    out, batch_first=batch_first, total_length=T)
+                            else:
+                                out, (hn, cn) = net(x, (h0, c0) if initial else None)
+                        prefix = "case%d." % i
+                        for k, v in net.state_dict().items():
+                            cases[prefix + k] = v.numpy()
+                        cases[prefix + "config"] = np.array(
+                            [2, layers, bidirectional, bias, batch_first, initial], dtype=np.float64)
+                        cases[prefix + "input"] = x.numpy()
+                        cases[prefix + "lengths"] = lengths.numpy().astype(np.float64)
+                        cases[prefix + "output"] = out.numpy()
+                        cases[prefix + "h_n"] = hn.numpy()
+                        cases[prefix + "c_n"] = cn.numpy()
+                        if initial:
+                            cases[prefix + "h_0"] = h0.numpy()
+                            cases[prefix + "c_0"] = c0.numpy()
+                        i += 1
+np.savez_compressed("projection_cases.npz", **cases)
+print(i, "projection cases")
