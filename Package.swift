@@ -134,7 +134,8 @@ let package = Package(
       name: "CommandLineSupportTests", dependencies: ["_CommandLineSupport", "DenseMatrix", "BLASDiagnostics"]),
     .testTarget(name: "NumPyIOTests", dependencies: ["NumPyIO", "DenseMatrix", "_TestSupport"]),
     .testTarget(
-      name: "PyTorchIOTests", dependencies: ["PyTorchIO", "NumPyIO", "RNN", "DenseMatrix", "_TestSupport", "rnn-forward"],
+      name: "PyTorchIOTests",
+      dependencies: ["PyTorchIO", "NumPyIO", "RNN", "DenseMatrix", "_TestSupport", "rnn-forward"],
       exclude: ["Fixtures"]),
     // The tools run as child processes (the test target depends on them so that they are built).
     .testTarget(

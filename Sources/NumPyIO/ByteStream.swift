@@ -53,8 +53,9 @@ package func withMutableBytes<Element>(
 }
 
 /// `array.withUnsafeBytes(body)`, keeping `body`'s error type.
-package func withBytes<Element>(of array: [Element], _ body: (UnsafeRawBufferPointer) throws(NPYError) -> Void) throws(NPYError)
-{
+package func withBytes<Element>(
+  of array: [Element], _ body: (UnsafeRawBufferPointer) throws(NPYError) -> Void
+) throws(NPYError) {
   var failure: NPYError?
   array.withUnsafeBytes { raw in
     do throws(NPYError) { try body(raw) } catch { failure = error }

@@ -387,7 +387,8 @@ struct RestrictedUnpickler {
 
   private func list(under operation: String) throws(StateDictError) -> PickleList {
     guard case .list(let list) = stack.last, stack.count > (marks.last ?? 0) else {
-      throw fail("\(operation) on a \(stack.last?.kind ?? "missing value") (only lists are appended to)", at: position - 1)
+      throw fail(
+        "\(operation) on a \(stack.last?.kind ?? "missing value") (only lists are appended to)", at: position - 1)
     }
     return list
   }
@@ -426,7 +427,10 @@ struct RestrictedUnpickler {
     let qualified = printable(module + "." + name)
     var advice =
       "only tensors, containers, numbers and strings are read (what torch.load(weights_only=True) allows for a state dict), and nothing is called"
-    if module.hasPrefix("torch.nn") || module == "__main__" || !["posix", "nt", "os", "builtins", "__builtin__", "subprocess", "sys"].contains(module) && !module.hasPrefix("torch") {
+    if module.hasPrefix("torch.nn") || module == "__main__"
+      || !["posix", "nt", "os", "builtins", "__builtin__", "subprocess", "sys"].contains(module)
+        && !module.hasPrefix("torch")
+    {
       advice =
         "the file holds a pickled Python object, which only Python can rebuild (and rebuilding it runs code); "
         + "save the weights instead: torch.save(model.state_dict(), path)"
@@ -446,7 +450,9 @@ struct RestrictedUnpickler {
     return TorchStorageReference(dtype: dtype, key: key, count: count)
   }
 
-  private mutating func reduce(_ callable: PickleValue, _ arguments: PickleValue, at offset: Int) throws(StateDictError)
+  private mutating func reduce(
+    _ callable: PickleValue, _ arguments: PickleValue, at offset: Int
+  ) throws(StateDictError)
     -> PickleValue
   {
     guard case .global(let global) = callable, case .tuple(let args) = arguments else {
@@ -460,11 +466,14 @@ struct RestrictedUnpickler {
       return .dict(dict)
     case .rebuildParameter, .rebuildParameterWithState:
       guard args.count == (global == .rebuildParameter ? 3 : 4), case .tensor = args[0] else {
-        throw fail("\(global.qualifiedName) needs (tensor, requires_grad, hooks\(global == .rebuildParameter ? "" : ", state"))", at: offset)
+        throw fail(
+          "\(global.qualifiedName) needs (tensor, requires_grad, hooks\(global == .rebuildParameter ? "" : ", state"))",
+          at: offset)
       }
       return args[0]
     case .rebuildTensorV2:
-      guard args.count == 6 || args.count == 7, case .storage(let storage) = args[0], case .int(let storageOffset) = args[1],
+      guard args.count == 6 || args.count == 7, case .storage(let storage) = args[0],
+        case .int(let storageOffset) = args[1],
         case .tuple(let size) = args[2], case .tuple(let stride) = args[3]
       else {
         throw fail(
@@ -474,11 +483,15 @@ struct RestrictedUnpickler {
       var shape: [Int] = []
       var strides: [Int] = []
       for value in size {
-        guard case .int(let n) = value, n >= 0 else { throw fail("a tensor's size is not non-negative integers", at: offset) }
+        guard case .int(let n) = value, n >= 0 else {
+          throw fail("a tensor's size is not non-negative integers", at: offset)
+        }
         shape.append(n)
       }
       for value in stride {
-        guard case .int(let n) = value, n >= 0 else { throw fail("a tensor's stride is not non-negative integers", at: offset) }
+        guard case .int(let n) = value, n >= 0 else {
+          throw fail("a tensor's stride is not non-negative integers", at: offset)
+        }
         strides.append(n)
       }
       guard shape.count == strides.count, shape.count <= 64, storageOffset >= 0 else {

@@ -18,7 +18,9 @@ struct SafeTensorsReader {
   let limits: StateDict.Limits
 
   func read() throws(StateDictError) -> StateDict.Contents {
-    guard source.count >= 8 else { throw .safeTensors("the file is \(source.count) bytes, shorter than its header length") }
+    guard source.count >= 8 else {
+      throw .safeTensors("the file is \(source.count) bytes, shorter than its header length")
+    }
     let lengthBytes = try bytes(at: 0, count: 8)
     let declared = lengthBytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     guard declared <= UInt64(Self.maximumHeaderBytes), Int(declared) <= source.count - 8 else {
@@ -72,13 +74,17 @@ struct SafeTensorsReader {
       }
       let size = count.multipliedReportingOverflow(by: dtype.itemSize)
       guard !overflow, !size.overflow, size.partialValue == end - begin else {
-        throw bad("shape \(pythonTuple(shape)) of \(dtypeName) needs \(overflow ? "more than Int.max" : String(size.partialValue)) bytes but data_offsets holds \(end - begin)")
+        throw bad(
+          "shape \(pythonTuple(shape)) of \(dtypeName) needs \(overflow ? "more than Int.max" : String(size.partialValue)) bytes but data_offsets holds \(end - begin)"
+        )
       }
       tensors.append(Entry(name: name, dtype: dtype, shape: shape, range: begin..<end))
     }
     // The byte ranges tile the data: sorted, each starts where the one before ended.
     var next = 0
-    for tensor in tensors.sorted(by: { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }) {
+    for tensor in tensors.sorted(by: {
+      ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound)
+    }) {
       guard tensor.range.lowerBound == next else {
         throw .safeTensors(
           "tensor '\(printable(tensor.name))' starts at byte \(tensor.range.lowerBound) of the data but the one before it ends at \(next) (ranges must neither overlap nor leave gaps)"
@@ -389,7 +395,8 @@ struct JSONReader {
   }
 
   private mutating func hex4() throws(StateDictError) -> UInt32 {
-    guard position + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16),
+    guard position + 4 <= bytes.count,
+      let value = UInt32(String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16),
       bytes[position..<(position + 4)].allSatisfy({ !"+-".utf8.contains($0) })
     else { throw fail("a malformed \\u escape") }
     position += 4
@@ -403,7 +410,8 @@ struct JSONReader {
       switch scalar {
       case "\"": result += "\\\""
       case "\\": result += "\\\\"
-      case _ where scalar.value < 0x20: result += "\\u00" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+      case _ where scalar.value < 0x20:
+        result += "\\u00" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
       default: result.unicodeScalars.append(scalar)
       }
     }

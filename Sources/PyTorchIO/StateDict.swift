@@ -149,7 +149,9 @@ public struct StateDict: Sendable {
     if head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
       throw .unrecognizedFormat("a single .npy array, not a state dict: save the tensors with np.savez")
     }
-    let shown = head.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+    let shown = head.prefix(8).map {
+      String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+    }
     throw .unrecognizedFormat(
       "not a state dict file: neither a zip archive (.npz, torch.save) nor .safetensors (first bytes: \(shown.joined(separator: " ")))"
     )

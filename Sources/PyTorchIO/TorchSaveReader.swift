@@ -22,13 +22,15 @@ struct TorchSaveReader {
       throw .torchArchive(
         pickles.isEmpty
           ? "no NAME/data.pkl record: this zip archive is not a torch.save file"
-          : "\(pickles.count) data.pkl records (one expected): \(pickles.map { printable($0.name) }.joined(separator: ", "))")
+          : "\(pickles.count) data.pkl records (one expected): \(pickles.map { printable($0.name) }.joined(separator: ", "))"
+      )
     }
     let prefix = String(pickleEntry.name.dropLast("data.pkl".count))
     let bigEndian = try byteOrderIsBig(prefix: prefix)
     guard pickleEntry.uncompressedSize <= Self.maximumPickleBytes else {
       throw .exceedsLimit(
-        "torch.save file: data.pkl is \(pickleEntry.uncompressedSize) bytes, more than the \(Self.maximumPickleBytes) read")
+        "torch.save file: data.pkl is \(pickleEntry.uncompressedSize) bytes, more than the \(Self.maximumPickleBytes) read"
+      )
     }
     let pickle = try member(pickleEntry)
     var unpickler = RestrictedUnpickler(bytes: pickle)
@@ -42,7 +44,9 @@ struct TorchSaveReader {
   /// `byteorder` (written by PyTorch 2.1 and later): "little" or "big"; little when absent.
   private func byteOrderIsBig(prefix: String) throws(StateDictError) -> Bool {
     guard let entry = directory.entries.first(where: { $0.name == prefix + "byteorder" }) else { return false }
-    guard entry.uncompressedSize <= 16 else { throw .torchArchive("the byteorder record is \(entry.uncompressedSize) bytes") }
+    guard entry.uncompressedSize <= 16 else {
+      throw .torchArchive("the byteorder record is \(entry.uncompressedSize) bytes")
+    }
     switch String(decoding: try member(entry), as: UTF8.self) {
     case "little": return false
     case "big": return true
@@ -89,7 +93,9 @@ struct TorchSaveReader {
   }
 
   /// Decodes each tensor of a readable dtype from its storage, each storage read once.
-  private func tensors(_ flattener: Flattener, prefix: String, bigEndian: Bool) throws(StateDictError)
+  private func tensors(
+    _ flattener: Flattener, prefix: String, bigEndian: Bool
+  ) throws(StateDictError)
     -> StateDict.Contents
   {
     var contents = StateDict.Contents(format: .torchSave)
@@ -101,7 +107,8 @@ struct TorchSaveReader {
       let storage = tensor.storage
       if let seen = storageTypes[storage.key], seen.dtype != storage.dtype || seen.count != storage.count {
         throw .torchArchive(
-          "storage '\(printable(storage.key))' is named as \(seen.count) \(seen.dtype.name) and as \(storage.count) \(storage.dtype.name)")
+          "storage '\(printable(storage.key))' is named as \(seen.count) \(seen.dtype.name) and as \(storage.count) \(storage.dtype.name)"
+        )
       }
       storageTypes[storage.key] = storage
       guard let decodedSize = StateDict.decodedItemSize(storage.dtype) else {
@@ -137,7 +144,8 @@ struct TorchSaveReader {
       }
       guard entry.uncompressedSize <= limits.maximumTotalBytes else {
         throw .exceedsLimit(
-          "the record \(printable(recordName)) is \(entry.uncompressedSize) bytes, more than the limit of \(limits.maximumTotalBytes)")
+          "the record \(printable(recordName)) is \(entry.uncompressedSize) bytes, more than the limit of \(limits.maximumTotalBytes)"
+        )
       }
       // The common case, a tensor that is its whole storage in the machine's byte order: its
       // elements are read straight into the tensor's array, one pass over the bytes.

@@ -65,7 +65,8 @@ public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
   ) throws(ShapeError) {
     let hidden = projectionWeights?.columns ?? recurrentWeights.columns
     if let projectionWeights {
-      guard projectionWeights.rows >= 1, projectionWeights.rows < hidden, recurrentWeights.columns == projectionWeights.rows
+      guard projectionWeights.rows >= 1, projectionWeights.rows < hidden,
+        recurrentWeights.columns == projectionWeights.rows
       else {
         throw ShapeError(
           operation: "LSTMCell",

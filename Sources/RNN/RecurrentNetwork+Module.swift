@@ -32,7 +32,9 @@ extension RecurrentNetwork {
   ///   ``RecurrentNetworkError/severalModules(_:)`` when `module` is `nil` and there are
   ///   several, ``RecurrentNetworkError/unknownModule(_:modules:)`` when `module` is not one.
   /// - Complexity: O(names).
-  public static func selectModule(_ module: String? = nil, in names: some Sequence<String>) throws(RecurrentNetworkError)
+  public static func selectModule(
+    _ module: String? = nil, in names: some Sequence<String>
+  ) throws(RecurrentNetworkError)
     -> (module: String, parameters: [String: String], ignored: [String])
   {
     let names = Array(names)

@@ -40,7 +40,8 @@ extension RecurrentNetwork {
         throw .mode("weight_hr_l0 (proj_size) belongs to an LSTM, but mode \(mode!) was asked for")
       }
       guard whr0.rows >= 1, whr0.rows < whr0.columns else {
-        throw .shape(name: "weight_hr_l0", expected: "(P × H) with 1 ≤ P < H (proj_size < hidden_size)", found: whr0.shape)
+        throw .shape(
+          name: "weight_hr_l0", expected: "(P × H) with 1 ≤ P < H (proj_size < hidden_size)", found: whr0.shape)
       }
       guard whh0.rows == 4 * hidden, whh0.columns == projection else {
         throw .shape(

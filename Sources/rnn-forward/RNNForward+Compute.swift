@@ -49,8 +49,11 @@ extension RNNForward {
       x, batchSize: batch, lengths: lengths, batchFirst: batchFirst && !unbatched, initialState: h0, initialCell: c0)
     let outputShape =
       unbatched
-      ? [steps, directions * output] : batchFirst ? [batch, steps, directions * output] : [steps, batch, directions * output]
-    func stateShape(_ size: Int) -> [Int] { unbatched ? [directions * layers, size] : [directions * layers, batch, size] }
+      ? [steps, directions * output]
+      : batchFirst ? [batch, steps, directions * output] : [steps, batch, directions * output]
+    func stateShape(_ size: Int) -> [Int] {
+      unbatched ? [directions * layers, size] : [directions * layers, batch, size]
+    }
     return Results(
       output: NPYArray(shape: outputShape, elements: result.output.npyArray.elements),
       finalState: NPYArray(shape: stateShape(output), elements: result.finalState.npyArray.elements),

@@ -59,7 +59,8 @@ extension RNNForward {
     case 3: (steps, batch, features) = batchFirst ? (shape[1], shape[0], shape[2]) : (shape[0], shape[1], shape[2])
     default:
       throw ToolError(
-        "--inputs must be T × I or \(batchFirst ? "B × T × I (--batch-first)" : "T × B × I (batch_first=False)"), got a \(shape.count)-D array of shape \(shape)")
+        "--inputs must be T × I or \(batchFirst ? "B × T × I (--batch-first)" : "T × B × I (batch_first=False)"), got a \(shape.count)-D array of shape \(shape)"
+      )
     }
     guard features == inputSize else {
       throw ToolError(
@@ -74,7 +75,8 @@ extension RNNForward {
         !batchFirst && shape.count == 3 && shape[0] == lengthCount
         ? ": the inputs look batch-first (B × T × I); pass --batch-first" : ""
       throw ToolError(
-        "--lengths has \(lengthCount) values but --inputs has B = \(batch) sequences (shape \(shape)\(batchFirst ? ", --batch-first" : ""))\(hint)")
+        "--lengths has \(lengthCount) values but --inputs has B = \(batch) sequences (shape \(shape)\(batchFirst ? ", --batch-first" : ""))\(hint)"
+      )
     }
     return (steps, batch)
   }

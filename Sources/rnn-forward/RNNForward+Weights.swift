@@ -48,9 +48,11 @@ extension RNNForward {
   /// Refuses tensors of a type that is not decoded (integers, bool) among those the run needs.
   private func requireDecoded(_ file: StateDict, _ names: [String]) throws(ToolError) {
     if let name = names.first(where: { file.tensors[$0] == nil }) {
-      let what = file.unreadable[name].map { "a tensor of dtype \($0)" } ?? "not a tensor but a \(file.ignored[name] ?? "value")"
+      let what =
+        file.unreadable[name].map { "a tensor of dtype \($0)" } ?? "not a tensor but a \(file.ignored[name] ?? "value")"
       throw ToolError(
-        "--weights: \(weights): \(name) is \(what); a recurrent layer's parameters are float32, float64, float16 or bfloat16")
+        "--weights: \(weights): \(name) is \(what); a recurrent layer's parameters are float32, float64, float16 or bfloat16"
+      )
     }
   }
 

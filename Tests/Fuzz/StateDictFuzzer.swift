@@ -30,7 +30,8 @@ public func fuzzStateDict(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for (name, a) in writable.tensors {
       let b = again.tensors[name]!
       precondition(a.shape == b.shape && a.dtypeName == b.dtypeName, "round trip changed \(name)'s shape or dtype")
-      precondition(zip(a.scalars, b.scalars).allSatisfy { $0.bitPattern == $1.bitPattern }, "round trip changed \(name)")
+      precondition(
+        zip(a.scalars, b.scalars).allSatisfy { $0.bitPattern == $1.bitPattern }, "round trip changed \(name)")
     }
   } catch {
     fatalError("tensors that were read did not survive a safetensors round trip: \(error)")

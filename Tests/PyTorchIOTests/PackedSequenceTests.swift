@@ -73,15 +73,19 @@ struct PackedSequenceTests {
     tolerance: Double
   ) throws {
     let c = try Case(index, in: archive)
-    let stateDict = c.stateDict.mapValues { m in Matrix<Scalar>(rows: m.rows, columns: m.columns, scalars: m.scalars.map { Scalar($0) }) }
+    let stateDict = c.stateDict.mapValues { m in
+      Matrix<Scalar>(rows: m.rows, columns: m.columns, scalars: m.scalars.map { Scalar($0) })
+    }
     let mode = RecurrentNetwork<Scalar>.Mode(rawValue: c.mode.rawValue)!
     let network = try RecurrentNetwork<Scalar>(stateDict: stateDict, mode: mode, formulation: formulation)
     let input = c.matrix(c.input, columns: network.inputSize, as: Scalar.self)
     let h0 = c.h0.map { c.matrix($0, columns: network.outputSize, as: Scalar.self) }
     let c0 = c.c0.map { c.matrix($0, columns: network.hiddenSize, as: Scalar.self) }
     let result = try network.forward(
-      input, batchSize: c.lengths.count, lengths: c.lengths, batchFirst: c.batchFirst, initialState: h0, initialCell: c0)
-    let what = "case \(index): \(c.mode), \(network.layerCount) layer(s), D = \(network.directionCount), bias \(network.hasBias), P = \(network.projectionSize), batch_first \(c.batchFirst), h_0 \(c.h0 != nil), lengths \(c.lengths), \(formulation), \(Scalar.self)"
+      input, batchSize: c.lengths.count, lengths: c.lengths, batchFirst: c.batchFirst, initialState: h0, initialCell: c0
+    )
+    let what =
+      "case \(index): \(c.mode), \(network.layerCount) layer(s), D = \(network.directionCount), bias \(network.hasBias), P = \(network.projectionSize), batch_first \(c.batchFirst), h_0 \(c.h0 != nil), lengths \(c.lengths), \(formulation), \(Scalar.self)"
     #expect(difference(result.output, c.output) <= tolerance, "output, \(what)")
     #expect(difference(result.finalState, c.hN) <= tolerance, "h_n, \(what)")
     if let cN = c.cN {
@@ -97,7 +101,9 @@ struct PackedSequenceTests {
     }
   }
 
-  @Test("float64, every formulation: PyTorch's output, h_n and c_n", arguments: 0..<64, [Formulation.hoisted, .fused, .split])
+  @Test(
+    "float64, every formulation: PyTorch's output, h_n and c_n", arguments: 0..<64,
+    [Formulation.hoisted, .fused, .split])
   func double(index: Int, formulation: Formulation) throws {
     guard index < Self.count(Self.cases) else { return }
     try check(index, formulation: formulation, as: Double.self, tolerance: 1e-12)

@@ -45,7 +45,9 @@ struct RNNForwardPyTorchFilesTests {
     #expect(worst <= tolerance, "\(path): \(worst)")
   }
 
-  @Test("a 2-layer bidirectional LSTM from torch.save and from safetensors", arguments: ["lstm_state_dict.pt", "lstm.safetensors"])
+  @Test(
+    "a 2-layer bidirectional LSTM from torch.save and from safetensors",
+    arguments: ["lstm_state_dict.pt", "lstm.safetensors"])
   func lstm(weights: String) throws {
     let scratch = try Scratch()
     let expected = try Fixture.expected("lstm_forward.npz")
@@ -81,16 +83,22 @@ struct RNNForwardPyTorchFilesTests {
     let scratch = try Scratch()
     try NPYArray(shape: [3, 1, 2], elements: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).write(
       to: URL(fileURLWithPath: scratch.path("x.npy")))
-    let arguments = ["--weights", Fixture.url("two_modules.pt").path, "--inputs", scratch.path("x.npy"), "--output", scratch.path("out.npy")]
+    let arguments = [
+      "--weights", Fixture.url("two_modules.pt").path, "--inputs", scratch.path("x.npy"), "--output",
+      scratch.path("out.npy"),
+    ]
     let refused = try run(arguments)
     #expect(refused.status == 1)
-    #expect(refused.stderr.contains("2 recurrent modules: decoder, encoder; choose one with --module NAME"), "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("2 recurrent modules: decoder, encoder; choose one with --module NAME"),
+      "\(refused.stderr)")
     #expect(!FileManager.default.fileExists(atPath: scratch.path("out.npy")))
     let chosen = try run(arguments + ["--module", "encoder"])
     #expect(chosen.status == 0, "\(chosen.stderr)")
     #expect(try NPYArray(contentsOf: URL(fileURLWithPath: scratch.path("out.npy"))).shape == [3, 1, 3])
     let unknown = try run(arguments + ["--module", "encoder.rnn"])
-    #expect(unknown.status == 1 && unknown.stderr.contains("'encoder.rnn' is not a recurrent module"), "\(unknown.stderr)")
+    #expect(
+      unknown.status == 1 && unknown.stderr.contains("'encoder.rnn' is not a recurrent module"), "\(unknown.stderr)")
   }
 
   @Test("half-precision weights are widened, and said so")
@@ -99,10 +107,12 @@ struct RNNForwardPyTorchFilesTests {
     try NPYArray(shape: [2, 3], elements: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).write(
       to: URL(fileURLWithPath: scratch.path("x.npy")))
     let result = try run([
-      "--weights", Fixture.url("gru_float16.pt").path, "--inputs", scratch.path("x.npy"), "--output", scratch.path("out.npy"),
+      "--weights", Fixture.url("gru_float16.pt").path, "--inputs", scratch.path("x.npy"), "--output",
+      scratch.path("out.npy"),
     ])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stderr.contains("saved as float16") && result.stderr.contains("widened to float32"), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("saved as float16") && result.stderr.contains("widened to float32"), "\(result.stderr)")
   }
 
   @Test("a pickled module is refused with what to do instead")
@@ -111,7 +121,8 @@ struct RNNForwardPyTorchFilesTests {
     try NPYArray(shape: [2, 3], elements: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).write(
       to: URL(fileURLWithPath: scratch.path("x.npy")))
     let result = try run([
-      "--weights", Fixture.url("whole_module.pt").path, "--inputs", scratch.path("x.npy"), "--output", scratch.path("out.npy"),
+      "--weights", Fixture.url("whole_module.pt").path, "--inputs", scratch.path("x.npy"), "--output",
+      scratch.path("out.npy"),
     ])
     #expect(result.status == 1)
     #expect(result.stderr.contains("torch.save(model.state_dict(), path)"), "\(result.stderr)")
@@ -119,13 +130,25 @@ struct RNNForwardPyTorchFilesTests {
 
   @Test("--lengths and --batch-first against PyTorch's packed sequences", arguments: [0, 5, 13, 34, 47, 60])
   func lengths(index: Int) throws {
+    try runCase(index, of: PackedSequenceTests.cases)
+  }
+
+  @Test("an LSTM with proj_size: P-sized outputs and h_n, H-sized c_n", arguments: [0, 3, 9, 14, 27, 30])
+  func projection(index: Int) throws {
+    try runCase(index, of: PackedSequenceTests.projectionCases)
+  }
+
+  /// Runs fixture case `index` through the tool: its weights as .npz, its input, lengths, initial
+  /// states and layout, and compares the output, h_n and (LSTM) c_n with PyTorch's.
+  func runCase(_ index: Int, of cases: NPZArchive) throws {
     let scratch = try Scratch()
-    let cases = PackedSequenceTests.cases
     let prefix = "case\(index)."
     var weights = NPZArchive()
     for name in cases.names where name.hasPrefix(prefix) {
       let short = String(name.dropFirst(prefix.count))
-      if short.hasPrefix("weight_") || short.hasPrefix("bias_") { weights.set(try cases.array(named: name), named: short) }
+      if short.hasPrefix("weight_") || short.hasPrefix("bias_") {
+        weights.set(try cases.array(named: name), named: short)
+      }
     }
     try weights.write(to: URL(fileURLWithPath: scratch.path("w.npz")))
     let config = try cases.array(named: prefix + "config").scalars
@@ -138,6 +161,8 @@ struct RNNForwardPyTorchFilesTests {
       "--output", scratch.path("out.npy"), "--final-state", scratch.path("h.npy"),
       "--mode", ["rnn_tanh", "rnn_relu", "lstm", "gru"][Int(config[0])],
     ]
+    let cellState = try? cases.array(named: prefix + "c_n")
+    if cellState != nil { arguments += ["--final-cell", scratch.path("c.npy")] }
     if config[5] == 1 {
       try cases.array(named: prefix + "h_0").write(to: URL(fileURLWithPath: scratch.path("h0.npy")))
       arguments += ["--initial-state", scratch.path("h0.npy")]
@@ -156,5 +181,6 @@ struct RNNForwardPyTorchFilesTests {
     #expect(result.status == 0, "\(result.stderr)")
     try expectClose(scratch.path("out.npy"), try cases.array(named: prefix + "output"), tolerance: 1e-12)
     try expectClose(scratch.path("h.npy"), try cases.array(named: prefix + "h_n"), tolerance: 1e-12)
+    if let cellState { try expectClose(scratch.path("c.npy"), cellState, tolerance: 1e-12) }
   }
 }

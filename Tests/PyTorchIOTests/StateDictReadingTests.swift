@@ -63,10 +63,12 @@ struct StateDictReadingTests {
     #expect(file.names.contains("model_state_dict.encoder.rnn.weight_ih_l0"))
   }
 
-  @Test("float16 and bfloat16 widened to float32 exactly, float64 kept", arguments: [
-    ("gru_float16.pt", "gru_float16_expected.npz", "float16"),
-    ("gru_bfloat16.safetensors", "gru_bfloat16_expected.npz", "bfloat16"),
-  ])
+  @Test(
+    "float16 and bfloat16 widened to float32 exactly, float64 kept",
+    arguments: [
+      ("gru_float16.pt", "gru_float16_expected.npz", "float16"),
+      ("gru_bfloat16.safetensors", "gru_bfloat16_expected.npz", "bfloat16"),
+    ])
   func halfPrecision(file name: String, expected: String, saved: String) throws {
     let file = try Fixture.read(name)
     try expectSameTensors(file, Fixture.expected(expected))
@@ -112,25 +114,27 @@ struct StateDictReadingTests {
     #expect(npz.tensors.count == 16)
   }
 
-  @Test("refused with what to do instead", arguments: [
-    ("whole_module.pt", "torch.save(model.state_dict(), path)"),
-    ("legacy.pt", "legacy torch.save file"),
-    ("hostile_os_system.pt", "the global posix.system is refused"),
-    ("hostile_eval.pt", "the global __builtin__.eval is refused"),
-    ("hostile_offset.pt", "reaches element 12 of a storage of 8"),
-    ("hostile_stride.pt", "reaches element 302 of a storage of 8"),
-    ("hostile_huge_storage.pt", "needs more than the 8589934592 bytes left of the limits"),
-    ("hostile_record_size.pt", "is 8 bytes but its storage declares 1000"),
-    ("hostile_missing_record.pt", "archive/data/0 of a storage is missing"),
-    ("hostile_overflow.pt", "is too large"),
-    ("hostile_memo.pt", "a memo GET of 7, which was never PUT"),
-    ("hostile_shared_lists.pt", "refer to each other more often"),
-    ("hostile_deep.pt", "STOP with 100000 values"),
-    ("hostile_truncated_pickle.pt", "bytes but 0 are left"),
-    ("hostile_truncated.safetensors", "data_offsets is not [begin, end]"),
-    ("hostile_header_length.safetensors", "the header declares"),
-    ("hostile_offsets.safetensors", "safetensors: tensor"),
-  ])
+  @Test(
+    "refused with what to do instead",
+    arguments: [
+      ("whole_module.pt", "torch.save(model.state_dict(), path)"),
+      ("legacy.pt", "legacy torch.save file"),
+      ("hostile_os_system.pt", "the global posix.system is refused"),
+      ("hostile_eval.pt", "the global __builtin__.eval is refused"),
+      ("hostile_offset.pt", "reaches element 12 of a storage of 8"),
+      ("hostile_stride.pt", "reaches element 302 of a storage of 8"),
+      ("hostile_huge_storage.pt", "needs more than the 8589934592 bytes left of the limits"),
+      ("hostile_record_size.pt", "is 8 bytes but its storage declares 1000"),
+      ("hostile_missing_record.pt", "archive/data/0 of a storage is missing"),
+      ("hostile_overflow.pt", "is too large"),
+      ("hostile_memo.pt", "a memo GET of 7, which was never PUT"),
+      ("hostile_shared_lists.pt", "refer to each other more often"),
+      ("hostile_deep.pt", "STOP with 100000 values"),
+      ("hostile_truncated_pickle.pt", "bytes but 0 are left"),
+      ("hostile_truncated.safetensors", "data_offsets is not [begin, end]"),
+      ("hostile_header_length.safetensors", "the header declares"),
+      ("hostile_offsets.safetensors", "safetensors: tensor"),
+    ])
   func refused(file name: String, message: String) throws {
     do throws(StateDictError) {
       let file = try StateDict(contentsOf: Fixture.url(name))
@@ -151,7 +155,8 @@ struct SafeTensorsWritingTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let url = directory.appendingPathComponent("model.safetensors")
     let tensors: [String: NPYArray] = [
-      "rnn.weight_ih_l0": NPYArray(shape: [2, 3], elements: .float32([1, -2, 3.5, .infinity, -0.0, Float(bitPattern: 1)])),
+      "rnn.weight_ih_l0": NPYArray(
+        shape: [2, 3], elements: .float32([1, -2, 3.5, .infinity, -0.0, Float(bitPattern: 1)])),
       "rnn.bias \"quoted\"\n": NPYArray(shape: [2], scalars: [0.1, -7]),
       "scalar": NPYArray(shape: [], elements: .float32([42])),
       "empty": NPYArray(shape: [0, 4], elements: .float32([])),
