@@ -113,29 +113,18 @@ struct SafeTensorsReader {
     }
     for tensor in tensors where StateDict.decodedItemSize(tensor.dtype) != nil {
       // float32 and float64, little-endian as this machine: read straight into the array.
-      func direct<T>(_: T.Type) throws(StateDictError) -> [T] {
-        var failure: StateDictError?
-        let count = tensor.range.count / MemoryLayout<T>.size
-        let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-          do throws(NPYError) {
-            try source.read(at: dataStart + tensor.range.lowerBound, into: UnsafeMutableRawBufferPointer(buffer))
-            initialized = count
-          } catch {
-            failure = .npy(error)
-            initialized = 0
-          }
+      let direct: NPYArray?
+      do {
+        direct = try StateDict.readDirectly(dtype: tensor.dtype, shape: tensor.shape, byteCount: tensor.range.count) {
+          (buffer) throws(NPYError) in
+          try source.read(at: dataStart + tensor.range.lowerBound, into: buffer)
         }
-        if let failure { throw failure }
-        return values
+      } catch {
+        throw .npy(error)
       }
-      switch tensor.dtype {
-      case .float32:
-        contents.tensors[tensor.name] = NPYArray(shape: tensor.shape, elements: .float32(try direct(Float.self)))
+      if let direct {
+        contents.tensors[tensor.name] = direct
         continue
-      case .float64:
-        contents.tensors[tensor.name] = NPYArray(shape: tensor.shape, elements: .float64(try direct(Double.self)))
-        continue
-      default: break
       }
       let raw = try bytes(at: dataStart + tensor.range.lowerBound, count: tensor.range.count)
       var strides = [Int](repeating: 1, count: tensor.shape.count)

@@ -168,6 +168,34 @@ extension StateDict {
     }
   }
 
+  /// A float32 or float64 tensor whose bytes (little-endian, C order) `fill` writes straight
+  /// into the array's memory, one pass and no copy; `nil` for other types. `byteCount` must be
+  /// the shape's elements times the item size (the readers check it first).
+  static func readDirectly(
+    dtype: TorchDType, shape: [Int], byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(NPYError) -> Void
+  ) throws(NPYError) -> NPYArray? {
+    func read<T>(_: T.Type) throws(NPYError) -> [T] {
+      let count = byteCount / MemoryLayout<T>.size
+      var failure: NPYError?
+      let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        do throws(NPYError) {
+          try fill(UnsafeMutableRawBufferPointer(buffer))
+          initialized = count
+        } catch {
+          failure = error
+          initialized = 0
+        }
+      }
+      if let failure { throw failure }
+      return values
+    }
+    switch dtype {
+    case .float32: return NPYArray(shape: shape, elements: .float32(try read(Float.self)))
+    case .float64: return NPYArray(shape: shape, elements: .float64(try read(Double.self)))
+    default: return nil
+    }
+  }
+
   /// Whether the tensor's strides are C order's for its shape (dimensions of 1 ignored).
   static func isContiguous(_ tensor: TorchTensorReference) -> Bool {
     var expected = 1

@@ -56,27 +56,15 @@ struct TorchSaveReader {
 
   /// A float32 or float64 record read into the tensor's own array (`nil` for other types).
   private func directTensor(_ entry: ZipEntry, dtype: TorchDType, shape: [Int]) throws(StateDictError) -> NPYArray? {
-    func read<T>(_: T.Type) throws(StateDictError) -> [T] {
-      let count = entry.uncompressedSize / MemoryLayout<T>.size
-      var failure: StateDictError?
-      let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-        do throws(NPYError) {
-          var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
-          try stream.readExactly(into: UnsafeMutableRawBufferPointer(buffer))
-          try stream.finish()
-          initialized = count
-        } catch {
-          failure = .npy(.member(name: entry.name, error: error))
-          initialized = 0
-        }
+    do {
+      return try StateDict.readDirectly(dtype: dtype, shape: shape, byteCount: entry.uncompressedSize) {
+        (buffer) throws(NPYError) in
+        var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
+        try stream.readExactly(into: buffer)
+        try stream.finish()
       }
-      if let failure { throw failure }
-      return values
-    }
-    switch dtype {
-    case .float32: return NPYArray(shape: shape, elements: .float32(try read(Float.self)))
-    case .float64: return NPYArray(shape: shape, elements: .float64(try read(Double.self)))
-    default: return nil
+    } catch {
+      throw .npy(.member(name: entry.name, error: error))
     }
   }
 

@@ -2,13 +2,13 @@ import DenseMatrix
 import Foundation
 import NumPyIO
 import Testing
+import _TestSupport
 
 /// `rnn-forward` on the files PyTorch users have, against PyTorch's own outputs (written with
 /// the fixtures by Fixtures/make_fixtures.py).
 @Suite("rnn-forward on PyTorch's files")
 struct RNNForwardPyTorchFilesTests {
-  static let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    .deletingLastPathComponent().appendingPathComponent("rnn-forward")
+  static let tool = builtTool("rnn-forward")
 
   /// A scratch directory, removed when the test ends.
   final class Scratch {
@@ -19,16 +19,7 @@ struct RNNForwardPyTorchFilesTests {
   }
 
   func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = Self.tool
-    process.arguments = arguments
-    let stderr = Pipe()
-    process.standardError = stderr
-    process.standardOutput = Pipe()
-    try process.run()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: errors, as: UTF8.self))
+    try runTool(Self.tool, arguments)
   }
 
   /// Writes `name` of the expected archive as a float32 .npy (the dtype PyTorch saved).

@@ -10,23 +10,10 @@ import _TestSupport
 @Suite("rnn-forward", .enabled(if: NumPy.isAvailable, Comment(rawValue: NumPy.unavailableReason)))
 struct RNNForwardToolTests {
   /// The executable, built beside the test bundle (this test target depends on it).
-  static let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    .deletingLastPathComponent().appendingPathComponent("rnn-forward")
+  static let tool = builtTool("rnn-forward")
 
   func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = Self.tool
-    process.arguments = arguments
-    if !environment.isEmpty {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    }
-    let stderr = Pipe()
-    process.standardError = stderr
-    process.standardOutput = Pipe()
-    try process.run()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: errors, as: UTF8.self))
+    try runTool(Self.tool, arguments, environment: environment)
   }
 
   /// Weights in our naming and PyTorch's, 2-D and 3-D inputs, and numpy's hidden states.
