@@ -74,7 +74,7 @@ let package = Package(
     .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_StagedFileCleanup"]),
     // The files PyTorch users have: torch.save's zip files (read by a pickle interpreter that
     // runs nothing) and .safetensors, beside .npz, as one state dict.
-    .target(name: "PyTorchIO", dependencies: ["NumPyIO"]),
+    .target(name: "PyTorchIO", dependencies: ["NumPyIO", "DenseMatrix"]),
 
     // MARK: - Executables
 

@@ -1,3 +1,4 @@
+import DenseMatrix
 import Foundation
 import NumPyIO
 import PyTorchIO
@@ -130,6 +131,7 @@ struct StateDictReadingTests {
       ("hostile_memo.pt", "a memo GET of 7, which was never PUT"),
       ("hostile_shared_lists.pt", "refer to each other more often"),
       ("hostile_deep.pt", "STOP with 100000 values"),
+      ("hostile_nested.pt", "containers are nested more than 64 deep"),
       ("hostile_truncated_pickle.pt", "bytes but 0 are left"),
       ("hostile_truncated.safetensors", "data_offsets is not [begin, end]"),
       ("hostile_header_length.safetensors", "the header declares"),
@@ -203,6 +205,23 @@ struct SafeTensorsWritingTests {
     #expect(throws: StateDictError.self) {
       try StateDict(tensors: ["": NPYArray(shape: [1], scalars: [1])]).writeSafeTensors(
         to: FileManager.default.temporaryDirectory.appendingPathComponent("unused-\(UUID()).safetensors"))
+    }
+  }
+}
+
+@Suite("State dicts and matrices")
+struct StateDictMatrixTests {
+  @Test("matrices in, safetensors out, matrices back; a missing name lists what is there")
+  func matrices() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("matrices-\(UUID()).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    let w = Matrix<Float>(rows: 2, columns: 3, scalars: [1, 2, 3, 4, 5, 6])
+    try StateDict(matrices: ["rnn.weight_hh_l0": w]).writeSafeTensors(to: url)
+    let file = try StateDict(contentsOf: url)
+    #expect(try file.matrix(named: "rnn.weight_hh_l0", as: Float.self) == w)
+    #expect(try file.matrix(named: "rnn.weight_hh_l0", as: Double.self, converting: true) == Matrix<Double>(converting: w))
+    #expect(throws: StateDictError.npy(.missingArray(name: "x", available: ["rnn.weight_hh_l0"]))) {
+      try file.matrix(named: "x", as: Float.self)
     }
   }
 }

@@ -152,6 +152,10 @@ torch_zip("hostile_memo.pt", b"\x80\x02}q\x00(X\x01\x00\x00\x00wh\x07u.")
 nested = b"\x80\x02}(X\x01\x00\x00\x00w)q\x00" + b"".join(b"h%c\x86q%c" % (i - 1, i) for i in range(1, 40)) + b"u."
 torch_zip("hostile_shared_lists.pt", nested)
 torch_zip("hostile_deep.pt", b"\x80\x02" + b"]" * 100000 + b"." )
+nested_dict = {"w": 1}
+for _ in range(200):
+    nested_dict = {"a": nested_dict}
+torch_zip("hostile_nested.pt", pickle.dumps(nested_dict, protocol=2))
 torch_zip("hostile_truncated_pickle.pt", pickle.dumps({"w": 1}, protocol=2)[:-3])
 
 # 9. Hostile safetensors: truncated and bit-flipped copies of a valid file.
