@@ -219,7 +219,8 @@ struct StateDictMatrixTests {
     try StateDict(matrices: ["rnn.weight_hh_l0": w]).writeSafeTensors(to: url)
     let file = try StateDict(contentsOf: url)
     #expect(try file.matrix(named: "rnn.weight_hh_l0", as: Float.self) == w)
-    #expect(try file.matrix(named: "rnn.weight_hh_l0", as: Double.self, converting: true) == Matrix<Double>(converting: w))
+    #expect(
+      try file.matrix(named: "rnn.weight_hh_l0", as: Double.self, converting: true) == Matrix<Double>(converting: w))
     #expect(throws: StateDictError.npy(.missingArray(name: "x", available: ["rnn.weight_hh_l0"]))) {
       try file.matrix(named: "x", as: Float.self)
     }
