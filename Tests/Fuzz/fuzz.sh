@@ -18,8 +18,11 @@ sources=(Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift
   Sources/NumPyIO/ReadableFile.swift Sources/NumPyIO/AtomicFileWriter.swift Sources/NumPyIO/StagedFile.swift
   Sources/NumPyIO/StagedFileRegistry.swift Sources/NumPyIO/ZipDirectory.swift Sources/NumPyIO/ZipMemberStream.swift
   Sources/NumPyIO/ZipWriter.swift Sources/NumPyIO/NPZArchive.swift Sources/DenseMatrix/Matrix/Precondition.swift)
-# PyTorchIO's sources, compiled into the same module.
-torch_sources=(Sources/PyTorchIO/*.swift)
+# PyTorchIO's sources, compiled into the same module, without the Matrix conveniences.
+torch_sources=()
+for file in Sources/PyTorchIO/*.swift; do
+  [[ $file == *+Matrix.swift ]] || torch_sources+=("$file")
+done
 build() {
   swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "$1Fuzz" -package-name fuzz \
     -D NUMPYIO_STANDALONE -D PYTORCHIO_STANDALONE -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
