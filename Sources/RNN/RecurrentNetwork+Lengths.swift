@@ -54,41 +54,42 @@ extension LayerRun {
         var runner = cells[index]
         runner.backend = backend
         runner.formulation = formulation
-        // Sequence j's (in sorted order) initial state, as a row.
-        func initial(_ states: Matrix<Scalar>?, _ j: Int, size: Int) -> [Scalar] {
-          guard let states else { return [Scalar](repeating: 0, count: size) }
+        // Sorted sequence j's initial state (h_0 or c_0 of `size` values) appended to `rows`.
+        func appendInitial(_ states: Matrix<Scalar>?, _ j: Int, size: Int, to rows: inout [Scalar]) {
+          guard let states else {
+            rows.append(contentsOf: repeatElement(0, count: size))
+            return
+          }
           let row = index * batch + order[j]
-          return (0..<size).map { states[row, $0] }
+          states.withUnsafeBufferPointer { rows.append(contentsOf: $0[(row * size)..<((row + 1) * size)]) }
         }
-        // The running sequences' states, row j for sorted sequence j.
-        var state: [[Scalar]] = []
-        var cellState: [[Scalar]] = []
+        // The running sequences' states, row-major: row j is sorted sequence j's.
+        var state: [Scalar] = []
+        var cellState: [Scalar] = []
         let isLSTM = network.mode == .lstm
+        let features = layerInput.columns
         for segment in direction == 0 ? segments : segments.reversed() {
           let (steps, b) = (segment.end - segment.start, segment.active)
           // Forward: the first b keep running. Backward: the next ones join from h_0 (c_0).
-          if state.count > b {
-            state.removeLast(state.count - b)
-            cellState.removeLast(max(0, cellState.count - b))
+          if state.count > b * hidden {
+            state.removeLast(state.count - b * hidden)
+            cellState.removeLast(max(0, cellState.count - b * cellSize))
           }
-          while state.count < b {
-            state.append(initial(initialState, state.count, size: hidden))
-            if isLSTM { cellState.append(initial(initialCell, cellState.count, size: cellSize)) }
+          while state.count < b * hidden {
+            let j = state.count / hidden
+            appendInitial(initialState, j, size: hidden, to: &state)
+            if isLSTM { appendInitial(initialCell, j, size: cellSize, to: &cellState) }
           }
           var workspace = runner.makeWorkspace(batchSize: b)
-          workspace.state = Matrix(rows: b, columns: hidden, scalars: state.flatMap { $0 }).transposed()
-          if isLSTM {
-            setCell(&workspace, Matrix(rows: b, columns: cellSize, scalars: cellState.flatMap { $0 }).transposed())
-          }
+          workspace.state = Matrix(rows: b, columns: hidden, scalars: state).transposed()
+          if isLSTM { setCell(&workspace, Matrix(rows: b, columns: cellSize, scalars: cellState).transposed()) }
           // The segment's inputs, batch-major: row s · b + j is sorted sequence j's step start + s.
-          let features = layerInput.columns
           let inputs = Matrix<Scalar>(rows: steps * b, columns: features) { target in
             layerInput.withUnsafeBufferPointer { source in
               for s in 0..<steps {
                 for j in 0..<b {
-                  let from = ((segment.start + s) * batch + order[j]) * features
-                  let to = (s * b + j) * features
-                  for f in 0..<features { target[to + f] = source[from + f] }
+                  (target.baseAddress! + (s * b + j) * features).update(
+                    from: source.baseAddress! + ((segment.start + s) * batch + order[j]) * features, count: features)
                 }
               }
             }
@@ -108,32 +109,26 @@ extension LayerRun {
             states = featureMajor.transposed()
           }
           // Each state to its sequence's row of the layer's output, in the direction's columns.
+          let width = directions * hidden
           output.withUnsafeMutableBufferPointer { target in
             states.withUnsafeBufferPointer { source in
-              let width = directions * hidden
               for s in 0..<steps {
                 for j in 0..<b {
-                  let to = ((segment.start + s) * batch + order[j]) * width + direction * hidden
-                  let from = (s * b + j) * hidden
-                  for h in 0..<hidden { target[to + h] = source[from + h] }
+                  (target.baseAddress! + ((segment.start + s) * batch + order[j]) * width + direction * hidden).update(
+                    from: source.baseAddress! + (s * b + j) * hidden, count: hidden)
                 }
               }
             }
           }
-          let last = workspace.state.transposed()
-          state = (0..<b).map { j in (0..<hidden).map { last[j, $0] } }
-          if isLSTM, let c = cell(workspace)?.transposed() {
-            cellState = (0..<b).map { j in (0..<cellSize).map { c[j, $0] } }
-          }
+          state = workspace.state.transposed().scalars
+          if isLSTM, let c = cell(workspace) { cellState = c.transposed().scalars }
           // Forward: the sequences that end here keep this state as their h_n (c_n).
           if direction == 0 {
-            for j in 0..<b where sorted[j] == segment.end {
-              keepFinal(row: index * batch + order[j], state[j], isLSTM ? cellState[j] : nil)
-            }
+            for j in 0..<b where sorted[j] == segment.end { keepFinal(index: index, order[j], j, state, cellState) }
           }
         }
         if direction == 1 {
-          for j in 0..<batch { keepFinal(row: index * batch + order[j], state[j], isLSTM ? cellState[j] : nil) }
+          for j in 0..<batch { keepFinal(index: index, order[j], j, state, cellState) }
         }
       }
       layerInput = output
@@ -141,14 +136,17 @@ extension LayerRun {
     batchMajorOutput = layerInput
   }
 
-  private mutating func keepFinal(row: Int, _ state: [Scalar], _ cell: [Scalar]?) {
-    finalState.withMutableView(rows: row..<(row + 1), columns: 0..<state.count) {
-      $0.assign(Matrix(rows: 1, columns: state.count, scalars: state))
+  /// Sequence `sequence`'s h_n (and c_n) for layer-direction `index`: row `j` of the running
+  /// states (`cells` empty unless an LSTM).
+  private mutating func keepFinal(index: Int, _ sequence: Int, _ j: Int, _ states: [Scalar], _ cells: [Scalar]) {
+    let row = index * batch + sequence
+    func rowJ(of values: [Scalar], size: Int) -> Matrix<Scalar> {
+      Matrix(rows: 1, columns: size, scalars: Array(values[(j * size)..<((j + 1) * size)]))
     }
-    if let cell {
-      finalCell.withMutableView(rows: row..<(row + 1), columns: 0..<cell.count) {
-        $0.assign(Matrix(rows: 1, columns: cell.count, scalars: cell))
-      }
+    let (state, cell) = (network.outputSize, network.hiddenSize)
+    finalState.withMutableView(rows: row..<(row + 1), columns: 0..<state) { $0.assign(rowJ(of: states, size: state)) }
+    if !cells.isEmpty {
+      finalCell.withMutableView(rows: row..<(row + 1), columns: 0..<cell) { $0.assign(rowJ(of: cells, size: cell)) }
     }
   }
 }
