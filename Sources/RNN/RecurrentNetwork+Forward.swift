@@ -22,11 +22,14 @@ extension RecurrentNetwork {
   ///   - initialState: PyTorch's `h_0`, `(D · L) × B × H` as `(D · L · B) × H`; zero if `nil`.
   ///   - initialCell: PyTorch's `c_0` (LSTM only), same shape; zero if `nil`.
   /// - Returns: the output `(T · B) × (D · H)` (`(B · T) × (D · H)` with `batchFirst`), `h_n`
-  ///   and (LSTM) `c_n`, each `(D · L · B) × H`.
+  ///   and (LSTM) `c_n`, each `(D · L · B) × H`; with a projection (``projectionSize`` P > 0) the
+  ///   output and `h_n` have P in place of H, and so must `initialState`.
   ///   With T = 0 the output is empty and the final states are the initial ones.
   /// - Throws: `ShapeError` naming the argument, the expected and the found shape (or the length
   ///   out of 1...T); nothing is computed then.
-  /// - Complexity: O(T · B · L · D · G·H · (I + H)) for G gates; the products go through
+  /// - Complexity: O(T · B · L · D · G·H · (I + H)) for G gates (Σ lengths in place of T · B for
+  ///   a padded batch, which also allocates a workspace per run of steps with the same running
+  ///   sequences, at most one per distinct length); the products go through
   ///   `cblas_?gemm` (`?gemv` for the per-step products when B = 1). Allocates the layers'
   ///   outputs and one workspace per layer and direction, nothing per step. With ``threads``
   ///   of 2 or more, a bidirectional layer's two directions run at the same time on two threads

@@ -30,7 +30,8 @@ extension RNNForward {
     func state(_ array: NPYArray, _ option: String, size: Int) throws -> Matrix<Scalar> {
       try stateMatrix(
         array, option: option, stacks: directions * layers, layers: layers, directions: directions, hidden: size,
-        batch: batch, unbatched: unbatched, as: Scalar.self)
+        symbol: network.projectionSize > 0 && size == output ? "P" : "H", batch: batch, unbatched: unbatched,
+        as: Scalar.self)
     }
     let h0 = try arrays.initialState.map { try state($0, "--initial-state", size: output) }
     let c0: Matrix<Scalar>? = try arrays.initialCell.map { array throws in

@@ -97,7 +97,8 @@ extension RNNForward {
   /// An initial state file as the network's (D·L·B) × H: PyTorch's (D·L) × B × H, (D·L) × H for
   /// an unbatched input, and for one layer and direction also H values per sequence.
   func stateMatrix<Scalar: BLASScalar>(
-    _ array: NPYArray, option: String, stacks: Int, layers: Int, directions: Int, hidden: Int, batch: Int,
+    _ array: NPYArray, option: String, stacks: Int, layers: Int, directions: Int, hidden: Int, symbol: String = "H",
+    batch: Int,
     unbatched: Bool, as type: Scalar.Type
   ) throws -> Matrix<Scalar> {
     var accepted = [[stacks, batch, hidden]]
@@ -109,8 +110,9 @@ extension RNNForward {
     guard accepted.contains(array.shape) else {
       let expected = unbatched ? "(\(stacks), \(hidden))" : "(\(stacks), \(batch), \(hidden))"
       throw ToolError(
-        "\(option) must be (D·L) × \(unbatched ? "" : "B × ")H = \(expected) for D = \(directions), "
-          + "L = \(layers)\(unbatched ? "" : ", B = \(batch)"), H = \(hidden); got shape \(array.shape)")
+        "\(option) must be (D·L) × \(unbatched ? "" : "B × ")\(symbol) = \(expected) for D = \(directions), "
+          + "L = \(layers)\(unbatched ? "" : ", B = \(batch)"), \(symbol) = \(hidden)"
+          + "\(symbol == "P" ? " (proj_size)" : ""); got shape \(array.shape)")
     }
     return try with(option) { () throws(NPYError) in
       try Matrix<Scalar>(
