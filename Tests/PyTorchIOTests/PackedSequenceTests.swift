@@ -147,3 +147,75 @@ struct PackedSequenceTests {
     #expect(plain.output == full.output && plain.finalState == full.finalState)
   }
 }
+
+/// A padded batch wider than the products' rounding (16 columns), whose running width changes,
+/// against each of its sequences run alone (the unpadded path, which the PyTorch cases check).
+@Suite("Padded batches against their sequences run one by one")
+struct PaddedAgainstSingleSequenceTests {
+  static func stateDict(
+    mode: RecurrentNetwork<Double>.Mode, input: Int, hidden: Int, projection: Int
+  ) -> [String: Matrix<Double>] {
+    var rng = SeededGenerator(seed: 99)
+    var dict: [String: Matrix<Double>] = [:]
+    let state = projection > 0 ? projection : hidden
+    for layer in 0..<2 {
+      for suffix in ["", "_reverse"] {
+        let g = mode.gateCount * hidden
+        dict["weight_ih_l\(layer)\(suffix)"] = .randomNormal(
+          rows: g, columns: layer == 0 ? input : 2 * state, standardDeviation: 0.4, using: &rng)
+        dict["weight_hh_l\(layer)\(suffix)"] = .randomNormal(
+          rows: g, columns: state, standardDeviation: 0.4, using: &rng)
+        dict["bias_ih_l\(layer)\(suffix)"] = .randomNormal(rows: g, columns: 1, standardDeviation: 0.1, using: &rng)
+        dict["bias_hh_l\(layer)\(suffix)"] = .randomNormal(rows: g, columns: 1, standardDeviation: 0.1, using: &rng)
+        if projection > 0 {
+          dict["weight_hr_l\(layer)\(suffix)"] = .randomNormal(
+            rows: projection, columns: hidden, standardDeviation: 0.4, using: &rng)
+        }
+      }
+    }
+    return dict
+  }
+
+  @Test(
+    "37 sequences of 1 to 9 steps: every output row, h_n and c_n as run alone",
+    arguments: [(RecurrentNetwork<Double>.Mode.lstm, 3), (.lstm, 0), (.gru, 0), (.rnnTanh, 0)],
+    [Formulation.hoisted, .split])
+  func againstSingles(cell: (mode: RecurrentNetwork<Double>.Mode, projection: Int), formulation: Formulation) throws {
+    let (mode, projection) = cell
+    let (steps, batch, input, hidden) = (9, 37, 3, 5)
+    let network = try RecurrentNetwork<Double>(
+      stateDict: Self.stateDict(mode: mode, input: input, hidden: hidden, projection: projection), mode: mode,
+      formulation: formulation)
+    var rng = SeededGenerator(seed: 7)
+    // Eight lengths, each many times, so that 37, then fewer than 32 and fewer than 16 run.
+    let lengths = (0..<batch).map { b in [1, 9, 9, 4, 7, 2, 9, 5][b % 8] }
+    var x = Matrix<Double>.randomNormal(rows: steps * batch, columns: input, using: &rng)
+    for b in 0..<batch { for t in lengths[b]..<steps { for i in 0..<input { x[t * batch + b, i] = .nan } } }
+    let (p, stacks) = (network.outputSize, 2 * 2)
+    let h0 = Matrix<Double>.randomNormal(rows: stacks * batch, columns: p, using: &rng)
+    let c0 = mode == .lstm ? Matrix<Double>.randomNormal(rows: stacks * batch, columns: hidden, using: &rng) : nil
+    let padded = try network.forward(x, batchSize: batch, lengths: lengths, initialState: h0, initialCell: c0)
+    for b in 0..<batch {
+      let length = lengths[b]
+      let xb = Matrix<Double>(rows: length, columns: input) { t, i in x[t * batch + b, i] }
+      let rows = (0..<stacks).map { $0 * batch + b }
+      let hb = Matrix<Double>(rows: stacks, columns: p) { k, j in h0[rows[k], j] }
+      let cb = c0.map { c0 in Matrix<Double>(rows: stacks, columns: hidden) { k, j in c0[rows[k], j] } }
+      let alone = try network.forward(xb, batchSize: 1, initialState: hb, initialCell: cb)
+      for t in 0..<steps {
+        for j in 0..<(2 * p) {
+          let want = t < length ? alone.output[t, j] : 0
+          #expect(abs(padded.output[t * batch + b, j] - want) <= 1e-12, "sequence \(b), step \(t), column \(j)")
+        }
+      }
+      for k in 0..<stacks {
+        for j in 0..<p {
+          #expect(abs(padded.finalState[rows[k], j] - alone.finalState[k, j]) <= 1e-12, "h_n \(b) \(k)")
+        }
+        if let cell = padded.finalCell {
+          for j in 0..<hidden { #expect(abs(cell[rows[k], j] - alone.finalCell![k, j]) <= 1e-12, "c_n \(b) \(k)") }
+        }
+      }
+    }
+  }
+}
