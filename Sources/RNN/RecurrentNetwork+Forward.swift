@@ -14,7 +14,7 @@ extension RecurrentNetwork {
   ///     `pad_packed_sequence(total_length=T)`); `nil` when every sequence has T steps. Sequence
   ///     b's output rows at steps ≥ `lengths[b]` are exactly 0, its `h_n` (and `c_n`) is its state
   ///     after its own last step, the backward direction starts at that step, and the padding
-  ///     is never read (NaN there changes nothing). The work is proportional to Σ lengths: the
+  ///     is never read (NaN there changes nothing). The arithmetic is proportional to Σ lengths: the
   ///     sequences are sorted by length once and each step runs only those still going.
   ///   - batchFirst: `true` when `input` is PyTorch's `batch_first=True` layout, `B × T × I` as
   ///     `(B · T) × I` (row `b · T + t`); the output is then `(B · T) × (D · H)` too. The states
