@@ -41,11 +41,7 @@ public enum NPYError: Error, Hashable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .badMagic(let found):
-      let shown = found.prefix(8).map { byte in
-        String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-      }
-      return
-        "NPY: not a .npy file: expected the magic bytes 93 4e 55 4d 50 59 ('\\x93NUMPY'), found \(shown.joined(separator: " "))"
+      return "NPY: not a .npy file: expected the magic bytes 93 4e 55 4d 50 59 ('\\x93NUMPY'), found \(hexBytes(found))"
     case .unsupportedVersion(let major, let minor):
       return "NPY: unsupported format version \(major).\(minor) (supported: 1.0, 2.0, 3.0)"
     case .truncatedHeader(let needed, let available):
@@ -117,6 +113,14 @@ package func printable(_ text: String) -> String {
     }
   }
   return result
+}
+
+/// The first 8 of `bytes` in hex, two digits each: `93 4e 55 4d`.
+package func hexBytes(_ bytes: some Collection<UInt8>) -> String {
+  bytes.prefix(8).map { byte in
+    String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+  }
+  .joined(separator: " ")
 }
 
 /// `(3, 4)`, `(5,)` or `()`, as Python prints a shape.

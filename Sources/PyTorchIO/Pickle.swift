@@ -112,6 +112,9 @@ enum TorchDType: Equatable {
     }
   }
 
+  /// float16 and bfloat16, which are widened to float32.
+  var isHalfPrecision: Bool { self == .float16 || self == .bfloat16 }
+
   var itemSize: Int {
     switch self {
     case .float64, .int64, .complex64: 8
@@ -164,36 +167,18 @@ struct RestrictedUnpickler {
     self.bytes = bytes
   }
 
-  /// Reads the pickle to its STOP and returns the value it leaves, with `cleanUp` to call once
-  /// the value is no longer needed (it empties every container, breaking reference cycles).
-  mutating func load() throws(StateDictError) -> (value: PickleValue, cleanUp: () -> Void) {
-    let value: PickleValue
-    do {
-      value = try run()
-    } catch {
-      releaseContainers()
-      throw error
+  /// Reads the pickle to its STOP and calls `body` with the value it leaves; then, whatever
+  /// happened, empties every container the pickle made, breaking the reference cycles a hostile
+  /// one can build.
+  mutating func load<Result>(
+    _ body: (PickleValue) throws(StateDictError) -> Result
+  ) throws(StateDictError) -> Result {
+    defer {
+      for list in lists { list.items = [] }
+      for dict in dicts { dict.items = [] }
+      (lists, dicts, stack, memo) = ([], [], [], [:])
     }
-    let lists = self.lists
-    let dicts = self.dicts
-    self.lists = []
-    self.dicts = []
-    stack = []
-    memo = [:]
-    return (
-      value,
-      {
-        for list in lists { list.items = [] }
-        for dict in dicts { dict.items = [] }
-      }
-    )
-  }
-
-  private mutating func releaseContainers() {
-    for list in lists { list.items = [] }
-    for dict in dicts { dict.items = [] }
-    stack = []
-    memo = [:]
+    return try body(try run())
   }
 
   private func fail(_ reason: String, at offset: Int) -> StateDictError {
@@ -318,10 +303,7 @@ struct RestrictedUnpickler {
         let list = PickleList()
         lists.append(list)
         push(.list(list))
-      case 0x7D:  // EMPTY_DICT
-        let dict = PickleDict()
-        dicts.append(dict)
-        push(.dict(dict))
+      case 0x7D: push(.dict(newDict()))  // EMPTY_DICT
       case 0x61:  // APPEND
         let item = try pop("APPEND")
         try list(under: "APPEND").items.append(item)
@@ -374,15 +356,20 @@ struct RestrictedUnpickler {
         guard case .global(.orderedDict) = type, case .tuple(let items) = arguments, items.isEmpty else {
           throw fail("NEWOBJ of a \(type.kind): only collections.OrderedDict() is built", at: start)
         }
-        let dict = PickleDict()
-        dicts.append(dict)
-        push(.dict(dict))
+        push(.dict(newDict()))
       default:
         throw fail(
           "opcode 0x\(String(opcode, radix: 16)) is not read (a state dict saved by torch.save needs only "
             + "protocol 2's opcodes for containers, numbers, strings, tensors and storages)", at: start)
       }
     }
+  }
+
+  /// A new dict, kept to be emptied after the load.
+  private mutating func newDict() -> PickleDict {
+    let dict = PickleDict()
+    dicts.append(dict)
+    return dict
   }
 
   private func list(under operation: String) throws(StateDictError) -> PickleList {
@@ -460,10 +447,8 @@ struct RestrictedUnpickler {
     }
     switch global {
     case .orderedDict:
-      let dict = PickleDict()
-      dicts.append(dict)
       guard args.isEmpty else { throw fail("collections.OrderedDict with arguments", at: offset) }
-      return .dict(dict)
+      return .dict(newDict())
     case .rebuildParameter, .rebuildParameterWithState:
       guard args.count == (global == .rebuildParameter ? 3 : 4), case .tensor = args[0] else {
         throw fail(

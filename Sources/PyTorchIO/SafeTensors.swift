@@ -97,19 +97,13 @@ struct SafeTensorsReader {
     }
     var total = 0
     for tensor in tensors {
-      guard let item = StateDict.decodedItemSize(tensor.dtype) else {
+      guard StateDict.decodedItemSize(tensor.dtype) != nil else {
         contents.unreadable[tensor.name] = tensor.dtype.name
         continue
       }
-      let count = tensor.range.count / tensor.dtype.itemSize
-      let bytes = count * item
-      guard bytes <= limits.maximumArrayBytes, bytes <= limits.maximumTotalBytes - total else {
-        throw .exceedsLimit(
-          "\(printable(tensor.name)): a tensor of shape \(pythonTuple(tensor.shape)) needs more than the "
-            + "\(limits.maximumTotalBytes - total) bytes left of the limits (\(limits.maximumArrayBytes) per tensor, "
-            + "\(limits.maximumTotalBytes) in total)")
-      }
-      total += bytes
+      try StateDict.reserve(
+        tensor.range.count / tensor.dtype.itemSize, of: tensor.dtype, name: tensor.name, shape: tensor.shape,
+        total: &total, limits: limits)
     }
     for tensor in tensors where StateDict.decodedItemSize(tensor.dtype) != nil {
       // float32 and float64, little-endian as this machine: read straight into the array.
@@ -126,24 +120,23 @@ struct SafeTensorsReader {
         contents.tensors[tensor.name] = direct
         continue
       }
+      // float16 and bfloat16: widened to float32.
       let raw = try bytes(at: dataStart + tensor.range.lowerBound, count: tensor.range.count)
-      var strides = [Int](repeating: 1, count: tensor.shape.count)
-      for axis in strides.indices.reversed().dropFirst() { strides[axis] = strides[axis + 1] * tensor.shape[axis + 1] }
       contents.tensors[tensor.name] = StateDict.decode(
-        raw, dtype: tensor.dtype, bigEndian: false, offset: 0, shape: tensor.shape, strides: strides)
-      if tensor.dtype == .float16 || tensor.dtype == .bfloat16 { contents.widened[tensor.name] = tensor.dtype.name }
+        raw, dtype: tensor.dtype, bigEndian: false, offset: 0, shape: tensor.shape, strides: nil)
+      contents.widened[tensor.name] = tensor.dtype.name
     }
     return contents
   }
 
   private func bytes(at offset: Int, count: Int) throws(StateDictError) -> [UInt8] {
-    var buffer = [UInt8](repeating: 0, count: count)
     do {
-      try withMutableBytes(of: &buffer) { (raw) throws(NPYError) in try source.read(at: offset, into: raw) }
+      return try StateDict.uninitializedArray(count: count) { (buffer) throws(NPYError) in
+        try source.read(at: offset, into: buffer)
+      }
     } catch {
       throw .npy(error)
     }
-    return buffer
   }
 
   /// The format's dtype names.

@@ -149,11 +149,8 @@ public struct StateDict: Sendable {
     if head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
       throw .unrecognizedFormat("a single .npy array, not a state dict: save the tensors with np.savez")
     }
-    let shown = head.prefix(8).map {
-      String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
-    }
     throw .unrecognizedFormat(
-      "not a state dict file: neither a zip archive (.npz, torch.save) nor .safetensors (first bytes: \(shown.joined(separator: " ")))"
+      "not a state dict file: neither a zip archive (.npz, torch.save) nor .safetensors (first bytes: \(hexBytes(head)))"
     )
   }
 }
@@ -168,98 +165,123 @@ extension StateDict {
     }
   }
 
+  /// Counts a tensor of `count` elements of `dtype`, decoded, against `limits` (`total` is what
+  /// the tensors before it take), before anything is allocated.
+  ///
+  /// - Throws: ``StateDictError/exceedsLimit(_:)`` naming the tensor and what is left.
+  static func reserve(
+    _ count: Int, of dtype: TorchDType, name: String, shape: [Int], total: inout Int, limits: Limits
+  ) throws(StateDictError) {
+    let bytes = count.multipliedReportingOverflow(by: decodedItemSize(dtype) ?? dtype.itemSize)
+    guard !bytes.overflow, bytes.partialValue <= limits.maximumArrayBytes,
+      bytes.partialValue <= limits.maximumTotalBytes - total
+    else {
+      throw .exceedsLimit(
+        "\(printable(name)): a tensor of shape \(pythonTuple(shape)) needs more than the "
+          + "\(limits.maximumTotalBytes - total) bytes left of the limits (\(limits.maximumArrayBytes) per tensor, "
+          + "\(limits.maximumTotalBytes) in total)")
+    }
+    total += bytes.partialValue
+  }
+
+  /// `count` elements of a trivial type whose bytes `fill` writes straight into the new
+  /// array's memory: no zero-filling pass before the read.
+  static func uninitializedArray<T>(
+    count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(NPYError) -> Void
+  ) throws(NPYError) -> [T] {
+    var failure: NPYError?
+    let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+      do throws(NPYError) {
+        try fill(UnsafeMutableRawBufferPointer(buffer))
+        initialized = count
+      } catch {
+        failure = error
+        initialized = 0
+      }
+    }
+    if let failure { throw failure }
+    return values
+  }
+
   /// A float32 or float64 tensor whose bytes (little-endian, C order) `fill` writes straight
   /// into the array's memory, one pass and no copy; `nil` for other types. `byteCount` must be
   /// the shape's elements times the item size (the readers check it first).
   static func readDirectly(
     dtype: TorchDType, shape: [Int], byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(NPYError) -> Void
   ) throws(NPYError) -> NPYArray? {
-    func read<T>(_: T.Type) throws(NPYError) -> [T] {
-      let count = byteCount / MemoryLayout<T>.size
-      var failure: NPYError?
-      let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-        do throws(NPYError) {
-          try fill(UnsafeMutableRawBufferPointer(buffer))
-          initialized = count
-        } catch {
-          failure = error
-          initialized = 0
-        }
-      }
-      if let failure { throw failure }
-      return values
-    }
     switch dtype {
-    case .float32: return NPYArray(shape: shape, elements: .float32(try read(Float.self)))
-    case .float64: return NPYArray(shape: shape, elements: .float64(try read(Double.self)))
+    case .float32:
+      return NPYArray(shape: shape, elements: .float32(try uninitializedArray(count: byteCount / 4, fill)))
+    case .float64:
+      return NPYArray(shape: shape, elements: .float64(try uninitializedArray(count: byteCount / 8, fill)))
     default: return nil
     }
   }
 
-  /// Whether the tensor's strides are C order's for its shape (dimensions of 1 ignored).
-  static func isContiguous(_ tensor: TorchTensorReference) -> Bool {
+  /// Whether `strides` are C order's for `shape` (dimensions of 1 ignored); `nil` strides are.
+  static func isContiguous(shape: [Int], strides: [Int]?) -> Bool {
+    guard let strides else { return true }
     var expected = 1
-    for (size, stride) in zip(tensor.shape, tensor.strides).reversed() {
+    for (size, stride) in zip(shape, strides).reversed() {
       if size > 1 && stride != expected { return false }
       expected *= size
     }
     return true
   }
 
-  /// The elements `shape` and `strides` select from `bytes` (elements of `dtype`) starting at
-  /// element `offset`, in C order, as float32 (float32, float16, bfloat16) or float64.
+  /// The elements `shape` and `strides` (`nil`: C order) select from `bytes` (elements of
+  /// `dtype`) starting at element `offset`, in C order, as float32 (float32, float16, bfloat16)
+  /// or float64.
   ///
   /// - Precondition: `dtype` is decoded and every selected element lies within `bytes` (the
   ///   readers check both first).
+  /// - Complexity: O(elements); no memory beyond the result's.
   static func decode(
-    _ bytes: [UInt8], dtype: TorchDType, bigEndian: Bool, offset: Int, shape: [Int], strides: [Int]
+    _ bytes: [UInt8], dtype: TorchDType, bigEndian: Bool, offset: Int, shape: [Int], strides: [Int]?
   ) -> NPYArray {
     let count = shape.reduce(1, *)
     let item = dtype.itemSize
-    // The element positions, in C order.
-    var positions: [Int] = []
-    var contiguous = true
-    var expected = 1
-    for (size, stride) in zip(shape, strides).reversed() {
-      if size > 1 && stride != expected { contiguous = false }
-      expected *= size
-    }
-    if !contiguous {
-      positions.reserveCapacity(count)
-      var index = [Int](repeating: 0, count: shape.count)
-      var position = offset
-      for _ in 0..<count {
-        positions.append(position)
-        var axis = shape.count - 1
-        while axis >= 0 {
-          index[axis] += 1
-          position += strides[axis]
-          if index[axis] < shape[axis] { break }
-          position -= strides[axis] * shape[axis]
-          index[axis] = 0
-          axis -= 1
-        }
-      }
-    }
-    func element(_ i: Int) -> Int { contiguous ? offset + i : positions[i] }
+    let contiguous = isContiguous(shape: shape, strides: strides)
     return bytes.withUnsafeBytes { raw in
-      func word<T: FixedWidthInteger>(_ i: Int, as: T.Type) -> T {
-        let value = raw.loadUnaligned(fromByteOffset: element(i) * item, as: T.self)
-        return bigEndian ? T(bigEndian: value) : T(littleEndian: value)
+      /// `store(i, word)` for every element i in C order, with the word at its position.
+      func each<T: FixedWidthInteger>(_: T.Type, _ store: (Int, T) -> Void) {
+        func word(_ position: Int) -> T {
+          let value = raw.loadUnaligned(fromByteOffset: position * item, as: T.self)
+          return bigEndian ? T(bigEndian: value) : T(littleEndian: value)
+        }
+        guard !contiguous, let strides else {
+          for i in 0..<count { store(i, word(offset + i)) }
+          return
+        }
+        // An odometer over the indices, the position following it.
+        var index = [Int](repeating: 0, count: shape.count)
+        var position = offset
+        for i in 0..<count {
+          store(i, word(position))
+          var axis = shape.count - 1
+          while axis >= 0 {
+            index[axis] += 1
+            position += strides[axis]
+            if index[axis] < shape[axis] { break }
+            position -= strides[axis] * shape[axis]
+            index[axis] = 0
+            axis -= 1
+          }
+        }
       }
       switch dtype {
       case .float64:
         let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-          for i in 0..<count { buffer[i] = Double(bitPattern: word(i, as: UInt64.self)) }
+          each(UInt64.self) { buffer[$0] = Double(bitPattern: $1) }
           initialized = count
         }
         return NPYArray(shape: shape, elements: .float64(values))
       default:
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
           switch dtype {
-          case .float32: for i in 0..<count { buffer[i] = Float(bitPattern: word(i, as: UInt32.self)) }
-          case .bfloat16: for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(word(i, as: UInt16.self)) << 16) }
-          default: for i in 0..<count { buffer[i] = widenHalf(word(i, as: UInt16.self)) }
+          case .float32: each(UInt32.self) { buffer[$0] = Float(bitPattern: $1) }
+          case .bfloat16: each(UInt16.self) { buffer[$0] = Float(bitPattern: UInt32($1) << 16) }
+          default: each(UInt16.self) { buffer[$0] = widenHalf($1) }
           }
           initialized = count
         }

@@ -34,10 +34,11 @@ struct TorchSaveReader {
     }
     let pickle = try member(pickleEntry)
     var unpickler = RestrictedUnpickler(bytes: pickle)
-    let (value, cleanUp) = try unpickler.load()
-    defer { cleanUp() }
-    var flattener = Flattener(budget: 4 * pickle.count + 1024)
-    try flattener.flatten(value, name: nil, depth: 0)
+    let flattener = try unpickler.load { (value) throws(StateDictError) in
+      var flattener = Flattener(budget: 4 * pickle.count + 1024)
+      try flattener.flatten(value, name: nil, depth: 0)
+      return flattener
+    }
     return try tensors(flattener, prefix: prefix, bigEndian: bigEndian)
   }
 
@@ -70,11 +71,11 @@ struct TorchSaveReader {
 
   private func member(_ entry: ZipEntry) throws(StateDictError) -> [UInt8] {
     do {
-      var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
-      var bytes = [UInt8](repeating: 0, count: entry.uncompressedSize)
-      try stream.readExactly(into: &bytes, 0..<bytes.count)
-      try stream.finish()
-      return bytes
+      return try StateDict.uninitializedArray(count: entry.uncompressedSize) { (buffer) throws(NPYError) in
+        var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
+        try stream.readExactly(into: buffer)
+        try stream.finish()
+      }
     } catch {
       throw .npy(.member(name: entry.name, error: error))
     }
@@ -99,23 +100,15 @@ struct TorchSaveReader {
         )
       }
       storageTypes[storage.key] = storage
-      guard let decodedSize = StateDict.decodedItemSize(storage.dtype) else {
+      guard StateDict.decodedItemSize(storage.dtype) != nil else {
         contents.unreadable[name] = storage.dtype.name
         continue
       }
-      let count = try Self.checkExtent(tensor, name: name)
-      let bytes = count.multipliedReportingOverflow(by: decodedSize)
-      guard !bytes.overflow, bytes.partialValue <= limits.maximumArrayBytes,
-        bytes.partialValue <= limits.maximumTotalBytes - total
-      else {
-        throw .exceedsLimit(
-          "\(printable(name)): a tensor of shape \(pythonTuple(tensor.shape)) needs more than the "
-            + "\(limits.maximumTotalBytes - total) bytes left of the limits (\(limits.maximumArrayBytes) per tensor, "
-            + "\(limits.maximumTotalBytes) in total)")
-      }
-      total += bytes.partialValue
+      try StateDict.reserve(
+        try Self.checkExtent(tensor, name: name), of: storage.dtype, name: name, shape: tensor.shape, total: &total,
+        limits: limits)
       byStorage[storage.key, default: []].append((name, tensor))
-      if storage.dtype == .float16 || storage.dtype == .bfloat16 { contents.widened[name] = storage.dtype.name }
+      if storage.dtype.isHalfPrecision { contents.widened[name] = storage.dtype.name }
     }
     let entries = Dictionary(directory.entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     for key in byStorage.keys.sorted() {
@@ -139,7 +132,8 @@ struct TorchSaveReader {
       // elements are read straight into the tensor's array, one pass over the bytes.
       let users = byStorage[key]!
       if users.count == 1, !bigEndian, users[0].tensor.offset == 0,
-        users[0].tensor.shape.reduce(1, *) == storage.count, StateDict.isContiguous(users[0].tensor),
+        users[0].tensor.shape.reduce(1, *) == storage.count,
+        StateDict.isContiguous(shape: users[0].tensor.shape, strides: users[0].tensor.strides),
         let array = try directTensor(entry, dtype: storage.dtype, shape: users[0].tensor.shape)
       {
         contents.tensors[users[0].name] = array

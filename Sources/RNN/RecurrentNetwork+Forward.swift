@@ -78,12 +78,11 @@ extension RecurrentNetwork {
           reason: "lengths[\(bad)] is \(lengths[bad]); every length must be in 1...T = 1...\(steps)", shapes: [])
       }
     }
-    // Every sequence full length is the unpadded run.
-    let packed = lengths.map { $0.contains { $0 != steps } } ?? false
     var run = LayerRun(
       network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
       input: batchFirst ? regroupingRows(input, outer: batchSize, inner: steps) : input)
-    let padded = packed ? lengths : nil
+    // Every sequence full length is the unpadded run.
+    let padded = lengths?.contains { $0 != steps } == true ? lengths : nil
     switch cells {
     case .rnn(let cells): run.layers(cells, lengths: padded, cell: { _ in nil }, setCell: { _, _ in })
     case .gru(let cells): run.layers(cells, lengths: padded, cell: { _ in nil }, setCell: { _, _ in })

@@ -90,22 +90,24 @@ extension RecurrentNetwork {
   /// one is within a third of its length.
   static func closest(to name: String, among candidates: [String]) -> String? {
     let target = Array(name.utf8)
-    var best: (distance: Int, name: String)?
-    for candidate in candidates.sorted() {
-      let other = Array(candidate.utf8)
-      var previous = Array(0...other.count)
-      for i in 1...max(target.count, 1) where !target.isEmpty {
-        var current = [i] + [Int](repeating: 0, count: other.count)
-        for j in stride(from: 1, through: other.count, by: 1) {
-          let substitution = previous[j - 1] + (target[i - 1] == other[j - 1] ? 0 : 1)
-          current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+    /// Levenshtein's distance, one row of the table at a time.
+    func distance(to candidate: String) -> Int {
+      var row = Array(0...candidate.utf8.count)
+      for (i, a) in target.enumerated() {
+        var diagonal = row[0]
+        row[0] = i + 1
+        for (j, b) in candidate.utf8.enumerated() {
+          let substitution = diagonal + (a == b ? 0 : 1)
+          diagonal = row[j + 1]
+          row[j + 1] = min(row[j + 1] + 1, row[j] + 1, substitution)
         }
-        previous = current
       }
-      let distance = target.isEmpty ? other.count : previous[other.count]
-      if best == nil || distance < best!.distance { best = (distance, candidate) }
+      return row[candidate.utf8.count]
     }
-    guard let best, best.distance <= max(1, name.count / 3) else { return nil }
+    let scored = candidates.map { (name: $0, distance: distance(to: $0)) }
+    guard let best = scored.min(by: { ($0.distance, $0.name) < ($1.distance, $1.name) }),
+      best.distance <= max(1, name.count / 3)
+    else { return nil }
     return best.name
   }
 }

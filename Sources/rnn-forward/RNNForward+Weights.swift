@@ -19,30 +19,33 @@ extension RNNForward {
     }
     try budget.add("--weights", file.tensors.values.reduce(0) { $0 + $1.decodedBytes })
     let names = Set(file.names)
-    // The notebook's naming: one vanilla layer, the whole file.
+    // The tensors used, full names by the short ones: the notebook's naming (one vanilla layer)
+    // is the whole file; otherwise the recurrent module's parameters.
+    let used: [String: String]
     if module == nil && (names.contains("W_hh") || names.contains("W_hx")) {
-      try requireDecoded(file, names.sorted())
-      return NPZArchive(arrays: file.tensors)
+      used = Dictionary(uniqueKeysWithValues: names.map { ($0, $0) })
+    } else {
+      let selection: (module: String, parameters: [String: String], ignored: [String])
+      do {
+        selection = try RecurrentNetwork<Double>.selectModule(module, in: names)
+      } catch {
+        throw ToolError("--weights: \(weights): \(error.description)")
+      }
+      if !selection.ignored.isEmpty {
+        let shown = selection.ignored.prefix(6).joined(separator: ", ")
+        let more = selection.ignored.count > 6 ? ", … (\(selection.ignored.count) in all)" : ""
+        note("--weights: using module '\(selection.module)'; ignored what is not under it: \(shown)\(more)")
+      }
+      used = selection.parameters
     }
-    let selection: (module: String, parameters: [String: String], ignored: [String])
-    do {
-      selection = try RecurrentNetwork<Double>.selectModule(module, in: names)
-    } catch {
-      throw ToolError("--weights: \(weights): \(error.description)")
-    }
-    try requireDecoded(file, selection.parameters.values.sorted())
-    if !selection.ignored.isEmpty {
-      let shown = selection.ignored.prefix(6).joined(separator: ", ")
-      let more = selection.ignored.count > 6 ? ", … (\(selection.ignored.count) in all)" : ""
-      note("--weights: using module '\(selection.module)'; ignored what is not under it: \(shown)\(more)")
-    }
-    let widened = selection.parameters.values.filter { file.widened[$0] != nil }.sorted()
+    try requireDecoded(file, used.values.sorted())
+    let widened = used.values.filter { file.widened[$0] != nil }.sorted()
     if let first = widened.first {
       note(
         "--weights: \(widened.count) tensor(s) saved as \(file.widened[first]!) (\(first)\(widened.count > 1 ? ", …" : "")) "
           + "widened to float32 exactly")
     }
-    return NPZArchive(arrays: selection.parameters.mapValues { file.tensors[$0]! })
+    return NPZArchive(arrays: used.mapValues { file.tensors[$0]! })
   }
 
   /// Refuses tensors of a type that is not decoded (integers, bool) among those the run needs.

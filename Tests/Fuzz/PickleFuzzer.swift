@@ -12,10 +12,12 @@
 public func fuzzPickle(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
   var unpickler = RestrictedUnpickler(bytes: bytes)
-  guard let (value, cleanUp) = try? unpickler.load() else { return 0 }
-  defer { cleanUp() }
-  var flattener = Flattener(budget: 4 * bytes.count + 1024)
-  guard (try? flattener.flatten(value, name: nil, depth: 0)) != nil else { return 0 }
+  let flattened = try? unpickler.load { (value) throws(StateDictError) in
+    var flattener = Flattener(budget: 4 * bytes.count + 1024)
+    try flattener.flatten(value, name: nil, depth: 0)
+    return flattener
+  }
+  guard let flattener = flattened else { return 0 }
   for (name, tensor) in flattener.tensors {
     guard let count = try? TorchSaveReader.checkExtent(tensor, name: name) else { continue }
     precondition(count == tensor.shape.reduce(1, *), "\(name): the element count is wrong")

@@ -69,15 +69,20 @@ struct RNNForwardPyTorchFilesTests {
     try expectClose(scratch.path("h.npy"), try expected.array(named: "h_n"))
   }
 
+  /// The arguments that run the fixture `weights` over six float32 inputs of `shape` into
+  /// `out.npy` in `scratch`.
+  func arguments(weights: String, inputShape shape: [Int], in scratch: Scratch) throws -> [String] {
+    try NPYArray(shape: shape, elements: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).write(
+      to: URL(fileURLWithPath: scratch.path("x.npy")))
+    return [
+      "--weights", Fixture.url(weights).path, "--inputs", scratch.path("x.npy"), "--output", scratch.path("out.npy"),
+    ]
+  }
+
   @Test("two recurrent modules: an error naming them, then --module chooses")
   func twoModules() throws {
     let scratch = try Scratch()
-    try NPYArray(shape: [3, 1, 2], elements: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).write(
-      to: URL(fileURLWithPath: scratch.path("x.npy")))
-    let arguments = [
-      "--weights", Fixture.url("two_modules.pt").path, "--inputs", scratch.path("x.npy"), "--output",
-      scratch.path("out.npy"),
-    ]
+    let arguments = try arguments(weights: "two_modules.pt", inputShape: [3, 1, 2], in: scratch)
     let refused = try run(arguments)
     #expect(refused.status == 1)
     #expect(
@@ -95,12 +100,8 @@ struct RNNForwardPyTorchFilesTests {
   @Test("half-precision weights are widened, and said so")
   func half() throws {
     let scratch = try Scratch()
-    try NPYArray(shape: [2, 3], elements: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).write(
-      to: URL(fileURLWithPath: scratch.path("x.npy")))
-    let result = try run([
-      "--weights", Fixture.url("gru_float16.pt").path, "--inputs", scratch.path("x.npy"), "--output",
-      scratch.path("out.npy"),
-    ])
+    let result = try run(arguments(weights: "gru_float16.pt", inputShape: [2, 3], in: scratch))
+    withExtendedLifetime(scratch) {}
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stderr.contains("saved as float16") && result.stderr.contains("widened to float32"), "\(result.stderr)")
@@ -109,12 +110,8 @@ struct RNNForwardPyTorchFilesTests {
   @Test("a pickled module is refused with what to do instead")
   func wholeModule() throws {
     let scratch = try Scratch()
-    try NPYArray(shape: [2, 3], elements: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).write(
-      to: URL(fileURLWithPath: scratch.path("x.npy")))
-    let result = try run([
-      "--weights", Fixture.url("whole_module.pt").path, "--inputs", scratch.path("x.npy"), "--output",
-      scratch.path("out.npy"),
-    ])
+    let result = try run(arguments(weights: "whole_module.pt", inputShape: [2, 3], in: scratch))
+    withExtendedLifetime(scratch) {}
     #expect(result.status == 1)
     #expect(result.stderr.contains("torch.save(model.state_dict(), path)"), "\(result.stderr)")
   }

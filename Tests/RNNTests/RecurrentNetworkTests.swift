@@ -195,6 +195,9 @@ struct RecurrentNetworkErrorTests {
 
   static let bad: [Bad] = [
     Bad(
+      name: "misspelt", dict: edited { $0["weight_ih_10"] = $0["weight_ih_l0"] }, mode: nil,
+      message: "weight_ih_10 is not a parameter of this network: did you mean weight_ih_l0?"),
+    Bad(
       name: "projection", dict: edited { $0["weight_hr_l0"] = .zeros(rows: 2, columns: 2) }, mode: nil,
       message: "weight_hr_l0 must be (P × H) with 1 ≤ P < H (proj_size < hidden_size), found (2×2)"),
     Bad(
