@@ -115,26 +115,19 @@ extension GRUCell: CellKernels {
     }
   }
 
-  /// `W_hh · h` into the workspace's recurrent block.
-  /// ``Formulation/hoisted`` over a sequence: one product for every step's input side, then per
-  /// step `W_hh · h` and the pointwise update.
-  func runHoisted(
-    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout GRUWorkspace<Scalar>,
-    output: SequenceOutput<Scalar>, reversed: Bool
+  /// One ``Formulation/hoisted`` step: `W_hh · h` into the workspace's recurrent block, then the
+  /// pointwise update with the step's block of the projection (its input side).
+  func hoistedStep(
+    column: Int, layout: ProjectionLayout, workspace: inout GRUWorkspace<Scalar>, output: StateStore<Scalar>
   ) {
     let (hidden, batch) = (hiddenSize, workspace.batchSize)
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
-      let p = buffers.projection!
-      let layout = hoistedProjection(
-        inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
-      for s in 0..<steps {
-        let t = stepIndex(s, of: steps, reversed: reversed)
-        recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: buffers.recurrent, stride: batch, backend: backend)
-        pointwise(
-          buffers, inputSide: p + t * layout.blockStep, inputStride: layout.stride, recurrentRZ: buffers.recurrent,
-          recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output.step(t))
-      }
+      recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: buffers.recurrent, stride: batch, backend: backend)
+      pointwise(
+        buffers, inputSide: buffers.projection! + column * layout.columnStep, inputStride: layout.stride,
+        recurrentRZ: buffers.recurrent, recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch,
+        output: output)
     }
   }
 

@@ -8,7 +8,7 @@ public struct GRUWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspac
   let hidden: Int
   let input: Int
   /// B, the number of sequences stepped together.
-  public let batchSize: Int
+  public internal(set) var batchSize: Int
   /// `[x; h]`, (I + H) × B; rows I..<I+H are h.
   var stacked: Matrix<Scalar>
   /// The input-side gates (split: `W_ih · x`, 3H × B) or the fused product's 4H × B.
@@ -61,4 +61,14 @@ struct GRUBuffers<Scalar: BLASScalar> {
   var gates: UnsafeMutablePointer<Scalar>
   var recurrent: UnsafeMutablePointer<Scalar>
   var projection: UnsafeMutablePointer<Scalar>?
+}
+
+extension GRUWorkspace {
+  var cellRows: Int { 0 }
+
+  mutating func withStateStorage<R>(
+    _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R
+  ) -> R {
+    stacked.withUnsafeMutableBufferPointer { body($0.baseAddress!, nil) }
+  }
 }

@@ -115,25 +115,17 @@ extension LSTMCell: CellKernels {
     }
   }
 
-  /// ``Formulation/hoisted`` over a sequence: one product for every step's input part, then per
-  /// step `W_hh · h` onto that step's block and the pointwise update.
-  func runHoisted(
-    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout LSTMWorkspace<Scalar>,
-    output: SequenceOutput<Scalar>, reversed: Bool
+  /// One ``Formulation/hoisted`` step: `W_hh · h` onto the step's block of the projection (its
+  /// input part), then the pointwise update.
+  func hoistedStep(
+    column: Int, layout: ProjectionLayout, workspace: inout LSTMWorkspace<Scalar>, output: StateStore<Scalar>
   ) {
     let batch = workspace.batchSize
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
-      let p = buffers.projection!
-      let layout = hoistedProjection(
-        inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
-      for s in 0..<steps {
-        let t = stepIndex(s, of: steps, reversed: reversed)
-        let block = p + t * layout.blockStep
-        recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
-        pointwise(
-          buffers, gates: block, gateStride: layout.stride, batch: batch, output: output.step(t), backend: backend)
-      }
+      let block = buffers.projection! + column * layout.columnStep
+      recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+      pointwise(buffers, gates: block, gateStride: layout.stride, batch: batch, output: output, backend: backend)
     }
   }
 

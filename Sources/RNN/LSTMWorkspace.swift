@@ -11,7 +11,7 @@ public struct LSTMWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspa
   let cellSize: Int
   let input: Int
   /// B, the number of sequences stepped together.
-  public let batchSize: Int
+  public internal(set) var batchSize: Int
   /// `[x; h]`, (I + P) × B; rows I..<I+P are h (P = H without a projection).
   var stacked: Matrix<Scalar>
   /// The four gates' pre-activations and then activations, 4H × B.
@@ -86,6 +86,18 @@ extension LSTMWorkspace {
           }
         }
       }
+    }
+  }
+}
+
+extension LSTMWorkspace {
+  var cellRows: Int { cellSize }
+
+  mutating func withStateStorage<R>(
+    _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R
+  ) -> R {
+    stacked.withUnsafeMutableBufferPointer { stacked in
+      cell.withUnsafeMutableBufferPointer { cell in body(stacked.baseAddress!, cell.baseAddress!) }
     }
   }
 }

@@ -140,87 +140,138 @@ extension RNNCell: CellKernels {
   ///
   /// In the cells' layout each step reads `h_{t-1}` from the output block before and activates
   /// into its own block: no copy per step (the last state goes back into the workspace once).
-  /// PyTorch's batch-major output has its own path (below).
+  /// PyTorch's batch-major output, a padded batch's included, has its own path (below); a padded
+  /// batch in the cells' layout runs the shared driver.
   func runHoisted(
-    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout RNNWorkspace<Scalar>,
-    output: SequenceOutput<Scalar>, reversed: Bool
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
+    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
   ) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
-    let backend = resolvedBackend
     guard output.isFeatureMajor else {
       runHoistedBatchMajor(
-        x: x, batchMajor: batchMajor, steps: steps, workspace: &workspace, output: output, reversed: reversed)
+        x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, output: output, reversed: reversed,
+        states: states)
       return
     }
+    guard states == nil else {
+      runSteps(
+        x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, formulation: .hoisted, output: output,
+        reversed: reversed, states: states)
+      return
+    }
+    let (hidden, input, batch, steps) = (hiddenSize, inputSize, workspace.batchSize, batches.steps)
+    let backend = resolvedBackend
     // B > 1: the projection goes into the output itself (it has the projection's layout);
     // B = 1: into the workspace's T × H buffer, so that each step's vector is contiguous.
     workspace.projection.withUnsafeMutableBufferPointer { projection in
       let p = batch > 1 ? output.base : projection.baseAddress!
       let layout = hoistedProjection(
-        inputWeights, x: x, batchMajor: batchMajor, steps: steps, batch: batch, into: p, backend: backend)
+        inputWeights, x: x, batchMajor: batchMajor, columns: steps * batch, transposed: batch == 1, into: p,
+        backend: backend)
       workspace.stacked.withUnsafeMutableBufferPointer { stacked in
         let h = stacked.baseAddress! + input * batch
         for s in 0..<steps {
           let t = stepIndex(s, of: steps, reversed: reversed)
-          let block = p + t * layout.blockStep
+          let block = p + t * batch * layout.columnStep
           // h_{t-1}: the workspace's h₀ first, then the output block of the step before.
-          let previous = output.step(stepIndex(s - 1, of: steps, reversed: reversed)).base
+          let previous = output.block(at: stepIndex(s - 1, of: steps, reversed: reversed) * batch).base
           recurrentProduct(
             h: s == 0 ? h : previous, hStride: s == 0 ? batch : output.rowStride, batch: batch, beta: 1,
             into: block, stride: layout.stride, backend: backend)
           biasActivate(
-            columns: batch, source: block, sourceStride: layout.stride, destination: output.step(t).base,
+            columns: batch, source: block, sourceStride: layout.stride, destination: output.block(at: t * batch).base,
             destinationStride: output.rowStride)
         }
-        let last = output.step(stepIndex(steps - 1, of: steps, reversed: reversed)).base
+        let last = output.block(at: stepIndex(steps - 1, of: steps, reversed: reversed) * batch).base
         for r in 0..<hidden { (h + r * batch).update(from: last + r * output.rowStride, count: batch) }
       }
     }
   }
 
-  /// ``Formulation/hoisted`` into PyTorch's batch-major output (row t · B + b holds sequence
-  /// b's h at step t; rows `output.columnStride` apart): the output's rows start as the bias,
-  /// the projection `X · W_ihᵀ` is added onto them in one product, then each step adds
-  /// `h_{t-1}ᵀ · W_hhᵀ` onto its B rows (`beta = 1`) and applies `g` in place, B rows of H per
-  /// kernel call. No buffer and no copy per step; the last state goes back into the workspace.
+  /// ``Formulation/hoisted`` into PyTorch's batch-major output (column c, a sequence at a step,
+  /// is row c, rows `output.columnStride` apart): the output's rows start as the bias, the
+  /// projection `X · W_ihᵀ` is added onto them in one product, then each step adds
+  /// `h_{t-1}ᵀ · W_hhᵀ` onto its rows (`beta = 1`) and applies `g` in place, a row of H per
+  /// sequence. No buffer and no copy per step: h stays in the output.
+  ///
+  /// The workspace's h (H × B) holds h₀ and, once a sequence stops, its last h. A step's rows
+  /// read h_{t-1} from the step before's rows where the sequence ran there, and from h₀ where it
+  /// starts (the first step, or a padded batch's backward direction reaching a shorter
+  /// sequence's last step); with `states` (a padded batch) h₀ comes from `states.joining` and
+  /// the last states go to `states.leaving`.
   private func runHoistedBatchMajor(
-    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout RNNWorkspace<Scalar>,
-    output: SequenceOutput<Scalar>, reversed: Bool
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
+    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
   ) {
-    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
-    let (width, ld) = (steps * batch, output.columnStride)  // the output's rows are ld apart
+    let (hidden, input, steps) = (hiddenSize, inputSize, batches.steps)
+    let (width, ld) = (batches.columns, output.columnStride)  // the output's rows are ld apart
     let backend = resolvedBackend
     let out = output.base
     bias.withUnsafeBufferPointer { b in
       for row in 0..<width { (out + row * ld).update(from: b.baseAddress!, count: hidden) }
     }
-    // out (T·B × H, rows ld apart) += X · W_ihᵀ; X is (T·B) × I, or I × (T·B) read transposed.
+    // out (N × H, rows ld apart) += X · W_ihᵀ; X is N × I, or I × N read transposed.
     inputWeights.withUnsafeBufferPointer { w in
       GEMMOperands(
         transposeA: !batchMajor, transposeB: true, m: width, n: hidden, k: input, a: x,
         lda: batchMajor ? max(1, input) : width, b: w.baseAddress, ldb: max(1, input), beta: 1, c: out, ldc: ld
       ).run(backend)
     }
+    if let states {
+      workspace.batchSize = 0
+      workspace.resize(to: batches.capacity, states: states)
+    }
+    let capacity = workspace.batchSize
     workspace.stacked.withUnsafeMutableBufferPointer { stacked in
-      let h = stacked.baseAddress! + input * batch
+      let h = stacked.baseAddress! + input * capacity
       recurrentWeights.withUnsafeBufferPointer { w in
+        var previous: (rows: UnsafeMutablePointer<Scalar>, count: Int)?
         for s in 0..<steps {
           let t = stepIndex(s, of: steps, reversed: reversed)
-          let block = output.step(t).base
-          // h_{t-1}ᵀ: the workspace's h₀ (H × B) read transposed, then the rows of the step before.
-          let previous = output.step(stepIndex(s - 1, of: steps, reversed: reversed)).base
-          GEMMOperands(
-            transposeA: s == 0, transposeB: true, m: batch, n: hidden, k: hidden,
-            a: UnsafePointer(s == 0 ? h : previous),
-            lda: s == 0 ? batch : ld, b: w.baseAddress, ldb: hidden, beta: 1, c: block, ldc: ld
-          ).run(backend)
+          let (block, count) = (output.block(at: batches.start(t)).base, batches.size(t))
+          // The rows that ran the step before read theirs; the others start from h₀ (H × B, read
+          // transposed).
+          let continuing = min(previous?.count ?? 0, count)
+          if let previous, continuing > 0 {
+            GEMMOperands(
+              transposeB: true, m: continuing, n: hidden, k: hidden, a: UnsafePointer(previous.rows), lda: ld,
+              b: w.baseAddress, ldb: hidden, beta: 1, c: block, ldc: ld
+            ).run(backend)
+          }
+          if count > continuing {
+            GEMMOperands(
+              transposeA: true, transposeB: true, m: count - continuing, n: hidden, k: hidden,
+              a: UnsafePointer(h + continuing), lda: capacity, b: w.baseAddress, ldb: hidden, beta: 1,
+              c: block + continuing * ld, ldc: ld
+            ).run(backend)
+          }
           activation.apply(
-            rows: batch, columns: hidden, source: block, sourceStride: ld, destination: block, destinationStride: ld)
+            rows: count, columns: hidden, source: block, sourceStride: ld, destination: block, destinationStride: ld)
+          // The sequences that stop here (all, at the last step) keep this h in the workspace.
+          let next = s + 1 < steps ? batches.size(stepIndex(s + 1, of: steps, reversed: reversed)) : 0
+          for j in min(next, count)..<count {
+            for r in 0..<hidden { h[r * capacity + j] = block[j * ld + r] }
+          }
+          previous = (block, count)
         }
       }
-      let last = output.step(stepIndex(steps - 1, of: steps, reversed: reversed)).base
-      for r in 0..<hidden {
-        for c in 0..<batch { h[r * batch + c] = last[c * ld + r] }
+    }
+    if let states { workspace.resize(to: 0, states: states) }
+  }
+
+  /// One ``Formulation/hoisted`` step with h in the workspace (a padded batch's steps):
+  /// `W_hh · h` onto the step's block of the projection, then `h ← g(block + b)`, copied into
+  /// `output`.
+  func hoistedStep(
+    column: Int, layout: ProjectionLayout, workspace: inout RNNWorkspace<Scalar>, output: StateStore<Scalar>
+  ) {
+    let (input, batch) = (inputSize, workspace.batchSize)
+    let backend = resolvedBackend
+    workspace.stacked.withUnsafeMutableBufferPointer { stacked in
+      workspace.projection.withUnsafeMutableBufferPointer { projection in
+        let (h, block) = (stacked.baseAddress! + input * batch, projection.baseAddress! + column * layout.columnStep)
+        recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+        biasActivate(columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch)
+        output.store(h, hidden: hiddenSize, batch: batch)
       }
     }
   }

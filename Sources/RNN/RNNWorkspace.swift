@@ -23,7 +23,7 @@ public struct RNNWorkspace<Scalar: BLASScalar>: RecurrentWorkspace, CellWorkspac
   /// I (the notebook's n_x).
   public let inputSize: Int
   /// B, the number of sequences stepped together.
-  public let batchSize: Int
+  public internal(set) var batchSize: Int
   /// `[x; h]`, `(inputSize + hiddenSize) × batchSize`; rows `inputSize...` are the state.
   @usableFromInline var stacked: Matrix<Scalar>
   /// The pre-activation, `hiddenSize × batchSize`.
@@ -88,5 +88,15 @@ extension RNNCell {
     var workspace = makeWorkspace(batchSize: batchSize)
     if let initialState { workspace.state = initialState }
     return workspace
+  }
+}
+
+extension RNNWorkspace {
+  var cellRows: Int { 0 }
+
+  mutating func withStateStorage<R>(
+    _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R
+  ) -> R {
+    stacked.withUnsafeMutableBufferPointer { body($0.baseAddress!, nil) }
   }
 }

@@ -1,4 +1,5 @@
 public import DenseMatrix
+import Glibc
 
 /// What ``RNNCell``, ``LSTMCell`` and ``GRUCell`` have in common: a cell advanced one step, or
 /// run over a sequence, in a workspace that holds its state, by any ``Formulation``.
@@ -151,17 +152,30 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// (T · B columns) and an output in the cells' layout or not; 0 when the cell projects
   /// straight into the output.
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int
-  /// ``Formulation/hoisted`` over `steps` steps of `x` (I × (T · B), or with `batchMajor`
-  /// PyTorch's (T · B) × I), writing every h to `output` (the cells' layout or PyTorch's).
+  /// ``Formulation/hoisted`` over the steps of `batches` (see
+  /// ``runSteps(x:batchMajor:batches:workspace:formulation:output:reversed:states:)``, which the
+  /// gated cells run; the vanilla cell has paths of its own that keep h in the output).
   func runHoisted(
-    x: UnsafePointer<Scalar>?, batchMajor: Bool, steps: Int, workspace: inout Workspace,
-    output: SequenceOutput<Scalar>, reversed: Bool)
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout Workspace,
+    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?)
+  /// One ``Formulation/hoisted`` step: the workspace's projection holds the step's input part
+  /// (G·H × B at column `column`, in `layout`); adds `W_hh · h` and advances h (and c), h also
+  /// copied into `output`.
+  func hoistedStep(column: Int, layout: ProjectionLayout, workspace: inout Workspace, output: StateStore<Scalar>)
 }
 
 /// What the shared drivers need of a cell's workspace.
 protocol CellWorkspace<Scalar>: RecurrentWorkspace {
   var hidden: Int { get }
   var input: Int { get }
+  /// The sequences running: the buffers' capacity when made, fewer while a padded batch's
+  /// shorter sequences are out (``resize(to:states:)``); every buffer is laid out for this many
+  /// columns.
+  var batchSize: Int { get set }
+  /// c's rows (an LSTM's H), 0 for a cell without a cell state.
+  var cellRows: Int { get }
+  /// Calls `body` with `[x; h]`'s and c's storage (nil without c), each at least capacity wide.
+  mutating func withStateStorage<R>(_ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R) -> R
   /// `[x; h]`, (I + H) × B; rows I..<I+H are h.
   var stacked: Matrix<Scalar> { get set }
   /// The hoisted input projection, G·H × (T · B).
@@ -266,21 +280,82 @@ extension CellKernels {
     }
     inputs.withUnsafeBufferPointer { x_ in
       states.withUnsafeMutableBufferPointer { out_ in
-        let (x, out) = (x_.baseAddress, out_.baseAddress!)
+        let (x, output) = (x_.baseAddress, SequenceOutput.featureMajor(out_.baseAddress!, width: width))
         guard formulation == .hoisted else {
-          for s in 0..<steps {
-            let t = stepIndex(s, of: steps, reversed: reversed)
-            advance(
-              x: x.map { $0 + t * batch }, xStride: width, workspace: &workspace, formulation: formulation,
-              output: StateStore(base: out + t * batch, rowStride: width))
-          }
+          runSteps(
+            x: x, batchMajor: false, batches: StepBatches(steps: steps, batch: batch), workspace: &workspace,
+            formulation: formulation, output: output, reversed: reversed)
           return
         }
         runHoisted(
-          x: x, batchMajor: false, steps: steps, workspace: &workspace,
-          output: .featureMajor(out, width: width, batch: batch), reversed: reversed)
+          x: x, batchMajor: false, batches: StepBatches(steps: steps, batch: batch), workspace: &workspace,
+          output: output, reversed: reversed, states: nil)
       }
     }
+  }
+
+  /// The gated cells' ``Formulation/hoisted``: the shared driver.
+  func runHoisted(
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout Workspace,
+    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
+  ) {
+    runSteps(
+      x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, formulation: .hoisted, output: output,
+      reversed: reversed, states: states)
+  }
+
+  /// The sequence driver every cell shares: each step t of `batches` in order (or in reverse)
+  /// advances the first `batches.size(t)` sequences, reading step t's inputs at columns
+  /// `batches.start(t) ..< batches.start(t) + size` of `x` and writing h there in `output`.
+  ///
+  /// - `x`: I × N in the cells' layout (N = `batches.columns`; row stride N), or with `batchMajor`
+  ///   (hoisted only) PyTorch's N × I, read in place by the projection's product.
+  /// - ``Formulation/hoisted``: `W_ih · X` for every step is one product into the workspace's
+  ///   projection (G·H × N), then ``hoistedStep(column:layout:workspace:output:)`` per step; the
+  ///   other formulations ``advance(x:xStride:workspace:formulation:output:)`` per step.
+  /// - `states`: for a padded batch (sizes that change; PyTorch's `PackedSequence.batch_sizes`)
+  ///   the workspace's running columns follow the sizes: sequences that stop hand their h (and c)
+  ///   to `states.leaving`, sequences that start take theirs from `states.joining`; the run starts
+  ///   from none running and ends with every sequence handed over. Without it the sizes must be
+  ///   the workspace's B throughout, whose state is the initial and then the final one.
+  ///
+  /// No allocation per step: the projection buffer is sized once per N.
+  func runSteps(
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout Workspace,
+    formulation: Formulation, output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>? = nil
+  ) {
+    checkPrecondition(
+      !batchMajor || formulation == .hoisted, "\(Self.name): a batch-major sequence runs hoisted only")
+    checkPrecondition(
+      states != nil || batches.isUniform && batches.capacity == workspace.batchSize,
+      "\(Self.name): steps of changing sizes need the states that join and leave")
+    let columns = batches.columns
+    guard batches.steps > 0 else { return }
+    var layout = ProjectionLayout(columnStep: 0, stride: 0)
+    if formulation == .hoisted {
+      prepareBuffer(&workspace.projection, rows: inputWeights.rows, columns: columns)
+      let backend = resolvedBackend
+      layout = workspace.projection.withUnsafeMutableBufferPointer { p in
+        hoistedProjection(
+          inputWeights, x: x, batchMajor: batchMajor, columns: columns, transposed: batches.capacity == 1,
+          into: p.baseAddress!, backend: backend)
+      }
+    }
+    // A padded batch starts from none running: each sequence joins from its initial state.
+    if states != nil { workspace.batchSize = 0 }
+    for s in 0..<batches.steps {
+      let t = stepIndex(s, of: batches.steps, reversed: reversed)
+      let start = batches.start(t)
+      if let states, batches.size(t) != workspace.batchSize { workspace.resize(to: batches.size(t), states: states) }
+      if formulation == .hoisted {
+        hoistedStep(column: start, layout: layout, workspace: &workspace, output: output.block(at: start))
+      } else {
+        advance(
+          x: x.map { $0 + start }, xStride: columns, workspace: &workspace, formulation: formulation,
+          output: output.block(at: start))
+      }
+    }
+    if let states { workspace.resize(to: 0, states: states) }
   }
 
   /// ``Formulation/hoisted`` in PyTorch's batch-major layouts, as the network runs its layers:
@@ -305,8 +380,9 @@ extension CellKernels {
       &workspace.projection, rows: projectionRows(batch: batch, featureMajorOutput: false), columns: width)
     inputs.withUnsafeBufferPointer { x in
       runHoisted(
-        x: x.baseAddress, batchMajor: true, steps: steps, workspace: &workspace,
-        output: .batchMajor(outputs.baseAddress! + column, leadingDimension: columns, batch: batch), reversed: reversed)
+        x: x.baseAddress, batchMajor: true, batches: StepBatches(steps: steps, batch: batch), workspace: &workspace,
+        output: .batchMajor(outputs.baseAddress! + column, leadingDimension: columns), reversed: reversed,
+        states: nil)
     }
   }
 
@@ -394,67 +470,163 @@ struct StateStore<Scalar> {
   }
 }
 
-/// Where a sequence run writes its states: step t's H × B block is a ``StateStore`` at
-/// `base + t · stepStride`.
+/// Where a sequence run writes its states: the H × b block of the steps whose first column is
+/// c is a ``StateStore`` at `base + c · columnStride`.
 struct SequenceOutput<Scalar> {
   var base: UnsafeMutablePointer<Scalar>
-  var stepStride: Int
   var rowStride: Int
   var columnStride: Int
 
-  /// H × (T · B), step t in columns t · B ..< (t + 1) · B (the cells' layout).
-  static func featureMajor(_ base: UnsafeMutablePointer<Scalar>, width: Int, batch: Int) -> Self {
-    Self(base: base, stepStride: batch, rowStride: width, columnStride: 1)
+  /// H × N (N = T · B for full batches), column c at `base + c` (the cells' layout).
+  static func featureMajor(_ base: UnsafeMutablePointer<Scalar>, width: Int) -> Self {
+    Self(base: base, rowStride: width, columnStride: 1)
   }
 
-  /// PyTorch's (T · B) × `leadingDimension`, h of sequence b at step t in row t · B + b.
-  static func batchMajor(_ base: UnsafeMutablePointer<Scalar>, leadingDimension: Int, batch: Int) -> Self {
-    Self(base: base, stepStride: batch * leadingDimension, rowStride: 1, columnStride: leadingDimension)
+  /// PyTorch's N × `leadingDimension` (N = T · B for full batches): column c (sequence b at step
+  /// t, c = t · B + b) is row c.
+  static func batchMajor(_ base: UnsafeMutablePointer<Scalar>, leadingDimension: Int) -> Self {
+    Self(base: base, rowStride: 1, columnStride: leadingDimension)
   }
 
   /// Whether this is the cells' own layout.
   var isFeatureMajor: Bool { columnStride == 1 }
 
-  /// Step t's block.
+  /// The block whose first column is `column`.
   @inline(__always)
-  func step(_ t: Int) -> StateStore<Scalar> {
-    StateStore(base: base + t * stepStride, rowStride: rowStride, columnStride: columnStride)
+  func block(at column: Int) -> StateStore<Scalar> {
+    StateStore(base: base + column * columnStride, rowStride: rowStride, columnStride: columnStride)
   }
 }
 
-/// Where ``Formulation/hoisted``'s projection keeps step t's pre-activations: `rows × B` starting
-/// at `t · blockStep`, rows `stride` apart.
+/// Where ``Formulation/hoisted``'s projection keeps the pre-activations: column c (a sequence at
+/// a step) starts at `c · columnStep`, its rows `stride` apart.
 struct ProjectionLayout {
-  var blockStep: Int
+  var columnStep: Int
   var stride: Int
 }
 
-/// The hoisted input projection `W · [x_1 … x_T]` (W is `rows × input`) into `p`, in one
-/// product. X is `input × (T · B)` (the cells' layout), or with `batchMajor` PyTorch's
-/// `(T · B) × input`, read in place as the product's transposed operand. For B > 1 it is the
-/// natural `rows × (T · B)` product, step t's block B columns wide with rows `T · B` apart. For
-/// B = 1 it is computed transposed, `Xᵀ · Wᵀ` (`T × rows`), so that each step's pre-activations
-/// are one contiguous vector: the gates' vector kernels then run over whole gates instead of one
-/// element per row.
+/// Which sequences run at each step of a sequence run, and where their columns are: every step
+/// all B (columns t · B ..< (t + 1) · B), or for a padded batch sorted longest first PyTorch's
+/// `PackedSequence.batch_sizes` (step t the first `size(t)` sequences, columns from `start(t)`,
+/// the steps' columns one after another).
+struct StepBatches {
+  /// The steps that run.
+  let steps: Int
+  /// B, the most sequences a step runs.
+  let capacity: Int
+  /// N, every step's columns.
+  let columns: Int
+  private let sizes: [Int]?
+  private let starts: [Int]?
+
+  /// `steps` steps of `batch` sequences each.
+  init(steps: Int, batch: Int) {
+    (self.steps, capacity, columns, sizes, starts) = (steps, batch, steps * batch, nil, nil)
+  }
+
+  /// Steps of `sizes[t]` sequences, non-increasing and positive.
+  init(sizes: [Int]) {
+    var (starts, total) = ([Int](), 0)
+    starts.reserveCapacity(sizes.count)
+    for size in sizes {
+      starts.append(total)
+      total += size
+    }
+    (steps, capacity, columns, self.sizes, self.starts) = (sizes.count, sizes.first ?? 0, total, sizes, starts)
+  }
+
+  /// Whether every step runs all B.
+  var isUniform: Bool { sizes == nil }
+
+  /// The sequences step t runs.
+  @inline(__always)
+  func size(_ t: Int) -> Int { sizes?[t] ?? capacity }
+
+  /// Step t's first column.
+  @inline(__always)
+  func start(_ t: Int) -> Int { starts?[t] ?? t * capacity }
+}
+
+/// Column j of a workspace's running states: h's element r at `h[r · stride]`, c's (an LSTM's)
+/// at `c[r · stride]`.
+struct StateColumn<Scalar> {
+  var h: UnsafeMutablePointer<Scalar>
+  var c: UnsafeMutablePointer<Scalar>?
+  var stride: Int
+}
+
+/// Where a padded batch's sequences take their initial states from and hand their final ones
+/// to, by their place j in the sorted batch.
+struct RunningStates<Scalar> {
+  /// Writes sequence j's initial h (and c) into the column.
+  var joining: (_ j: Int, _ column: StateColumn<Scalar>) -> Void
+  /// Reads sequence j's final h (and c) from the column.
+  var leaving: (_ j: Int, _ column: StateColumn<Scalar>) -> Void
+}
+
+extension CellWorkspace {
+  /// Makes the first `count` sequences the running ones: those beyond it hand their states to
+  /// `states.leaving`, then h (and c) are laid out for `count` columns, then those new in it take
+  /// theirs from `states.joining`. O((H + C) · capacity), no allocation.
+  mutating func resize(to count: Int, states: RunningStates<Scalar>) {
+    let old = batchSize
+    guard count != old else { return }
+    let (input, hidden, cellRows) = (self.input, self.hidden, self.cellRows)
+    withStateStorage { stacked, cell in
+      if count < old {
+        for j in count..<old {
+          states.leaving(j, StateColumn(h: stacked + input * old + j, c: cell.map { $0 + j }, stride: old))
+        }
+      }
+      // Each row to its place for the new width (rows in the order that never overwrites one not
+      // yet moved; a row may overlap its own old place, hence memmove).
+      func relayout(_ base: UnsafeMutablePointer<Scalar>, offset: Int, rows: Int) {
+        let (source, target, width) = (base + offset * old, base + offset * count, min(old, count))
+        guard width > 0 else { return }
+        let bytes = width * MemoryLayout<Scalar>.stride
+        if count < old {
+          for r in 0..<rows { memmove(target + r * count, source + r * old, bytes) }
+        } else {
+          for r in (0..<rows).reversed() { memmove(target + r * count, source + r * old, bytes) }
+        }
+      }
+      relayout(stacked, offset: input, rows: hidden)
+      if let cell { relayout(cell, offset: 0, rows: cellRows) }
+      if count > old {
+        for j in old..<count {
+          states.joining(j, StateColumn(h: stacked + input * count + j, c: cell.map { $0 + j }, stride: count))
+        }
+      }
+    }
+    batchSize = count
+  }
+}
+
+/// The hoisted input projection `W · X` (W is `rows × input`) over N columns into `p`, in one
+/// product. X is `input × N` (the cells' layout), or with `batchMajor` PyTorch's `N × input`,
+/// read in place as the product's transposed operand. Usually the natural `rows × N` product
+/// (rows N apart). With `transposed` (a batch of one) it is `Xᵀ · Wᵀ` (`N × rows`), so that each
+/// step's pre-activations are one contiguous vector: the gates' vector kernels then run over whole
+/// gates instead of one element per row.
 func hoistedProjection<Scalar: BLASScalar>(
-  _ weights: Matrix<Scalar>, x: UnsafePointer<Scalar>?, batchMajor: Bool = false, steps: Int, batch: Int,
+  _ weights: Matrix<Scalar>, x: UnsafePointer<Scalar>?, batchMajor: Bool = false, columns: Int, transposed: Bool,
   into p: UnsafeMutablePointer<Scalar>, backend: Backend
 ) -> ProjectionLayout {
-  let (rows, input, width) = (weights.rows, weights.columns, steps * batch)
-  // X's leading dimension: T · B columns in the cells' layout, I in PyTorch's.
-  let ldx = batchMajor ? max(1, input) : width
+  let (rows, input) = (weights.rows, weights.columns)
+  // X's leading dimension: N columns in the cells' layout, I in PyTorch's.
+  let ldx = batchMajor ? max(1, input) : columns
   return weights.withUnsafeBufferPointer { w in
-    if batch == 1 {
+    if transposed {
       GEMMOperands(
-        transposeA: !batchMajor, transposeB: true, m: steps, n: rows, k: input, a: x, lda: ldx, b: w.baseAddress,
+        transposeA: !batchMajor, transposeB: true, m: columns, n: rows, k: input, a: x, lda: ldx, b: w.baseAddress,
         ldb: max(1, input), c: p, ldc: rows
       ).run(backend)
-      return ProjectionLayout(blockStep: rows, stride: 1)
+      return ProjectionLayout(columnStep: rows, stride: 1)
     }
     GEMMOperands(
-      transposeB: batchMajor, m: rows, n: width, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: ldx,
-      c: p, ldc: width
+      transposeB: batchMajor, m: rows, n: columns, k: input, a: w.baseAddress, lda: max(1, input), b: x, ldb: ldx,
+      c: p, ldc: columns
     ).run(backend)
-    return ProjectionLayout(blockStep: batch, stride: width)
+    return ProjectionLayout(columnStep: 1, stride: columns)
   }
 }

@@ -78,20 +78,24 @@ extension RecurrentNetwork {
           reason: "lengths[\(bad)] is \(lengths[bad]); every length must be in 1...T = 1...\(steps)", shapes: [])
       }
     }
+    // Every sequence full length is the unpadded run. A padded batch is packed straight from
+    // either layout and padded back into it; a full batch_first one is regrouped on both sides.
+    let padded = lengths.flatMap { lengths in
+      lengths.contains { $0 != steps } ? PaddedBatch(lengths: lengths, steps: steps, batchFirst: batchFirst) : nil
+    }
+    let regroup = batchFirst && padded == nil
     var run = LayerRun(
       network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
-      input: batchFirst ? regroupingRows(input, outer: batchSize, inner: steps) : input)
-    // Every sequence full length is the unpadded run.
-    let padded = lengths?.contains { $0 != steps } == true ? lengths : nil
+      input: regroup ? regroupingRows(input, outer: batchSize, inner: steps) : input)
     switch cells {
-    case .rnn(let cells): run.layers(cells, lengths: padded, cell: { _ in nil }, setCell: { _, _ in })
-    case .gru(let cells): run.layers(cells, lengths: padded, cell: { _ in nil }, setCell: { _, _ in })
+    case .rnn(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
+    case .gru(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
     case .lstm(let cells):
-      run.layers(cells, lengths: padded, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
+      run.layers(cells, padded: padded, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
     }
     let output = run.batchMajorOutput ?? run.sequence.transposed()
     return Output(
-      output: batchFirst ? regroupingRows(output, outer: steps, inner: batchSize) : output,
+      output: regroup ? regroupingRows(output, outer: steps, inner: batchSize) : output,
       finalState: run.finalState, finalCell: mode == .lstm ? run.finalCell : nil)
   }
 }
@@ -132,10 +136,15 @@ struct LayerRun<Scalar: BLASScalar> {
   }
 
   /// Runs every layer: each direction's cell over `sequence`, the directions' states stacked
-  /// into the next layer's input.
+  /// into the next layer's input; a padded batch through ``packedLayers(_:padded:)``.
   mutating func layers<Cell: CellKernels>(
-    _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
+    _ cells: [Cell], padded: PaddedBatch?, cell: (Cell.Workspace) -> Matrix<Scalar>?,
+    setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
   ) where Cell.Scalar == Scalar {
+    if let padded {
+      packedLayers(cells, padded: padded)
+      return
+    }
     let (hidden, directions) = (network.outputSize, network.directionCount)
     let width = input.rows
     guard width > 0 else {
@@ -181,7 +190,7 @@ struct LayerRun<Scalar: BLASScalar> {
 
   /// `body(d)` for every direction d: at the same time on two threads when the network's
   /// ``RecurrentNetwork/threads`` (or `BLAS.threadCount`) allows two and there are two.
-  private func eachDirection(_ body: (Int) -> Void) {
+  func eachDirection(_ body: (Int) -> Void) {
     let directions = network.directionCount
     if directions == 2 && (network.threads ?? BLAS.threadCount) >= 2 {
       performConcurrently(iterations: directions, body)

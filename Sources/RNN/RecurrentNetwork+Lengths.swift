@@ -1,153 +1,157 @@
 import DenseMatrix
 
-// Sequences of different lengths in one batch: PyTorch's packed sequences.
-extension LayerRun {
-  /// Every layer: ``packedLayers(_:lengths:cell:setCell:)`` for a padded batch, otherwise all
-  /// sequences over all steps.
-  mutating func layers<Cell: CellKernels>(
-    _ cells: [Cell], lengths: [Int]?, cell: (Cell.Workspace) -> Matrix<Scalar>?,
-    setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
-  ) where Cell.Scalar == Scalar {
-    if let lengths {
-      packedLayers(cells, lengths: lengths, cell: cell, setCell: setCell)
-    } else {
-      layers(cells, cell: cell, setCell: setCell)
-    }
+/// A padded batch as PyTorch's `pack_padded_sequence(enforce_sorted=False)` packs it: the
+/// sequences sorted by length, longest first (ties in batch order), so that the sequences still
+/// running at step t are always the first `batch_sizes[t]`; the packed rows are step 0's running
+/// sequences, then step 1's, and so on (Σ lengths rows in all).
+struct PaddedBatch {
+  /// T, the padded length.
+  let steps: Int
+  /// B.
+  let batch: Int
+  /// Whether the padded layout is `batch_first` ((B · T) rows) rather than time-major.
+  let batchFirst: Bool
+  /// The sorted batch: place j holds sequence `order[j]`.
+  let order: [Int]
+  /// PyTorch's `batch_sizes`, one per step up to the longest length, and each step's first row.
+  let batches: StepBatches
+
+  /// - Precondition: `lengths` has B ≥ 1 values in 1...T.
+  init(lengths: [Int], steps: Int, batchFirst: Bool) {
+    (self.steps, batch, self.batchFirst) = (steps, lengths.count, batchFirst)
+    order = lengths.indices.sorted { (lengths[$0], $1) > (lengths[$1], $0) }
+    // batch_sizes[t] = how many sequences are longer than t.
+    var sizes = [Int](repeating: 0, count: lengths[order[0]])
+    for length in lengths { sizes[length - 1] += 1 }
+    for t in sizes.indices.reversed().dropFirst() { sizes[t] += sizes[t + 1] }
+    batches = StepBatches(sizes: sizes)
   }
 
-  /// Every layer over a padded batch whose sequence b has `lengths[b]` steps, with PyTorch's
-  /// semantics for `pack_padded_sequence(enforce_sorted=False)` → module →
-  /// `pad_packed_sequence(total_length=T)`: outputs at padded steps are 0, each sequence's final
-  /// state is its state after its own last step, the backward direction starts at each
-  /// sequence's last step, and padding is never read.
-  ///
-  /// The batch is sorted by length once (longest first), so that the sequences still running
-  /// at step t are always a prefix of it; the steps are then run in segments during which that
-  /// prefix does not change (at most one per distinct length), each segment one cell run over
-  /// its own steps and active batch (as `PackedSequence.batch_sizes` shrinks). The work is
-  /// proportional to Σ lengths, not T · B; the forward direction drops sequences as they end,
-  /// the backward one takes them in, from their initial states, as it reaches their last step.
-  mutating func packedLayers<Cell: CellKernels>(
-    _ cells: [Cell], lengths: [Int], cell: (Cell.Workspace) -> Matrix<Scalar>?,
-    setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
-  ) where Cell.Scalar == Scalar {
-    // h (and each direction's output) has `hidden` values, an LSTM's c `cellSize`.
-    let (hidden, cellSize, directions) = (network.outputSize, network.hiddenSize, network.directionCount)
-    let backend = network.backend ?? Backend.current
-    let formulation = network.formulation
-    let order = lengths.indices.sorted { (lengths[$0], $1) > (lengths[$1], $0) }
-    let sorted = order.map { lengths[$0] }
-    // The segments: steps start..<end, during which the first `active` sorted sequences run.
-    var segments: [(start: Int, end: Int, active: Int)] = []
-    var (time, active) = (0, batch)
-    while active > 0 {
-      let end = sorted[active - 1]
-      if end > time { segments.append((time, end, active)) }
-      time = end
-      while active > 0 && sorted[active - 1] <= time { active -= 1 }
-    }
-    var layerInput = input
-    for layer in 0..<network.layerCount {
-      var output = Matrix<Scalar>.zeros(rows: input.rows, columns: directions * hidden)
-      for direction in 0..<directions {
-        let index = layer * directions + direction
-        var runner = cells[index]
-        runner.backend = backend
-        runner.formulation = formulation
-        // Sorted sequence j's initial state (h_0 or c_0 of `size` values) appended to `rows`.
-        func appendInitial(_ states: Matrix<Scalar>?, _ j: Int, size: Int, to rows: inout [Scalar]) {
-          guard let states else {
-            rows.append(contentsOf: repeatElement(0, count: size))
-            return
+  /// Sequence b's row at step t in the padded layout.
+  @inline(__always)
+  private func paddedRow(_ t: Int, _ b: Int) -> Int { batchFirst ? b * steps + t : t * batch + b }
+
+  /// The padded `(T · B) × I` input's rows that exist, packed (Σ lengths × I); the padding is not
+  /// read.
+  func pack<Scalar: BLASScalar>(_ padded: Matrix<Scalar>) -> Matrix<Scalar> {
+    let columns = padded.columns
+    return Matrix(rows: batches.columns, columns: columns) { target in
+      padded.withUnsafeBufferPointer { source in
+        for t in 0..<batches.steps {
+          let start = batches.start(t)
+          for j in 0..<batches.size(t) {
+            (target.baseAddress! + (start + j) * columns).update(
+              from: source.baseAddress! + paddedRow(t, order[j]) * columns, count: columns)
           }
-          let row = index * batch + order[j]
-          states.withUnsafeBufferPointer { rows.append(contentsOf: $0[(row * size)..<((row + 1) * size)]) }
-        }
-        // The running sequences' states, row-major: row j is sorted sequence j's.
-        var state: [Scalar] = []
-        var cellState: [Scalar] = []
-        let isLSTM = network.mode == .lstm
-        let features = layerInput.columns
-        for segment in direction == 0 ? segments : segments.reversed() {
-          let (steps, b) = (segment.end - segment.start, segment.active)
-          // Forward: the first b keep running. Backward: the next ones join from h_0 (c_0).
-          if state.count > b * hidden {
-            state.removeLast(state.count - b * hidden)
-            cellState.removeLast(max(0, cellState.count - b * cellSize))
-          }
-          while state.count < b * hidden {
-            let j = state.count / hidden
-            appendInitial(initialState, j, size: hidden, to: &state)
-            if isLSTM { appendInitial(initialCell, j, size: cellSize, to: &cellState) }
-          }
-          var workspace = runner.makeWorkspace(batchSize: b)
-          workspace.state = Matrix(rows: b, columns: hidden, scalars: state).transposed()
-          if isLSTM { setCell(&workspace, Matrix(rows: b, columns: cellSize, scalars: cellState).transposed()) }
-          // The segment's inputs, batch-major: row s · b + j is sorted sequence j's step start + s.
-          let inputs = Matrix<Scalar>(rows: steps * b, columns: features) { target in
-            layerInput.withUnsafeBufferPointer { source in
-              for s in 0..<steps {
-                for j in 0..<b {
-                  (target.baseAddress! + (s * b + j) * features).update(
-                    from: source.baseAddress! + ((segment.start + s) * batch + order[j]) * features, count: features)
-                }
-              }
-            }
-          }
-          let states: Matrix<Scalar>
-          if formulation == .hoisted {
-            states = Matrix<Scalar>(rows: steps * b, columns: hidden) { outputs in
-              runner.runHoisted(
-                batchMajorInputs: inputs, workspace: &workspace, outputs: outputs, columns: hidden, column: 0,
-                reversed: direction == 1)
-            }
-          } else {
-            var featureMajor = Matrix<Scalar>.zeros(rows: hidden, columns: steps * b)
-            runner.forward(
-              inputs: inputs.transposed(), into: &workspace, states: &featureMajor, formulation: nil,
-              reversed: direction == 1)
-            states = featureMajor.transposed()
-          }
-          // Each state to its sequence's row of the layer's output, in the direction's columns.
-          let width = directions * hidden
-          output.withUnsafeMutableBufferPointer { target in
-            states.withUnsafeBufferPointer { source in
-              for s in 0..<steps {
-                for j in 0..<b {
-                  (target.baseAddress! + ((segment.start + s) * batch + order[j]) * width + direction * hidden).update(
-                    from: source.baseAddress! + (s * b + j) * hidden, count: hidden)
-                }
-              }
-            }
-          }
-          state = workspace.state.transposed().scalars
-          if isLSTM, let c = cell(workspace) { cellState = c.transposed().scalars }
-          // Forward: the sequences that end here keep this state as their h_n (c_n).
-          if direction == 0 {
-            for j in 0..<b where sorted[j] == segment.end { keepFinal(index: index, order[j], j, state, cellState) }
-          }
-        }
-        if direction == 1 {
-          for j in 0..<batch { keepFinal(index: index, order[j], j, state, cellState) }
         }
       }
-      layerInput = output
     }
-    batchMajorOutput = layerInput
   }
 
-  /// Sequence `sequence`'s h_n (and c_n) for layer-direction `index`: row `j` of the running
-  /// states (`cells` empty unless an LSTM).
-  private mutating func keepFinal(index: Int, _ sequence: Int, _ j: Int, _ states: [Scalar], _ cells: [Scalar]) {
-    let row = index * batch + sequence
-    func rowJ(of values: [Scalar], size: Int) -> Matrix<Scalar> {
-      Matrix(rows: 1, columns: size, scalars: Array(values[(j * size)..<((j + 1) * size)]))
+  /// A packed `(Σ lengths) × W` output padded back to `(T · B) × W`, zeros at the padding
+  /// (`pad_packed_sequence(total_length=T)`).
+  func unpack<Scalar: BLASScalar>(_ packed: Matrix<Scalar>) -> Matrix<Scalar> {
+    let columns = packed.columns
+    return Matrix(rows: steps * batch, columns: columns) { target in
+      packed.withUnsafeBufferPointer { source in
+        for t in 0..<steps {
+          let (start, size) = t < batches.steps ? (batches.start(t), batches.size(t)) : (0, 0)
+          for j in 0..<batch {
+            let row = target.baseAddress! + paddedRow(t, order[j]) * columns
+            if j < size {
+              row.update(from: source.baseAddress! + (start + j) * columns, count: columns)
+            } else {
+              row.update(repeating: 0, count: columns)
+            }
+          }
+        }
+      }
     }
-    let (state, cell) = (network.outputSize, network.hiddenSize)
-    finalState.withMutableView(rows: row..<(row + 1), columns: 0..<state) { $0.assign(rowJ(of: states, size: state)) }
-    if !cells.isEmpty {
-      finalCell.withMutableView(rows: row..<(row + 1), columns: 0..<cell) { $0.assign(rowJ(of: cells, size: cell)) }
+  }
+}
+
+// Sequences of different lengths in one batch: PyTorch's packed sequences.
+extension LayerRun {
+  /// Every layer over a padded batch, with PyTorch's semantics for
+  /// `pack_padded_sequence(enforce_sorted=False)` → module → `pad_packed_sequence(total_length=T)`:
+  /// outputs at padded steps are 0, each sequence's final state is its state after its own last
+  /// step, the backward direction starts at each sequence's last step, and padding is never read.
+  ///
+  /// The input is packed once (``PaddedBatch``); every layer and direction is one run of the
+  /// shared driver over the packed rows, its running batch following `batch_sizes` (the forward
+  /// direction drops sequences as they end, the backward one takes them in, from their initial
+  /// states, as it reaches their last step), writing its states into the next layer's packed
+  /// input; the last layer's output is padded back once. The hoisted projection is one product
+  /// over the Σ lengths rows: the work is proportional to Σ lengths, not T · B.
+  mutating func packedLayers<Cell: CellKernels>(_ cells: [Cell], padded: PaddedBatch) where Cell.Scalar == Scalar {
+    // h (and each direction's output) has `hidden` values, an LSTM's c `cellSize`.
+    let (hidden, cellSize, directions) = (network.outputSize, network.hiddenSize, network.directionCount)
+    let (backend, formulation) = (network.backend ?? Backend.current, network.formulation)
+    let (batch, order, batches, width) = (self.batch, padded.order, padded.batches, directions * hidden)
+    let (initialState, initialCell) = (self.initialState, self.initialCell)
+    var (finalState, finalCell) = (self.finalState, self.finalCell)
+    (self.finalState, self.finalCell) = (.zeros(rows: 0, columns: 0), .zeros(rows: 0, columns: 0))
+    var layerInput = padded.pack(input)
+    for layer in 0..<network.layerCount {
+      // Hoisted reads the packed rows in place; the other formulations step x in the cells' layout.
+      let x = formulation == .hoisted ? layerInput : layerInput.transposed()
+      // Not zero-filled: the directions' runs write every column block of every packed row.
+      layerInput = Matrix(rows: batches.columns, columns: width) { outputs in
+        finalState.withUnsafeMutableBufferPointer { finalH in
+          finalCell.withUnsafeMutableBufferPointer { finalC in
+            let (finalH, finalC) = (finalH, finalC)
+            // Each direction its own cell, workspace, column block and rows of h_n and c_n.
+            let run = { (direction: Int) in
+              let index = layer * directions + direction
+              var runner = cells[index]
+              (runner.backend, runner.formulation) = (backend, formulation)
+              var workspace = runner.makeWorkspace(batchSize: batch)
+              // Sorted sequence j is row index · B + order[j] of h_0/h_n (and c_0/c_n).
+              let states = RunningStates<Scalar>(
+                joining: { j, column in
+                  let row = index * batch + order[j]
+                  copyRow(row, of: initialState, columns: hidden, into: column.h, stride: column.stride)
+                  if let c = column.c { copyRow(row, of: initialCell, columns: cellSize, into: c, stride: column.stride) }
+                },
+                leaving: { j, column in
+                  let row = index * batch + order[j]
+                  for r in 0..<hidden { finalH[row * hidden + r] = column.h[r * column.stride] }
+                  if let c = column.c { for r in 0..<cellSize { finalC[row * cellSize + r] = c[r * column.stride] } }
+                })
+              let output = SequenceOutput.batchMajor(outputs.baseAddress! + direction * hidden, leadingDimension: width)
+              x.withUnsafeBufferPointer { x in
+                if formulation == .hoisted {
+                  runner.runHoisted(
+                    x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
+                    reversed: direction == 1, states: states)
+                } else {
+                  runner.runSteps(
+                    x: x.baseAddress, batchMajor: false, batches: batches, workspace: &workspace,
+                    formulation: formulation, output: output, reversed: direction == 1, states: states)
+                }
+              }
+            }
+            eachDirection(run)
+          }
+        }
+      }
     }
+    (self.finalState, self.finalCell) = (finalState, finalCell)
+    batchMajorOutput = padded.unpack(layerInput)
+  }
+}
+
+/// Row `row` of a state matrix `columns` wide (h_0 or c_0; zeros when there is none) into
+/// `target`, elements `stride` apart.
+private func copyRow<Scalar: BLASScalar>(
+  _ row: Int, of states: Matrix<Scalar>?, columns: Int, into target: UnsafeMutablePointer<Scalar>, stride: Int
+) {
+  guard let states else {
+    for r in 0..<columns { target[r * stride] = 0 }
+    return
+  }
+  states.withUnsafeBufferPointer { source in
+    for r in 0..<columns { target[r * stride] = source[row * columns + r] }
   }
 }
 
@@ -160,9 +164,8 @@ func regroupingRows<Scalar: BLASScalar>(_ matrix: Matrix<Scalar>, outer: Int, in
     matrix.withUnsafeBufferPointer { source in
       for o in 0..<outer {
         for i in 0..<inner {
-          let from = (o * inner + i) * columns
-          let to = (i * outer + o) * columns
-          for c in 0..<columns { target[to + c] = source[from + c] }
+          (target.baseAddress! + (i * outer + o) * columns).update(
+            from: source.baseAddress! + (o * inner + i) * columns, count: columns)
         }
       }
     }
