@@ -129,6 +129,9 @@ extension RNNCell: CellKernels {
     }
   }
 
+  /// Hoisted and batch-major, h stays in the output (``runHoisted(x:batchMajor:batches:workspace:output:reversed:states:)``).
+  var keepsStatesInOutput: Bool { true }
+
   /// The vanilla cell projects straight into its output, except at B = 1 in its own layout
   /// (then into the workspace's buffer, T × H, so that each step's vector is contiguous).
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int {
@@ -141,18 +144,19 @@ extension RNNCell: CellKernels {
   /// In the cells' layout each step reads `h_{t-1}` from the output block before and activates
   /// into its own block: no copy per step (the last state goes back into the workspace once).
   /// PyTorch's batch-major output, a padded batch's included, has its own path (below); a padded
-  /// batch in the cells' layout runs the shared driver.
+  /// batch in the cells' layout, and an output whose rows are mapped, run the shared driver.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
     output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
   ) {
-    guard output.isFeatureMajor else {
+    guard output.isFeatureMajor || output.rows != nil else {
       runHoistedBatchMajor(
         x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, output: output, reversed: reversed,
         states: states)
       return
     }
-    guard states == nil else {
+    // A padded batch, or an output whose rows are mapped: h in the workspace, as the gated cells.
+    guard states == nil && output.rows == nil else {
       runSteps(
         x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, formulation: .hoisted, output: output,
         reversed: reversed, states: states)
@@ -270,7 +274,8 @@ extension RNNCell: CellKernels {
       workspace.projection.withUnsafeMutableBufferPointer { projection in
         let (h, block) = (stacked.baseAddress! + input * batch, projection.baseAddress! + column * layout.columnStep)
         recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
-        biasActivate(columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch)
+        biasActivate(
+          columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch)
         output.store(h, hidden: hiddenSize, batch: batch)
       }
     }

@@ -162,6 +162,9 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// (G·H × B at column `column`, in `layout`); adds `W_hh · h` and advances h (and c), h also
   /// copied into `output`.
   func hoistedStep(column: Int, layout: ProjectionLayout, workspace: inout Workspace, output: StateStore<Scalar>)
+  /// Whether a hoisted run into a batch-major output keeps h in the output's rows and reads it
+  /// back (the vanilla cell): its output must then be packed, not rows mapped one by one.
+  var keepsStatesInOutput: Bool { get }
 }
 
 /// What the shared drivers need of a cell's workspace.
@@ -202,6 +205,9 @@ extension CellWorkspace {
 }
 
 extension CellKernels {
+  /// A gated cell keeps h in its workspace.
+  var keepsStatesInOutput: Bool { false }
+
   /// A gated cell's projection holds every gate's input part: G·H rows.
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int { inputWeights.rows }
 
@@ -449,21 +455,23 @@ extension CellKernels {
 
 /// Where a step's new h (H × B, contiguous in the workspace) is copied: element (r, b) at
 /// `base + r · rowStride + b · columnStride` (the cells' layout: `columnStride` 1; PyTorch's
-/// batch-major output: `rowStride` 1).
+/// batch-major output: `rowStride` 1), or with `rows` at `base + r · rowStride + rows[b] ·
+/// columnStride` (a padded batch's last layer writing straight into the padded output).
 struct StateStore<Scalar> {
   var base: UnsafeMutablePointer<Scalar>
   var rowStride: Int
   var columnStride = 1
+  var rows: UnsafePointer<Int>? = nil
 
   /// Copies h (H × B, contiguous) here: a row copy per unit in the cells' layout, a scatter per
   /// sequence otherwise.
   @inline(__always)
   func store(_ h: UnsafePointer<Scalar>, hidden: Int, batch: Int) {
-    if columnStride == 1 {
+    if columnStride == 1 && rows == nil {
       for r in 0..<hidden { (base + r * rowStride).update(from: h + r * batch, count: batch) }
     } else {
       for b in 0..<batch {
-        let target = base + b * columnStride
+        let target = base + (rows?[b] ?? b) * columnStride
         for r in 0..<hidden { target[r * rowStride] = h[r * batch + b] }
       }
     }
@@ -471,11 +479,14 @@ struct StateStore<Scalar> {
 }
 
 /// Where a sequence run writes its states: the H × b block of the steps whose first column is
-/// c is a ``StateStore`` at `base + c · columnStride`.
+/// c is a ``StateStore`` at `base + c · columnStride`, or with `rows` (a padded batch's packed
+/// columns mapped to their rows in the padded output) column c at `base + rows[c] ·
+/// columnStride`.
 struct SequenceOutput<Scalar> {
   var base: UnsafeMutablePointer<Scalar>
   var rowStride: Int
   var columnStride: Int
+  var rows: UnsafePointer<Int>? = nil
 
   /// H × N (N = T · B for full batches), column c at `base + c` (the cells' layout).
   static func featureMajor(_ base: UnsafeMutablePointer<Scalar>, width: Int) -> Self {
@@ -483,18 +494,23 @@ struct SequenceOutput<Scalar> {
   }
 
   /// PyTorch's N × `leadingDimension` (N = T · B for full batches): column c (sequence b at step
-  /// t, c = t · B + b) is row c.
-  static func batchMajor(_ base: UnsafeMutablePointer<Scalar>, leadingDimension: Int) -> Self {
-    Self(base: base, rowStride: 1, columnStride: leadingDimension)
+  /// t, c = t · B + b) is row c, or row `rows[c]` when given.
+  static func batchMajor(
+    _ base: UnsafeMutablePointer<Scalar>, leadingDimension: Int, rows: UnsafePointer<Int>? = nil
+  ) -> Self {
+    Self(base: base, rowStride: 1, columnStride: leadingDimension, rows: rows)
   }
 
   /// Whether this is the cells' own layout.
-  var isFeatureMajor: Bool { columnStride == 1 }
+  var isFeatureMajor: Bool { columnStride == 1 && rows == nil }
 
   /// The block whose first column is `column`.
   @inline(__always)
   func block(at column: Int) -> StateStore<Scalar> {
-    StateStore(base: base + column * columnStride, rowStride: rowStride, columnStride: columnStride)
+    guard let rows else {
+      return StateStore(base: base + column * columnStride, rowStride: rowStride, columnStride: columnStride)
+    }
+    return StateStore(base: base, rowStride: rowStride, columnStride: columnStride, rows: rows + column)
   }
 }
 

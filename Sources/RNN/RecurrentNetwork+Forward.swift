@@ -183,6 +183,7 @@ struct LayerRun<Scalar: BLASScalar> {
       }
       for direction in 0..<directions {
         keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
+        keepWorkspace(workspaces[direction], index: layer * directions + direction)
       }
       sequence = directions == 1 ? outputs[0] : vstack(outputs)
     }
@@ -206,11 +207,27 @@ struct LayerRun<Scalar: BLASScalar> {
     let directions = network.directionCount
     return (0..<directions).map { direction in
       let index = layer * directions + direction
-      var workspace = cells[index].makeWorkspace(batchSize: batch)
+      var workspace = takeWorkspace(cells[index], index: index)
       if let h0 = slice(initialState, index) { workspace.state = h0 }
       if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
       return workspace
     }
+  }
+
+  /// Layer-direction `index`'s workspace for B sequences, h (and c) zero: the one a pass before
+  /// kept, or a new one.
+  func takeWorkspace<Cell: CellKernels>(_ cell: Cell, index: Int) -> Cell.Workspace {
+    let key = ScratchPool.Key(index: index, batch: batch, count: 0)
+    guard var workspace = network.scratch.take(Cell.Workspace.self, key) else {
+      return cell.makeWorkspace(batchSize: batch)
+    }
+    workspace.clearStates()
+    return workspace
+  }
+
+  /// Keeps a finished workspace for the next pass.
+  func keepWorkspace(_ workspace: some CellWorkspace, index: Int) {
+    network.scratch.keep(workspace, ScratchPool.Key(index: index, batch: batch, count: 0))
   }
 
   /// Every layer hoisted and batch-major: each reads its (T · B) × I input in place and each
@@ -223,8 +240,14 @@ struct LayerRun<Scalar: BLASScalar> {
     var layerInput = input
     for layer in 0..<network.layerCount {
       var workspaces = makeWorkspaces(cells, layer: layer, setCell: setCell)
-      // Not zero-filled: the directions' runs write every column block of every row.
-      let output = Matrix<Scalar>(rows: input.rows, columns: directions * hidden) { outputs in
+      // Not zero-filled: the directions' runs write every column block of every row. An inner
+      // layer's output is scratch, kept for the next pass.
+      let (rows, columns) = (input.rows, directions * hidden)
+      var output: Matrix<Scalar> =
+        layer == network.layerCount - 1
+        ? Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
+        : network.scratch.matrix(rows: rows, columns: columns)
+      output.withUnsafeMutableBufferPointer { outputs in
         workspaces.withUnsafeMutableBufferPointer { buffer in
           let workspaces = buffer
           // Each direction reads the layer's input and its own cell and workspace, and writes its
@@ -241,7 +264,9 @@ struct LayerRun<Scalar: BLASScalar> {
       }
       for direction in 0..<directions {
         keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
+        keepWorkspace(workspaces[direction], index: layer * directions + direction)
       }
+      if layer > 0 { network.scratch.keep(layerInput) }
       layerInput = output
     }
     batchMajorOutput = layerInput

@@ -31,11 +31,11 @@ struct PaddedBatch {
   @inline(__always)
   private func paddedRow(_ t: Int, _ b: Int) -> Int { batchFirst ? b * steps + t : t * batch + b }
 
-  /// The padded `(T · B) × I` input's rows that exist, packed (Σ lengths × I); the padding is not
-  /// read.
-  func pack<Scalar: BLASScalar>(_ padded: Matrix<Scalar>) -> Matrix<Scalar> {
+  /// The padded `(T · B) × I` input's rows that exist, packed (Σ lengths × I) into `packed`; the
+  /// padding is not read.
+  func pack<Scalar: BLASScalar>(_ padded: Matrix<Scalar>, into packed: inout Matrix<Scalar>) {
     let columns = padded.columns
-    return Matrix(rows: batches.columns, columns: columns) { target in
+    packed.withUnsafeMutableBufferPointer { target in
       padded.withUnsafeBufferPointer { source in
         for t in 0..<batches.steps {
           let start = batches.start(t)
@@ -48,23 +48,41 @@ struct PaddedBatch {
     }
   }
 
-  /// A packed `(Σ lengths) × W` output padded back to `(T · B) × W`, zeros at the padding
+  /// A packed `(Σ lengths) × W` output padded to `(T · B) × W`, zeros at the padding
   /// (`pad_packed_sequence(total_length=T)`).
   func unpack<Scalar: BLASScalar>(_ packed: Matrix<Scalar>) -> Matrix<Scalar> {
     let columns = packed.columns
     return Matrix(rows: steps * batch, columns: columns) { target in
+      zeroPadding(target, columns: columns)
       packed.withUnsafeBufferPointer { source in
-        for t in 0..<steps {
-          let (start, size) = t < batches.steps ? (batches.start(t), batches.size(t)) : (0, 0)
-          for j in 0..<batch {
-            let row = target.baseAddress! + paddedRow(t, order[j]) * columns
-            if j < size {
-              row.update(from: source.baseAddress! + (start + j) * columns, count: columns)
-            } else {
-              row.update(repeating: 0, count: columns)
-            }
+        for t in 0..<batches.steps {
+          let start = batches.start(t)
+          for j in 0..<batches.size(t) {
+            (target.baseAddress! + paddedRow(t, order[j]) * columns).update(
+              from: source.baseAddress! + (start + j) * columns, count: columns)
           }
         }
+      }
+    }
+  }
+
+  /// Each packed row's row in the padded layout (Σ lengths values).
+  func paddedRows() -> [Int] {
+    var rows: [Int] = []
+    rows.reserveCapacity(batches.columns)
+    for t in 0..<batches.steps {
+      for j in 0..<batches.size(t) { rows.append(paddedRow(t, order[j])) }
+    }
+    return rows
+  }
+
+  /// Zeros the padding's rows of a padded `(T · B) × columns` buffer (`pad_packed_sequence`'s
+  /// zeros).
+  func zeroPadding<Scalar: BLASScalar>(_ padded: UnsafeMutableBufferPointer<Scalar>, columns: Int) {
+    for t in 0..<steps {
+      let size = t < batches.steps ? batches.size(t) : 0
+      for j in size..<batch {
+        (padded.baseAddress! + paddedRow(t, order[j]) * columns).update(repeating: 0, count: columns)
       }
     }
   }
@@ -81,7 +99,8 @@ extension LayerRun {
   /// shared driver over the packed rows, its running batch following `batch_sizes` (the forward
   /// direction drops sequences as they end, the backward one takes them in, from their initial
   /// states, as it reaches their last step), writing its states into the next layer's packed
-  /// input; the last layer's output is padded back once. The hoisted projection is one product
+  /// input, the last layer straight into the padded output (each packed row to its own row, the
+  /// padding's rows zeroed). The hoisted projection is one product
   /// over the Σ lengths rows: the work is proportional to Σ lengths, not T · B.
   mutating func packedLayers<Cell: CellKernels>(_ cells: [Cell], padded: PaddedBatch) where Cell.Scalar == Scalar {
     // h (and each direction's output) has `hidden` values, an LSTM's c `cellSize`.
@@ -91,12 +110,25 @@ extension LayerRun {
     let (initialState, initialCell) = (self.initialState, self.initialCell)
     var (finalState, finalCell) = (self.finalState, self.finalCell)
     (self.finalState, self.finalCell) = (.zeros(rows: 0, columns: 0), .zeros(rows: 0, columns: 0))
-    var layerInput = padded.pack(input)
+    let scratch = network.scratch
+    var layerInput: Matrix<Scalar> = scratch.matrix(rows: batches.columns, columns: input.columns)
+    padded.pack(input, into: &layerInput)
     for layer in 0..<network.layerCount {
       // Hoisted reads the packed rows in place; the other formulations step x in the cells' layout.
       let x = formulation == .hoisted ? layerInput : layerInput.transposed()
-      // Not zero-filled: the directions' runs write every column block of every packed row.
-      layerInput = Matrix(rows: batches.columns, columns: width) { outputs in
+      // The last layer writes each packed row straight to its row of the padded output (unless the
+      // cell reads its states back from the output: then it is padded after); the inner layers'
+      // packed outputs are scratch, kept for the next pass.
+      let last = layer == network.layerCount - 1
+      let rows = last && !(formulation == .hoisted && cells[0].keepsStatesInOutput) ? padded.paddedRows() : nil
+      var output: Matrix<Scalar> =
+        rows == nil
+        ? scratch.matrix(rows: batches.columns, columns: width)
+        : Matrix(rows: padded.steps * batch, columns: width, initializingEvery: { _ in })
+      // Not zero-filled: the directions' runs write every column block of every packed row (and
+      // the padding's rows are zeroed).
+      output.withUnsafeMutableBufferPointer { outputs in
+        if rows != nil { padded.zeroPadding(outputs, columns: width) }
         finalState.withUnsafeMutableBufferPointer { finalH in
           finalCell.withUnsafeMutableBufferPointer { finalC in
             let (finalH, finalC) = (finalH, finalC)
@@ -105,39 +137,63 @@ extension LayerRun {
               let index = layer * directions + direction
               var runner = cells[index]
               (runner.backend, runner.formulation) = (backend, formulation)
-              var workspace = runner.makeWorkspace(batchSize: batch)
+              var workspace = takeWorkspace(runner, index: index)
               // Sorted sequence j is row index · B + order[j] of h_0/h_n (and c_0/c_n).
               let states = RunningStates<Scalar>(
                 joining: { j, column in
                   let row = index * batch + order[j]
                   copyRow(row, of: initialState, columns: hidden, into: column.h, stride: column.stride)
-                  if let c = column.c { copyRow(row, of: initialCell, columns: cellSize, into: c, stride: column.stride) }
+                  if let c = column.c {
+                    copyRow(row, of: initialCell, columns: cellSize, into: c, stride: column.stride)
+                  }
                 },
                 leaving: { j, column in
                   let row = index * batch + order[j]
                   for r in 0..<hidden { finalH[row * hidden + r] = column.h[r * column.stride] }
                   if let c = column.c { for r in 0..<cellSize { finalC[row * cellSize + r] = c[r * column.stride] } }
                 })
-              let output = SequenceOutput.batchMajor(outputs.baseAddress! + direction * hidden, leadingDimension: width)
-              x.withUnsafeBufferPointer { x in
-                if formulation == .hoisted {
-                  runner.runHoisted(
-                    x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
-                    reversed: direction == 1, states: states)
-                } else {
-                  runner.runSteps(
-                    x: x.baseAddress, batchMajor: false, batches: batches, workspace: &workspace,
-                    formulation: formulation, output: output, reversed: direction == 1, states: states)
+              rows.withUnsafeOptionalPointer { rows in
+                let output = SequenceOutput.batchMajor(
+                  outputs.baseAddress! + direction * hidden, leadingDimension: width, rows: rows)
+                x.withUnsafeBufferPointer { x in
+                  if formulation == .hoisted {
+                    runner.runHoisted(
+                      x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
+                      reversed: direction == 1, states: states)
+                  } else {
+                    runner.runSteps(
+                      x: x.baseAddress, batchMajor: false, batches: batches, workspace: &workspace,
+                      formulation: formulation, output: output, reversed: direction == 1, states: states)
+                  }
                 }
               }
+              keepWorkspace(workspace, index: index)
             }
             eachDirection(run)
           }
         }
       }
+      // This layer's input (the packed input, or the layer before's output) is scratch again.
+      swap(&layerInput, &output)
+      scratch.keep(output)
     }
     (self.finalState, self.finalCell) = (finalState, finalCell)
-    batchMajorOutput = padded.unpack(layerInput)
+    // Packed (Σ lengths < T · B rows): the cell kept its states in it; pad it now.
+    if layerInput.rows != padded.steps * batch {
+      batchMajorOutput = padded.unpack(layerInput)
+      scratch.keep(layerInput)
+    } else {
+      batchMajorOutput = layerInput
+    }
+  }
+}
+
+extension Optional {
+  /// `body` with the array's elements' address, or nil.
+  fileprivate func withUnsafeOptionalPointer<Element, R>(_ body: (UnsafePointer<Element>?) -> R) -> R
+  where Wrapped == [Element] {
+    guard let array = self else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
   }
 }
 

@@ -102,6 +102,8 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   /// also ask OpenBLAS for its threads.
   public var threads: Int? = nil
   let cells: Cells
+  /// The buffers forward passes reuse (shared by copies; see ``ScratchPool``).
+  let scratch = ScratchPool()
 
   /// The size of h, of `h_n` and of each direction's output: P with a projection, otherwise H.
   public var outputSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
