@@ -124,10 +124,27 @@ extension GRUCell: CellKernels {
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: buffers.recurrent, stride: batch, backend: backend)
+      let block = buffers.projection! + column * layout.columnStep
+      guard batch % ActivationPath.current.lanes(of: Scalar.self) != 0 else {
+        // Whole vectors per row: the gates' kernels row by row on the step's block.
+        pointwise(
+          buffers, inputSide: block, inputStride: layout.stride, recurrentRZ: buffers.recurrent,
+          recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output)
+        return
+      }
+      // Rows that would each end in a partial vector (a padded batch's shrinking steps): the
+      // step's input side and its bias into the workspace's contiguous gates first, so that the
+      // gates' kernels run over whole gates at once, one tail each.
+      let g = buffers.gates
+      gateBias.withUnsafeBufferPointer { b in
+        for r in 0..<(3 * hidden) {
+          let (target, source, value) = (g + r * batch, block + r * layout.stride, b[r])
+          for k in 0..<batch { target[k] = source[k] + value }
+        }
+      }
       pointwise(
-        buffers, inputSide: buffers.projection! + column * layout.columnStep, inputStride: layout.stride,
-        recurrentRZ: buffers.recurrent, recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch,
-        output: output)
+        buffers, inputSide: g, inputStride: batch, recurrentRZ: buffers.recurrent,
+        recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, biased: true, output: output)
     }
   }
 
@@ -138,7 +155,7 @@ extension GRUCell: CellKernels {
   /// gate's `W_hn · h` (H × B, contiguous).
   private func pointwise(
     _ buffers: GRUBuffers<Scalar>, inputSide a: UnsafeMutablePointer<Scalar>, inputStride sa: Int,
-    recurrentRZ: UnsafePointer<Scalar>?, recurrentN: UnsafePointer<Scalar>, batch: Int,
+    recurrentRZ: UnsafePointer<Scalar>?, recurrentN: UnsafePointer<Scalar>, batch: Int, biased: Bool = false,
     output: StateStore<Scalar>?
   ) {
     let hidden = hiddenSize
@@ -150,11 +167,14 @@ extension GRUCell: CellKernels {
         for k in 0..<shape.columns { ar[k] += rr[k] }
       }
     }
+    // With `biased`, the input side has its bias and is contiguous: r and z are one run, n one.
+    let (rows, columns, stride) = biased ? (1, hidden * batch, hidden * batch) : (hidden, batch, sa)
     gateBias.withUnsafeBufferPointer { b_ in
       recurrentBias.withUnsafeBufferPointer { bh_ in
-        let (b, bhn) = (b_.baseAddress!, bh_.baseAddress! + 2 * hidden)
+        let (b, bhn) = (biased ? nil : b_.baseAddress!, bh_.baseAddress! + 2 * hidden)
         Activation.sigmoid.apply(
-          rows: 2 * hidden, columns: batch, source: a, sourceStride: sa, bias: b, destination: a, destinationStride: sa)
+          rows: biased ? 1 : 2 * hidden, columns: biased ? 2 * columns : batch, source: a,
+          sourceStride: biased ? 2 * stride : sa, bias: b, destination: a, destinationStride: biased ? 2 * stride : sa)
         // n's argument: W_in x + r ⊙ (W_hn h + b_hn); b_in comes with the tanh pass.
         let n = a + 2 * hidden * sa
         for row in 0..<hidden {
@@ -163,8 +183,8 @@ extension GRUCell: CellKernels {
           for k in 0..<batch { nr[k] += rr[k] * (hn[k] + bias) }
         }
         Activation.tanh.apply(
-          rows: hidden, columns: batch, source: n, sourceStride: sa, bias: b + 2 * hidden, destination: n,
-          destinationStride: sa)
+          rows: rows, columns: columns, source: n, sourceStride: stride, bias: b.map { $0 + 2 * hidden },
+          destination: n, destinationStride: stride)
       }
     }
     // h' = n + z ⊙ (h − n).

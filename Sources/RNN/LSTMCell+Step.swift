@@ -124,8 +124,24 @@ extension LSTMCell: CellKernels {
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let block = buffers.projection! + column * layout.columnStep
-      recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
-      pointwise(buffers, gates: block, gateStride: layout.stride, batch: batch, output: output, backend: backend)
+      guard batch % ActivationPath.current.lanes(of: Scalar.self) != 0 else {
+        // Whole vectors per row: W_hh · h onto the step's block, the gates' kernels row by row.
+        recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+        pointwise(buffers, gates: block, gateStride: layout.stride, batch: batch, output: output, backend: backend)
+        return
+      }
+      // Rows that would each end in a partial vector (a padded batch's shrinking steps): the
+      // step's input part and the bias into the workspace's contiguous gates, W_hh · h onto them,
+      // and the gates' kernels over whole gates at once, one tail each.
+      let g = buffers.gates
+      bias.withUnsafeBufferPointer { b in
+        for r in 0..<(4 * hiddenSize) {
+          let (target, source, value) = (g + r * batch, block + r * layout.stride, b[r])
+          for k in 0..<batch { target[k] = source[k] + value }
+        }
+      }
+      recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: g, stride: batch, backend: backend)
+      pointwise(buffers, gates: g, gateStride: batch, batch: batch, biased: true, output: output, backend: backend)
     }
   }
 
@@ -134,20 +150,25 @@ extension LSTMCell: CellKernels {
   /// `h ← W_hr · (o ⊙ tanh(c))`, one product), h also copied into `output`.
   private func pointwise(
     _ buffers: LSTMBuffers<Scalar>, gates g: UnsafeMutablePointer<Scalar>, gateStride gs: Int, batch: Int,
-    output: StateStore<Scalar>?, backend: Backend
+    biased: Bool = false, output: StateStore<Scalar>?, backend: Backend
   ) {
     let hidden = hiddenSize
     bias.withUnsafeBufferPointer { b_ in
-      let b = b_.baseAddress!
-      // i and f: sigmoid; g: tanh; o: sigmoid — each with its bias.
+      // i and f: sigmoid; g: tanh; o: sigmoid — each with its bias, unless the gates have it
+      // (then contiguous gates are one run each).
+      let b = biased ? nil : b_.baseAddress!
+      let (rows, columns, stride) = biased ? (1, hidden * batch, hidden * batch) : (hidden, batch, gs)
+      let block = hidden * gs
+      let (ifRows, ifColumns) = biased ? (1, 2 * columns) : (2 * rows, columns)
       Activation.sigmoid.apply(
-        rows: 2 * hidden, columns: batch, source: g, sourceStride: gs, bias: b, destination: g, destinationStride: gs)
+        rows: ifRows, columns: ifColumns, source: g, sourceStride: biased ? 2 * stride : stride, bias: b,
+        destination: g, destinationStride: biased ? 2 * stride : stride)
       Activation.tanh.apply(
-        rows: hidden, columns: batch, source: g + 2 * hidden * gs, sourceStride: gs, bias: b + 2 * hidden,
-        destination: g + 2 * hidden * gs, destinationStride: gs)
+        rows: rows, columns: columns, source: g + 2 * block, sourceStride: stride, bias: b.map { $0 + 2 * hidden },
+        destination: g + 2 * block, destinationStride: stride)
       Activation.sigmoid.apply(
-        rows: hidden, columns: batch, source: g + 3 * hidden * gs, sourceStride: gs, bias: b + 3 * hidden,
-        destination: g + 3 * hidden * gs, destinationStride: gs)
+        rows: rows, columns: columns, source: g + 3 * block, sourceStride: stride, bias: b.map { $0 + 3 * hidden },
+        destination: g + 3 * block, destinationStride: stride)
     }
     let (c, tc, h) = (buffers.cell, buffers.scratch, buffers.h)
     let shape = loopShape(rows: hidden, columns: batch, stride: gs)

@@ -56,6 +56,13 @@ public enum ActivationPath: String, Sendable, Hashable, CaseIterable, CustomStri
 
   /// The name, as the benchmark prints it.
   public var description: String { rawValue }
+
+  /// The elements of `Scalar` the activation kernels take at once on this path (16 `Float`s
+  /// with AVX-512, 8 with AVX2, 32 on the portable path): a row whose length is not a multiple
+  /// of it ends in a slower tail.
+  package func lanes<Scalar>(of _: Scalar.Type) -> Int {
+    (self == .avx512 ? 64 : self == .avx2 ? 32 : 128) / MemoryLayout<Scalar>.stride
+  }
 }
 
 /// Runs `body` with ``ActivationPath/current`` set to `path` for the current task.
