@@ -71,7 +71,7 @@ let package = Package(
     // the CPU cannot run; the tools use it for --blas-core.
     .target(name: "BLASDiagnostics", dependencies: ["CBLAS"]),
     .target(name: "RNN", dependencies: ["DenseMatrix"]),
-    .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_StagedFileCleanup"]),
+    .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_CRC32", "_StagedFileCleanup"]),
     // The files PyTorch users have: torch.save's zip files (read by a pickle interpreter that
     // runs nothing) and .safetensors, beside .npz, as one state dict.
     .target(name: "PyTorchIO", dependencies: ["NumPyIO", "DenseMatrix"]),
@@ -116,6 +116,9 @@ let package = Package(
     // The signal handlers that remove NumPyIO's staged output files when a tool is interrupted
     // (C: a fixed table that an async-signal-safe handler can read).
     .target(name: "_StagedFileCleanup", cSettings: [.treatAllWarnings(as: .error)]),
+    // CRC-32 by carry-less multiplication (PCLMULQDQ through a function-level target attribute),
+    // for the archives' CRC checks; zlib's table-driven crc32 does the rest.
+    .target(name: "_CRC32", cSettings: [.treatAllWarnings(as: .error)]),
     // zlib's deflate, inflate and CRC-32 for the .npz container.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "_TestSupport", dependencies: ["DenseMatrix"], exclude: ["README.md"]),

@@ -9,7 +9,7 @@ package struct ZipMemberStream: ByteStream {
   private var compressed: RangeStream
   private let inflater: Inflater?
   private var produced = 0
-  private var crc: UInt = 0
+  private var crc = CRC32()
 
   /// The most bytes one `read` produces, so that every CRC and zlib call fits 32-bit lengths.
   private static let step = 1 << 20
@@ -78,7 +78,7 @@ package struct ZipMemberStream: ByteStream {
       n = try compressed.read(into: target)
       guard n == want else { throw .archive("damaged archive: the member's data is truncated") }
     }
-    crc = CZlib.crc32(crc, target.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(n))
+    crc.update(UnsafeRawBufferPointer(rebasing: target[0..<n]))
     produced += n
     return n
   }
@@ -92,9 +92,8 @@ package struct ZipMemberStream: ByteStream {
     if let inflater, try inflater.hasMoreOutput(from: &compressed) {
       throw .archive("it inflates to more than the \(entry.uncompressedSize) bytes it declares")
     }
-    guard UInt32(truncatingIfNeeded: crc) == entry.crc32 else {
-      throw .archive(
-        "bad CRC-32: the data's is \(hex(UInt32(truncatingIfNeeded: crc))), the archive records \(hex(entry.crc32))")
+    guard crc.value == entry.crc32 else {
+      throw .archive("bad CRC-32: the data's is \(hex(crc.value)), the archive records \(hex(entry.crc32))")
     }
   }
 

@@ -122,17 +122,8 @@ struct ZipWriter {
     try file.write(end)
   }
 
-  /// zlib's CRC-32 of `bytes`, in steps that fit its 32-bit length.
-  static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    var crc: UInt = 0
-    var start = 0
-    while start < bytes.count {
-      let n = min(bytes.count - start, 1 << 30)
-      crc = CZlib.crc32(crc, (bytes.baseAddress! + start).assumingMemoryBound(to: Bytef.self), uInt(n))
-      start += n
-    }
-    return UInt32(truncatingIfNeeded: crc)
-  }
+  /// The CRC-32 of `bytes`.
+  static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 { CRC32.of(bytes) }
 
   /// Raw deflate at zlib's default level, what `np.savez_compressed` uses.
   static func deflate(_ data: [UInt8]) throws(NPYError) -> [UInt8] {

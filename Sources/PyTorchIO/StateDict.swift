@@ -191,6 +191,7 @@ extension StateDict {
   ) throws(NPYError) -> [T] {
     var failure: NPYError?
     let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+      adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
       do throws(NPYError) {
         try fill(UnsafeMutableRawBufferPointer(buffer))
         initialized = count
