@@ -129,9 +129,6 @@ extension RNNCell: CellKernels {
     }
   }
 
-  /// Hoisted and batch-major, h stays in the output (``runHoisted(x:batchMajor:batches:workspace:output:reversed:states:)``).
-  var keepsStatesInOutput: Bool { true }
-
   /// The vanilla cell projects straight into its output, except at B = 1 in its own layout
   /// (then into the workspace's buffer, T × H, so that each step's vector is contiguous).
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int {
@@ -144,19 +141,19 @@ extension RNNCell: CellKernels {
   /// In the cells' layout each step reads `h_{t-1}` from the output block before and activates
   /// into its own block: no copy per step (the last state goes back into the workspace once).
   /// PyTorch's batch-major output, a padded batch's included, has its own path (below); a padded
-  /// batch in the cells' layout, and an output whose rows are mapped, run the shared driver.
+  /// batch in the cells' layout runs the shared driver.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
     output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
   ) {
-    guard output.isFeatureMajor || output.rows != nil else {
+    guard output.isFeatureMajor else {
       runHoistedBatchMajor(
         x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, output: output, reversed: reversed,
         states: states)
       return
     }
-    // A padded batch, or an output whose rows are mapped: h in the workspace, as the gated cells.
-    guard states == nil && output.rows == nil else {
+    // A padded batch in the cells' layout: h in the workspace, as the gated cells.
+    guard states == nil else {
       runSteps(
         x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, formulation: .hoisted, output: output,
         reversed: reversed, states: states)
@@ -202,9 +199,38 @@ extension RNNCell: CellKernels {
   /// starts (the first step, or a padded batch's backward direction reaching a shorter
   /// sequence's last step); with `states` (a padded batch) h₀ comes from `states.joining` and
   /// the last states go to `states.leaving`.
+  ///
+  /// An output whose rows are mapped one by one (a padded batch's last layer, written straight
+  /// into the padded output) cannot hold h for the next step's product: the steps then run in the
+  /// workspace's buffer (packed rows, H wide) and each step's rows are copied to theirs as soon as
+  /// they are computed.
   private func runHoistedBatchMajor(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
     output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
+  ) {
+    guard output.rows != nil else {
+      runHoistedBatchMajor(
+        x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, output: output, mapped: nil,
+        reversed: reversed, states: states)
+      return
+    }
+    prepareBuffer(&workspace.projection, rows: batches.columns, columns: hiddenSize)
+    var buffer = Matrix<Scalar>(rows: 0, columns: 0, scalars: [])
+    swap(&buffer, &workspace.projection)
+    buffer.withUnsafeMutableBufferPointer { packed in
+      runHoistedBatchMajor(
+        x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace,
+        output: .batchMajor(packed.baseAddress!, leadingDimension: hiddenSize), mapped: output, reversed: reversed,
+        states: states)
+    }
+    swap(&buffer, &workspace.projection)
+  }
+
+  /// ``runHoistedBatchMajor(x:batchMajor:batches:workspace:output:reversed:states:)`` with h kept
+  /// in `output`, each step's rows also copied to `mapped`'s when given.
+  private func runHoistedBatchMajor(
+    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
+    output: SequenceOutput<Scalar>, mapped: SequenceOutput<Scalar>?, reversed: Bool, states: RunningStates<Scalar>?
   ) {
     let (hidden, input, steps) = (hiddenSize, inputSize, batches.steps)
     let (width, ld) = (batches.columns, output.columnStride)  // the output's rows are ld apart
@@ -250,6 +276,12 @@ extension RNNCell: CellKernels {
           }
           activation.apply(
             rows: count, columns: hidden, source: block, sourceStride: ld, destination: block, destinationStride: ld)
+          if let mapped {
+            let target = mapped.block(at: batches.start(t))
+            for j in 0..<count {
+              (target.base + target.rows![j] * target.columnStride).update(from: block + j * ld, count: hidden)
+            }
+          }
           // The sequences that stop here (all, at the last step) keep this h in the workspace.
           let next = s + 1 < steps ? batches.size(stepIndex(s + 1, of: steps, reversed: reversed)) : 0
           for j in min(next, count)..<count {

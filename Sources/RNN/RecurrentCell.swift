@@ -162,9 +162,6 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// (G·H × B at column `column`, in `layout`); adds `W_hh · h` and advances h (and c), h also
   /// copied into `output`.
   func hoistedStep(column: Int, layout: ProjectionLayout, workspace: inout Workspace, output: StateStore<Scalar>)
-  /// Whether a hoisted run into a batch-major output keeps h in the output's rows and reads it
-  /// back (the vanilla cell): its output must then be packed, not rows mapped one by one.
-  var keepsStatesInOutput: Bool { get }
 }
 
 /// What the shared drivers need of a cell's workspace.
@@ -205,9 +202,6 @@ extension CellWorkspace {
 }
 
 extension CellKernels {
-  /// A gated cell keeps h in its workspace.
-  var keepsStatesInOutput: Bool { false }
-
   /// A gated cell's projection holds every gate's input part: G·H rows.
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int { inputWeights.rows }
 

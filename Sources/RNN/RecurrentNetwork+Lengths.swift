@@ -48,24 +48,6 @@ struct PaddedBatch {
     }
   }
 
-  /// A packed `(Σ lengths) × W` output padded to `(T · B) × W`, zeros at the padding
-  /// (`pad_packed_sequence(total_length=T)`).
-  func unpack<Scalar: BLASScalar>(_ packed: Matrix<Scalar>) -> Matrix<Scalar> {
-    let columns = packed.columns
-    return Matrix(rows: steps * batch, columns: columns) { target in
-      zeroPadding(target, columns: columns)
-      packed.withUnsafeBufferPointer { source in
-        for t in 0..<batches.steps {
-          let start = batches.start(t)
-          for j in 0..<batches.size(t) {
-            (target.baseAddress! + paddedRow(t, order[j]) * columns).update(
-              from: source.baseAddress! + (start + j) * columns, count: columns)
-          }
-        }
-      }
-    }
-  }
-
   /// Each packed row's row in the padded layout (Σ lengths values).
   func paddedRows() -> [Int] {
     var rows: [Int] = []
@@ -116,11 +98,9 @@ extension LayerRun {
     for layer in 0..<network.layerCount {
       // Hoisted reads the packed rows in place; the other formulations step x in the cells' layout.
       let x = formulation == .hoisted ? layerInput : layerInput.transposed()
-      // The last layer writes each packed row straight to its row of the padded output (unless the
-      // cell reads its states back from the output: then it is padded after); the inner layers'
-      // packed outputs are scratch, kept for the next pass.
-      let last = layer == network.layerCount - 1
-      let rows = last && !(formulation == .hoisted && cells[0].keepsStatesInOutput) ? padded.paddedRows() : nil
+      // The last layer writes each packed row straight to its row of the padded output; the inner
+      // layers' packed outputs are scratch, kept for the next pass.
+      let rows = layer == network.layerCount - 1 ? padded.paddedRows() : nil
       var output: Matrix<Scalar> =
         rows == nil
         ? scratch.matrix(rows: batches.columns, columns: width)
@@ -178,13 +158,7 @@ extension LayerRun {
       scratch.keep(output)
     }
     (self.finalState, self.finalCell) = (finalState, finalCell)
-    // Packed (Σ lengths < T · B rows): the cell kept its states in it; pad it now.
-    if layerInput.rows != padded.steps * batch {
-      batchMajorOutput = padded.unpack(layerInput)
-      scratch.keep(layerInput)
-    } else {
-      batchMajorOutput = layerInput
-    }
+    batchMajorOutput = layerInput
   }
 }
 
