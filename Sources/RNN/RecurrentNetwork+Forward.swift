@@ -28,10 +28,11 @@ extension RecurrentNetwork {
   /// - Throws: `ShapeError` naming the argument, the expected and the found shape (or the length
   ///   out of 1...T); nothing is computed then.
   /// - Complexity: O(T · B · L · D · G·H · (I + H)) for G gates (Σ lengths in place of T · B for
-  ///   a padded batch, which also allocates a workspace per run of steps with the same running
-  ///   sequences, at most one per distinct length); the products go through
-  ///   `cblas_?gemm` (`?gemv` for the per-step products when B = 1). Allocates the layers'
-  ///   outputs and one workspace per layer and direction, nothing per step. With ``threads``
+  ///   a padded batch, whose input is packed once); the products go through
+  ///   `cblas_?gemm` (`?gemv` for the per-step products when B = 1). Allocates the output, and
+  ///   on a network's first pass for a batch shape one workspace per layer and direction and the
+  ///   scratch between layers, which the network keeps for its later passes of that shape (at
+  ///   most two sets, shared by copies of the network, released with it); nothing per step. With ``threads``
   ///   of 2 or more, a bidirectional layer's two directions run at the same time on two threads
   ///   (Dispatch's `concurrentPerform`), with the same results bit for bit.
   @specialized(where Scalar == Float)
