@@ -125,7 +125,7 @@ extension GRUCell: CellKernels {
     workspace.withBuffers { buffers in
       recurrentProduct(h: buffers.h, batch: batch, beta: 0, into: buffers.recurrent, stride: batch, backend: backend)
       let block = buffers.projection! + column * layout.columnStep
-      guard batch % ActivationPath.current.lanes(of: Scalar.self) != 0 else {
+      guard gathersGates(batch: batch, Scalar.self) else {
         // Whole vectors per row: the gates' kernels row by row on the step's block.
         pointwise(
           buffers, inputSide: block, inputStride: layout.stride, recurrentRZ: buffers.recurrent,
@@ -136,12 +136,7 @@ extension GRUCell: CellKernels {
       // step's input side and its bias into the workspace's contiguous gates first, so that the
       // gates' kernels run over whole gates at once, one tail each.
       let g = buffers.gates
-      gateBias.withUnsafeBufferPointer { b in
-        for r in 0..<(3 * hidden) {
-          let (target, source, value) = (g + r * batch, block + r * layout.stride, b[r])
-          for k in 0..<batch { target[k] = source[k] + value }
-        }
-      }
+      gather(block, stride: layout.stride, rows: 3 * hidden, batch: batch, adding: gateBias, into: g)
       pointwise(
         buffers, inputSide: g, inputStride: batch, recurrentRZ: buffers.recurrent,
         recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, biased: true, output: output)

@@ -62,13 +62,3 @@ struct GRUBuffers<Scalar: BLASScalar> {
   var recurrent: UnsafeMutablePointer<Scalar>
   var projection: UnsafeMutablePointer<Scalar>?
 }
-
-extension GRUWorkspace {
-  var cellRows: Int { 0 }
-
-  mutating func withStateStorage<R>(
-    _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R
-  ) -> R {
-    stacked.withUnsafeMutableBufferPointer { body($0.baseAddress!, nil) }
-  }
-}

@@ -124,7 +124,7 @@ extension LSTMCell: CellKernels {
     let backend = resolvedBackend
     workspace.withBuffers { buffers in
       let block = buffers.projection! + column * layout.columnStep
-      guard batch % ActivationPath.current.lanes(of: Scalar.self) != 0 else {
+      guard gathersGates(batch: batch, Scalar.self) else {
         // Whole vectors per row: W_hh · h onto the step's block, the gates' kernels row by row.
         recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
         pointwise(buffers, gates: block, gateStride: layout.stride, batch: batch, output: output, backend: backend)
@@ -134,12 +134,7 @@ extension LSTMCell: CellKernels {
       // step's input part and the bias into the workspace's contiguous gates, W_hh · h onto them,
       // and the gates' kernels over whole gates at once, one tail each.
       let g = buffers.gates
-      bias.withUnsafeBufferPointer { b in
-        for r in 0..<(4 * hiddenSize) {
-          let (target, source, value) = (g + r * batch, block + r * layout.stride, b[r])
-          for k in 0..<batch { target[k] = source[k] + value }
-        }
-      }
+      gather(block, stride: layout.stride, rows: 4 * hiddenSize, batch: batch, adding: bias, into: g)
       recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: g, stride: batch, backend: backend)
       pointwise(buffers, gates: g, gateStride: batch, batch: batch, biased: true, output: output, backend: backend)
     }

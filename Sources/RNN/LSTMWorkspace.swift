@@ -91,8 +91,10 @@ extension LSTMWorkspace {
 }
 
 extension LSTMWorkspace {
+  /// c's rows: H.
   var cellRows: Int { cellSize }
 
+  /// `[x; h]`'s and c's storage.
   mutating func withStateStorage<R>(
     _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R
   ) -> R {

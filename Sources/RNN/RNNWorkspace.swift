@@ -90,13 +90,3 @@ extension RNNCell {
     return workspace
   }
 }
-
-extension RNNWorkspace {
-  var cellRows: Int { 0 }
-
-  mutating func withStateStorage<R>(
-    _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R
-  ) -> R {
-    stacked.withUnsafeMutableBufferPointer { body($0.baseAddress!, nil) }
-  }
-}

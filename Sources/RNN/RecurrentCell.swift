@@ -183,6 +183,14 @@ protocol CellWorkspace<Scalar>: RecurrentWorkspace {
 }
 
 extension CellWorkspace {
+  /// No cell state (the vanilla cell's and the GRU's workspaces).
+  var cellRows: Int { 0 }
+
+  /// `[x; h]`'s storage, and no cell state's.
+  mutating func withStateStorage<R>(_ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> R) -> R {
+    stacked.withUnsafeMutableBufferPointer { body($0.baseAddress!, nil) }
+  }
+
   /// h, the lower block of `[x; h]`, as a new H × B matrix: one contiguous copy (the block's rows
   /// are the buffer's last H · B elements).
   var stackedState: Matrix<Scalar> {
@@ -609,6 +617,30 @@ extension CellWorkspace {
       }
     }
     batchSize = count
+  }
+}
+
+/// Whether a step of `batch` columns gathers its gates into a contiguous buffer first: when each
+/// gate row would end in a partial vector of the activation kernels (a padded batch's shrinking
+/// steps, or a batch that is not a whole number of vectors), one run over whole gates, with one
+/// tail, is cheaper than a tail per row.
+@inline(__always)
+func gathersGates<Scalar>(batch: Int, _: Scalar.Type) -> Bool {
+  batch % ActivationPath.current.lanes(of: Scalar.self) != 0
+}
+
+/// `target[r, k] = block[r, k] + bias[r]` for the `rows × batch` block with row stride `stride`,
+/// into the contiguous `target`: a hoisted step's input part and bias, gathered.
+@inline(__always)
+func gather<Scalar: BLASScalar>(
+  _ block: UnsafePointer<Scalar>, stride: Int, rows: Int, batch: Int, adding bias: Matrix<Scalar>,
+  into target: UnsafeMutablePointer<Scalar>
+) {
+  bias.withUnsafeBufferPointer { b in
+    for r in 0..<rows {
+      let (row, source, value) = (target + r * batch, block + r * stride, b[r])
+      for k in 0..<batch { row[k] = source[k] + value }
+    }
   }
 }
 
