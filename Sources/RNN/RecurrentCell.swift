@@ -489,10 +489,13 @@ struct SequenceOutput<Scalar> {
   var rowStride: Int
   var columnStride: Int
   var rows: UnsafePointer<Int>? = nil
+  /// Whether this is the cells' own layout. Stated, not inferred from the strides: PyTorch's
+  /// layout with one feature (H = 1, one direction) has the same strides.
+  let isFeatureMajor: Bool
 
   /// H × N (N = T · B for full batches), column c at `base + c` (the cells' layout).
   static func featureMajor(_ base: UnsafeMutablePointer<Scalar>, width: Int) -> Self {
-    Self(base: base, rowStride: width, columnStride: 1)
+    Self(base: base, rowStride: width, columnStride: 1, isFeatureMajor: true)
   }
 
   /// PyTorch's N × `leadingDimension` (N = T · B for full batches): column c (sequence b at step
@@ -500,11 +503,8 @@ struct SequenceOutput<Scalar> {
   static func batchMajor(
     _ base: UnsafeMutablePointer<Scalar>, leadingDimension: Int, rows: UnsafePointer<Int>? = nil
   ) -> Self {
-    Self(base: base, rowStride: 1, columnStride: leadingDimension, rows: rows)
+    Self(base: base, rowStride: 1, columnStride: leadingDimension, rows: rows, isFeatureMajor: false)
   }
-
-  /// Whether this is the cells' own layout.
-  var isFeatureMajor: Bool { columnStride == 1 && rows == nil }
 
   /// The block whose first column is `column`.
   @inline(__always)

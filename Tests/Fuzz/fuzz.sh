@@ -17,15 +17,22 @@ sources=(Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift
   Sources/NumPyIO/PythonLiteral.swift Sources/NumPyIO/NPYError.swift Sources/NumPyIO/ByteStream.swift
   Sources/NumPyIO/ReadableFile.swift Sources/NumPyIO/AtomicFileWriter.swift Sources/NumPyIO/StagedFile.swift
   Sources/NumPyIO/StagedFileRegistry.swift Sources/NumPyIO/ZipDirectory.swift Sources/NumPyIO/ZipMemberStream.swift
-  Sources/NumPyIO/ZipWriter.swift Sources/NumPyIO/NPZArchive.swift Sources/DenseMatrix/Matrix/Precondition.swift)
+  Sources/NumPyIO/ZipWriter.swift Sources/NumPyIO/NPZArchive.swift Sources/NumPyIO/CRC32.swift
+  Sources/NumPyIO/HugePages.swift Sources/DenseMatrix/Matrix/Precondition.swift)
 # PyTorchIO's sources, compiled into the same module, without the Matrix conveniences.
 torch_sources=()
 for file in Sources/PyTorchIO/*.swift; do
   [[ $file == *+Matrix.swift ]] || torch_sources+=("$file")
 done
+# The CRC-32 kernel (a C target): compiled with the same sanitizer, its header given a module map.
+mkdir -p .build/fuzz-crc32
+printf 'module _CRC32 {\n  header "%s/Sources/_CRC32/include/CRC32Fold.h"\n  export *\n}\n' "$PWD" \
+  >.build/fuzz-crc32/module.modulemap
+clang -O2 -fsanitize=address -ISources/_CRC32/include -c Sources/_CRC32/CRC32Fold.c -o .build/fuzz-crc32/CRC32Fold.o
 build() {
   swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "$1Fuzz" -package-name fuzz \
     -D NUMPYIO_STANDALONE -D PYTORCHIO_STANDALONE -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
+    -Xcc -fmodule-map-file=.build/fuzz-crc32/module.modulemap .build/fuzz-crc32/CRC32Fold.o \
     "${sources[@]}" "${torch_sources[@]}" "Tests/Fuzz/$2" -o ".build/fuzz-$1"
 }
 build npy NPYFuzzer.swift

@@ -33,6 +33,12 @@ struct RecurrentNetworkTests {
           i += 1
         }
       }
+      // H = 1 with one direction: PyTorch's output layout then has the cells' strides (a row of
+      // one feature per step); states carried over several steps and sequences.
+      for (layers, bidirectional) in [(1, false), (2, false), (2, true)] {
+        cases.append(
+          Case(mode: mode, layers: layers, bidirectional: bidirectional, hidden: 1, input: 2, batch: 3, steps: 4))
+      }
     }
     return cases
   }()
@@ -113,7 +119,11 @@ struct RecurrentNetworkTests {
     let input = random(c.steps * c.batch, c.input, 1)
     let (h0, c0) = (random(stateRows, c.hidden, 0.5), random(stateRows, c.hidden, 0.5))
     let wide = { (m: Matrix<S>) in Matrix<Double>(converting: m) }
-    var inputs = withBias.mapValues(wide).mapValues { $0.rows == 1 ? $0.transposed() : $0 }
+    // The biases as n × 1 (the 1 × n ones transposed), the weights as they are.
+    var inputs = Dictionary(
+      uniqueKeysWithValues: withBias.map { name, value in
+        (name, name.hasPrefix("bias") && value.rows == 1 ? wide(value).transposed() : wide(value))
+      })
     inputs["input"] = wide(input)
     inputs["h0"] = wide(h0)
     inputs["c0"] = wide(c0)

@@ -9,6 +9,12 @@ extension GEMMOperands {
       m <= Int32.max && n <= Int32.max && k <= Int32.max && lda <= Int32.max && ldb <= Int32.max
         && ldc <= Int32.max,
       "gemm: dimension exceeds the 32-bit BLAS interface (m = \(m), n = \(n), k = \(k))")
+    // BLAS refuses smaller leading dimensions (xerbla prints, and the product is not made), even
+    // for an operand of one row, whose stride is never used.
+    checkPrecondition(
+      lda >= max(1, transposeA ? m : k) && ldb >= max(1, transposeB ? k : n) && ldc >= max(1, n),
+      "gemm: a leading dimension is below its operand's row length (m = \(m), n = \(n), k = \(k), lda = \(lda), ldb = \(ldb), ldc = \(ldc))"
+    )
     let (a, b, c) = (self.a!, self.b!, self.c!)
     if allowGEMV && n == 1 {
       // C (m×1) = alpha · op(A) · x + beta · C, with x = op(B) as a strided vector.
