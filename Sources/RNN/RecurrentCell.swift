@@ -623,10 +623,11 @@ extension CellWorkspace {
 /// Whether a step of `batch` columns gathers its gates into a contiguous buffer first: when each
 /// gate row would end in a partial vector of the activation kernels (a padded batch's shrinking
 /// steps, or a batch that is not a whole number of vectors), one run over whole gates, with one
-/// tail, is cheaper than a tail per row.
+/// tail, is cheaper than a tail per row. Not for one column: the kernels take a column's rows a
+/// vector at a time already.
 @inline(__always)
 func gathersGates<Scalar>(batch: Int, _: Scalar.Type) -> Bool {
-  batch % ActivationPath.current.lanes(of: Scalar.self) != 0
+  batch > 1 && batch % ActivationPath.current.lanes(of: Scalar.self) != 0
 }
 
 /// `target[r, k] = block[r, k] + bias[r]` for the `rows × batch` block with row stride `stride`,
