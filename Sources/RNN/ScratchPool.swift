@@ -1,5 +1,5 @@
 import DenseMatrix
-import Synchronization
+import Glibc
 
 /// The buffers a network's forward passes reuse: each layer and direction's workspace (its
 /// state, gate and hoisted-projection buffers) and the scratch matrices between layers (a padded
@@ -15,7 +15,10 @@ import Synchronization
 /// Shared by every copy of the network; a lock guards it, and passes on several threads at once
 /// each take their own buffers (a buffer is never in two passes). It keeps at most two of each
 /// shape, so its memory is at most twice one pass's scratch, until the network is released.
-final class ScratchPool: Sendable {
+///
+/// The lock is a `pthread_mutex_t`, which ThreadSanitizer sees (it did not see the standard
+/// library's `Mutex` order the two directions' threads, and reported a race that was not one).
+final class ScratchPool: @unchecked Sendable {
   /// What a buffer is for: a workspace (`index`: its layer and direction) or a matrix of
   /// `count` elements, for batches of `batch`.
   struct Key: Hashable, Sendable {
@@ -24,11 +27,26 @@ final class ScratchPool: Sendable {
     var count: Int
   }
 
-  private let kept = Mutex<[Key: [any Sendable]]>([:])
+  /// Read and written only with `lock` held.
+  private var kept: [Key: [any Sendable]] = [:]
+  private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+  init() { pthread_mutex_init(lock, nil) }
+
+  deinit {
+    pthread_mutex_destroy(lock)
+    lock.deallocate()
+  }
+
+  private func locked<R>(_ body: () -> R) -> R {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    return body()
+  }
 
   /// A buffer kept under `key`, if there is one of that type.
   func take<Value: Sendable>(_: Value.Type, _ key: Key) -> Value? {
-    kept.withLock { kept in
+    locked {
       guard let index = kept[key]?.lastIndex(where: { $0 is Value }) else { return nil }
       return kept[key]!.remove(at: index) as? Value
     }
@@ -36,7 +54,7 @@ final class ScratchPool: Sendable {
 
   /// Keeps `value` under `key` for a later pass (dropped when two are kept already).
   func keep(_ value: some Sendable, _ key: Key) {
-    kept.withLock { kept in
+    locked {
       if kept[key, default: []].count < 2 { kept[key, default: []].append(value) }
     }
   }
