@@ -24,7 +24,7 @@ struct ZipWriter {
   mutating func add(
     name: String, data: [UInt8], compressed: Bool, to file: borrowing OutputFile
   ) throws(NPYError) {
-    let crc = data.withUnsafeBytes { raw in Self.crc32(raw) }
+    let crc = data.withUnsafeBytes { raw in CRC32.of(raw) }
     let payload = compressed ? try Self.deflate(data) : data
     let large = data.count >= 0xFFFF_FFFF || payload.count >= 0xFFFF_FFFF
     let nameBytes = Array(name.utf8)
@@ -121,9 +121,6 @@ struct ZipWriter {
     try file.write(directory)
     try file.write(end)
   }
-
-  /// The CRC-32 of `bytes`.
-  static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 { CRC32.of(bytes) }
 
   /// Raw deflate at zlib's default level, what `np.savez_compressed` uses.
   static func deflate(_ data: [UInt8]) throws(NPYError) -> [UInt8] {

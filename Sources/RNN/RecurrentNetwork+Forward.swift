@@ -218,8 +218,7 @@ struct LayerRun<Scalar: BLASScalar> {
   /// Layer-direction `index`'s workspace for B sequences, h (and c) zero: the one a pass before
   /// kept, or a new one.
   func takeWorkspace<Cell: CellKernels>(_ cell: Cell, index: Int) -> Cell.Workspace {
-    let key = ScratchPool.Key(index: index, batch: batch, count: 0)
-    guard var workspace = network.scratch.take(Cell.Workspace.self, key) else {
+    guard var workspace = network.scratch.take(Cell.Workspace.self, .workspace(index: index, batch: batch)) else {
       return cell.makeWorkspace(batchSize: batch)
     }
     workspace.clearStates()
@@ -228,7 +227,7 @@ struct LayerRun<Scalar: BLASScalar> {
 
   /// Keeps a finished workspace for the next pass.
   func keepWorkspace(_ workspace: some CellWorkspace, index: Int) {
-    network.scratch.keep(workspace, ScratchPool.Key(index: index, batch: batch, count: 0))
+    network.scratch.keep(workspace, .workspace(index: index, batch: batch))
   }
 
   /// Every layer hoisted and batch-major: each reads its (T · B) × I input in place and each

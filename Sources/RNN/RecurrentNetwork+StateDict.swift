@@ -143,6 +143,7 @@ extension RecurrentNetwork {
     case .lstm: cells = .lstm(lstm)
     case .gru: cells = .gru(gru)
     }
+    scratch = ScratchPool(limit: 2 * (layers * (bidirectional ? 2 : 1) + 2))
   }
 
   /// The mode `weight_hh_l0`'s shape implies (G·H × H: G = 4 LSTM, 3 GRU, 1 RNN), checked

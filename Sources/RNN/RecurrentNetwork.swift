@@ -109,8 +109,9 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   /// also ask OpenBLAS for its threads.
   public var threads: Int? = nil
   let cells: Cells
-  /// The buffers forward passes reuse (shared by copies; see ``ScratchPool``).
-  let scratch = ScratchPool()
+  /// The buffers forward passes reuse (shared by copies; see ``ScratchPool``): two passes'
+  /// worth, each a workspace per layer and direction and at most two matrices.
+  let scratch: ScratchPool
 
   /// The size of h, of `h_n` and of each direction's output: P with a projection, otherwise H.
   public var outputSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
@@ -135,5 +136,6 @@ extension RecurrentNetwork {
     self.formulation = formulation
     self.backend = backend
     cells = .rnn([cell])
+    scratch = ScratchPool(limit: 2 * (1 + 2))
   }
 }

@@ -13,25 +13,32 @@ import Glibc
 /// RNN's forward time at H = 64, B = 32, T = 100 on the machine it was measured on).
 ///
 /// Shared by every copy of the network; a lock guards it, and passes on several threads at once
-/// each take their own buffers (a buffer is never in two passes). It keeps at most two of each
-/// shape, so its memory is at most twice one pass's scratch, until the network is released.
+/// each take their own buffers (a buffer is never in two passes). It keeps at most `limit`
+/// buffers, the oldest dropped first (the network's is two passes' worth: a pass on a new shape
+/// pushes the last shape's out), so its memory is bounded by about twice the largest pass's
+/// scratch, until the network is released.
 ///
 /// The lock is a `pthread_mutex_t`, which ThreadSanitizer sees (it did not see the standard
 /// library's `Mutex` order the two directions' threads, and reported a race that was not one).
 final class ScratchPool: @unchecked Sendable {
-  /// What a buffer is for: a workspace (`index`: its layer and direction) or a matrix of
-  /// `count` elements, for batches of `batch`.
-  struct Key: Hashable, Sendable {
-    var index: Int
-    var batch: Int
-    var count: Int
+  /// What a buffer is for.
+  enum Key: Hashable, Sendable {
+    /// Layer-direction `index`'s workspace for batches of `batch`.
+    case workspace(index: Int, batch: Int)
+    /// A matrix of `count` elements.
+    case matrix(count: Int)
   }
 
-  /// Read and written only with `lock` held.
-  private var kept: [Key: [any Sendable]] = [:]
+  /// The most buffers kept.
+  let limit: Int
+  /// The buffers kept, oldest first. Read and written only with `lock` held.
+  private var kept: [(key: Key, value: any Sendable)] = []
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
-  init() { pthread_mutex_init(lock, nil) }
+  init(limit: Int) {
+    self.limit = limit
+    pthread_mutex_init(lock, nil)
+  }
 
   deinit {
     pthread_mutex_destroy(lock)
@@ -44,32 +51,34 @@ final class ScratchPool: @unchecked Sendable {
     return body()
   }
 
-  /// A buffer kept under `key`, if there is one of that type.
+  /// A buffer kept under `key`, if there is one of that type (the newest).
   func take<Value: Sendable>(_: Value.Type, _ key: Key) -> Value? {
     locked {
-      guard let index = kept[key]?.lastIndex(where: { $0 is Value }) else { return nil }
-      return kept[key]!.remove(at: index) as? Value
+      guard let index = kept.lastIndex(where: { $0.key == key && $0.value is Value }) else { return nil }
+      return kept.remove(at: index).value as? Value
     }
   }
 
-  /// Keeps `value` under `key` for a later pass (dropped when two are kept already).
+  /// Keeps `value` under `key` for a later pass, dropping the oldest buffer beyond ``limit``.
   func keep(_ value: some Sendable, _ key: Key) {
     locked {
-      if kept[key, default: []].count < 2 { kept[key, default: []].append(value) }
+      kept.append((key, value))
+      if kept.count > limit { kept.removeFirst(kept.count - limit) }
     }
   }
 
   /// A `rows × columns` matrix whose elements are to be written before they are read: a kept
   /// one of that size, or a new one (not initialized beyond what `Matrix` requires).
   func matrix<Scalar: BLASScalar>(rows: Int, columns: Int) -> Matrix<Scalar> {
-    let key = Key(index: -1, batch: 0, count: rows * columns)
-    if let scalars = take([Scalar].self, key) { return Matrix(rows: rows, columns: columns, scalars: scalars) }
+    if let scalars = take([Scalar].self, .matrix(count: rows * columns)) {
+      return Matrix(rows: rows, columns: columns, scalars: scalars)
+    }
     return Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
   }
 
   /// Keeps a matrix's storage for a later ``matrix(rows:columns:)`` (it must have no other user).
   func keep<Scalar: BLASScalar>(_ matrix: Matrix<Scalar>) {
-    keep(matrix.scalars, Key(index: -1, batch: 0, count: matrix.count))
+    keep(matrix.scalars, .matrix(count: matrix.count))
   }
 }
 
