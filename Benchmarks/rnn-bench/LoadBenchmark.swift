@@ -14,7 +14,8 @@ struct LoadBenchmark: ParsableCommand {
       reused 128 KiB buffer, as GNU cat does, the bytes dropped), the file's bytes read into a \
       new buffer (cat plus the allocation of a whole-file buffer, which a reader needs), and the \
       file read as a StateDict (format recognised, every check, every tensor decoded into its \
-      own array; a torch.save or .npz member's CRC-32 checked). Medians of the rounds, and the \
+      own array; a torch.save or .npz member's CRC-32 checked; tensors of 8 MiB or more read in \
+      parts on up to 4 threads, as many as there are cores). Medians of the rounds, and the \
       medians of the per-round ratios load / cat (with the lowest and highest round) and load / \
       new buffer, beside the goal: a load costs no more than reading the bytes twice (load / \
       cat ≤ 2). Each file is read once before the rounds, so that every timing reads from the \
@@ -32,6 +33,12 @@ struct LoadBenchmark: ParsableCommand {
   }
 
   func run() throws {
+    let system = SystemInfo.current(kernel: "")
+    let crc = CRC32.widestKernel == 512 ? "VPCLMULQDQ (AVX-512)" : CRC32.widestKernel == 128 ? "PCLMULQDQ" : "zlib"
+    print("CPU: \(system.cpu), \(system.cores) cores; Swift \(system.swift), \(system.build) build")
+    print(
+      "Reader: tensors of \(2 * ParallelRead.minimumPart >> 20) MiB or more read in parts on up to "
+        + "\(ParallelRead.threads(for: .max)) threads; CRC-32 by \(crc); cat on one thread")
     print(
       "file                                      MB     cat ms  new buffer ms  load ms   load / cat [rounds]   load / new buffer  goal"
     )

@@ -2,9 +2,17 @@
 package protocol ByteStream {
   /// Reads up to `buffer.count` bytes into `buffer` and returns how many; 0 only at the end.
   mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) -> Int
+
+  /// Fills `buffer` completely, as ``readExactly(into:)`` does; streams that can read a large
+  /// buffer faster in parts (``ParallelRead``) do so.
+  mutating func readAll(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError)
 }
 
 extension ByteStream {
+  package mutating func readAll(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
+    try readExactly(into: buffer)
+  }
+
   /// Fills `buffer` completely.
   ///
   /// - Throws: ``NPYError/dataSizeMismatch(expectedBytes:foundBytes:)`` if the stream ends first
@@ -37,6 +45,14 @@ struct RangeStream: ByteStream {
     try source.read(at: range.lowerBound, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]))
     range = (range.lowerBound + n)..<range.upperBound
     return n
+  }
+
+  mutating func readAll(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
+    guard buffer.count <= range.count else {
+      throw .dataSizeMismatch(expectedBytes: buffer.count, foundBytes: range.count)
+    }
+    _ = try ParallelRead.read(source, at: range.lowerBound, into: buffer, checksum: false)
+    range = (range.lowerBound + buffer.count)..<range.upperBound
   }
 }
 

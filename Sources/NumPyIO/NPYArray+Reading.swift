@@ -122,7 +122,7 @@ extension NPYArray {
     let native = Value.self == Double.self ? NPYDType.float64 : .float32
     if header.dtype == native && !header.bigEndian {
       // The file's bytes are the values' bytes: no conversion, no second buffer.
-      try withMutableBytes(of: &values) { (raw) throws(NPYError) in try stream.readExactly(into: raw) }
+      try withMutableBytes(of: &values) { (raw) throws(NPYError) in try stream.readAll(into: raw) }
       return
     }
     let itemSize = header.dtype.itemSize

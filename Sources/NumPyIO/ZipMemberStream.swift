@@ -83,6 +83,26 @@ package struct ZipMemberStream: ByteStream {
     return n
   }
 
+  /// Fills `buffer` with the member's next bytes, as `readExactly(into:)` does; a large stored
+  /// member is read in parts on several threads (``ParallelRead``), each part checksummed.
+  ///
+  /// - Throws: what `readExactly(into:)` throws; reading past the member's declared size is
+  ///   ``NPYError/dataSizeMismatch(expectedBytes:foundBytes:)``.
+  package mutating func readAll(into buffer: UnsafeMutableRawBufferPointer) throws(NPYError) {
+    guard inflater == nil, ParallelRead.threads(for: buffer.count) > 1 else {
+      return try readExactly(into: buffer)
+    }
+    let available = entry.uncompressedSize - produced
+    guard buffer.count <= available, buffer.count <= compressed.range.count else {
+      throw .dataSizeMismatch(expectedBytes: buffer.count, foundBytes: available)
+    }
+    let value = try ParallelRead.read(
+      compressed.source, at: compressed.range.lowerBound, into: buffer, checksum: true)!
+    compressed.range = (compressed.range.lowerBound + buffer.count)..<compressed.range.upperBound
+    crc.append(crc: value, length: buffer.count)
+    produced += buffer.count
+  }
+
   /// Checks, after the declared number of bytes were read, that the member ends there and that
   /// its CRC-32 is right (numpy: `BadZipFile: Bad CRC-32`).
   package mutating func finish() throws(NPYError) {

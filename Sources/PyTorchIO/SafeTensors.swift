@@ -111,7 +111,7 @@ struct SafeTensorsReader {
       do {
         direct = try StateDict.readDirectly(dtype: tensor.dtype, shape: tensor.shape, byteCount: tensor.range.count) {
           (buffer) throws(NPYError) in
-          try source.read(at: dataStart + tensor.range.lowerBound, into: buffer)
+          _ = try ParallelRead.read(source, at: dataStart + tensor.range.lowerBound, into: buffer, checksum: false)
         }
       } catch {
         throw .npy(error)

@@ -61,7 +61,7 @@ struct TorchSaveReader {
       return try StateDict.readDirectly(dtype: dtype, shape: shape, byteCount: entry.uncompressedSize) {
         (buffer) throws(NPYError) in
         var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
-        try stream.readExactly(into: buffer)
+        try stream.readAll(into: buffer)
         try stream.finish()
       }
     } catch {
@@ -73,7 +73,7 @@ struct TorchSaveReader {
     do {
       return try StateDict.uninitializedArray(count: entry.uncompressedSize) { (buffer) throws(NPYError) in
         var stream = try ZipMemberStream(entry: entry, in: source, dataEnd: directory.centralDirectoryStart)
-        try stream.readExactly(into: buffer)
+        try stream.readAll(into: buffer)
         try stream.finish()
       }
     } catch {

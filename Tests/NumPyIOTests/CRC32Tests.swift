@@ -30,11 +30,40 @@ struct CRC32Tests {
     #expect([UInt8]().withUnsafeBytes { CRC32.of($0) } == 0)
   }
 
-  /// Lengths around the kernel's 64-byte minimum and 16-byte blocks, and the tails zlib takes.
-  @Test(arguments: [1, 15, 16, 17, 63, 64, 65, 79, 80, 127, 128, 129, 191, 255, 256, 1000, 4099, 65_536 + 13])
-  func agreesWithTheDefinition(count: Int) {
+  /// The kernels this CPU has: zlib's tables (0), the 128-bit fold and, with VPCLMULQDQ, the
+  /// 512-bit one.
+  static let kernels = [0, 128, 512].filter { $0 <= CRC32.widestKernel }
+
+  /// Lengths around the kernels' minimums (64 and 256 bytes), their blocks (16, 64, 256 bytes)
+  /// and the tails zlib takes, by every kernel.
+  @Test(
+    arguments: [
+      1, 15, 16, 17, 63, 64, 65, 79, 80, 127, 128, 129, 191, 255, 256, 257, 271, 320, 511, 512, 575, 1000, 4099,
+      65_536 + 13,
+    ], kernels)
+  func agreesWithTheDefinition(count: Int, kernel: Int) {
     let data = Self.bytes(count, seed: UInt64(count))
-    #expect(data.withUnsafeBytes { CRC32.of($0) } == Self.bitwise(data))
+    var crc = CRC32()
+    crc.kernel = kernel
+    data.withUnsafeBytes { crc.update($0) }
+    #expect(crc.value == Self.bitwise(data))
+  }
+
+  /// Where the CPU has a folding kernel, the default uses the widest one.
+  @Test func theDefaultKernelIsTheWidest() {
+    #expect(CRC32().kernel == CRC32.widestKernel)
+  }
+
+  /// Two pieces' CRCs combined (zlib's `crc32_combine`) give the whole's.
+  @Test(arguments: [0, 1, 64, 1000, 4099])
+  func combinedCRCs(split: Int) {
+    let data = Self.bytes(4_099, seed: 11)
+    var crc = CRC32()
+    data.withUnsafeBytes { all in
+      crc.update(UnsafeRawBufferPointer(rebasing: all[..<split]))
+      crc.append(crc: CRC32.of(UnsafeRawBufferPointer(rebasing: all[split...])), length: all.count - split)
+    }
+    #expect(crc.value == Self.bitwise(data))
   }
 
   /// Taken in pieces of every size (as a member is read chunk by chunk), the same CRC.
