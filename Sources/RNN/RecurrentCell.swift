@@ -441,7 +441,10 @@ extension CellKernels {
     h: UnsafePointer<Scalar>, hStride: Int? = nil, batch: Int, beta: Scalar, into gates: UnsafeMutablePointer<Scalar>,
     stride: Int, backend: Backend
   ) {
-    if backend == .packed, batch % PackedMatrix<Scalar>.columnsPerTile(on: ActivationPath.current) == 0 {
+    if backend == .packed,
+      PackedMatrix<Scalar>.beatsBLAS(
+        rows: recurrentWeights.rows, columns: stateSize, n: batch, on: ActivationPath.current)
+    {
       packedRecurrent.matrix(packing: recurrentWeights).multiply(
         h, ldh: hStride ?? batch, columns: batch, beta: beta, into: gates, ldc: stride)
       return

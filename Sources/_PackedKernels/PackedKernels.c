@@ -31,8 +31,12 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define UNFUSED(a, b, c) ((a) * (b) + (c))
 
 #if defined(__x86_64__)
+#include <immintrin.h>
 #define FMA FUSED
 #define NAME swift_blas_rnn_packed_gemm_f32_avx512
+#define PARTIAL_LOAD(p, n) ((f32x16)_mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1), (p)))
+#define PARTIAL_MIN 10
+#define COLUMNS_MAX 8
 #define SCALAR float
 #define COLUMN f32x16
 #define VEC f32x16
@@ -40,6 +44,9 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define BLOCK 12
 #define TARGET __attribute__((target("avx512f,fma")))
 #include "PackedKernelBody.h"
+#undef COLUMNS_MAX
+#undef PARTIAL_LOAD
+#undef PARTIAL_MIN
 #undef NAME
 #undef VEC
 #undef WIDTH
@@ -47,11 +54,18 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f32_avx2
+#define PARTIAL_LOAD(p, n) \
+  ((f32x8)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
+#define PARTIAL_MIN 5
+#define COLUMNS_MAX 4
 #define VEC f32x8
 #define WIDTH 8
 #define BLOCK 6
 #define TARGET __attribute__((target("avx2,fma")))
 #include "PackedKernelBody.h"
+#undef COLUMNS_MAX
+#undef PARTIAL_LOAD
+#undef PARTIAL_MIN
 #undef NAME
 #undef SCALAR
 #undef COLUMN
@@ -61,6 +75,9 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f64_avx512
+#define PARTIAL_LOAD(p, n) ((f64x8)_mm512_maskz_loadu_pd((__mmask8)((1u << (n)) - 1), (p)))
+#define PARTIAL_MIN 5
+#define COLUMNS_MAX 8
 #define SCALAR double
 #define COLUMN f64x16
 #define VEC f64x8
@@ -68,6 +85,9 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define BLOCK 12
 #define TARGET __attribute__((target("avx512f,fma")))
 #include "PackedKernelBody.h"
+#undef COLUMNS_MAX
+#undef PARTIAL_LOAD
+#undef PARTIAL_MIN
 #undef NAME
 #undef VEC
 #undef WIDTH
@@ -75,11 +95,18 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #undef TARGET
 
 #define NAME swift_blas_rnn_packed_gemm_f64_avx2
+#define PARTIAL_LOAD(p, n) \
+  ((f64x4)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(n)), _mm256_setr_epi64x(0, 1, 2, 3))))
+#define PARTIAL_MIN 2
+#define COLUMNS_MAX 2
 #define VEC f64x4
 #define WIDTH 4
 #define BLOCK 6
 #define TARGET __attribute__((target("avx2,fma")))
 #include "PackedKernelBody.h"
+#undef COLUMNS_MAX
+#undef PARTIAL_LOAD
+#undef PARTIAL_MIN
 #undef NAME
 #undef SCALAR
 #undef COLUMN
@@ -95,23 +122,31 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define TARGET
 #define BLOCK 6
 #define NAME swift_blas_rnn_packed_gemm_f32_baseline
+#define COLUMNS_MAX 2
 #define SCALAR float
 #define COLUMN f32x16
 #define VEC f32x4
 #define WIDTH 4
 #include "PackedKernelBody.h"
+#undef COLUMNS_MAX
+#undef PARTIAL_LOAD
+#undef PARTIAL_MIN
 #undef NAME
 #undef SCALAR
 #undef VEC
 #undef WIDTH
 
 #define NAME swift_blas_rnn_packed_gemm_f64_baseline
+#define COLUMNS_MAX 1
 #define SCALAR double
 #undef COLUMN
 #define COLUMN f64x16
 #define VEC f64x2
 #define WIDTH 2
 #include "PackedKernelBody.h"
+#undef COLUMNS_MAX
+#undef PARTIAL_LOAD
+#undef PARTIAL_MIN
 
 #if !defined(__x86_64__)
 // Elsewhere the AVX names run the baseline (DenseMatrix never selects them off x86-64).

@@ -8,7 +8,8 @@ import _TestSupport
 @Suite("Packed products")
 struct PackedMatrixTests {
   static let shapes: [(m: Int, k: Int, n: Int)] = [
-    (1, 1, 1), (14, 3, 16), (15, 7, 17), (40, 33, 32), (64, 64, 40), (97, 50, 9), (256, 64, 33),
+    (1, 1, 1), (14, 3, 16), (15, 7, 17), (40, 33, 32), (64, 64, 40), (97, 50, 9), (256, 64, 33), (30, 20, 27),
+    (13, 5, 3), (50, 9, 61),
   ]
 
   @Test(arguments: scalarTypes, ActivationPath.supported)
@@ -55,6 +56,42 @@ struct PackedMatrixTests {
             #expect(got[rows: 0..<m, columns: n..<(n + 5)] == c0[rows: 0..<m, columns: n..<(n + 5)])
           }
         }
+      }
+    }
+    switch type {
+    case is Float.Type: check(Float.self)
+    default: check(Double.self)
+    }
+  }
+
+  /// Every column count from 1 to past two tiles (whole tiles, one vector, a masked vector, and
+  /// the blocks of columns below a vector): each column's result is the same, bit for bit,
+  /// wherever it falls (every path sums over k in the same order), and matches BLAS.
+  @Test(arguments: scalarTypes, ActivationPath.supported)
+  func aColumnsResultDoesNotDependOnTheColumnCount(type: any BLASScalar.Type, path: ActivationPath) {
+    func check<Scalar: BLASScalar>(_: Scalar.Type) {
+      var rng = SeededGenerator(seed: 5)
+      let (m, k, widest) = (27, 19, 70)
+      let w = Matrix<Scalar>.randomNormal(rows: m, columns: k, using: &rng)
+      let h = Matrix<Scalar>.randomNormal(rows: k, columns: widest, using: &rng)
+      let packed = PackedMatrix(packing: w)
+      func product(columns n: Int) -> Matrix<Scalar> {
+        var c = Matrix<Scalar>(rows: m, columns: n, scalars: Array(repeating: .nan, count: m * n))
+        withActivationPath(path) {
+          c.withUnsafeMutableBufferPointer { c in
+            h.withUnsafeBufferPointer { b in
+              packed.multiply(b.baseAddress!, ldh: widest, columns: n, beta: 0, into: c.baseAddress!, ldc: n)
+            }
+          }
+        }
+        return c
+      }
+      let all = product(columns: widest)
+      let tolerance = Scalar(Scalar.self == Float.self ? 1e-5 : 1e-13) * Scalar(k).squareRoot()
+      #expect(allclose(all, matmul(w, h), rtol: tolerance, atol: tolerance), "\(Scalar.self) \(path)")
+      for n in 1..<widest {
+        let some = product(columns: n)
+        #expect(some == all[rows: 0..<m, columns: 0..<n], "\(Scalar.self) \(path) n \(n)")
       }
     }
     switch type {

@@ -3,9 +3,11 @@ import RNN
 import Testing
 import _TestSupport
 
-/// The `.packed` backend against `.blas` in every cell and formulation, at batches the packed
-/// kernel takes (32: whole tiles on every path; 48: on the AVX2 and baseline paths, and BLAS on
-/// AVX-512's), on every vector path this CPU runs, and through a bidirectional network.
+/// The `.packed` backend against `.blas` in every cell and formulation, at batches that take
+/// every part of the packed kernel (whole tiles, one vector, a masked vector, blocks of columns)
+/// and that go to BLAS, with a small `W_hh` and one of 512 KiB (whose small batches the kernel
+/// takes too), on every vector path this CPU runs, and through a bidirectional network, with and
+/// without a padded batch's lengths.
 @Suite("Packed backend")
 struct PackedBackendTests {
   @Test(arguments: scalarTypes, ActivationPath.supported)
@@ -36,7 +38,7 @@ struct PackedBackendTests {
           var bound = cell
           bound.backend = backend
           var workspace = bound.makeWorkspace(batchSize: batch)
-          var states = Matrix<Scalar>.zeros(rows: hidden, columns: steps * batch)
+          var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: steps * batch)
           withActivationPath(path) {
             bound.forward(inputs: inputs, into: &workspace, states: &states, formulation: formulation, reversed: false)
           }
@@ -47,10 +49,18 @@ struct PackedBackendTests {
           "\(Cell.self) \(formulation) B \(batch) \(path)")
       }
     }
-    for batch in [32, 48] {
+    for batch in [1, 5, 17, 21, 27, 32, 48] {
       agree(lstm, batch: batch)
       agree(gru, batch: batch)
       agree(rnn, batch: batch)
+    }
+    // W_hh of 4·256 × 256 Float (1 MiB) or Double: the kernel takes batches from 4.
+    let large = try LSTMCell(
+      inputWeights: Matrix<Scalar>.randomNormal(rows: 1024, columns: input, standardDeviation: 0.1, using: &rng),
+      recurrentWeights: Matrix<Scalar>.randomNormal(rows: 1024, columns: 256, standardDeviation: 0.05, using: &rng))
+    for batch in [1, 4, 9] {
+      #expect(PackedMatrix<Scalar>.beatsBLAS(rows: 1024, columns: 256, n: batch, on: path) == (batch >= 4))
+      agree(large, batch: batch)
     }
     // A 2-layer bidirectional LSTM network, PyTorch's layouts.
     var stateDict: [String: Matrix<Scalar>] = [:]
@@ -68,5 +78,13 @@ struct PackedBackendTests {
     let got = try withActivationPath(path) { try network.forward(x, batchSize: 32) }
     #expect(allclose(got.output, expected.output, rtol: tolerance, atol: tolerance))
     #expect(allclose(got.finalState, expected.finalState, rtol: tolerance, atol: tolerance))
+    // A padded batch: the steps' batches shrink through every part of the kernel.
+    let lengths = (0..<32).map { 1 + ($0 * 7) % steps }
+    network.backend = .blas
+    let paddedExpected = try network.forward(x, batchSize: 32, lengths: lengths)
+    network.backend = .packed
+    let padded = try withActivationPath(path) { try network.forward(x, batchSize: 32, lengths: lengths) }
+    #expect(allclose(padded.output, paddedExpected.output, rtol: tolerance, atol: tolerance))
+    #expect(allclose(padded.finalState, paddedExpected.finalState, rtol: tolerance, atol: tolerance))
   }
 }
