@@ -8,7 +8,8 @@
 //   COLUMN   a 16-lane vector of SCALAR (one panel column, ROWS <= 16 lanes used)
 //   FMA      the vector multiply-add (fused on the AVX paths)
 //   PARTIAL_LOAD(p, n)  (optional) a VEC of the n < WIDTH elements at p, zeros past them,
-//            touching no memory past them; PARTIAL_MIN: the fewest columns it is used for
+//            touching no memory past them; PARTIAL_STORE(p, n, v) stores v's first n lanes at p,
+//            touching nothing else; PARTIAL_MIN: the fewest columns they are used for
 //   COLUMNS_MAX  columns per block past the whole tiles (1, 2, 4 or 8: at most 8 COLUMNs, the
 //            sums a block keeps, fit the registers with room to spare)
 // Every element is summed over k in increasing order, in the whole tiles and past them. Results
@@ -75,11 +76,13 @@ static inline __attribute__((always_inline)) TARGET void COLUMNS_NAME(const SCAL
 // Columns j ..< j + tiles · WIDTH of one panel (tiles is 1 or 2, a constant at every call), the
 // last vector holding only `last` columns when `partial` (a constant too): h's row is read there
 // with a masked load (PARTIAL_LOAD, which touches no element past the last column) and C's
-// elements written one by one. BLOCK x tiles accumulators in registers.
+// written with a masked store (PARTIAL_STORE). BLOCK x tiles accumulators in registers.
 static inline __attribute__((always_inline)) TARGET void TILE_NAME(const SCALAR *a, size_t first, size_t rows,
                                                                   size_t k, const SCALAR *h, size_t ldh, size_t j,
                                                                   const int tiles, const int partial, size_t last,
                                                                   int beta, SCALAR *c, size_t ldc) {
+  (void)partial;
+  (void)last;
   for (int r0 = 0; r0 < ROWS && (size_t)r0 < rows; r0 += BLOCK) {
     VEC acc[BLOCK][2];
 #pragma clang loop unroll(full)
@@ -114,10 +117,13 @@ static inline __attribute__((always_inline)) TARGET void TILE_NAME(const SCALAR 
       for (int t = 0; t < tiles; t++) {
         VEC value = acc[r][t];
         SCALAR *out = row + (size_t)t * WIDTH;
+#ifdef PARTIAL_LOAD
         if (partial && t == tiles - 1) {
-          for (size_t e = 0; e < last; e++) out[e] = beta ? out[e] + value[e] : value[e];
+          if (beta) value = PARTIAL_LOAD(out, last) + value;
+          PARTIAL_STORE(out, last, value);
           continue;
         }
+#endif
         if (beta) {
           VEC old;
           __builtin_memcpy(&old, out, sizeof(VEC));
@@ -134,25 +140,38 @@ TARGET void NAME(const SCALAR *packed, size_t m, size_t k, const SCALAR *h, size
   const size_t panels = (m + ROWS - 1) / ROWS;
   const size_t tile = (size_t)TILES * WIDTH;
   const size_t full = n / tile * tile;
-  // Past the whole tiles: one vector of whole columns, then the rest either as one vector read
-  // with a mask (when more than PARTIAL_MIN columns are left: it costs a whole vector's work) or
-  // in blocks of columns (below).
-  size_t j = full;
-  const int single = n - j >= WIDTH;
-  if (single) j += WIDTH;
+  // Past the whole tiles: more than a vector and PARTIAL_MIN columns, one tile whose second
+  // vector is read with a mask; otherwise one vector of whole columns if there is one, then the
+  // rest as one vector read with a mask when more than PARTIAL_MIN columns are left (it costs a
+  // whole vector's work), else in blocks of columns (below).
+  const size_t rest = n - full;
+  int pair = 0, single = 0;
   size_t last = 0;
 #ifdef PARTIAL_LOAD
-  if (n - j > PARTIAL_MIN) last = n - j;
+  if (rest > (size_t)WIDTH + PARTIAL_MIN && rest < (size_t)tile) {
+    pair = 1;
+    last = rest - WIDTH;
+  } else
 #endif
+  {
+    single = rest >= WIDTH;
+#ifdef PARTIAL_LOAD
+    if (rest - (single ? WIDTH : 0) > PARTIAL_MIN) last = rest - (single ? WIDTH : 0);
+#endif
+  }
   for (size_t p = 0; p < panels; p++) {
     const SCALAR *a = packed + p * k * ROWS;
     const size_t first = p * ROWS;
     const size_t rows = m - first < ROWS ? m - first : ROWS;
     for (size_t jj = 0; jj < full; jj += tile) TILE_NAME(a, first, rows, k, h, ldh, jj, TILES, 0, 0, beta, c, ldc);
+    if (pair) {
+      TILE_NAME(a, first, rows, k, h, ldh, full, 2, 1, last, beta, c, ldc);
+      continue;
+    }
     if (single) TILE_NAME(a, first, rows, k, h, ldh, full, 1, 0, 0, beta, c, ldc);
-    if (last) TILE_NAME(a, first, rows, k, h, ldh, j, 1, 1, last, beta, c, ldc);
+    if (last) TILE_NAME(a, first, rows, k, h, ldh, full + (single ? WIDTH : 0), 1, 1, last, beta, c, ldc);
   }
-  j += last;
+  size_t j = full + (pair || single ? WIDTH : 0) + last;
   // The columns still left (all of them when n is below a vector: a padded batch's shrinking
   // steps, B = 1), in blocks of NR columns (COLUMNS_MAX, then 4, 2, 1) across groups of PG panels:
   // a panel's column (ROWS contiguous elements) is one 16-lane COLUMN vector (the lanes past ROWS

@@ -35,7 +35,8 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define FMA FUSED
 #define NAME swift_blas_rnn_packed_gemm_f32_avx512
 #define PARTIAL_LOAD(p, n) ((f32x16)_mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1), (p)))
-#define PARTIAL_MIN 10
+#define PARTIAL_STORE(p, n, v) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (n)) - 1), (__m512)(v))
+#define PARTIAL_MIN 8
 #define COLUMNS_MAX 8
 #define SCALAR float
 #define COLUMN f32x16
@@ -46,6 +47,7 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #include "PackedKernelBody.h"
 #undef COLUMNS_MAX
 #undef PARTIAL_LOAD
+#undef PARTIAL_STORE
 #undef PARTIAL_MIN
 #undef NAME
 #undef VEC
@@ -56,7 +58,9 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define NAME swift_blas_rnn_packed_gemm_f32_avx2
 #define PARTIAL_LOAD(p, n) \
   ((f32x8)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
-#define PARTIAL_MIN 5
+#define PARTIAL_STORE(p, n, v) \
+  _mm256_maskstore_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), (__m256)(v))
+#define PARTIAL_MIN 4
 #define COLUMNS_MAX 4
 #define VEC f32x8
 #define WIDTH 8
@@ -65,6 +69,7 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #include "PackedKernelBody.h"
 #undef COLUMNS_MAX
 #undef PARTIAL_LOAD
+#undef PARTIAL_STORE
 #undef PARTIAL_MIN
 #undef NAME
 #undef SCALAR
@@ -76,7 +81,8 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 
 #define NAME swift_blas_rnn_packed_gemm_f64_avx512
 #define PARTIAL_LOAD(p, n) ((f64x8)_mm512_maskz_loadu_pd((__mmask8)((1u << (n)) - 1), (p)))
-#define PARTIAL_MIN 5
+#define PARTIAL_STORE(p, n, v) _mm512_mask_storeu_pd((p), (__mmask8)((1u << (n)) - 1), (__m512d)(v))
+#define PARTIAL_MIN 4
 #define COLUMNS_MAX 8
 #define SCALAR double
 #define COLUMN f64x16
@@ -87,6 +93,7 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #include "PackedKernelBody.h"
 #undef COLUMNS_MAX
 #undef PARTIAL_LOAD
+#undef PARTIAL_STORE
 #undef PARTIAL_MIN
 #undef NAME
 #undef VEC
@@ -97,6 +104,8 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #define NAME swift_blas_rnn_packed_gemm_f64_avx2
 #define PARTIAL_LOAD(p, n) \
   ((f64x4)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(n)), _mm256_setr_epi64x(0, 1, 2, 3))))
+#define PARTIAL_STORE(p, n, v) \
+  _mm256_maskstore_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(n)), _mm256_setr_epi64x(0, 1, 2, 3)), (__m256d)(v))
 #define PARTIAL_MIN 2
 #define COLUMNS_MAX 2
 #define VEC f64x4
@@ -106,6 +115,7 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #include "PackedKernelBody.h"
 #undef COLUMNS_MAX
 #undef PARTIAL_LOAD
+#undef PARTIAL_STORE
 #undef PARTIAL_MIN
 #undef NAME
 #undef SCALAR
@@ -130,6 +140,7 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #include "PackedKernelBody.h"
 #undef COLUMNS_MAX
 #undef PARTIAL_LOAD
+#undef PARTIAL_STORE
 #undef PARTIAL_MIN
 #undef NAME
 #undef SCALAR
@@ -146,6 +157,7 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #include "PackedKernelBody.h"
 #undef COLUMNS_MAX
 #undef PARTIAL_LOAD
+#undef PARTIAL_STORE
 #undef PARTIAL_MIN
 
 #if !defined(__x86_64__)

@@ -49,25 +49,37 @@ struct PackedBackendTests {
           "\(Cell.self) \(formulation) B \(batch) \(path)")
       }
     }
-    for batch in [1, 5, 17, 21, 27, 32, 48] {
+    // A small W_hh goes to BLAS at every batch.
+    for batch in [1, 17, 32] {
+      #expect(!PackedMatrix<Scalar>.beatsBLAS(rows: 4 * hidden, columns: hidden, n: batch, on: path))
       agree(lstm, batch: batch)
       agree(gru, batch: batch)
       agree(rnn, batch: batch)
     }
-    // W_hh of 4·256 × 256 Float (1 MiB) or Double: the kernel takes batches from 4.
-    let large = try LSTMCell(
-      inputWeights: Matrix<Scalar>.randomNormal(rows: 1024, columns: input, standardDeviation: 0.1, using: &rng),
-      recurrentWeights: Matrix<Scalar>.randomNormal(rows: 1024, columns: 256, standardDeviation: 0.05, using: &rng))
-    for batch in [1, 4, 9] {
-      #expect(PackedMatrix<Scalar>.beatsBLAS(rows: 1024, columns: 256, n: batch, on: path) == (batch >= 4))
-      agree(large, batch: batch)
+    // W_hh of at least 512 KiB (4·182 × 182): the kernel takes every batch from 4, through
+    // every part of it (whole tiles, one vector, a masked vector, blocks of columns).
+    let large = 182
+    let big = try LSTMCell(
+      inputWeights: Matrix<Scalar>.randomNormal(rows: 4 * large, columns: input, standardDeviation: 0.1, using: &rng),
+      recurrentWeights: Matrix<Scalar>.randomNormal(
+        rows: 4 * large, columns: large, standardDeviation: 0.05, using: &rng))
+    let bigGRU = try GRUCell(
+      inputWeights: Matrix<Scalar>.randomNormal(rows: 3 * large, columns: input, standardDeviation: 0.1, using: &rng),
+      recurrentWeights: Matrix<Scalar>.randomNormal(
+        rows: 3 * large, columns: large, standardDeviation: 0.05, using: &rng))
+    for batch in [1, 4, 9, 17, 21, 27, 32, 48] {
+      #expect(PackedMatrix<Scalar>.beatsBLAS(rows: 4 * large, columns: large, n: batch, on: path) == (batch >= 4))
+      agree(big, batch: batch)
     }
+    agree(bigGRU, batch: 27)
     // A 2-layer bidirectional LSTM network, PyTorch's layouts.
     var stateDict: [String: Matrix<Scalar>] = [:]
     for layer in 0..<2 {
       for suffix in ["", "_reverse"] {
-        stateDict["weight_ih_l\(layer)\(suffix)"] = weights(4, layer == 0 ? input : 2 * hidden)
-        stateDict["weight_hh_l\(layer)\(suffix)"] = weights(4, hidden)
+        stateDict["weight_ih_l\(layer)\(suffix)"] = Matrix<Scalar>.randomNormal(
+          rows: 4 * large, columns: layer == 0 ? input : 2 * large, standardDeviation: 0.05, using: &rng)
+        stateDict["weight_hh_l\(layer)\(suffix)"] = Matrix<Scalar>.randomNormal(
+          rows: 4 * large, columns: large, standardDeviation: 0.05, using: &rng)
       }
     }
     var network = try RecurrentNetwork(stateDict: stateDict)

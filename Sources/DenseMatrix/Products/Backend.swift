@@ -28,10 +28,10 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
   /// `W_hh · h` (the split and hoisted formulations) runs on `W_hh` packed once per cell, with this
   /// package's register-blocked kernels (AVX-512F, AVX2 + FMA or the baseline, as
   /// `ActivationPath.current` says), where `cblas_?gemm` would pack `W_hh` again at every step.
-  /// Used when the batch is at least one vector's width (16 `Float`s or 8 `Double`s with
-  /// AVX-512, 8 or 4 with AVX2; tiles of two vectors, one, then a masked one), and from B = 4
-  /// when `W_hh` is 512 KiB or more (768 × 256 `Float`s: an LSTM or GRU with H = 256); other
-  /// batches, B = 1 among them, go to BLAS.
+  /// Used where it is faster than BLAS by a rule measured on a Zen 4 EPYC (`W_hh` of 128 KiB or
+  /// more and a batch of at least one vector, 16 `Float`s or 8 `Double`s with AVX-512, 8 or 4
+  /// with AVX2; from B = 4 when `W_hh` is 512 KiB or more, an LSTM or GRU with H = 256); other
+  /// products, B = 1 among them, go to BLAS.
   /// On a 2-core AMD EPYC (Zen 4) the product alone took 0.51–0.84× OpenBLAS's time on the
   /// AVX-512 path and 0.59–0.93× on the AVX2 path (against OpenBLAS's AVX2 kernels), for
   /// H = 64…1024, 3 or 4 gates, B = 32.

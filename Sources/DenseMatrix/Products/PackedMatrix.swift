@@ -30,17 +30,21 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
 
   /// Whether the kernel of `path` is faster than `cblas_?gemm` at `c = W · h` for an `m × k`
   /// matrix `W` and `n` columns, by the rule measured on a 2-core Zen 4 EPYC against OpenBLAS
-  /// 0.3.21 (one thread, `W` of 64 × 64 to 2048 × 512, n = 1…32): at least one vector of columns
-  /// (16 `Float`s or 8 `Double`s with AVX-512, 8 or 4 with AVX2: the kernel takes tiles of two
-  /// vectors, then one, then a masked one), or n ≥ 4 when `W` is 512 KiB or more. Fewer columns are
-  /// taken a few at a time with `W`'s rows in the vector lanes, 12 rows per 16 lanes: correct for
-  /// any n (B = 1 among them), and faster than `cblas_?gemm` only where it repacks a large `W` at
-  /// every call (0.5–0.7× its time at 4–12 columns for 1024 × 256, 1.0–1.1× at 1–3; 1.2–1.5× at
-  /// 256 × 256 and below; for the recurrent products of a padded batch's shrinking steps, 0.82–0.83×
-  /// the time at 768 × 256 and above, 1.02–1.07× at 256 × 256 and below).
+  /// 0.3.21 (one thread, `W` of 128 × 32 to 2048 × 512 `Float`s, n = 1…32):
+  /// - `W` of 128 KiB or more and at least one vector of columns (16 `Float`s or 8 `Double`s
+  ///   with AVX-512, 8 or 4 with AVX2): tiles of two vectors, then one, or one read with a mask
+  ///   (0.61–0.96× `cblas_sgemm`'s time for 256 × 256 and 1024 × 256 at n = 16…32, which
+  ///   repacks `W` at every call);
+  /// - `W` of 512 KiB or more and n ≥ 4: fewer columns than a vector are taken a few at a time
+  ///   with `W`'s rows in the lanes, 12 rows per 16 lanes (0.5–0.9× at n = 4…14 for 1024 × 256;
+  ///   1.1× at n = 1);
+  /// - otherwise BLAS: for a smaller `W` OpenBLAS's packing is cheap and its kernel as fast
+  ///   (the packed kernel took 1.0–1.3× its time at 256 × 64 and 128 × 32, n = 16…32).
+  /// The kernel is correct for every n; this is only which one is faster.
   package static func beatsBLAS(rows m: Int, columns k: Int, n: Int, on path: ActivationPath) -> Bool {
-    let bytes = path == .avx512 ? 64 : path == .avx2 ? 32 : 16
-    return n >= bytes / MemoryLayout<Scalar>.stride || (n >= 4 && m * k * MemoryLayout<Scalar>.stride >= 512 << 10)
+    let vector = (path == .avx512 ? 64 : path == .avx2 ? 32 : 16) / MemoryLayout<Scalar>.stride
+    let bytes = m * k * MemoryLayout<Scalar>.stride
+    return (bytes >= 128 << 10 && n >= vector) || (bytes >= 512 << 10 && n >= 4)
   }
 
   /// `c = beta · c + self · h`: `h` is `columns × n` with row stride `ldh`, `c` is `rows × n`
