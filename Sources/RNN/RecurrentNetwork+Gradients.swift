@@ -1,0 +1,228 @@
+public import DenseMatrix
+
+extension RecurrentNetwork {
+  /// The gradients of a loss with respect to everything a forward pass reads, in PyTorch's
+  /// names and layouts (what `loss.backward()` leaves in `.grad`).
+  public struct Gradients: Sendable {
+    /// dL/d(parameter) for every tensor of the network's state dict, by PyTorch's names
+    /// (`weight_ih_l0`, `bias_hh_l1_reverse`, …): weights in their state-dict shapes, biases as
+    /// `n × 1` columns.
+    public var parameters: [String: Matrix<Scalar>]
+    /// dL/d(input), `(T · B) × I`.
+    public var input: Matrix<Scalar>
+    /// dL/d(h_0), `(D · L · B) × H` (zero-initial states included: the gradient is the same).
+    public var initialState: Matrix<Scalar>
+    /// dL/d(c_0) for an LSTM, `(D · L · B) × H`; `nil` for the others.
+    public var initialCell: Matrix<Scalar>?
+  }
+
+  /// A forward pass and the gradients of a loss through it by backpropagation through time.
+  ///
+  /// The loss is given by its gradients with respect to the pass's results: `outputGradient`
+  /// (dL/d(output), shaped like ``Output/output``) and, when the loss reads them,
+  /// `finalStateGradient` (dL/d(h_n)) and `finalCellGradient` (dL/d(c_n), an LSTM's). For
+  /// `nn.MSELoss()` between the output and targets, `outputGradient` is `2 (output − target) /
+  /// count`.
+  ///
+  /// The forward pass is ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)``'s
+  /// arithmetic, run by each layer's cells (every formulation and backend gives the same
+  /// results to rounding); the backward pass recomputes each layer's gates from its inputs and
+  /// states with two products over all steps, carries dL/dh (and dL/dc) back step by step
+  /// through `W_hhᵀ` (`cblas_?gemm`), and forms each weight gradient as one product over all
+  /// steps (`dW_ih = Σ_t δ_t x_tᵀ`, `dW_hh = Σ_t δ_t h_{t−1}ᵀ`), and the input's gradient as one
+  /// more (`dX = W_ihᵀ Δ`), each layer's input gradient being the one below's output gradient.
+  ///
+  /// - Parameters:
+  ///   - input: `(T · B) × I`, as for the forward pass.
+  ///   - batchSize: B ≥ 1.
+  ///   - initialState: `h_0`, `(D · L · B) × H`, or `nil` for zeros.
+  ///   - initialCell: `c_0` for an LSTM, or `nil` for zeros.
+  ///   - outputGradient: dL/d(output), `(T · B) × (D · H)`.
+  ///   - finalStateGradient: dL/d(h_n), `(D · L · B) × H`, or `nil` for zeros.
+  ///   - finalCellGradient: dL/d(c_n) for an LSTM, or `nil` for zeros.
+  /// - Returns: The forward pass's ``Output`` and the ``Gradients``.
+  /// - Throws: `ShapeError` naming the shapes that do not fit; also for an LSTM with a
+  ///   projection (`proj_size`), whose gradients are not implemented yet.
+  /// - Complexity: about three forward passes' arithmetic: O(L · D · T · B · G·H · (I + H)).
+  ///   Memory: each layer's inputs and states, and G·H × T·B pre-activations per layer and
+  ///   direction at a time.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func gradients(
+    _ input: Matrix<Scalar>, batchSize: Int, initialState: Matrix<Scalar>? = nil,
+    initialCell: Matrix<Scalar>? = nil, outputGradient: Matrix<Scalar>, finalStateGradient: Matrix<Scalar>? = nil,
+    finalCellGradient: Matrix<Scalar>? = nil
+  ) throws(ShapeError) -> (output: Output, gradients: Gradients) {
+    let (directions, layers, hidden) = (directionCount, layerCount, hiddenSize)
+    let stateRows = directions * layers * batchSize
+    func fail(_ reason: String, _ shapes: [Shape]) -> ShapeError {
+      ShapeError(operation: "RecurrentNetwork.gradients", reason: reason, shapes: shapes)
+    }
+    guard projectionSize == 0 else {
+      throw fail("gradients of an LSTM with a projection (proj_size) are not implemented", [])
+    }
+    guard batchSize >= 1, input.rows % batchSize == 0, input.columns == inputSize else {
+      throw fail(
+        "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(inputSize)", [input.shape])
+    }
+    let columns = input.rows
+    guard outputGradient.rows == columns, outputGradient.columns == directions * hidden else {
+      throw fail(
+        "outputGradient must be shaped like the output, (\(columns)×\(directions * hidden))", [outputGradient.shape])
+    }
+    for (name, matrix) in [
+      ("initialState", initialState), ("initialCell", initialCell), ("finalStateGradient", finalStateGradient),
+      ("finalCellGradient", finalCellGradient),
+    ] {
+      guard let matrix else { continue }
+      guard matrix.rows == stateRows, matrix.columns == hidden else {
+        throw fail("\(name) must be (D·L·B × H) = (\(stateRows)×\(hidden))", [matrix.shape])
+      }
+    }
+    if mode != .lstm, initialCell != nil || finalCellGradient != nil {
+      throw fail("only an LSTM has a cell state", [])
+    }
+    let backend = backend ?? Backend.current
+    // The (l·D + d)-th B × H block of a state matrix, as H × B.
+    func block(_ matrix: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
+      matrix?[rows: (index * batchSize)..<((index + 1) * batchSize), columns: 0..<hidden].transposed()
+    }
+    let layerCells:
+      [(
+        RecurrentLayerBackward<Scalar>,
+        run: (Matrix<Scalar>, Matrix<Scalar>, Matrix<Scalar>?) -> (Matrix<Scalar>, Matrix<Scalar>?)
+      )]
+    func runner<Cell: RecurrentCell>(
+      _ cell: Cell, reversed: Bool, workspace: @escaping (Cell, Matrix<Scalar>, Matrix<Scalar>?) -> Cell.Workspace,
+      finalCell: @escaping (Cell.Workspace) -> Matrix<Scalar>?
+    ) -> (Matrix<Scalar>, Matrix<Scalar>, Matrix<Scalar>?) -> (Matrix<Scalar>, Matrix<Scalar>?)
+    where Cell.Scalar == Scalar {
+      var cell = cell
+      cell.backend = backend
+      let formulation = formulation
+      return { x, h0, c0 in
+        var space = workspace(cell, h0, c0)
+        var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: x.columns)
+        cell.forward(inputs: x, into: &space, states: &states, formulation: formulation, reversed: reversed)
+        return (states, finalCell(space))
+      }
+    }
+    switch cells {
+    case .rnn(let cells):
+      layerCells = cells.enumerated().map { index, cell in
+        let reversed = index % directions == 1
+        let zero = Matrix<Scalar>.zeros(rows: cell.recurrentWeights.rows, columns: 1)
+        return (
+          RecurrentLayerBackward(
+            kind: .vanilla(cell.activation), inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
+            inputBias: cell.bias, recurrentBias: zero, reversed: reversed),
+          runner(
+            cell, reversed: reversed,
+            workspace: { cell, h0, _ in cell.makeWorkspace(batchSize: batchSize, initialState: h0) },
+            finalCell: { _ in nil })
+        )
+      }
+    case .lstm(let cells):
+      layerCells = cells.enumerated().map { index, cell in
+        let reversed = index % directions == 1
+        let zero = Matrix<Scalar>.zeros(rows: cell.recurrentWeights.rows, columns: 1)
+        return (
+          RecurrentLayerBackward(
+            kind: .lstm, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
+            inputBias: cell.bias, recurrentBias: zero, reversed: reversed),
+          runner(
+            cell, reversed: reversed,
+            workspace: { $0.makeWorkspace(batchSize: batchSize, initialState: $1, initialCell: $2) },
+            finalCell: { $0.cellState })
+        )
+      }
+    case .gru(let cells):
+      layerCells = cells.enumerated().map { index, cell in
+        let reversed = index % directions == 1
+        return (
+          RecurrentLayerBackward(
+            kind: .gru, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
+            inputBias: cell.inputBias, recurrentBias: cell.recurrentBias, reversed: reversed),
+          runner(
+            cell, reversed: reversed,
+            workspace: { cell, h0, _ in cell.makeWorkspace(batchSize: batchSize, initialState: h0) },
+            finalCell: { _ in nil })
+        )
+      }
+    }
+
+    // Forward, keeping each layer's input and each direction's states (cells' layout).
+    let steps = columns / batchSize
+    var inputs = [input.transposed()]
+    var states: [Matrix<Scalar>] = []
+    var finalState = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
+    var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
+    func setBlock(_ matrix: inout Matrix<Scalar>, _ index: Int, _ value: Matrix<Scalar>) {
+      // value is H × B; rows index·B ..< (index+1)·B of matrix get its transpose.
+      let rowsOfBlock = value.transposed()
+      matrix.withUnsafeMutableBufferPointer { m in
+        rowsOfBlock.withUnsafeBufferPointer { v in
+          (m.baseAddress! + index * batchSize * hidden).update(from: v.baseAddress!, count: v.count)
+        }
+      }
+    }
+    for layer in 0..<layers {
+      var outputs: [Matrix<Scalar>] = []
+      for direction in 0..<directions {
+        let index = layer * directions + direction
+        let h0 = block(initialState, index) ?? .zeros(rows: hidden, columns: batchSize)
+        let c0 = mode == .lstm ? (block(initialCell, index) ?? .zeros(rows: hidden, columns: batchSize)) : nil
+        let (s, cn) = layerCells[index].run(inputs[layer], h0, c0)
+        states.append(s)
+        outputs.append(s)
+        let lastStep = direction == 1 ? 0 : steps - 1
+        setBlock(
+          &finalState, index, s[rows: 0..<hidden, columns: (lastStep * batchSize)..<((lastStep + 1) * batchSize)])
+        if let cn { setBlock(&finalCells!, index, cn) }
+      }
+      inputs.append(directions == 1 ? outputs[0] : vstack(outputs))
+    }
+    let output = Output(output: inputs[layers].transposed(), finalState: finalState, finalCell: finalCells)
+
+    // Backward, layer by layer from the top.
+    var parameters: [String: Matrix<Scalar>] = [:]
+    var initialStateGradient = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
+    var initialCellGradient: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
+    var above = outputGradient.transposed()
+    for layer in (0..<layers).reversed() {
+      var below = Matrix<Scalar>.zeros(rows: inputs[layer].rows, columns: columns)
+      for direction in 0..<directions {
+        let index = layer * directions + direction
+        let (backward, _) = layerCells[index]
+        let h0 = block(initialState, index) ?? .zeros(rows: hidden, columns: batchSize)
+        let c0 = mode == .lstm ? (block(initialCell, index) ?? .zeros(rows: hidden, columns: batchSize)) : nil
+        let result = backward.gradients(
+          x: inputs[layer], states: states[index], h0: h0, c0: c0, batch: batchSize,
+          stateGradient: above[rows: (direction * hidden)..<((direction + 1) * hidden), columns: 0..<columns],
+          finalState: block(finalStateGradient, index), finalCell: block(finalCellGradient, index), backend: backend)
+        let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
+        parameters["weight_ih" + suffix] = result.inputWeights
+        parameters["weight_hh" + suffix] = result.recurrentWeights
+        if hasBias {
+          switch mode {
+          case .gru:
+            parameters["bias_ih" + suffix] = result.inputBias
+            parameters["bias_hh" + suffix] = result.recurrentBias
+          default:
+            // One bias in the cell: both PyTorch biases get its gradient.
+            parameters["bias_ih" + suffix] = result.inputBias
+            parameters["bias_hh" + suffix] = result.inputBias
+          }
+        }
+        below = below + result.input
+        setBlock(&initialStateGradient, index, result.initialState)
+        if let dc0 = result.initialCell { setBlock(&initialCellGradient!, index, dc0) }
+      }
+      above = below
+    }
+    let gradients = Gradients(
+      parameters: parameters, input: above.transposed(), initialState: initialStateGradient,
+      initialCell: initialCellGradient)
+    return (output, gradients)
+  }
+}

@@ -1,0 +1,141 @@
+import DenseMatrix
+import RNN
+import Testing
+import _TestSupport
+
+/// `RecurrentNetwork.gradients` against central finite differences of the forward pass, in
+/// Float64: every mode, 1–3 layers, one and two directions, with and without biases, with
+/// initial states, for every parameter, the input and the initial states.
+@Suite("Gradients through time")
+struct GradientTests {
+  struct Configuration: CustomTestStringConvertible, Sendable {
+    var mode: RecurrentNetwork<Double>.Mode
+    var layers: Int
+    var bidirectional: Bool
+    var bias: Bool
+    var formulation: Formulation = .hoisted
+    var testDescription: String {
+      "\(mode) L=\(layers)\(bidirectional ? " bidirectional" : "")\(bias ? "" : " no bias") \(formulation)"
+    }
+  }
+
+  static let configurations: [Configuration] =
+    RecurrentNetwork<Double>.Mode.allCases.flatMap { mode in
+      [
+        Configuration(mode: mode, layers: 1, bidirectional: false, bias: true),
+        Configuration(mode: mode, layers: 2, bidirectional: true, bias: true),
+        Configuration(mode: mode, layers: 1, bidirectional: true, bias: false),
+        Configuration(mode: mode, layers: 3, bidirectional: false, bias: true, formulation: .split),
+      ]
+    } + [Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: true, formulation: .fused)]
+
+  @Test(arguments: configurations)
+  func gradientsMatchFiniteDifferences(_ configuration: Configuration) throws {
+    var rng = SeededGenerator(seed: 42)
+    let (hidden, input, steps, batch) = (4, 3, 3, 2)
+    let gates = configuration.mode.gateCount
+    let directions = configuration.bidirectional ? 2 : 1
+    var stateDict: [String: Matrix<Double>] = [:]
+    for layer in 0..<configuration.layers {
+      for suffix in configuration.bidirectional ? ["", "_reverse"] : [""] {
+        let columns = layer == 0 ? input : directions * hidden
+        stateDict["weight_ih_l\(layer)\(suffix)"] = .randomNormal(
+          rows: gates * hidden, columns: columns, standardDeviation: 0.5, using: &rng)
+        stateDict["weight_hh_l\(layer)\(suffix)"] = .randomNormal(
+          rows: gates * hidden, columns: hidden, standardDeviation: 0.5, using: &rng)
+        if configuration.bias {
+          stateDict["bias_ih_l\(layer)\(suffix)"] = .randomNormal(
+            rows: gates * hidden, columns: 1, standardDeviation: 0.5, using: &rng)
+          stateDict["bias_hh_l\(layer)\(suffix)"] = .randomNormal(
+            rows: gates * hidden, columns: 1, standardDeviation: 0.5, using: &rng)
+        }
+      }
+    }
+    let stateRows = directions * configuration.layers * batch
+    let isLSTM = configuration.mode == .lstm
+    let x = Matrix<Double>.randomNormal(rows: steps * batch, columns: input, using: &rng)
+    let h0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
+    let c0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
+    // L = Σ output ⊙ A + Σ h_n ⊙ B (+ Σ c_n ⊙ C): its gradients are A, B, C.
+    let a = Matrix<Double>.randomNormal(rows: steps * batch, columns: directions * hidden, using: &rng)
+    let b = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, using: &rng)
+    let c = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, using: &rng)
+    func loss(
+      _ stateDict: [String: Matrix<Double>], _ x: Matrix<Double>, _ h0: Matrix<Double>, _ c0: Matrix<Double>
+    )
+      throws -> Double
+    {
+      let network = try RecurrentNetwork(
+        stateDict: stateDict, mode: configuration.mode, formulation: configuration.formulation)
+      let result = try network.forward(x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil)
+      var total = (result.output * a).sum() + (result.finalState * b).sum()
+      if let cn = result.finalCell { total += (cn * c).sum() }
+      return total
+    }
+    let network = try RecurrentNetwork(
+      stateDict: stateDict, mode: configuration.mode, formulation: configuration.formulation)
+    let (output, gradients) = try network.gradients(
+      x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil, outputGradient: a,
+      finalStateGradient: b, finalCellGradient: isLSTM ? c : nil)
+    // The pass's own output is the forward pass's.
+    let forward = try network.forward(x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil)
+    #expect(allclose(output.output, forward.output, rtol: 1e-12, atol: 1e-12))
+    #expect(allclose(output.finalState, forward.finalState, rtol: 1e-12, atol: 1e-12))
+    #expect(Set(gradients.parameters.keys) == Set(stateDict.keys))
+
+    let epsilon = 1e-6
+    func expectClose(_ analytic: Matrix<Double>, _ numeric: Matrix<Double>, _ name: String) {
+      let scale = max(numeric.scalars.map(abs).max() ?? 0, 1e-3)
+      let error = zip(analytic.scalars, numeric.scalars).map { abs($0 - $1) }.max() ?? 0
+      #expect(error <= 1e-6 * scale, "\(configuration.testDescription) \(name): max |Δ| \(error), scale \(scale)")
+    }
+    func numeric(_ matrix: Matrix<Double>, _ evaluate: (Matrix<Double>) throws -> Double) rethrows -> Matrix<Double> {
+      var result = Matrix<Double>.zeros(rows: matrix.rows, columns: matrix.columns)
+      for r in 0..<matrix.rows {
+        for col in 0..<matrix.columns {
+          var plus = matrix
+          plus[r, col] += epsilon
+          var minus = matrix
+          minus[r, col] -= epsilon
+          result[r, col] = (try evaluate(plus) - (try evaluate(minus))) / (2 * epsilon)
+        }
+      }
+      return result
+    }
+    for (name, value) in stateDict.sorted(by: { $0.key < $1.key }) {
+      let fd = try numeric(value) { changed in
+        var perturbed = stateDict
+        perturbed[name] = changed
+        return try loss(perturbed, x, h0, c0)
+      }
+      let analytic = gradients.parameters[name]!.reshaped(rows: value.rows, columns: value.columns)
+      expectClose(analytic, fd, name)
+    }
+    expectClose(gradients.input, try numeric(x) { try loss(stateDict, $0, h0, c0) }, "input")
+    expectClose(gradients.initialState, try numeric(h0) { try loss(stateDict, x, $0, c0) }, "h_0")
+    if isLSTM {
+      expectClose(gradients.initialCell!, try numeric(c0) { try loss(stateDict, x, h0, $0) }, "c_0")
+    } else {
+      #expect(gradients.initialCell == nil)
+    }
+  }
+
+  @Test func shapesAreChecked() throws {
+    var rng = SeededGenerator(seed: 1)
+    let network = try RecurrentNetwork(stateDict: [
+      "weight_ih_l0": Matrix<Double>.randomNormal(rows: 12, columns: 3, using: &rng),
+      "weight_hh_l0": Matrix<Double>.randomNormal(rows: 12, columns: 4, using: &rng),
+    ])
+    let x = Matrix<Double>.zeros(rows: 6, columns: 3)
+    #expect(throws: ShapeError.self) {
+      _ = try network.gradients(x, batchSize: 2, outputGradient: .zeros(rows: 6, columns: 5))
+    }
+    #expect(throws: ShapeError.self) {
+      _ = try network.gradients(
+        x, batchSize: 2, outputGradient: .zeros(rows: 6, columns: 4), finalCellGradient: .zeros(rows: 2, columns: 4))
+    }
+    #expect(throws: ShapeError.self) {
+      _ = try network.gradients(x, batchSize: 4, outputGradient: .zeros(rows: 6, columns: 4))
+    }
+  }
+}
