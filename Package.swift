@@ -42,6 +42,7 @@ let package = Package(
   products: [
     .library(name: "DenseMatrix", targets: ["DenseMatrix"]),
     .library(name: "RNN", targets: ["RNN"]),
+    .library(name: "RNNTraining", targets: ["RNNTraining"]),
     .library(name: "NumPyIO", targets: ["NumPyIO"]),
     .library(name: "PyTorchIO", targets: ["PyTorchIO"]),
     .library(name: "BLASDiagnostics", targets: ["BLASDiagnostics"]),
@@ -71,6 +72,9 @@ let package = Package(
     // the CPU cannot run; the tools use it for --blas-core.
     .target(name: "BLASDiagnostics", dependencies: ["CBLAS"]),
     .target(name: "RNN", dependencies: ["DenseMatrix"]),
+    // Training the RNN module's networks: losses, optimizers and gradient clipping with
+    // PyTorch's semantics (the gradients themselves are RecurrentNetwork.gradients).
+    .target(name: "RNNTraining", dependencies: ["RNN", "DenseMatrix"]),
     .target(name: "NumPyIO", dependencies: ["DenseMatrix", "CZlib", "_CRC32", "_StagedFileCleanup"]),
     // The files PyTorch users have: torch.save's zip files (read by a pickle interpreter that
     // runs nothing) and .safetensors, beside .npz, as one state dict.
@@ -133,6 +137,7 @@ let package = Package(
 
     .testTarget(name: "DenseMatrixTests", dependencies: ["DenseMatrix", "BLASDiagnostics", "_TestSupport"]),
     .testTarget(name: "RNNTests", dependencies: ["RNN", "DenseMatrix", "_TestSupport"]),
+    .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "DenseMatrix", "_TestSupport"]),
     .testTarget(
       name: "CommandLineSupportTests", dependencies: ["_CommandLineSupport", "DenseMatrix", "BLASDiagnostics"]),
     .testTarget(name: "NumPyIOTests", dependencies: ["NumPyIO", "DenseMatrix", "_TestSupport"]),

@@ -53,6 +53,50 @@ extension RecurrentNetwork {
     initialCell: Matrix<Scalar>? = nil, outputGradient: Matrix<Scalar>, finalStateGradient: Matrix<Scalar>? = nil,
     finalCellGradient: Matrix<Scalar>? = nil
   ) throws(ShapeError) -> (output: Output, gradients: Gradients) {
+    try gradients(input, batchSize: batchSize, initialState: initialState, initialCell: initialCell) { _ in
+      OutputGradient(output: outputGradient, finalState: finalStateGradient, finalCell: finalCellGradient)
+    }
+  }
+
+  /// dL/d(output), dL/d(h_n) and dL/d(c_n): what a loss computed from a forward pass's
+  /// ``Output`` hands back to ``gradients(_:batchSize:initialState:initialCell:loss:)``.
+  public struct OutputGradient: Sendable {
+    /// dL/d(output), `(T · B) × (D · H)`.
+    public var output: Matrix<Scalar>
+    /// dL/d(h_n), `(D · L · B) × H`, or `nil` for zeros.
+    public var finalState: Matrix<Scalar>?
+    /// dL/d(c_n) for an LSTM, or `nil` for zeros.
+    public var finalCell: Matrix<Scalar>?
+
+    /// The gradients of a loss; `nil` for a state the loss does not read.
+    public init(output: Matrix<Scalar>, finalState: Matrix<Scalar>? = nil, finalCell: Matrix<Scalar>? = nil) {
+      self.output = output
+      self.finalState = finalState
+      self.finalCell = finalCell
+    }
+  }
+
+  /// ``gradients(_:batchSize:initialState:initialCell:outputGradient:finalStateGradient:finalCellGradient:)``
+  /// for a loss of the pass's own results: `loss` receives the forward pass's ``Output`` and
+  /// returns the loss's gradients with respect to it (one forward pass in all, as a training
+  /// step needs).
+  ///
+  /// ```swift
+  /// var lossValue: Float = 0
+  /// let (_, gradients) = try network.gradients(x, batchSize: 8) { output in
+  ///   let (loss, dOutput) = try MSELoss()(output.output, targets)
+  ///   lossValue = loss
+  ///   return .init(output: dOutput)
+  /// }
+  /// ```
+  ///
+  /// - Throws: what `loss` throws, and `ShapeError` as the other form does.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func gradients(
+    _ input: Matrix<Scalar>, batchSize: Int, initialState: Matrix<Scalar>? = nil,
+    initialCell: Matrix<Scalar>? = nil, loss: (Output) throws(ShapeError) -> OutputGradient
+  ) throws(ShapeError) -> (output: Output, gradients: Gradients) {
     let (directions, layers, hidden) = (directionCount, layerCount, hiddenSize)
     let stateRows = directions * layers * batchSize
     func fail(_ reason: String, _ shapes: [Shape]) -> ShapeError {
@@ -66,20 +110,13 @@ extension RecurrentNetwork {
         "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(inputSize)", [input.shape])
     }
     let columns = input.rows
-    guard outputGradient.rows == columns, outputGradient.columns == directions * hidden else {
-      throw fail(
-        "outputGradient must be shaped like the output, (\(columns)×\(directions * hidden))", [outputGradient.shape])
-    }
-    for (name, matrix) in [
-      ("initialState", initialState), ("initialCell", initialCell), ("finalStateGradient", finalStateGradient),
-      ("finalCellGradient", finalCellGradient),
-    ] {
+    for (name, matrix) in [("initialState", initialState), ("initialCell", initialCell)] {
       guard let matrix else { continue }
       guard matrix.rows == stateRows, matrix.columns == hidden else {
         throw fail("\(name) must be (D·L·B × H) = (\(stateRows)×\(hidden))", [matrix.shape])
       }
     }
-    if mode != .lstm, initialCell != nil || finalCellGradient != nil {
+    if mode != .lstm, initialCell != nil {
       throw fail("only an LSTM has a cell state", [])
     }
     let backend = backend ?? Backend.current
@@ -183,6 +220,21 @@ extension RecurrentNetwork {
       inputs.append(directions == 1 ? outputs[0] : vstack(outputs))
     }
     let output = Output(output: inputs[layers].transposed(), finalState: finalState, finalCell: finalCells)
+    let lossGradient = try loss(output)
+    let (outputGradient, finalStateGradient, finalCellGradient) =
+      (lossGradient.output, lossGradient.finalState, lossGradient.finalCell)
+    guard outputGradient.rows == columns, outputGradient.columns == directions * hidden else {
+      throw fail(
+        "the output's gradient must be shaped like the output, (\(columns)×\(directions * hidden))",
+        [outputGradient.shape])
+    }
+    for (name, matrix) in [("h_n's gradient", finalStateGradient), ("c_n's gradient", finalCellGradient)] {
+      guard let matrix else { continue }
+      guard matrix.rows == stateRows, matrix.columns == hidden else {
+        throw fail("\(name) must be (D·L·B × H) = (\(stateRows)×\(hidden))", [matrix.shape])
+      }
+    }
+    if mode != .lstm, finalCellGradient != nil { throw fail("only an LSTM has a cell state", []) }
 
     // Backward, layer by layer from the top.
     var parameters: [String: Matrix<Scalar>] = [:]

@@ -29,7 +29,7 @@ public enum NumPy {
 
   /// Like ``run(_:inputs:)``, also returning the string values of `out`.
   public static func runWithStrings(
-    _ script: String, inputs: [String: Matrix<Double>]
+    _ script: String, inputs: [String: Matrix<Double>], python executable: String = "python3"
   ) throws
     -> (matrices: [String: Matrix<Double>], strings: [String: String])
   {
@@ -56,7 +56,7 @@ public enum NumPy {
           if a.ndim == 1: a = a.reshape(-1, 1)
           print('M', k, a.shape[0], a.shape[1], *[repr(float(x)) for x in a.ravel()])
       """
-    let output = try python(["-c", program, script], input: Data(input.utf8))
+    let output = try python(["-c", program, script], input: Data(input.utf8), executable: executable)
     var matrices: [String: Matrix<Double>] = [:]
     var strings: [String: String] = [:]
     for line in output.split(separator: "\n") {
@@ -94,10 +94,12 @@ extension NumPy {
   /// up and block the other side.
   ///
   /// - Throws: ``Failure`` with python's standard error if it exits non-zero.
-  static func python(_ arguments: [String], input: Data = Data(), in directory: URL? = nil) throws -> String {
+  static func python(
+    _ arguments: [String], input: Data = Data(), in directory: URL? = nil, executable: String = "python3"
+  ) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
+    process.arguments = [executable] + arguments
     if let directory { process.currentDirectoryURL = directory }
     let stdin = Pipe()
     let stdout = Pipe()
@@ -123,7 +125,8 @@ extension NumPy {
     errorsRead.wait()
     guard process.terminationStatus == 0 else {
       throw Failure(
-        description: "python3 failed (\(process.terminationStatus)): \(String(decoding: errors.data, as: UTF8.self))")
+        description:
+          "\(executable) failed (\(process.terminationStatus)): \(String(decoding: errors.data, as: UTF8.self))")
     }
     return String(decoding: output, as: UTF8.self)
   }
@@ -146,4 +149,25 @@ public struct TemporaryDirectory: Sendable {
   public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
   public func cleanUp() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// PyTorch as an oracle: the numpy oracle's protocol, run by a Python that has torch
+/// (`SWIFT_BLAS_RNN_TORCH_PYTHON`, else `python3`).
+public enum Torch {
+  /// The Python that runs the scripts.
+  public static let python = ProcessInfo.processInfo.environment["SWIFT_BLAS_RNN_TORCH_PYTHON"] ?? "python3"
+
+  /// Whether that Python imports torch, checked once.
+  public static let isAvailable: Bool = {
+    (try? run("out['ok'] = np.array([[1.0]])", inputs: [:]))?["ok"] != nil
+  }()
+
+  /// Why PyTorch tests are skipped when they are.
+  public static let unavailableReason =
+    "no python3 with torch (set SWIFT_BLAS_RNN_TORCH_PYTHON to one that has it): the PyTorch oracle tests are skipped"
+
+  /// Runs `script` with `np` and `torch` imported, as ``NumPy/run(_:inputs:)`` does.
+  public static func run(_ script: String, inputs: [String: Matrix<Double>]) throws -> [String: Matrix<Double>] {
+    try NumPy.runWithStrings("import torch\n" + script, inputs: inputs, python: python).matrices
+  }
 }

@@ -1,0 +1,51 @@
+public import DenseMatrix
+
+/// The mean squared error, `nn.MSELoss`: over every element of an output and its target,
+/// `Σ (output − target)²` divided by the count (``Reduction/mean``, PyTorch's default) or not
+/// (``Reduction/sum``), with its gradient with respect to the output.
+public struct MSELoss: Sendable, Hashable {
+  /// How the squared errors are combined.
+  public enum Reduction: String, Sendable, Hashable, CaseIterable {
+    /// Their mean (`reduction='mean'`).
+    case mean
+    /// Their sum (`reduction='sum'`).
+    case sum
+  }
+
+  /// How the squared errors are combined.
+  public var reduction: Reduction
+
+  /// The loss with `reduction` (the mean by default, as PyTorch's).
+  public init(reduction: Reduction = .mean) {
+    self.reduction = reduction
+  }
+
+  /// The loss and dL/d(output): `2 (output − target)`, divided by the count for the mean.
+  ///
+  /// - Throws: `ShapeError` when the shapes differ.
+  /// - Complexity: O(count); the sum is accumulated in `Double`.
+  public func callAsFunction<Scalar: BLASScalar>(
+    _ output: Matrix<Scalar>, _ target: Matrix<Scalar>
+  ) throws(ShapeError) -> (loss: Scalar, gradient: Matrix<Scalar>) {
+    guard output.shape == target.shape else {
+      throw ShapeError(
+        operation: "MSELoss", reason: "output and target must have the same shape",
+        shapes: [output.shape, target.shape])
+    }
+    let count = output.count
+    let scale = reduction == .mean && count > 0 ? Scalar(2) / Scalar(count) : 2
+    var gradient = output
+    var total = 0.0
+    gradient.withUnsafeMutableBufferPointer { g in
+      target.withUnsafeBufferPointer { t in
+        for index in g.indices {
+          let difference = g[index] - t[index]
+          total += Double(difference * difference)
+          g[index] = scale * difference
+        }
+      }
+    }
+    let loss = reduction == .mean && count > 0 ? total / Double(count) : total
+    return (Scalar(loss), gradient)
+  }
+}

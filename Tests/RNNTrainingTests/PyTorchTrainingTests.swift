@@ -1,0 +1,158 @@
+import DenseMatrix
+import RNN
+import RNNTraining
+import Testing
+import _TestSupport
+
+/// Training steps against PyTorch's own: the same weights, inputs, initial states and targets;
+/// `nn.MSELoss()` on the output; the first step's gradients, and the weights after 1 SGD step
+/// and 3 steps of momentum SGD, Nesterov SGD, Adam (with weight decay) and AdamW (amsgrad, with
+/// gradient clipping), every mode, stacked and bidirectional, with and without biases.
+@Suite("Training against PyTorch", .enabled(if: Torch.isAvailable, Comment(rawValue: Torch.unavailableReason)))
+struct PyTorchTrainingTests {
+  struct Configuration: CustomTestStringConvertible, Sendable {
+    var mode: RecurrentNetwork<Double>.Mode
+    var layers: Int
+    var bidirectional: Bool
+    var bias: Bool
+    var testDescription: String {
+      "\(mode) L=\(layers)\(bidirectional ? " bidirectional" : "")\(bias ? "" : " no bias")"
+    }
+  }
+
+  static let configurations: [Configuration] = RecurrentNetwork<Double>.Mode.allCases.flatMap { mode in
+    [
+      Configuration(mode: mode, layers: 2, bidirectional: true, bias: true),
+      Configuration(mode: mode, layers: 1, bidirectional: false, bias: false),
+    ]
+  }
+
+  /// (name, steps, the torch optimizer, gradient clipping's maximum norm or 0).
+  static let optimizers: [(name: String, steps: Int, torch: String, clip: Double)] = [
+    ("sgd", 1, "torch.optim.SGD(ps, lr=0.1)", 0),
+    ("momentum", 3, "torch.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)", 0),
+    ("nesterov", 3, "torch.optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True)", 0),
+    ("adam", 3, "torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.01)", 0),
+    ("adamw", 3, "torch.optim.AdamW(ps, lr=0.02, weight_decay=0.1, amsgrad=True)", 0.5),
+  ]
+
+  static func swiftOptimizer(_ name: String) -> any Optimizer<Double> {
+    switch name {
+    case "sgd": SGD(learningRate: 0.1)
+    case "momentum": SGD(learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01)
+    case "nesterov": SGD(learningRate: 0.05, momentum: 0.8, nesterov: true)
+    case "adam": Adam(learningRate: 0.01, betas: (0.8, 0.99), weightDecay: 0.01)
+    default: Adam.adamW(learningRate: 0.02, weightDecay: 0.1, amsgrad: true)
+    }
+  }
+
+  @Test(arguments: configurations)
+  func stepsMatchPyTorch(_ configuration: Configuration) throws {
+    var rng = SeededGenerator(seed: 7)
+    let (hidden, input, steps, batch) = (5, 3, 4, 3)
+    let gates = configuration.mode.gateCount
+    let directions = configuration.bidirectional ? 2 : 1
+    var stateDict: [String: Matrix<Double>] = [:]
+    for layer in 0..<configuration.layers {
+      for suffix in configuration.bidirectional ? ["", "_reverse"] : [""] {
+        let columns = layer == 0 ? input : directions * hidden
+        stateDict["weight_ih_l\(layer)\(suffix)"] = .randomNormal(
+          rows: gates * hidden, columns: columns, standardDeviation: 0.4, using: &rng)
+        stateDict["weight_hh_l\(layer)\(suffix)"] = .randomNormal(
+          rows: gates * hidden, columns: hidden, standardDeviation: 0.4, using: &rng)
+        if configuration.bias {
+          stateDict["bias_ih_l\(layer)\(suffix)"] = .randomNormal(
+            rows: gates * hidden, columns: 1, standardDeviation: 0.4, using: &rng)
+          stateDict["bias_hh_l\(layer)\(suffix)"] = .randomNormal(
+            rows: gates * hidden, columns: 1, standardDeviation: 0.4, using: &rng)
+        }
+      }
+    }
+    let stateRows = directions * configuration.layers * batch
+    let isLSTM = configuration.mode == .lstm
+    let x = Matrix<Double>.randomNormal(rows: steps * batch, columns: input, using: &rng)
+    let h0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
+    let c0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
+    let target = Matrix<Double>.randomNormal(
+      rows: steps * batch, columns: directions * hidden, standardDeviation: 0.5, using: &rng)
+
+    let module =
+      switch configuration.mode {
+      case .lstm: "torch.nn.LSTM"
+      case .gru: "torch.nn.GRU"
+      case .rnnTanh: "lambda **k: torch.nn.RNN(nonlinearity='tanh', **k)"
+      case .rnnReLU: "lambda **k: torch.nn.RNN(nonlinearity='relu', **k)"
+      }
+    var script = """
+      torch.set_default_dtype(torch.float64)
+      T, B, I, H, L, D = \(steps), \(batch), \(input), \(hidden), \(configuration.layers), \(directions)
+      make = \(module)
+      x = torch.tensor(inp['x']).reshape(T, B, I)
+      target = torch.tensor(inp['target']).reshape(T, B, D * H)
+      h0 = torch.tensor(inp['h0']).reshape(D * L, B, H)
+      c0 = torch.tensor(inp['c0']).reshape(D * L, B, H)
+      def run(name, steps, make_optimizer, clip):
+          net = make(input_size=I, hidden_size=H, num_layers=L, bidirectional=\(configuration.bidirectional ? "True" : "False"), bias=\(configuration.bias ? "True" : "False"))
+          with torch.no_grad():
+              for n, p in net.named_parameters():
+                  p.copy_(torch.tensor(inp[n]).reshape(p.shape))
+          optimizer = make_optimizer(list(net.parameters()))
+          for step in range(steps):
+              optimizer.zero_grad()
+              output, _ = net(x, (h0, c0) if \(isLSTM ? "True" : "False") else h0)
+              loss = torch.nn.functional.mse_loss(output, target)
+              loss.backward()
+              if step == 0 and name == 'sgd':
+                  for n, p in net.named_parameters():
+                      out['grad_' + n] = p.grad.detach().reshape(p.shape[0], -1)
+              if clip > 0:
+                  torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
+              optimizer.step()
+          for n, p in net.named_parameters():
+              out[name + '_' + n] = p.detach().reshape(p.shape[0], -1)
+
+      """
+    for optimizer in Self.optimizers {
+      script += "run('\(optimizer.name)', \(optimizer.steps), lambda ps: \(optimizer.torch), \(optimizer.clip))\n"
+    }
+    var inputs = stateDict
+    inputs["x"] = x
+    inputs["target"] = target
+    inputs["h0"] = h0
+    inputs["c0"] = c0
+    let expected = try Torch.run(script, inputs: inputs)
+
+    func close(_ got: Matrix<Double>, _ want: Matrix<Double>) -> Bool {
+      let scale = max(want.scalars.map(abs).max() ?? 0, 1e-300)
+      return zip(got.scalars, want.scalars).allSatisfy { abs($0 - $1) <= 1e-9 * scale }
+    }
+    for optimizer in Self.optimizers {
+      var weights = stateDict
+      var swiftOptimizer = Self.swiftOptimizer(optimizer.name)
+      for step in 0..<optimizer.steps {
+        let network = try RecurrentNetwork(stateDict: weights, mode: configuration.mode)
+        var (_, gradients) = try network.gradients(
+          x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil
+        ) { (output) throws(ShapeError) in
+          RecurrentNetwork<Double>.OutputGradient(output: try MSELoss()(output.output, target).gradient)
+        }
+        if step == 0 && optimizer.name == "sgd" {
+          for (name, gradient) in gradients.parameters {
+            let want = expected["grad_" + name]!
+            #expect(
+              close(gradient.reshaped(rows: want.rows, columns: want.columns), want),
+              "\(configuration.testDescription) gradient of \(name)")
+          }
+        }
+        if optimizer.clip > 0 { _ = clipGradientNorm(&gradients.parameters, maximumNorm: optimizer.clip) }
+        swiftOptimizer.step(&weights, gradients: gradients.parameters)
+      }
+      for (name, value) in weights {
+        let want = expected[optimizer.name + "_" + name]!
+        #expect(
+          close(value.reshaped(rows: want.rows, columns: want.columns), want),
+          "\(configuration.testDescription) \(optimizer.name) after \(optimizer.steps) steps: \(name)")
+      }
+    }
+  }
+}
