@@ -28,6 +28,10 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   let inputBias: Matrix<Scalar>
   let recurrentBias: Matrix<Scalar>
   let reversed: Bool
+  /// Each sequence's length for a padded batch (`nil`: every sequence has every step): steps
+  /// at or past a sequence's length are not run, as `pack_padded_sequence` has it (the
+  /// backward direction starts at the sequence's last step).
+  var lengths: [Int]? = nil
 
   var hidden: Int { recurrentWeights.columns }
   var gateRows: Int { recurrentWeights.rows }
@@ -59,20 +63,20 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   ) -> Gradients {
     let (h, g, n) = (hidden, gateRows, states.columns)
     let steps = n / batch
-    // The step each column block feeds: h_prev of block t is block t − 1 forward (t + 1
-    // reversed), h_0 for the first step run.
+    let lengths = self.lengths ?? Array(repeating: steps, count: batch)
+    // The step each column feeds: h_prev of step t is step t − 1's state forward (t + 1
+    // reversed), h_0 for each sequence's first step (t = 0 forward, its last step reversed).
     var previous = Matrix<Scalar>.zeros(rows: h, columns: n)
     previous.withUnsafeMutableBufferPointer { p in
       states.withUnsafeBufferPointer { s in
         h0.withUnsafeBufferPointer { h0 in
           for r in 0..<h {
             for t in 0..<steps {
-              let source = reversed ? t + 1 : t - 1
-              let target = p.baseAddress! + r * n + t * batch
-              if source < 0 || source >= steps {
-                target.update(from: h0.baseAddress! + r * batch, count: batch)
-              } else {
-                target.update(from: s.baseAddress! + r * n + source * batch, count: batch)
+              for b in 0..<batch {
+                // (Steps past a sequence's end are not run: h_0 there too, unread.)
+                p[r * n + t * batch + b] =
+                  isFirst(t, lengths[b]) || t >= lengths[b]
+                  ? h0[r * batch + b] : s[r * n + (reversed ? t + 1 : t - 1) * batch + b]
               }
             }
           }
@@ -88,7 +92,9 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     var deltaH = Matrix<Scalar>.zeros(rows: g, columns: n)
     var carry = finalState ?? .zeros(rows: h, columns: batch)
     var cellCarry = finalCell ?? .zeros(rows: h, columns: batch)
-    let carriesState: Bool = if case .gru = kind { true } else { false }
+    // Whether a step leaves a part of dh_{t−1} in the carry before W_hhᵀ Δ_h is added: the
+    // GRU's z ⊙ dh, and a padded batch's sequences that have not started (their carry passes).
+    let carriesState: Bool = if case .gru = kind { true } else { self.lengths != nil }
     // Every step's gates from the pre-activations, in place in ax: the LSTM's i, f, g, o, the
     // GRU's r, z, n (n = tanh(x part + r ⊙ (W_hn h + b_hn)), which ah keeps); and the LSTM's c_t
     // and tanh(c_t) for every step (c_0 first).
@@ -126,9 +132,9 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
               let t = reversed ? steps - 1 - order : order
               let p = reversed ? t + 1 : t - 1
               for r in 0..<h {
-                for b in 0..<batch {
+                for b in 0..<batch where t < lengths[b] {
                   let column = t * batch + b
-                  let before = order == 0 ? c0[r * batch + b] : c[r * n + p * batch + b]
+                  let before = isFirst(t, lengths[b]) ? c0[r * batch + b] : c[r * n + p * batch + b]
                   c[r * n + column] = a[(h + r) * n + column] * before + a[r * n + column] * a[(2 * h + r) * n + column]
                 }
               }
@@ -160,8 +166,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
                                 cellCarry: cellCarry.baseAddress!, n: n, batch: batch, carriesState: carriesState)
                               for order in 0..<steps {
                                 let t = reversed ? order : steps - 1 - order
-                                let first = reversed ? t == steps - 1 : t == 0
-                                stepBackward(pointers, t: t, first: first)
+                                stepBackward(pointers, t: t, steps: steps, lengths: lengths)
                                 // dh_{t−1} = W_hhᵀ · Δ_h,t (+ the GRU's z ⊙ dh, added by the step).
                                 GEMMOperands(
                                   transposeA: true, m: h, n: batch, k: g, a: w.baseAddress, lda: h,
@@ -215,10 +220,18 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
 
   /// Δ_x and Δ_h of step t (columns t·B ..< (t+1)·B) from dh = dL/dh_t + the carried gradient;
   /// leaves in `carry` what of dh_{t−1} does not go through W_hh (zero, or the GRU's z ⊙ dh).
-  private func stepBackward(_ q: StepPointers, t: Int, first: Bool) {
-    let (h, n, batch) = (hidden, q.n, q.batch)
+  private func stepBackward(_ q: StepPointers, t: Int, steps: Int, lengths: [Int]) {
+    let (h, g, n, batch) = (hidden, gateRows, q.n, q.batch)
+    for b in 0..<batch where t >= lengths[b] {
+      // A step past the sequence's end: not run, so no gradient; dh and dc pass unchanged.
+      for row in 0..<g {
+        q.dx[row * n + t * batch + b] = 0
+        q.dh[row * n + t * batch + b] = 0
+      }
+    }
     for r in 0..<h {
-      for b in 0..<batch {
+      for b in 0..<batch where t < lengths[b] {
+        let first = isFirst(t, lengths[b])
         let column = t * batch + b
         let dh = q.ds[r * n + column] + q.carry[r * batch + b]
         switch kind {
@@ -275,6 +288,13 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
         }
       }
     }
+  }
+
+  /// Whether step t is the first a sequence of `length` steps runs: t = 0 forward, its last
+  /// step reversed.
+  @inline(__always)
+  private func isFirst(_ t: Int, _ length: Int) -> Bool {
+    reversed ? t == length - 1 : t == 0
   }
 
   /// `a · b` (with `aᵀ`, `bᵀ` as asked) plus `bias` broadcast over the columns, as a new matrix.

@@ -49,11 +49,13 @@ extension RecurrentNetwork {
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func gradients(
-    _ input: Matrix<Scalar>, batchSize: Int, initialState: Matrix<Scalar>? = nil,
+    _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, initialState: Matrix<Scalar>? = nil,
     initialCell: Matrix<Scalar>? = nil, outputGradient: Matrix<Scalar>, finalStateGradient: Matrix<Scalar>? = nil,
     finalCellGradient: Matrix<Scalar>? = nil
   ) throws(ShapeError) -> (output: Output, gradients: Gradients) {
-    try gradients(input, batchSize: batchSize, initialState: initialState, initialCell: initialCell) { _ in
+    try gradients(
+      input, batchSize: batchSize, lengths: lengths, initialState: initialState, initialCell: initialCell
+    ) { _ in
       OutputGradient(output: outputGradient, finalState: finalStateGradient, finalCell: finalCellGradient)
     }
   }
@@ -94,7 +96,7 @@ extension RecurrentNetwork {
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func gradients(
-    _ input: Matrix<Scalar>, batchSize: Int, initialState: Matrix<Scalar>? = nil,
+    _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, initialState: Matrix<Scalar>? = nil,
     initialCell: Matrix<Scalar>? = nil, loss: (Output) throws(ShapeError) -> OutputGradient
   ) throws(ShapeError) -> (output: Output, gradients: Gradients) {
     let (directions, layers, hidden) = (directionCount, layerCount, hiddenSize)
@@ -124,102 +126,67 @@ extension RecurrentNetwork {
     func block(_ matrix: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
       matrix?[rows: (index * batchSize)..<((index + 1) * batchSize), columns: 0..<hidden].transposed()
     }
-    let layerCells:
-      [(
-        RecurrentLayerBackward<Scalar>,
-        run: (Matrix<Scalar>, Matrix<Scalar>, Matrix<Scalar>?) -> (Matrix<Scalar>, Matrix<Scalar>?)
-      )]
-    func runner<Cell: RecurrentCell>(
-      _ cell: Cell, reversed: Bool, workspace: @escaping (Cell, Matrix<Scalar>, Matrix<Scalar>?) -> Cell.Workspace,
-      finalCell: @escaping (Cell.Workspace) -> Matrix<Scalar>?
-    ) -> (Matrix<Scalar>, Matrix<Scalar>, Matrix<Scalar>?) -> (Matrix<Scalar>, Matrix<Scalar>?)
-    where Cell.Scalar == Scalar {
-      var cell = cell
-      cell.backend = backend
-      let formulation = formulation
-      return { x, h0, c0 in
-        var space = workspace(cell, h0, c0)
-        var states = Matrix<Scalar>.zeros(rows: cell.hiddenSize, columns: x.columns)
-        cell.forward(inputs: x, into: &space, states: &states, formulation: formulation, reversed: reversed)
-        return (states, finalCell(space))
-      }
-    }
+    // Each cell's parameters for its backward pass (the LSTM and the vanilla cell keep the two
+    // biases summed: the input-side bias holds the sum).
+    let backwards: [RecurrentLayerBackward<Scalar>]
     switch cells {
     case .rnn(let cells):
-      layerCells = cells.enumerated().map { index, cell in
-        let reversed = index % directions == 1
-        let zero = Matrix<Scalar>.zeros(rows: cell.recurrentWeights.rows, columns: 1)
-        return (
-          RecurrentLayerBackward(
-            kind: .vanilla(cell.activation), inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-            inputBias: cell.bias, recurrentBias: zero, reversed: reversed),
-          runner(
-            cell, reversed: reversed,
-            workspace: { cell, h0, _ in cell.makeWorkspace(batchSize: batchSize, initialState: h0) },
-            finalCell: { _ in nil })
-        )
+      backwards = cells.enumerated().map { index, cell in
+        RecurrentLayerBackward(
+          kind: .vanilla(cell.activation), inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
+          inputBias: cell.bias, recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1),
+          reversed: index % directions == 1, lengths: lengths)
       }
     case .lstm(let cells):
-      layerCells = cells.enumerated().map { index, cell in
-        let reversed = index % directions == 1
-        let zero = Matrix<Scalar>.zeros(rows: cell.recurrentWeights.rows, columns: 1)
-        return (
-          RecurrentLayerBackward(
-            kind: .lstm, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-            inputBias: cell.bias, recurrentBias: zero, reversed: reversed),
-          runner(
-            cell, reversed: reversed,
-            workspace: { $0.makeWorkspace(batchSize: batchSize, initialState: $1, initialCell: $2) },
-            finalCell: { $0.cellState })
-        )
+      backwards = cells.enumerated().map { index, cell in
+        RecurrentLayerBackward(
+          kind: .lstm, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
+          inputBias: cell.bias, recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1),
+          reversed: index % directions == 1, lengths: lengths)
       }
     case .gru(let cells):
-      layerCells = cells.enumerated().map { index, cell in
-        let reversed = index % directions == 1
-        return (
-          RecurrentLayerBackward(
-            kind: .gru, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-            inputBias: cell.inputBias, recurrentBias: cell.recurrentBias, reversed: reversed),
-          runner(
-            cell, reversed: reversed,
-            workspace: { cell, h0, _ in cell.makeWorkspace(batchSize: batchSize, initialState: h0) },
-            finalCell: { _ in nil })
-        )
+      backwards = cells.enumerated().map { index, cell in
+        RecurrentLayerBackward(
+          kind: .gru, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
+          inputBias: cell.inputBias, recurrentBias: cell.recurrentBias, reversed: index % directions == 1,
+          lengths: lengths)
       }
     }
 
-    // Forward, keeping each layer's input and each direction's states (cells' layout).
-    let steps = columns / batchSize
+    // Forward, layer by layer, each by the network's own forward pass (with the lengths, if
+    // any), keeping each layer's input and each direction's states in the cells' layout.
     var inputs = [input.transposed()]
+    var layerInput = input
     var states: [Matrix<Scalar>] = []
     var finalState = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
     var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
-    func setBlock(_ matrix: inout Matrix<Scalar>, _ index: Int, _ value: Matrix<Scalar>) {
-      // value is H × B; rows index·B ..< (index+1)·B of matrix get its transpose.
-      let rowsOfBlock = value.transposed()
+    let layerRows = directions * batchSize
+    func layerBlock(_ matrix: Matrix<Scalar>?, _ layer: Int) -> Matrix<Scalar>? {
+      matrix?[rows: (layer * layerRows)..<((layer + 1) * layerRows), columns: 0..<hidden]
+    }
+    func setRows(_ matrix: inout Matrix<Scalar>, _ layer: Int, _ value: Matrix<Scalar>) {
       matrix.withUnsafeMutableBufferPointer { m in
-        rowsOfBlock.withUnsafeBufferPointer { v in
-          (m.baseAddress! + index * batchSize * hidden).update(from: v.baseAddress!, count: v.count)
+        value.withUnsafeBufferPointer { v in
+          (m.baseAddress! + layer * layerRows * hidden).update(from: v.baseAddress!, count: v.count)
         }
       }
     }
     for layer in 0..<layers {
-      var outputs: [Matrix<Scalar>] = []
+      var single = RecurrentNetwork(layer: layer, of: self)
+      single.backend = backend
+      let result = try single.forward(
+        layerInput, batchSize: batchSize, lengths: lengths, initialState: layerBlock(initialState, layer),
+        initialCell: layerBlock(initialCell, layer))
+      let transposed = result.output.transposed()
       for direction in 0..<directions {
-        let index = layer * directions + direction
-        let h0 = block(initialState, index) ?? .zeros(rows: hidden, columns: batchSize)
-        let c0 = mode == .lstm ? (block(initialCell, index) ?? .zeros(rows: hidden, columns: batchSize)) : nil
-        let (s, cn) = layerCells[index].run(inputs[layer], h0, c0)
-        states.append(s)
-        outputs.append(s)
-        let lastStep = direction == 1 ? 0 : steps - 1
-        setBlock(
-          &finalState, index, s[rows: 0..<hidden, columns: (lastStep * batchSize)..<((lastStep + 1) * batchSize)])
-        if let cn { setBlock(&finalCells!, index, cn) }
+        states.append(transposed[rows: (direction * hidden)..<((direction + 1) * hidden), columns: 0..<columns])
       }
-      inputs.append(directions == 1 ? outputs[0] : vstack(outputs))
+      setRows(&finalState, layer, result.finalState)
+      if let cn = result.finalCell { setRows(&finalCells!, layer, cn) }
+      inputs.append(transposed)
+      layerInput = result.output
     }
-    let output = Output(output: inputs[layers].transposed(), finalState: finalState, finalCell: finalCells)
+    let output = Output(output: layerInput, finalState: finalState, finalCell: finalCells)
     let lossGradient = try loss(output)
     let (outputGradient, finalStateGradient, finalCellGradient) =
       (lossGradient.output, lossGradient.finalState, lossGradient.finalCell)
@@ -237,6 +204,15 @@ extension RecurrentNetwork {
     if mode != .lstm, finalCellGradient != nil { throw fail("only an LSTM has a cell state", []) }
 
     // Backward, layer by layer from the top.
+    func setBlock(_ matrix: inout Matrix<Scalar>, _ index: Int, _ value: Matrix<Scalar>) {
+      // value is H × B; rows index·B ..< (index+1)·B of matrix get its transpose.
+      let rows = value.transposed()
+      matrix.withUnsafeMutableBufferPointer { m in
+        rows.withUnsafeBufferPointer { v in
+          (m.baseAddress! + index * batchSize * hidden).update(from: v.baseAddress!, count: v.count)
+        }
+      }
+    }
     var parameters: [String: Matrix<Scalar>] = [:]
     var initialStateGradient = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
     var initialCellGradient: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
@@ -245,7 +221,7 @@ extension RecurrentNetwork {
       var below = Matrix<Scalar>.zeros(rows: inputs[layer].rows, columns: columns)
       for direction in 0..<directions {
         let index = layer * directions + direction
-        let (backward, _) = layerCells[index]
+        let backward = backwards[index]
         let h0 = block(initialState, index) ?? .zeros(rows: hidden, columns: batchSize)
         let c0 = mode == .lstm ? (block(initialCell, index) ?? .zeros(rows: hidden, columns: batchSize)) : nil
         let result = backward.gradients(

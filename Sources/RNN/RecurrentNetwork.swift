@@ -121,6 +121,34 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
 }
 
 extension RecurrentNetwork {
+  /// Layer `layer` of `network` alone (its cells, one or both directions), with the network's
+  /// settings: for running the layers one at a time.
+  init(layer: Int, of network: RecurrentNetwork) {
+    let directions = network.directionCount
+    let range = (layer * directions)..<((layer + 1) * directions)
+    mode = network.mode
+    layerCount = 1
+    isBidirectional = network.isBidirectional
+    hasBias = network.hasBias
+    hiddenSize = network.hiddenSize
+    projectionSize = network.projectionSize
+    formulation = network.formulation
+    backend = network.backend
+    threads = network.threads
+    switch network.cells {
+    case .rnn(let cells):
+      self.cells = .rnn(Array(cells[range]))
+      inputSize = cells[range.lowerBound].inputSize
+    case .lstm(let cells):
+      self.cells = .lstm(Array(cells[range]))
+      inputSize = cells[range.lowerBound].inputSize
+    case .gru(let cells):
+      self.cells = .gru(Array(cells[range]))
+      inputSize = cells[range.lowerBound].inputSize
+    }
+    scratch = ScratchPool(limit: 2 * (directions + 2))
+  }
+
   /// A network of one layer and one direction made of `cell`, whose activation may be any
   /// `Activation` (the notebook's `W_hh`/`W_hx` weights): ``mode`` says ``Mode/rnnReLU`` for
   /// ReLU and ``Mode/rnnTanh`` otherwise. For tools that run such weights through the network's

@@ -14,8 +14,11 @@ struct GradientTests {
     var bidirectional: Bool
     var bias: Bool
     var formulation: Formulation = .hoisted
+    /// Each sequence's length (a padded batch), or `nil`.
+    var lengths: [Int]? = nil
     var testDescription: String {
       "\(mode) L=\(layers)\(bidirectional ? " bidirectional" : "")\(bias ? "" : " no bias") \(formulation)"
+        + (lengths.map { " lengths \($0)" } ?? "")
     }
   }
 
@@ -26,13 +29,15 @@ struct GradientTests {
         Configuration(mode: mode, layers: 2, bidirectional: true, bias: true),
         Configuration(mode: mode, layers: 1, bidirectional: true, bias: false),
         Configuration(mode: mode, layers: 3, bidirectional: false, bias: true, formulation: .split),
+        Configuration(mode: mode, layers: 2, bidirectional: true, bias: true, lengths: [2, 3, 1]),
       ]
     } + [Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: true, formulation: .fused)]
 
   @Test(arguments: configurations)
   func gradientsMatchFiniteDifferences(_ configuration: Configuration) throws {
     var rng = SeededGenerator(seed: 42)
-    let (hidden, input, steps, batch) = (4, 3, 3, 2)
+    let (hidden, input, steps) = (4, 3, 3)
+    let batch = configuration.lengths?.count ?? 2
     let gates = configuration.mode.gateCount
     let directions = configuration.bidirectional ? 2 : 1
     var stateDict: [String: Matrix<Double>] = [:]
@@ -67,7 +72,8 @@ struct GradientTests {
     {
       let network = try RecurrentNetwork(
         stateDict: stateDict, mode: configuration.mode, formulation: configuration.formulation)
-      let result = try network.forward(x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil)
+      let result = try network.forward(
+        x, batchSize: batch, lengths: configuration.lengths, initialState: h0, initialCell: isLSTM ? c0 : nil)
       var total = (result.output * a).sum() + (result.finalState * b).sum()
       if let cn = result.finalCell { total += (cn * c).sum() }
       return total
@@ -75,12 +81,15 @@ struct GradientTests {
     let network = try RecurrentNetwork(
       stateDict: stateDict, mode: configuration.mode, formulation: configuration.formulation)
     let (output, gradients) = try network.gradients(
-      x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil, outputGradient: a,
+      x, batchSize: batch, lengths: configuration.lengths, initialState: h0, initialCell: isLSTM ? c0 : nil,
+      outputGradient: a,
       finalStateGradient: b, finalCellGradient: isLSTM ? c : nil)
     // The pass's own output is the forward pass's.
-    let forward = try network.forward(x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil)
+    let forward = try network.forward(
+      x, batchSize: batch, lengths: configuration.lengths, initialState: h0, initialCell: isLSTM ? c0 : nil)
     #expect(allclose(output.output, forward.output, rtol: 1e-12, atol: 1e-12))
     #expect(allclose(output.finalState, forward.finalState, rtol: 1e-12, atol: 1e-12))
+    if let cn = forward.finalCell { #expect(allclose(output.finalCell!, cn, rtol: 1e-12, atol: 1e-12)) }
     #expect(Set(gradients.parameters.keys) == Set(stateDict.keys))
 
     let epsilon = 1e-6

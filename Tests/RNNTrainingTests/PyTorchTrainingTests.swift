@@ -7,7 +7,9 @@ import _TestSupport
 /// Training steps against PyTorch's own: the same weights, inputs, initial states and targets;
 /// `nn.MSELoss()` on the output; the first step's gradients, and the weights after 1 SGD step
 /// and 3 steps of momentum SGD, Nesterov SGD, Adam (with weight decay) and AdamW (amsgrad, with
-/// gradient clipping), every mode, stacked and bidirectional, with and without biases.
+/// gradient clipping), every mode, stacked and bidirectional, with and without biases, and a
+/// padded batch (packed, run, padded again with `total_length = T`, the loss over the padded
+/// output).
 @Suite("Training against PyTorch", .enabled(if: Torch.isAvailable, Comment(rawValue: Torch.unavailableReason)))
 struct PyTorchTrainingTests {
   struct Configuration: CustomTestStringConvertible, Sendable {
@@ -15,8 +17,11 @@ struct PyTorchTrainingTests {
     var layers: Int
     var bidirectional: Bool
     var bias: Bool
+    /// A padded batch's lengths (`pack_padded_sequence(enforce_sorted=False)`), or `nil`.
+    var lengths: [Int]? = nil
     var testDescription: String {
       "\(mode) L=\(layers)\(bidirectional ? " bidirectional" : "")\(bias ? "" : " no bias")"
+        + (lengths.map { " lengths \($0)" } ?? "")
     }
   }
 
@@ -24,6 +29,7 @@ struct PyTorchTrainingTests {
     [
       Configuration(mode: mode, layers: 2, bidirectional: true, bias: true),
       Configuration(mode: mode, layers: 1, bidirectional: false, bias: false),
+      Configuration(mode: mode, layers: 2, bidirectional: true, bias: true, lengths: [3, 4, 1]),
     ]
   }
 
@@ -50,6 +56,7 @@ struct PyTorchTrainingTests {
   func stepsMatchPyTorch(_ configuration: Configuration) throws {
     var rng = SeededGenerator(seed: 7)
     let (hidden, input, steps, batch) = (5, 3, 4, 3)
+    let lengths = configuration.lengths
     let gates = configuration.mode.gateCount
     let directions = configuration.bidirectional ? 2 : 1
     var stateDict: [String: Matrix<Double>] = [:]
@@ -99,7 +106,11 @@ struct PyTorchTrainingTests {
           optimizer = make_optimizer(list(net.parameters()))
           for step in range(steps):
               optimizer.zero_grad()
-              output, _ = net(x, (h0, c0) if \(isLSTM ? "True" : "False") else h0)
+              lengths = \(lengths.map { "\($0)" } ?? "None")
+              packed = x if lengths is None else torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
+              output, _ = net(packed, (h0, c0) if \(isLSTM ? "True" : "False") else h0)
+              if lengths is not None:
+                  output, _ = torch.nn.utils.rnn.pad_packed_sequence(output, total_length=T)
               loss = torch.nn.functional.mse_loss(output, target)
               loss.backward()
               if step == 0 and name == 'sgd':
@@ -132,7 +143,7 @@ struct PyTorchTrainingTests {
       for step in 0..<optimizer.steps {
         let network = try RecurrentNetwork(stateDict: weights, mode: configuration.mode)
         var (_, gradients) = try network.gradients(
-          x, batchSize: batch, initialState: h0, initialCell: isLSTM ? c0 : nil
+          x, batchSize: batch, lengths: lengths, initialState: h0, initialCell: isLSTM ? c0 : nil
         ) { (output) throws(ShapeError) in
           RecurrentNetwork<Double>.OutputGradient(output: try MSELoss()(output.output, target).gradient)
         }
