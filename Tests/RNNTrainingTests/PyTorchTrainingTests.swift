@@ -7,7 +7,7 @@ import _TestSupport
 /// Training steps against PyTorch's own: the same weights, inputs, initial states and targets;
 /// `nn.MSELoss()` on the output; the first step's gradients, and the weights after 1 SGD step
 /// and 3 steps of momentum SGD, Nesterov SGD, Adam (with weight decay) and AdamW (amsgrad, with
-/// gradient clipping), every mode, stacked and bidirectional, with and without biases, and a
+/// gradient clipping), Float64 and Float32, every mode, stacked and bidirectional, with and without biases, and a
 /// padded batch (packed, run, padded again with `total_length = T`, the loss over the padded
 /// output).
 @Suite("Training against PyTorch", .enabled(if: Torch.isAvailable, Comment(rawValue: Torch.unavailableReason)))
@@ -42,13 +42,13 @@ struct PyTorchTrainingTests {
     ("adamw", 3, "torch.optim.AdamW(ps, lr=0.02, weight_decay=0.1, amsgrad=True)", 0.5),
   ]
 
-  static func swiftOptimizer(_ name: String) -> any Optimizer<Double> {
+  static func swiftOptimizer<Scalar: BLASScalar>(_ name: String, _: Scalar.Type) -> any Optimizer<Scalar> {
     switch name {
-    case "sgd": SGD(learningRate: 0.1)
-    case "momentum": SGD(learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01)
-    case "nesterov": SGD(learningRate: 0.05, momentum: 0.8, nesterov: true)
-    case "adam": Adam(learningRate: 0.01, betas: (0.8, 0.99), weightDecay: 0.01)
-    default: Adam.adamW(learningRate: 0.02, weightDecay: 0.1, amsgrad: true)
+    case "sgd": SGD<Scalar>(learningRate: 0.1)
+    case "momentum": SGD<Scalar>(learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01)
+    case "nesterov": SGD<Scalar>(learningRate: 0.05, momentum: 0.8, nesterov: true)
+    case "adam": Adam<Scalar>(learningRate: 0.01, betas: (0.8, 0.99), weightDecay: 0.01)
+    default: Adam<Scalar>.adamW(learningRate: 0.02, weightDecay: 0.1, amsgrad: true)
     }
   }
 
@@ -133,37 +133,45 @@ struct PyTorchTrainingTests {
     inputs["c0"] = c0
     let expected = try Torch.run(script, inputs: inputs)
 
-    func close(_ got: Matrix<Double>, _ want: Matrix<Double>) -> Bool {
-      let scale = max(want.scalars.map(abs).max() ?? 0, 1e-300)
-      return zip(got.scalars, want.scalars).allSatisfy { abs($0 - $1) <= 1e-9 * scale }
-    }
-    for optimizer in Self.optimizers {
-      var weights = stateDict
-      var swiftOptimizer = Self.swiftOptimizer(optimizer.name)
-      for step in 0..<optimizer.steps {
-        let network = try RecurrentNetwork(stateDict: weights, mode: configuration.mode)
-        var (_, gradients) = try network.gradients(
-          x, batchSize: batch, lengths: lengths, initialState: h0, initialCell: isLSTM ? c0 : nil
-        ) { (output) throws(ShapeError) in
-          RecurrentNetwork<Double>.OutputGradient(output: try MSELoss()(output.output, target).gradient)
-        }
-        if step == 0 && optimizer.name == "sgd" {
-          for (name, gradient) in gradients.parameters {
-            let want = expected["grad_" + name]!
-            #expect(
-              close(gradient.reshaped(rows: want.rows, columns: want.columns), want),
-              "\(configuration.testDescription) gradient of \(name)")
+    // Float64 to 1e-9 of each tensor's largest element, Float32 to 1e-4 (against float64 torch).
+    func check<Scalar: BLASScalar>(_: Scalar.Type, tolerance: Double) throws {
+      func close(_ got: Matrix<Scalar>, _ want: Matrix<Double>) -> Bool {
+        let scale = max(want.scalars.map(abs).max() ?? 0, 1e-300)
+        return zip(got.scalars, want.scalars).allSatisfy { abs(Double($0) - $1) <= tolerance * scale }
+      }
+      func converted(_ matrix: Matrix<Double>) -> Matrix<Scalar> { Matrix<Scalar>(converting: matrix) }
+      let (x, h0, c0, target) = (converted(x), converted(h0), converted(c0), converted(target))
+      for optimizer in Self.optimizers {
+        var weights = stateDict.mapValues(converted)
+        var swiftOptimizer = Self.swiftOptimizer(optimizer.name, Scalar.self)
+        for step in 0..<optimizer.steps {
+          let network = try RecurrentNetwork(
+            stateDict: weights, mode: RecurrentNetwork<Scalar>.Mode(rawValue: configuration.mode.rawValue)!)
+          var (_, gradients) = try network.gradients(
+            x, batchSize: batch, lengths: lengths, initialState: h0, initialCell: isLSTM ? c0 : nil
+          ) { (output) throws(ShapeError) in
+            RecurrentNetwork<Scalar>.OutputGradient(output: try MSELoss()(output.output, target).gradient)
           }
+          if step == 0 && optimizer.name == "sgd" {
+            for (name, gradient) in gradients.parameters {
+              let want = expected["grad_" + name]!
+              #expect(
+                close(gradient.reshaped(rows: want.rows, columns: want.columns), want),
+                "\(Scalar.self) \(configuration.testDescription) gradient of \(name)")
+            }
+          }
+          if optimizer.clip > 0 { _ = clipGradientNorm(&gradients.parameters, maximumNorm: optimizer.clip) }
+          swiftOptimizer.step(&weights, gradients: gradients.parameters)
         }
-        if optimizer.clip > 0 { _ = clipGradientNorm(&gradients.parameters, maximumNorm: optimizer.clip) }
-        swiftOptimizer.step(&weights, gradients: gradients.parameters)
-      }
-      for (name, value) in weights {
-        let want = expected[optimizer.name + "_" + name]!
-        #expect(
-          close(value.reshaped(rows: want.rows, columns: want.columns), want),
-          "\(configuration.testDescription) \(optimizer.name) after \(optimizer.steps) steps: \(name)")
+        for (name, value) in weights {
+          let want = expected[optimizer.name + "_" + name]!
+          #expect(
+            close(value.reshaped(rows: want.rows, columns: want.columns), want),
+            "\(Scalar.self) \(configuration.testDescription) \(optimizer.name) after \(optimizer.steps) steps: \(name)")
+        }
       }
     }
+    try check(Double.self, tolerance: 1e-9)
+    try check(Float.self, tolerance: 1e-4)
   }
 }
