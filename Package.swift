@@ -129,7 +129,8 @@ let package = Package(
     .target(
       name: "_CommandLineSupport",
       dependencies: [
-        "DenseMatrix", "RNN", "BLASDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "DenseMatrix", "RNN", "BLASDiagnostics", "NumPyIO", "PyTorchIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
 

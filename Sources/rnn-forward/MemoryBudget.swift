@@ -1,6 +1,7 @@
 import DenseMatrix
 import NumPyIO
 import RNN
+import _CommandLineSupport
 
 /// `--memory-limit`: every copy a run makes, counted before it is made.
 ///
@@ -53,11 +54,6 @@ struct MemoryBudget {
           + "(\(parts.joined(separator: ", ")))")
     }
   }
-}
-
-extension NPYArray {
-  /// The bytes this array takes decoded.
-  var decodedBytes: Int { elements.count * itemSize }
 }
 
 extension RNNForward {

@@ -3,6 +3,7 @@ import DenseMatrix
 import Foundation
 import NumPyIO
 import RNN
+import _CommandLineSupport
 
 // The run: the weights as a network (a PyTorch state dict, or W_hh/W_hx/b as one vanilla
 // layer), then one forward pass in the compute type.

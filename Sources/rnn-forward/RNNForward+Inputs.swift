@@ -3,6 +3,7 @@ import DenseMatrix
 import Foundation
 import NumPyIO
 import RNN
+import _CommandLineSupport
 
 // Reading the input files, and what their shapes and dtypes say.
 extension RNNForward {

@@ -1,22 +1,23 @@
-import ArgumentParser
+public import ArgumentParser
 
 /// numpy's element types, as --dtype spells them.
-enum ElementType: String, ExpressibleByArgument, CaseIterable {
+public enum ElementType: String, ExpressibleByArgument, CaseIterable {
   case float32, float64
 }
 
-struct ToolError: Error {
-  var message: String
-  init(_ message: String) { self.message = message }
+/// A tool's error: the message it prints after `error:`.
+public struct ToolError: Error {
+  public var message: String
+  public init(_ message: String) { self.message = message }
 }
 
 /// A number of bytes on the command line: `1048576`, `512K`, `64M`, `8G` (powers of 1024;
 /// `KiB`, `MiB`, `GiB` and a trailing `B` are accepted too).
-struct ByteCount: ExpressibleByArgument {
-  var bytes: Int
-  init(_ bytes: Int) { self.bytes = bytes }
+public struct ByteCount: ExpressibleByArgument {
+  public var bytes: Int
+  public init(_ bytes: Int) { self.bytes = bytes }
 
-  init?(argument: String) {
+  public init?(argument: String) {
     var text = argument.uppercased()
     if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
     var shift = 0
@@ -30,5 +31,5 @@ struct ByteCount: ExpressibleByArgument {
     self.bytes = bytes
   }
 
-  var defaultValueDescription: String { bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes)" }
+  public var defaultValueDescription: String { bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes)" }
 }
