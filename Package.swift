@@ -49,6 +49,7 @@ let package = Package(
     .executable(name: "hidden-state-demo", targets: ["hidden-state-demo"]),
     .executable(name: "rnn-bench", targets: ["rnn-bench"]),
     .executable(name: "rnn-forward", targets: ["rnn-forward"]),
+    .executable(name: "rnn-train", targets: ["rnn-train"]),
   ],
   dependencies: [
     // Only the executables use it. A package that depends on our libraries still resolves it
@@ -97,6 +98,13 @@ let package = Package(
       ]
     ),
     .executableTarget(
+      name: "rnn-train",
+      dependencies: [
+        "DenseMatrix", "RNN", "RNNTraining", "NumPyIO", "PyTorchIO", "_CommandLineSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
       name: "rnn-bench",
       dependencies: [
         "DenseMatrix", "BLASDiagnostics", "RNN", "CBLAS", "NumPyIO", "PyTorchIO", "_CommandLineSupport",
@@ -129,7 +137,7 @@ let package = Package(
     .target(
       name: "_CommandLineSupport",
       dependencies: [
-        "DenseMatrix", "RNN", "BLASDiagnostics", "NumPyIO", "PyTorchIO",
+        "DenseMatrix", "RNN", "RNNTraining", "BLASDiagnostics", "NumPyIO", "PyTorchIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -150,7 +158,8 @@ let package = Package(
     .testTarget(
       name: "RNNForwardTests",
       dependencies: [
-        "NumPyIO", "DenseMatrix", "RNN", "BLASDiagnostics", "_TestSupport", "rnn-forward", "hidden-state-demo",
+        "NumPyIO", "PyTorchIO", "DenseMatrix", "RNN", "RNNTraining", "BLASDiagnostics", "_TestSupport", "rnn-forward",
+        "rnn-train", "hidden-state-demo",
       ]
     ),
   ],

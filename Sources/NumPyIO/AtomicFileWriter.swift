@@ -1,3 +1,7 @@
+#if !NUMPYIO_STANDALONE
+import DenseMatrix  // checkPrecondition (the fuzzers compile its file in)
+#endif
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -216,5 +220,31 @@ package struct CheckedFileDestination: Sendable {
   /// - Throws: ``NPYError/io(path:reason:)``.
   package func write(_ bytes: [UInt8]) throws(NPYError) {
     try writer.write { (file) throws(NPYError) in try file.write(bytes) }
+  }
+
+  /// Whether `self` and `other` would replace the same file (links and relative paths resolved).
+  package func isSameFile(as other: CheckedFileDestination) -> Bool { writer.identity == other.writer.identity }
+
+  /// The path as given.
+  package var path: String { writer.path }
+
+  /// Writes several files, all or none, as ``NPYArray/Destination/write(_:)`` writes arrays:
+  /// each `body` writes its file in full next to its destination, then every destination is
+  /// checked again and all are renamed into place, or none.
+  ///
+  /// - Precondition: no two destinations are the same file.
+  /// - Throws: ``NPYError/io(path:reason:)`` for the first file that fails, or what a `body`
+  ///   throws; every destination is then as it was.
+  package static func write(
+    _ files: [(CheckedFileDestination, (borrowing OutputFile) throws(NPYError) -> Void)]
+  ) throws(NPYError) {
+    for (i, (a, _)) in files.enumerated() {
+      for (b, _) in files[(i + 1)...] {
+        checkPrecondition(!a.isSameFile(as: b), "CheckedFileDestination.write: \(a.path) is given twice")
+      }
+    }
+    var staged: [StagedFile] = []
+    for (destination, body) in files { staged.append(try destination.writer.stage(body)) }
+    try StagedFile.commit(staged)
   }
 }

@@ -142,13 +142,19 @@ public struct NPZArchive: Sendable {
   public func write(to url: URL, compressed: Bool = false) throws(NPYError) {
     for name in names { try Self.validate(memberName: name) }
     let writer = try AtomicFileWriter(path: url.writablePath)
-    try writer.write { (file) throws(NPYError) in
-      var zip = ZipWriter()
-      for name in names {
-        try zip.add(name: name + ".npy", data: arrays[name]!.npyBytes(), compressed: compressed, to: file)
-      }
-      try zip.finish(to: file)
+    try writer.write { (file) throws(NPYError) in try write(into: file, compressed: compressed) }
+  }
+
+  /// Writes the archive's bytes into `file` (for ``CheckedFileDestination/write(_:)``).
+  ///
+  /// - Throws: as ``write(to:compressed:)``.
+  package func write(into file: borrowing OutputFile, compressed: Bool = false) throws(NPYError) {
+    for name in names { try Self.validate(memberName: name) }
+    var zip = ZipWriter()
+    for name in names {
+      try zip.add(name: name + ".npy", data: arrays[name]!.npyBytes(), compressed: compressed, to: file)
     }
+    try zip.finish(to: file)
   }
 
   /// Refuses names that would escape the directory an archive is extracted into, or that a

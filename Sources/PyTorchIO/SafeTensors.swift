@@ -1,6 +1,6 @@
 #if !PYTORCHIO_STANDALONE
 public import Foundation
-import NumPyIO
+package import NumPyIO
 #else
 import Foundation
 #endif
@@ -158,13 +158,31 @@ extension StateDict {
   ///   ``StateDictError/npy(_:)`` if the file cannot be written.
   /// - Complexity: O(total size).
   public func writeSafeTensors(to url: URL) throws(StateDictError) {
+    try checkSafeTensorsNames()
+    do {
+      let writer = try AtomicFileWriter(path: url.writablePath)
+      try writer.write { (file) throws(NPYError) in try writeSafeTensors(into: file) }
+    } catch {
+      throw .npy(error)
+    }
+  }
+
+  /// Refuses names a safetensors file cannot hold.
+  package func checkSafeTensorsNames() throws(StateDictError) {
+    for name in tensors.keys where name.isEmpty || name == "__metadata__" {
+      throw .name("cannot write a tensor named '\(printable(name))' to a safetensors file")
+    }
+  }
+
+  /// Writes the `.safetensors` bytes into `file` (for `CheckedFileDestination.write(_:)`); the
+  /// names must pass ``checkSafeTensorsNames()``.
+  ///
+  /// - Throws: ``NPYError/io(path:reason:)`` if the file cannot be written.
+  package func writeSafeTensors(into file: borrowing OutputFile) throws(NPYError) {
     let names = tensors.keys.sorted()
     var header = "{\"__metadata__\":{\"format\":\"pt\"}"
     var offset = 0
     for name in names {
-      guard !name.isEmpty, name != "__metadata__" else {
-        throw .name("cannot write a tensor named '\(printable(name))' to a safetensors file")
-      }
       let array = tensors[name]!
       let size = array.elements.count * array.itemSize
       header += ",\(JSONReader.quoted(name)):{\"dtype\":\"\(array.itemSize == 4 ? "F32" : "F64")\",\"shape\":["
@@ -176,23 +194,16 @@ extension StateDict {
     while headerBytes.count % 8 != 0 { headerBytes.append(UInt8(ascii: " ")) }
     var prefix: [UInt8] = []
     for i in 0..<8 { prefix.append(UInt8(truncatingIfNeeded: UInt64(headerBytes.count) >> (8 * UInt64(i)))) }
-    do {
-      let writer = try AtomicFileWriter(path: url.writablePath)
-      try writer.write { (file) throws(NPYError) in
-        try file.write(prefix + headerBytes)
-        for name in names {
-          switch tensors[name]!.elements {
-          case .float32(let values):
-            let little = values.map { $0.bitPattern.littleEndian }
-            try withBytes(of: little) { (raw) throws(NPYError) in try file.write(raw) }
-          case .float64(let values):
-            let little = values.map { $0.bitPattern.littleEndian }
-            try withBytes(of: little) { (raw) throws(NPYError) in try file.write(raw) }
-          }
-        }
+    try file.write(prefix + headerBytes)
+    for name in names {
+      switch tensors[name]!.elements {
+      case .float32(let values):
+        let little = values.map { $0.bitPattern.littleEndian }
+        try withBytes(of: little) { (raw) throws(NPYError) in try file.write(raw) }
+      case .float64(let values):
+        let little = values.map { $0.bitPattern.littleEndian }
+        try withBytes(of: little) { (raw) throws(NPYError) in try file.write(raw) }
       }
-    } catch {
-      throw .npy(error)
     }
   }
 }

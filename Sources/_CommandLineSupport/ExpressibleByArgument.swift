@@ -3,6 +3,7 @@
 public import ArgumentParser
 public import DenseMatrix
 public import RNN
+public import RNNTraining
 
 // The package's enums as command-line values, spelled as their raw values
 // (`--backend pureSwift`, `--formulation hoisted`, `--activation tanh`).
@@ -11,3 +12,4 @@ extension Backend: ExpressibleByArgument {}
 extension Formulation: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension RecurrentNetwork.Mode: ExpressibleByArgument {}
+extension MSELoss.Reduction: ExpressibleByArgument {}

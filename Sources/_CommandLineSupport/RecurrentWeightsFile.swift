@@ -77,3 +77,20 @@ extension NPYArray {
   /// The bytes this array takes decoded.
   public var decodedBytes: Int { elements.count * itemSize }
 }
+
+/// `--lengths`: B integers in 1...T, one per sequence of a padded batch.
+///
+/// - Throws: ``ToolError`` for another rank or a value that is not such an integer.
+public func sequenceLengths(_ array: NPYArray, steps: Int) throws(ToolError) -> [Int] {
+  guard array.shape.count == 1 else {
+    throw ToolError("--lengths must be a 1-D array of B integers, got shape \(array.shape)")
+  }
+  var lengths: [Int] = []
+  for (index, value) in array.scalars.enumerated() {
+    guard value.rounded() == value, value >= 1, value <= Double(steps) else {
+      throw ToolError("--lengths[\(index)] is \(value); every length must be an integer in 1...T = 1...\(steps)")
+    }
+    lengths.append(Int(value))
+  }
+  return lengths
+}

@@ -82,19 +82,6 @@ extension RNNForward {
     return (steps, batch)
   }
 
-  /// --lengths: B integers in 1...T, one per sequence.
-  func sequenceLengths(_ array: NPYArray, steps: Int) throws -> [Int] {
-    guard array.shape.count == 1 else {
-      throw ToolError("--lengths must be a 1-D array of B integers, got shape \(array.shape)")
-    }
-    return try array.scalars.enumerated().map { (index, value) throws in
-      guard value.rounded() == value, value >= 1, value <= Double(steps) else {
-        throw ToolError("--lengths[\(index)] is \(value); every length must be an integer in 1...T = 1...\(steps)")
-      }
-      return Int(value)
-    }
-  }
-
   /// An initial state file as the network's (D·L·B) × H: PyTorch's (D·L) × B × H, (D·L) × H for
   /// an unbatched input, and for one layer and direction also H values per sequence.
   func stateMatrix<Scalar: BLASScalar>(

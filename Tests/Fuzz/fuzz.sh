@@ -18,6 +18,7 @@ sources=(Sources/NumPyIO/NPYArray.swift Sources/NumPyIO/NPYArray+Reading.swift
   Sources/NumPyIO/ReadableFile.swift Sources/NumPyIO/AtomicFileWriter.swift Sources/NumPyIO/StagedFile.swift
   Sources/NumPyIO/StagedFileRegistry.swift Sources/NumPyIO/ZipDirectory.swift Sources/NumPyIO/ZipMemberStream.swift
   Sources/NumPyIO/ZipWriter.swift Sources/NumPyIO/NPZArchive.swift Sources/NumPyIO/CRC32.swift
+  Sources/NumPyIO/ParallelRead.swift
   Sources/NumPyIO/HugePages.swift Sources/DenseMatrix/Matrix/Precondition.swift)
 # PyTorchIO's sources, compiled into the same module, without the Matrix conveniences.
 torch_sources=()

@@ -1,0 +1,189 @@
+import DenseMatrix
+import Foundation
+import NumPyIO
+import RNN
+import RNNTraining
+import _CommandLineSupport
+
+// The training loop, in the element type the run computes in.
+extension RNNTrain {
+  /// The decoded input files.
+  struct Data {
+    var weights: NPZArchive
+    var inputs: NPYArray
+    var targets: NPYArray
+    var lengths: NPYArray?
+    var initialState: NPYArray?
+    var initialCell: NPYArray?
+  }
+
+  /// The trained weights (their names and shapes as read, the weights' dtype) and the CSV log.
+  struct Trained {
+    var weights: [String: NPYArray]
+    var log: String
+  }
+
+  /// --dtype, or else the weights' dtype (float32 only if every weight is), which the inputs,
+  /// targets and initial states must then share.
+  func computeType(_ data: Data) throws(ToolError) -> ElementType {
+    if let dtype { return dtype }
+    let weightsType = weightsDtype(data.weights)
+    var others = [("--inputs", data.inputs), ("--targets", data.targets)]
+    if let array = data.initialState { others.append(("--initial-state", array)) }
+    if let array = data.initialCell { others.append(("--initial-cell", array)) }
+    if let (option, array) = others.first(where: { $0.1.dtypeName != weightsType.rawValue }) {
+      throw ToolError(
+        "\(option) is \(array.dtypeName) but the weights are \(weightsType.rawValue): "
+          + "pass --dtype float32 or --dtype float64 to compute in one type, converting the others")
+    }
+    return weightsType
+  }
+
+  /// float32 when every weight is float32 (as PyTorch saves them), else float64.
+  func weightsDtype(_ archive: NPZArchive) -> ElementType {
+    archive.arrays.values.allSatisfy { $0.dtypeName == "float32" } ? .float32 : .float64
+  }
+
+  func train<Scalar: BLASScalar>(_: Scalar.Type, _ data: Data) throws -> Trained {
+    let convert = dtype != nil
+    guard !data.weights.names.contains("W_hh") && !data.weights.names.contains("W_hx") else {
+      throw ToolError(
+        "--weights: \(weights): W_hh/W_hx weights (one vanilla layer) are run by rnn-forward; rnn-train trains PyTorch state dicts (weight_ih_l0, ...)"
+      )
+    }
+    var parameters: Parameters<Scalar> = [:]
+    for name in data.weights.names {
+      let array = data.weights.arrays[name]!
+      parameters[name] = try with("--weights \(name)") { () throws(NPYError) in
+        try Matrix<Scalar>(npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: convert)
+          .reshaped(rows: array.shape.first ?? 1, columns: array.elements.count / max(1, array.shape.first ?? 1))
+      }
+    }
+    var network = try RecurrentNetwork(stateDict: parameters, mode: mode.flatMap { .init(rawValue: $0.rawValue) })
+    network.formulation = formulation
+    guard network.projectionSize == 0 else {
+      throw ToolError("--weights: \(weights): training an LSTM with proj_size (weight_hr_l0) is not supported yet")
+    }
+    let (hidden, directions, layers) = (network.hiddenSize, network.directionCount, network.layerCount)
+    let shape = data.inputs.shape
+    guard shape.count == 2 || shape.count == 3 else {
+      throw ToolError("--inputs must be T × B × I or T × I, got a \(shape.count)-D array of shape \(shape)")
+    }
+    let unbatched = shape.count == 2
+    let (steps, batch, features) = unbatched ? (shape[0], 1, shape[1]) : (shape[0], shape[1], shape[2])
+    guard features == network.inputSize, steps >= 1, batch >= 1 else {
+      throw ToolError(
+        "--inputs has shape \(shape); the network expects T × B × I with I = \(network.inputSize), T ≥ 1 and B ≥ 1")
+    }
+    let outputShape = unbatched ? [steps, directions * hidden] : [steps, batch, directions * hidden]
+    guard data.targets.shape == outputShape else {
+      throw ToolError(
+        "--targets must be shaped like the output, \(outputShape) (T × \(unbatched ? "" : "B × ")D·H with D = \(directions), H = \(hidden)); got \(data.targets.shape)"
+      )
+    }
+    let lengths = try data.lengths.map { array throws(ToolError) in
+      guard array.elements.count == batch else {
+        throw ToolError("--lengths has \(array.elements.count) values but --inputs has B = \(batch) sequences")
+      }
+      return try sequenceLengths(array, steps: steps)
+    }
+    func matrix(_ option: String, _ array: NPYArray, rows: Int, columns: Int) throws(ToolError) -> Matrix<Scalar> {
+      try with(option) { () throws(NPYError) in
+        try Matrix<Scalar>(npy: NPYArray(shape: [array.elements.count], elements: array.elements), converting: convert)
+          .reshaped(rows: rows, columns: columns)
+      }
+    }
+    func state(_ option: String, _ array: NPYArray?) throws(ToolError) -> Matrix<Scalar>? {
+      guard let array else { return nil }
+      let expected = unbatched ? [directions * layers, hidden] : [directions * layers, batch, hidden]
+      guard array.shape == expected else {
+        throw ToolError(
+          "\(option) must be (D·L) × \(unbatched ? "" : "B × ")H = \(expected) for D = \(directions), L = \(layers); got \(array.shape)"
+        )
+      }
+      return try matrix(option, array, rows: directions * layers * batch, columns: hidden)
+    }
+    if data.initialCell != nil && network.mode != .lstm {
+      throw ToolError("--initial-cell: only an LSTM has a cell state; these weights are a \(network.mode)")
+    }
+    let x = try matrix("--inputs", data.inputs, rows: steps * batch, columns: features)
+    let target = try matrix("--targets", data.targets, rows: steps * batch, columns: directions * hidden)
+    let h0 = try state("--initial-state", data.initialState)
+    let c0 = try state("--initial-cell", data.initialCell)
+
+    var optimizer = makeOptimizer(Scalar.self)
+    let loss = MSELoss(reduction: reduction)
+    var log = "step,loss,gradient_norm,seconds\n"
+    let start = Date()
+    var first = 0.0
+    var last = 0.0
+    let every = max(1, steps / 100)
+    for step in 1...self.steps {
+      var value: Scalar = 0
+      var (_, gradients) = try network.gradients(
+        x, batchSize: batch, lengths: lengths, initialState: h0, initialCell: c0
+      ) { (output) throws(ShapeError) in
+        let (l, gradient) = try loss(output.output, target)
+        value = l
+        return .init(output: gradient)
+      }
+      let norm: Double
+      if let clipGradNorm {
+        norm = clipGradientNorm(&gradients.parameters, maximumNorm: clipGradNorm)
+      } else {
+        norm = gradientNorm(gradients.parameters)
+      }
+      guard value.isFinite, norm.isFinite else {
+        if step == 1 {
+          throw ToolError(
+            "the loss or its gradient is not finite at the first step (loss \(value), gradient norm \(norm)): "
+              + "--inputs, --targets, the initial states or the weights hold NaN or infinity")
+        }
+        throw ToolError(
+          "the loss or its gradient is no longer finite at step \(step) (loss \(value), gradient norm \(norm)): "
+            + "lower --learning-rate, or pass --clip-grad-norm")
+      }
+      optimizer.step(&parameters, gradients: gradients.parameters)
+      if let name = parameters.keys.sorted().first(where: { !parameters[$0]!.scalars.allSatisfy(\.isFinite) }) {
+        throw ToolError(
+          "\(name) is no longer finite after step \(step): lower --learning-rate, or pass --clip-grad-norm")
+      }
+      network = try RecurrentNetwork(stateDict: parameters, mode: network.mode, formulation: formulation)
+      let seconds = Date().timeIntervalSince(start)
+      log += "\(step),\(value),\(norm),\(seconds)\n"
+      if step == 1 { first = Double(value) }
+      last = Double(value)
+      if step % every == 0 || step == self.steps {
+        printError("rnn-train: step \(step)/\(self.steps)  loss \(value)  gradient norm \(norm)  \(format(seconds)) s")
+      }
+    }
+    printError(
+      "rnn-train: \(self.steps) steps of \(optimizer is SGD<Scalar> ? "SGD" : self.optimizer.rawValue): loss \(first) at the first, \(last) at the last; \(format(Date().timeIntervalSince(start))) s"
+    )
+    // In the weights' dtype, names and shapes as read.
+    let outputType = weightsDtype(data.weights)
+    var trained: [String: NPYArray] = [:]
+    for (name, value) in parameters {
+      let shape = data.weights.arrays[name]!.shape
+      let elements: NPYArray.Elements =
+        outputType == .float32
+        ? .float32(value.scalars.map { Float($0) }) : .float64(value.scalars.map { Double($0) })
+      trained[name] = NPYArray(shape: shape, elements: elements)
+    }
+    return Trained(weights: trained, log: log)
+  }
+
+  func makeOptimizer<Scalar: BLASScalar>(_: Scalar.Type) -> any Optimizer<Scalar> {
+    switch optimizer {
+    case .sgd:
+      SGD<Scalar>(
+        learningRate: Scalar(learningRate), momentum: Scalar(momentum), weightDecay: Scalar(weightDecay ?? 0))
+    case .adam: Adam<Scalar>(learningRate: learningRate, weightDecay: weightDecay ?? 0)
+    case .adamw: Adam<Scalar>.adamW(learningRate: learningRate, weightDecay: weightDecay ?? 1e-2)
+    }
+  }
+
+  private func format(_ seconds: Double) -> String {
+    String(format: "%.3f", seconds)
+  }
+}

@@ -1,0 +1,225 @@
+import ArgumentParser
+import DenseMatrix
+import Foundation
+import NumPyIO
+import PyTorchIO
+import RNN
+import RNNTraining
+import _CommandLineSupport
+
+/// Trains a PyTorch recurrent network's weights on sequences stored in `.npy` files.
+@main
+struct RNNTrain: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rnn-train",
+    abstract:
+      "Trains a recurrent network (RNN, LSTM or GRU, any layers, either direction) from PyTorch weights on .npy sequences.",
+    discussion: """
+      Weights (--weights): a PyTorch state dict of nn.RNN, nn.LSTM or nn.GRU \
+      (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, _reverse when \
+      bidirectional) in a torch.save file, a .safetensors file or an .npz archive, \
+      read as rnn-forward reads it (--module NAME picks the recurrent module of a \
+      whole model's state dict). proj_size is not trained yet.
+
+      Data, in PyTorch's batch_first=False layout: --inputs T × B × I (or T × I), \
+      --targets shaped like the network's output, T × B × D·H (or T × D·H). \
+      Optional: --lengths (B integers in 1...T, a padded batch as \
+      pack_padded_sequence(enforce_sorted=False) takes it: the output is zero at \
+      padded steps, as pad_packed_sequence(total_length=T) gives it, and the loss \
+      is taken over that padded output), --initial-state h_0 and --initial-cell c_0 \
+      ((D·L) × B × H).
+
+      Each of --steps steps is one full-batch step: a forward pass, the loss \
+      nn.MSELoss() over every element of the output (--reduction sum for its \
+      sum), its gradients by backpropagation through time, optionally \
+      clip_grad_norm_ (--clip-grad-norm), and one step of torch.optim's SGD \
+      (--momentum, --weight-decay), Adam or AdamW (--weight-decay; AdamW's \
+      default 0.01), the same arithmetic as PyTorch's. The loss of each step \
+      (before its update) and the gradients' norm (before clipping) are printed \
+      on stderr; --log FILE.csv writes step, loss, gradient norm and seconds \
+      since the start for every step.
+
+      Output (--output): the trained state dict with PyTorch's names (the \
+      module's own, without its prefix: load it with \
+      module.load_state_dict(...)) and the weights' shapes, in the weights' \
+      dtype: a .safetensors file (safetensors.torch.load_file reads it) or an \
+      .npz archive, by the name's extension. The computation runs in the weights' \
+      dtype, or in --dtype's. Files are written as rnn-forward writes them: \
+      atomically and together (output and log), only after the last step; on \
+      any error (a bad file, a loss that is no longer finite) the command exits \
+      1 and leaves every existing file exactly as it was.
+      """)
+
+  @Option(help: "The weights: a torch.save file (.pt), .safetensors or .npz.")
+  var weights: String
+
+  @Option(help: "A .npy array of inputs: T × B × I, or T × I.")
+  var inputs: String
+
+  @Option(help: "A .npy array of targets, shaped like the output: T × B × D·H, or T × D·H.")
+  var targets: String
+
+  @Option(help: "Optional .npy of B integers in 1...T: each sequence's length in a padded batch.")
+  var lengths: String?
+
+  @Option(help: "Optional .npy h_0: (D·L) × B × H, or (D·L) × H for a 2-D input.")
+  var initialState: String?
+
+  @Option(help: "Optional .npy c_0 for an LSTM, shaped like h_0.")
+  var initialCell: String?
+
+  @Option(help: "The recurrent module's name in a whole model's state dict (default: the only one).")
+  var module: String?
+
+  @Option(help: "rnn_tanh, rnn_relu, lstm or gru (default: inferred from the state dict).")
+  var mode: RecurrentNetwork<Double>.Mode?
+
+  @Option(help: "Training steps, each on the whole batch.")
+  var steps = 100
+
+  @Option(help: "The loss: mse (nn.MSELoss).")
+  var loss: LossChoice = .mse
+
+  @Option(help: "mean (PyTorch's default) or sum of the squared errors.")
+  var reduction: MSELoss.Reduction = .mean
+
+  @Option(help: "sgd, adam or adamw.")
+  var optimizer: OptimizerChoice = .adam
+
+  @Option(help: "The learning rate (torch.optim's lr).")
+  var learningRate = 1e-3
+
+  @Option(help: "SGD's momentum.")
+  var momentum = 0.0
+
+  @Option(help: "Weight decay (default 0; 0.01 for adamw, as PyTorch's).")
+  var weightDecay: Double?
+
+  @Option(help: "Scale the gradients to at most this total 2-norm each step (clip_grad_norm_).")
+  var clipGradNorm: Double?
+
+  @Option(help: "Where to write the trained state dict: FILE.safetensors or FILE.npz.")
+  var output: String
+
+  @Option(help: "Where to write a CSV of step, loss, gradient norm and seconds.")
+  var log: String?
+
+  @Option(help: "float32 or float64: compute in this type, converting every array (default: the weights' dtype).")
+  var dtype: ElementType?
+
+  @Option(help: "fused, split or hoisted: how the forward pass computes its steps.")
+  var formulation: Formulation = .hoisted
+
+  @Option(help: BLASCoreChoice.help)
+  var blasCore: BLASCoreChoice = .auto
+
+  @Option(help: "The most memory the files may take decoded: bytes, or with K, M, G (powers of 1024).")
+  var memoryLimit: ByteCount = ByteCount(1 << 33)
+
+  enum LossChoice: String, ExpressibleByArgument, CaseIterable {
+    case mse
+  }
+
+  enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
+    case sgd, adam, adamw
+  }
+
+  func validate() throws {
+    guard (1...10_000_000).contains(steps) else { throw ValidationError("--steps must be in 1...10000000") }
+    guard learningRate.isFinite, learningRate >= 0 else {
+      throw ValidationError("--learning-rate must be a finite number ≥ 0")
+    }
+    guard momentum.isFinite, momentum >= 0 else { throw ValidationError("--momentum must be a finite number ≥ 0") }
+    guard optimizer == .sgd || momentum == 0 else {
+      throw ValidationError("--momentum is SGD's; Adam and AdamW keep their own moments")
+    }
+    if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) {
+      throw ValidationError("--weight-decay must be a finite number ≥ 0")
+    }
+    if let clipGradNorm, !(clipGradNorm.isFinite && clipGradNorm > 0) {
+      throw ValidationError("--clip-grad-norm must be a finite number > 0")
+    }
+    guard output.hasSuffix(".safetensors") || output.hasSuffix(".npz") else {
+      throw ValidationError("--output must name a .safetensors or an .npz file, got '\(output)'")
+    }
+  }
+
+  func run() throws {
+    removeStagedFilesOnInterrupt()
+    _ = try applyBLASCore(blasCore, tool: "rnn-train")
+    do {
+      // The destinations first: a bad path fails before any work, and is left alone.
+      let outputDestination = try destination("--output", output)
+      let logDestination = try log.map { try destination("--log", $0) }
+      if let logDestination, logDestination.isSameFile(as: outputDestination) {
+        throw ToolError("--output and --log name the same file")
+      }
+      var remaining = memoryLimit.bytes
+      let file = try RecurrentWeightsFile(path: weights, module: module, maximumBytes: remaining, tool: "rnn-train")
+      remaining -= file.decodedBytes
+      func read(_ option: String, _ path: String) throws -> NPYArray {
+        let array = try with(option) { () throws(NPYError) in try NPYArray(path: path, maximumBytes: max(0, remaining))
+        }
+        remaining -= array.decodedBytes
+        return array
+      }
+      let data = Data(
+        weights: file.archive, inputs: try read("--inputs", inputs), targets: try read("--targets", targets),
+        lengths: try lengths.map { try read("--lengths", $0) },
+        initialState: try initialState.map { try read("--initial-state", $0) },
+        initialCell: try initialCell.map { try read("--initial-cell", $0) })
+      let trained: Trained
+      switch try computeType(data) {
+      case .float32: trained = try train(Float.self, data)
+      case .float64: trained = try train(Double.self, data)
+      }
+      var files: [(CheckedFileDestination, (borrowing OutputFile) throws(NPYError) -> Void)] = []
+      if output.hasSuffix(".safetensors") {
+        let stateDict = StateDict(tensors: trained.weights)
+        files.append((outputDestination, { (file) throws(NPYError) in try stateDict.writeSafeTensors(into: file) }))
+      } else {
+        let archive = NPZArchive(arrays: trained.weights)
+        files.append((outputDestination, { (file) throws(NPYError) in try archive.write(into: file) }))
+      }
+      if let logDestination {
+        let bytes = Array(trained.log.utf8)
+        files.append((logDestination, { (file) throws(NPYError) in try file.write(bytes) }))
+      }
+      do {
+        try CheckedFileDestination.write(files)
+      } catch {
+        let failed = files.first { destination, _ in
+          if case .io(let path, _) = error { return path == destination.path }
+          return false
+        }
+        throw ToolError("\(failed?.0.path == log ? "--log" : "--output"): \(error.description)")
+      }
+    } catch let error as ToolError {
+      throw failure(error.message)
+    } catch let error as NPYError {
+      throw failure(error.description)
+    } catch let error as ShapeError {
+      throw failure(error.description)
+    } catch let error as RecurrentNetworkError {
+      throw failure("--weights: \(weights): \(error.description)")
+    }
+  }
+
+  private func failure(_ message: String) -> some Error {
+    printError("rnn-train: error: \(message)")
+    return ExitCode.failure
+  }
+
+  func destination(_ option: String, _ path: String) throws(ToolError) -> CheckedFileDestination {
+    try with(option) { () throws(NPYError) in try CheckedFileDestination(path: path) }
+  }
+
+  /// Runs `body`, turning its error into a message that names `option`.
+  func with<T>(_ option: String, _ body: () throws(NPYError) -> T) throws(ToolError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw ToolError("\(option): \(error.description)")
+    }
+  }
+}
