@@ -66,8 +66,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     let lengths = self.lengths ?? Array(repeating: steps, count: batch)
     // The step each column feeds: h_prev of step t is step t − 1's state forward (t + 1
     // reversed), h_0 for each sequence's first step (t = 0 forward, its last step reversed).
-    var previous = Matrix<Scalar>.zeros(rows: h, columns: n)
-    previous.withUnsafeMutableBufferPointer { p in
+    let previous = Matrix<Scalar>(rows: h, columns: n, initializingEvery: { p in
       states.withUnsafeBufferPointer { s in
         h0.withUnsafeBufferPointer { h0 in
           for r in 0..<h {
@@ -82,14 +81,15 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
           }
         }
       }
-    }
+    })
     // The input-side and recurrent-side pre-activations of every step, each with its bias.
     var ax = Self.product(inputWeights, x, bias: inputBias, backend: backend)
     let ah = Self.product(recurrentWeights, previous, bias: recurrentBias, backend: backend)
     // The gradients of the pre-activations: input side (Δ_x) and recurrent side (Δ_h; the same
     // but for the GRU's n gate, where the recurrent part is multiplied by r).
-    var deltaX = Matrix<Scalar>.zeros(rows: g, columns: n)
-    var deltaH = Matrix<Scalar>.zeros(rows: g, columns: n)
+    // (Every element is written by the steps below.)
+    var deltaX = Matrix<Scalar>(rows: g, columns: n, initializingEvery: { _ in })
+    var deltaH = Matrix<Scalar>(rows: g, columns: n, initializingEvery: { _ in })
     var carry = finalState ?? .zeros(rows: h, columns: batch)
     var cellCarry = finalCell ?? .zeros(rows: h, columns: batch)
     // Whether a step leaves a part of dh_{t−1} in the carry before W_hhᵀ Δ_h is added: the
@@ -305,8 +305,8 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     let m = transposeA ? a.columns : a.rows
     let k = transposeA ? a.rows : a.columns
     let n = transposeB ? b.rows : b.columns
-    var c = Matrix<Scalar>.zeros(rows: m, columns: n)
-    c.withUnsafeMutableBufferPointer { c in
+    // Every element is written: the bias, then the product added (or the product alone).
+    return Matrix<Scalar>(rows: m, columns: n, initializingEvery: { c in
       if let bias {
         bias.withUnsafeBufferPointer { bias in
           for r in 0..<m { (c.baseAddress! + r * n).update(repeating: bias[r], count: n) }
@@ -322,7 +322,6 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
           ).run(backend)
         }
       }
-    }
-    return c
+    })
   }
 }

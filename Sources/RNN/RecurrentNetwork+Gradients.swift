@@ -124,7 +124,7 @@ extension RecurrentNetwork {
     let backend = backend ?? Backend.current
     // The (l·D + d)-th B × H block of a state matrix, as H × B.
     func block(_ matrix: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
-      matrix?[rows: (index * batchSize)..<((index + 1) * batchSize), columns: 0..<hidden].transposed()
+      matrix?.rowBlock((index * batchSize)..<((index + 1) * batchSize)).transposed()
     }
     // Each cell's parameters for its backward pass (the LSTM and the vanilla cell keep the two
     // biases summed: the input-side bias holds the sum).
@@ -162,7 +162,7 @@ extension RecurrentNetwork {
     var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
     let layerRows = directions * batchSize
     func layerBlock(_ matrix: Matrix<Scalar>?, _ layer: Int) -> Matrix<Scalar>? {
-      matrix?[rows: (layer * layerRows)..<((layer + 1) * layerRows), columns: 0..<hidden]
+      matrix?.rowBlock((layer * layerRows)..<((layer + 1) * layerRows))
     }
     func setRows(_ matrix: inout Matrix<Scalar>, _ layer: Int, _ value: Matrix<Scalar>) {
       matrix.withUnsafeMutableBufferPointer { m in
@@ -179,7 +179,7 @@ extension RecurrentNetwork {
         initialCell: layerBlock(initialCell, layer))
       let transposed = result.output.transposed()
       for direction in 0..<directions {
-        states.append(transposed[rows: (direction * hidden)..<((direction + 1) * hidden), columns: 0..<columns])
+        states.append(transposed.rowBlock((direction * hidden)..<((direction + 1) * hidden)))
       }
       setRows(&finalState, layer, result.finalState)
       if let cn = result.finalCell { setRows(&finalCells!, layer, cn) }
@@ -218,7 +218,7 @@ extension RecurrentNetwork {
     var initialCellGradient: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
     var above = outputGradient.transposed()
     for layer in (0..<layers).reversed() {
-      var below = Matrix<Scalar>.zeros(rows: inputs[layer].rows, columns: columns)
+      var below = Matrix<Scalar>.zeros(rows: 0, columns: 0)
       for direction in 0..<directions {
         let index = layer * directions + direction
         let backward = backwards[index]
@@ -226,7 +226,7 @@ extension RecurrentNetwork {
         let c0 = mode == .lstm ? (block(initialCell, index) ?? .zeros(rows: hidden, columns: batchSize)) : nil
         let result = backward.gradients(
           x: inputs[layer], states: states[index], h0: h0, c0: c0, batch: batchSize,
-          stateGradient: above[rows: (direction * hidden)..<((direction + 1) * hidden), columns: 0..<columns],
+          stateGradient: above.rowBlock((direction * hidden)..<((direction + 1) * hidden)),
           finalState: block(finalStateGradient, index), finalCell: block(finalCellGradient, index), backend: backend)
         let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
         parameters["weight_ih" + suffix] = result.inputWeights
@@ -242,7 +242,16 @@ extension RecurrentNetwork {
             parameters["bias_hh" + suffix] = result.inputBias
           }
         }
-        below = below + result.input
+        if direction == 0 {
+          below = result.input
+        } else {
+          // Both directions read the same input: their gradients add.
+          below.withUnsafeMutableBufferPointer { b in
+            result.input.withUnsafeBufferPointer { r in
+              for index in b.indices { b[index] += r[index] }
+            }
+          }
+        }
         setBlock(&initialStateGradient, index, result.initialState)
         if let dc0 = result.initialCell { setBlock(&initialCellGradient!, index, dc0) }
       }
@@ -252,5 +261,17 @@ extension RecurrentNetwork {
       parameters: parameters, input: above.transposed(), initialState: initialStateGradient,
       initialCell: initialCellGradient)
     return (output, gradients)
+  }
+}
+
+extension Matrix {
+  /// Rows `range` (all columns), a contiguous block of the storage, copied.
+  func rowBlock(_ range: Range<Int>) -> Matrix {
+    Matrix(rows: range.count, columns: columns, initializingEvery: { target in
+      withUnsafeBufferPointer { source in
+        guard let base = target.baseAddress else { return }
+        base.update(from: source.baseAddress! + range.lowerBound * columns, count: target.count)
+      }
+    })
   }
 }

@@ -96,6 +96,8 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
   /// at its first step.
   ///
   /// - Complexity: O(elements).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public mutating func step(_ parameters: inout Parameters<Scalar>, gradients: Parameters<Scalar>) {
     let (beta1, beta2) = (Scalar(betas.0), Scalar(betas.1))
     for name in gradients.keys.sorted() {

@@ -8,6 +8,8 @@ public import DenseMatrix
 /// - Precondition: `maximumNorm ≥ 0`.
 /// - Complexity: O(elements); the norm is accumulated in `Double`.
 @discardableResult
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func clipGradientNorm<Scalar: BLASScalar>(_ gradients: inout Parameters<Scalar>, maximumNorm: Double) -> Double {
   precondition(maximumNorm >= 0, "clipGradientNorm: the maximum norm must be non-negative, got \(maximumNorm)")
   let norm = gradientNorm(gradients)
@@ -23,6 +25,8 @@ public func clipGradientNorm<Scalar: BLASScalar>(_ gradients: inout Parameters<S
 /// The total 2-norm of `gradients`, over every element of every tensor.
 ///
 /// - Complexity: O(elements), accumulated in `Double`.
+@specialized(where Scalar == Float)
+@specialized(where Scalar == Double)
 public func gradientNorm<Scalar: BLASScalar>(_ gradients: Parameters<Scalar>) -> Double {
   var sum = 0.0
   for gradient in gradients.values {

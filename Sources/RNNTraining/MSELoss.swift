@@ -24,6 +24,8 @@ public struct MSELoss: Sendable, Hashable {
   ///
   /// - Throws: `ShapeError` when the shapes differ.
   /// - Complexity: O(count); the sum is accumulated in `Double`.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public func callAsFunction<Scalar: BLASScalar>(
     _ output: Matrix<Scalar>, _ target: Matrix<Scalar>
   ) throws(ShapeError) -> (loss: Scalar, gradient: Matrix<Scalar>) {

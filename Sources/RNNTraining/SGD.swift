@@ -47,6 +47,8 @@ public struct SGD<Scalar: BLASScalar>: Optimizer {
   /// at its first step.
   ///
   /// - Complexity: O(elements).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
   public mutating func step(_ parameters: inout Parameters<Scalar>, gradients: Parameters<Scalar>) {
     for name in gradients.keys.sorted() {
       guard var parameter = parameters[name], let gradient = gradients[name] else { continue }
