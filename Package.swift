@@ -107,7 +107,7 @@ let package = Package(
     .executableTarget(
       name: "rnn-bench",
       dependencies: [
-        "DenseMatrix", "BLASDiagnostics", "RNN", "CBLAS", "NumPyIO", "PyTorchIO", "_CommandLineSupport",
+        "DenseMatrix", "BLASDiagnostics", "RNN", "RNNTraining", "CBLAS", "NumPyIO", "PyTorchIO", "_CommandLineSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/rnn-bench"

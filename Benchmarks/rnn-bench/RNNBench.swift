@@ -18,7 +18,7 @@ struct RNNBench: ParsableCommand {
       """ + "\n\n" + defaultSubcommandHelp,
     subcommands: [
       Formulations.self, NetworkBenchmark.self, GEMMBenchmark.self, ActivationBenchmark.self, ViewsBenchmark.self,
-      LoadBenchmark.self,
+      LoadBenchmark.self, TrainBenchmark.self,
     ],
     defaultSubcommand: Formulations.self)
 }
