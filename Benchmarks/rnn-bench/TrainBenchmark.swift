@@ -158,7 +158,8 @@ struct TrainBenchmark: ParsableCommand {
     }
     let backwardRatio = (both - forward) / forward
     let text =
-      pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.self == Float.self ? "float32" : "float64", 10)
+      pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5)
+      + pad(Scalar.self == Float.self ? "float32" : "float64", 10)
       + pad(format(forward), 12) + pad(format(both), 12) + pad(format(step), 10)
       + String(format: "%.2fx", backwardRatio) + (backwardRatio <= 2.5 ? " ✓" : "")
     return (text, step)

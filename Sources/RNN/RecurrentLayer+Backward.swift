@@ -66,22 +66,24 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     let lengths = self.lengths ?? Array(repeating: steps, count: batch)
     // The step each column feeds: h_prev of step t is step t − 1's state forward (t + 1
     // reversed), h_0 for each sequence's first step (t = 0 forward, its last step reversed).
-    let previous = Matrix<Scalar>(rows: h, columns: n, initializingEvery: { p in
-      states.withUnsafeBufferPointer { s in
-        h0.withUnsafeBufferPointer { h0 in
-          for r in 0..<h {
-            for t in 0..<steps {
-              for b in 0..<batch {
-                // (Steps past a sequence's end are not run: h_0 there too, unread.)
-                p[r * n + t * batch + b] =
-                  isFirst(t, lengths[b]) || t >= lengths[b]
-                  ? h0[r * batch + b] : s[r * n + (reversed ? t + 1 : t - 1) * batch + b]
+    let previous = Matrix<Scalar>(
+      rows: h, columns: n,
+      initializingEvery: { p in
+        states.withUnsafeBufferPointer { s in
+          h0.withUnsafeBufferPointer { h0 in
+            for r in 0..<h {
+              for t in 0..<steps {
+                for b in 0..<batch {
+                  // (Steps past a sequence's end are not run: h_0 there too, unread.)
+                  p[r * n + t * batch + b] =
+                    isFirst(t, lengths[b]) || t >= lengths[b]
+                    ? h0[r * batch + b] : s[r * n + (reversed ? t + 1 : t - 1) * batch + b]
+                }
               }
             }
           }
         }
-      }
-    })
+      })
     // The input-side and recurrent-side pre-activations of every step, each with its bias.
     var ax = Self.product(inputWeights, x, bias: inputBias, backend: backend)
     let ah = Self.product(recurrentWeights, previous, bias: recurrentBias, backend: backend)
@@ -306,22 +308,24 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     let k = transposeA ? a.rows : a.columns
     let n = transposeB ? b.rows : b.columns
     // Every element is written: the bias, then the product added (or the product alone).
-    return Matrix<Scalar>(rows: m, columns: n, initializingEvery: { c in
-      if let bias {
-        bias.withUnsafeBufferPointer { bias in
-          for r in 0..<m { (c.baseAddress! + r * n).update(repeating: bias[r], count: n) }
+    return Matrix<Scalar>(
+      rows: m, columns: n,
+      initializingEvery: { c in
+        if let bias {
+          bias.withUnsafeBufferPointer { bias in
+            for r in 0..<m { (c.baseAddress! + r * n).update(repeating: bias[r], count: n) }
+          }
         }
-      }
-      a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-          GEMMOperands(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.baseAddress,
-            lda: max(1, transposeA ? m : k),
-            b: b.baseAddress, ldb: max(1, transposeB ? k : n), beta: bias == nil ? 0 : 1, c: c.baseAddress,
-            ldc: max(1, n)
-          ).run(backend)
+        a.withUnsafeBufferPointer { a in
+          b.withUnsafeBufferPointer { b in
+            GEMMOperands(
+              transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.baseAddress,
+              lda: max(1, transposeA ? m : k),
+              b: b.baseAddress, ldb: max(1, transposeB ? k : n), beta: bias == nil ? 0 : 1, c: c.baseAddress,
+              ldc: max(1, n)
+            ).run(backend)
+          }
         }
-      }
-    })
+      })
   }
 }
