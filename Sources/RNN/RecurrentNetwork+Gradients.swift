@@ -267,11 +267,13 @@ extension RecurrentNetwork {
 extension Matrix {
   /// Rows `range` (all columns), a contiguous block of the storage, copied.
   func rowBlock(_ range: Range<Int>) -> Matrix {
-    Matrix(rows: range.count, columns: columns, initializingEvery: { target in
-      withUnsafeBufferPointer { source in
-        guard let base = target.baseAddress else { return }
-        base.update(from: source.baseAddress! + range.lowerBound * columns, count: target.count)
-      }
-    })
+    Matrix(
+      rows: range.count, columns: columns,
+      initializingEvery: { target in
+        withUnsafeBufferPointer { source in
+          guard let base = target.baseAddress else { return }
+          base.update(from: source.baseAddress! + range.lowerBound * columns, count: target.count)
+        }
+      })
   }
 }
