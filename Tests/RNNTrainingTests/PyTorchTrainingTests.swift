@@ -59,22 +59,9 @@ struct PyTorchTrainingTests {
     let lengths = configuration.lengths
     let gates = configuration.mode.gateCount
     let directions = configuration.bidirectional ? 2 : 1
-    var stateDict: [String: Matrix<Double>] = [:]
-    for layer in 0..<configuration.layers {
-      for suffix in configuration.bidirectional ? ["", "_reverse"] : [""] {
-        let columns = layer == 0 ? input : directions * hidden
-        stateDict["weight_ih_l\(layer)\(suffix)"] = .randomNormal(
-          rows: gates * hidden, columns: columns, standardDeviation: 0.4, using: &rng)
-        stateDict["weight_hh_l\(layer)\(suffix)"] = .randomNormal(
-          rows: gates * hidden, columns: hidden, standardDeviation: 0.4, using: &rng)
-        if configuration.bias {
-          stateDict["bias_ih_l\(layer)\(suffix)"] = .randomNormal(
-            rows: gates * hidden, columns: 1, standardDeviation: 0.4, using: &rng)
-          stateDict["bias_hh_l\(layer)\(suffix)"] = .randomNormal(
-            rows: gates * hidden, columns: 1, standardDeviation: 0.4, using: &rng)
-        }
-      }
-    }
+    let stateDict = randomStateDict(
+      gates: gates, hidden: hidden, input: input, layers: configuration.layers,
+      bidirectional: configuration.bidirectional, bias: configuration.bias, standardDeviation: 0.4, using: &rng)
     let stateRows = directions * configuration.layers * batch
     let isLSTM = configuration.mode == .lstm
     let x = Matrix<Double>.randomNormal(rows: steps * batch, columns: input, using: &rng)
