@@ -229,22 +229,36 @@ package struct CheckedFileDestination: Sendable {
   package var path: String { writer.path }
 
   /// Writes several files, all or none, as ``NPYArray/Destination/write(_:)`` writes arrays:
-  /// each `body` writes its file in full next to its destination, then every destination is
-  /// checked again and all are renamed into place, or none.
+  /// each file's contents are written in full next to its destination, then every destination
+  /// is checked again and all are renamed into place, or none.
   ///
   /// - Precondition: no two destinations are the same file.
-  /// - Throws: ``NPYError/io(path:reason:)`` for the first file that fails, or what a `body`
-  ///   throws; every destination is then as it was.
-  package static func write(
-    _ files: [(CheckedFileDestination, (borrowing OutputFile) throws(NPYError) -> Void)]
-  ) throws(NPYError) {
+  /// - Throws: ``NPYError/io(path:reason:)`` for the first file that fails, or what writing a
+  ///   file's contents throws; every destination is then as it was.
+  package static func write(_ files: [(CheckedFileDestination, any FileContents)]) throws(NPYError) {
     for (i, (a, _)) in files.enumerated() {
       for (b, _) in files[(i + 1)...] {
         checkPrecondition(!a.isSameFile(as: b), "CheckedFileDestination.write: \(a.path) is given twice")
       }
     }
     var staged: [StagedFile] = []
-    for (destination, body) in files { staged.append(try destination.writer.stage(body)) }
+    for (destination, contents) in files {
+      staged.append(try destination.writer.stage { (file) throws(NPYError) in try contents.write(into: file) })
+    }
     try StagedFile.commit(staged)
   }
+}
+
+/// What a file holds, written into it by ``CheckedFileDestination/write(_:)``: an archive, a
+/// state dict, or bytes.
+package protocol FileContents {
+  /// Writes the contents into `file`, front to back.
+  func write(into file: borrowing OutputFile) throws(NPYError)
+}
+
+/// Bytes as a file's contents.
+package struct FileBytes: FileContents {
+  package var bytes: [UInt8]
+  package init(_ bytes: [UInt8]) { self.bytes = bytes }
+  package func write(into file: borrowing OutputFile) throws(NPYError) { try file.write(bytes) }
 }

@@ -145,10 +145,17 @@ public struct NPZArchive: Sendable {
     try writer.write { (file) throws(NPYError) in try write(into: file, compressed: compressed) }
   }
 
-  /// Writes the archive's bytes into `file` (for ``CheckedFileDestination/write(_:)``).
+  /// Writes the archive's bytes, uncompressed, into `file` (as a ``FileContents``).
   ///
   /// - Throws: as ``write(to:compressed:)``.
-  package func write(into file: borrowing OutputFile, compressed: Bool = false) throws(NPYError) {
+  package func write(into file: borrowing OutputFile) throws(NPYError) {
+    try write(into: file, compressed: false)
+  }
+
+  /// Writes the archive's bytes into `file`.
+  ///
+  /// - Throws: as ``write(to:compressed:)``.
+  package func write(into file: borrowing OutputFile, compressed: Bool) throws(NPYError) {
     for name in names { try Self.validate(memberName: name) }
     var zip = ZipWriter()
     for name in names {
@@ -178,3 +185,5 @@ public struct NPZArchive: Sendable {
     }
   }
 }
+
+extension NPZArchive: FileContents {}

@@ -174,8 +174,8 @@ extension StateDict {
     }
   }
 
-  /// Writes the `.safetensors` bytes into `file` (for `CheckedFileDestination.write(_:)`); the
-  /// names must pass ``checkSafeTensorsNames()``.
+  /// Writes the `.safetensors` bytes into `file` (see ``SafeTensorsContents``); the names must
+  /// pass ``checkSafeTensorsNames()``.
   ///
   /// - Throws: ``NPYError/io(path:reason:)`` if the file cannot be written.
   package func writeSafeTensors(into file: borrowing OutputFile) throws(NPYError) {
@@ -206,6 +206,13 @@ extension StateDict {
       }
     }
   }
+}
+
+/// A state dict as a `.safetensors` file's contents (for `CheckedFileDestination.write(_:)`).
+package struct SafeTensorsContents: FileContents {
+  package let stateDict: StateDict
+  package init(_ stateDict: StateDict) { self.stateDict = stateDict }
+  package func write(into file: borrowing OutputFile) throws(NPYError) { try stateDict.writeSafeTensors(into: file) }
 }
 
 /// A JSON value as a safetensors header uses it.

@@ -8,7 +8,7 @@ import _CommandLineSupport
 // The training loop, in the element type the run computes in.
 extension RNNTrain {
   /// The decoded input files.
-  struct Data {
+  struct TrainingData {
     var weights: NPZArchive
     var inputs: NPYArray
     var targets: NPYArray
@@ -25,7 +25,7 @@ extension RNNTrain {
 
   /// --dtype, or else the weights' dtype (float32 only if every weight is), which the inputs,
   /// targets and initial states must then share.
-  func computeType(_ data: Data) throws(ToolError) -> ElementType {
+  func computeType(_ data: TrainingData) throws(ToolError) -> ElementType {
     if let dtype { return dtype }
     let weightsType = weightsDtype(data.weights)
     var others = [("--inputs", data.inputs), ("--targets", data.targets)]
@@ -44,7 +44,7 @@ extension RNNTrain {
     archive.arrays.values.allSatisfy { $0.dtypeName == "float32" } ? .float32 : .float64
   }
 
-  func train<Scalar: BLASScalar>(_: Scalar.Type, _ data: Data) throws -> Trained {
+  func train<Scalar: BLASScalar>(_: Scalar.Type, _ data: TrainingData) throws -> Trained {
     let convert = dtype != nil
     guard !data.weights.names.contains("W_hh") && !data.weights.names.contains("W_hx") else {
       throw ToolError(

@@ -148,52 +148,7 @@ struct RNNTrain: ParsableCommand {
     removeStagedFilesOnInterrupt()
     _ = try applyBLASCore(blasCore, tool: "rnn-train")
     do {
-      // The destinations first: a bad path fails before any work, and is left alone.
-      let outputDestination = try destination("--output", output)
-      let logDestination = try log.map { try destination("--log", $0) }
-      if let logDestination, logDestination.isSameFile(as: outputDestination) {
-        throw ToolError("--output and --log name the same file")
-      }
-      var remaining = memoryLimit.bytes
-      let file = try RecurrentWeightsFile(path: weights, module: module, maximumBytes: remaining, tool: "rnn-train")
-      remaining -= file.decodedBytes
-      func read(_ option: String, _ path: String) throws -> NPYArray {
-        let array = try with(option) { () throws(NPYError) in try NPYArray(path: path, maximumBytes: max(0, remaining))
-        }
-        remaining -= array.decodedBytes
-        return array
-      }
-      let data = Data(
-        weights: file.archive, inputs: try read("--inputs", inputs), targets: try read("--targets", targets),
-        lengths: try lengths.map { try read("--lengths", $0) },
-        initialState: try initialState.map { try read("--initial-state", $0) },
-        initialCell: try initialCell.map { try read("--initial-cell", $0) })
-      let trained: Trained
-      switch try computeType(data) {
-      case .float32: trained = try train(Float.self, data)
-      case .float64: trained = try train(Double.self, data)
-      }
-      var files: [(CheckedFileDestination, (borrowing OutputFile) throws(NPYError) -> Void)] = []
-      if output.hasSuffix(".safetensors") {
-        let stateDict = StateDict(tensors: trained.weights)
-        files.append((outputDestination, { (file) throws(NPYError) in try stateDict.writeSafeTensors(into: file) }))
-      } else {
-        let archive = NPZArchive(arrays: trained.weights)
-        files.append((outputDestination, { (file) throws(NPYError) in try archive.write(into: file) }))
-      }
-      if let logDestination {
-        let bytes = Array(trained.log.utf8)
-        files.append((logDestination, { (file) throws(NPYError) in try file.write(bytes) }))
-      }
-      do {
-        try CheckedFileDestination.write(files)
-      } catch {
-        let failed = files.first { destination, _ in
-          if case .io(let path, _) = error { return path == destination.path }
-          return false
-        }
-        throw ToolError("\(failed?.0.path == log ? "--log" : "--output"): \(error.description)")
-      }
+      try execute()
     } catch let error as ToolError {
       throw failure(error.message)
     } catch let error as NPYError {
@@ -205,13 +160,61 @@ struct RNNTrain: ParsableCommand {
     }
   }
 
-  private func failure(_ message: String) -> some Error {
+  /// The run: the destinations checked, the files read, the steps, the outputs written.
+  private func execute() throws {
+    // The destinations first: a bad path fails before any work, and is left alone.
+    let outputDestination = try destination("--output", output)
+    let logDestination = try log.map { try destination("--log", $0) }
+    if let logDestination, logDestination.isSameFile(as: outputDestination) {
+      throw ToolError("--output and --log name the same file")
+    }
+    var remaining = memoryLimit.bytes
+    let file = try RecurrentWeightsFile(path: weights, module: module, maximumBytes: remaining, tool: "rnn-train")
+    remaining -= file.decodedBytes
+    func read(_ option: String, _ path: String) throws -> NPYArray {
+      let array = try with(option) { () throws(NPYError) in try NPYArray(path: path, maximumBytes: max(0, remaining))
+      }
+      remaining -= array.decodedBytes
+      return array
+    }
+    let data = TrainingData(
+      weights: file.archive, inputs: try read("--inputs", inputs), targets: try read("--targets", targets),
+      lengths: try lengths.map { try read("--lengths", $0) },
+      initialState: try initialState.map { try read("--initial-state", $0) },
+      initialCell: try initialCell.map { try read("--initial-cell", $0) })
+    let trained: Trained
+    switch try computeType(data) {
+    case .float32: trained = try train(Float.self, data)
+    case .float64: trained = try train(Double.self, data)
+    }
+    var files: [(CheckedFileDestination, any FileContents)] = [
+      output.hasSuffix(".safetensors")
+        ? (outputDestination, SafeTensorsContents(StateDict(tensors: trained.weights)))
+        : (outputDestination, NPZArchive(arrays: trained.weights))
+    ]
+    if let logDestination { files.append((logDestination, FileBytes(Array(trained.log.utf8)))) }
+    do {
+      try CheckedFileDestination.write(files)
+    } catch {
+      let failed = files.first { destination, _ in
+        if case .io(let path, _) = error { return path == destination.path }
+        return false
+      }
+      throw ToolError("\(failed?.0.path == log ? "--log" : "--output"): \(error.description)")
+    }
+  }
+
+  private func failure(_ message: String) -> ExitCode {
     printError("rnn-train: error: \(message)")
     return ExitCode.failure
   }
 
   func destination(_ option: String, _ path: String) throws(ToolError) -> CheckedFileDestination {
-    try with(option) { () throws(NPYError) in try CheckedFileDestination(path: path) }
+    do {
+      return try CheckedFileDestination(path: path)
+    } catch {
+      throw ToolError("\(option): \(error.description)")
+    }
   }
 
   /// Runs `body`, turning its error into a message that names `option`.
