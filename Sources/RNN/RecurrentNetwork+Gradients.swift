@@ -35,6 +35,9 @@ extension RecurrentNetwork {
   /// - Parameters:
   ///   - input: `(T · B) × I`, as for the forward pass.
   ///   - batchSize: B ≥ 1.
+  ///   - lengths: Each sequence's length for a padded batch (B values in 1...T, any order), as
+  ///     for the forward pass; `nil` when every sequence has T steps. Steps past a sequence's
+  ///     end get no gradient (their output is 0, as PyTorch's padded output is).
   ///   - initialState: `h_0`, `(D · L · B) × H`, or `nil` for zeros.
   ///   - initialCell: `c_0` for an LSTM, or `nil` for zeros.
   ///   - outputGradient: dL/d(output), `(T · B) × (D · H)`.
@@ -61,7 +64,7 @@ extension RecurrentNetwork {
   }
 
   /// dL/d(output), dL/d(h_n) and dL/d(c_n): what a loss computed from a forward pass's
-  /// ``Output`` hands back to ``gradients(_:batchSize:initialState:initialCell:loss:)``.
+  /// ``Output`` hands back to ``gradients(_:batchSize:lengths:initialState:initialCell:loss:)``.
   public struct OutputGradient: Sendable {
     /// dL/d(output), `(T · B) × (D · H)`.
     public var output: Matrix<Scalar>
@@ -78,7 +81,7 @@ extension RecurrentNetwork {
     }
   }
 
-  /// ``gradients(_:batchSize:initialState:initialCell:outputGradient:finalStateGradient:finalCellGradient:)``
+  /// ``gradients(_:batchSize:lengths:initialState:initialCell:outputGradient:finalStateGradient:finalCellGradient:)``
   /// for a loss of the pass's own results: `loss` receives the forward pass's ``Output`` and
   /// returns the loss's gradients with respect to it (one forward pass in all, as a training
   /// step needs).
