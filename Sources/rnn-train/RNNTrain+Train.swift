@@ -113,17 +113,35 @@ extension RNNTrain {
 
     var optimizer = makeOptimizer(Scalar.self)
     let loss = MSELoss(reduction: reduction)
-    var log = "step,loss,gradient_norm,seconds\n"
+    var log = "step,epoch,loss,gradient_norm,seconds\n"
     let start = Date()
     var first = 0.0
     var last = 0.0
-    let every = max(1, steps / 100)
-    for step in 1...self.steps {
+    // The steps: each the whole batch, or each epoch's shuffled minibatches (sequence indices).
+    var plan: [(epoch: Int, sequences: [Int]?)] = []
+    if let epochs {
+      guard (batchSize ?? batch) <= batch else {
+        throw ToolError("--batch-size is \(batchSize!) but --inputs has B = \(batch) sequences")
+      }
+      var generator = SeededGenerator(seed: seed)
+      for epoch in 1...epochs {
+        plan += minibatches(count: batch, size: batchSize ?? batch, using: &generator).map { (epoch, $0) }
+      }
+    } else {
+      plan = Array(repeating: (1, nil), count: self.steps ?? 100)
+    }
+    let every = max(1, plan.count / 100)
+    for (index, (epoch, sequences)) in plan.enumerated() {
+      let step = index + 1
       var value: Scalar = 0
+      let size = sequences?.count ?? batch
       var (_, gradients) = try network.gradients(
-        x, batchSize: batch, lengths: lengths, initialState: h0, initialCell: c0
+        sequences.map { x.sequences($0, of: batch) } ?? x, batchSize: size,
+        lengths: sequences.flatMap { chosen in lengths.map { all in chosen.map { all[$0] } } } ?? lengths,
+        initialState: sequences.flatMap { chosen in h0?.sequences(chosen, of: batch) } ?? h0,
+        initialCell: sequences.flatMap { chosen in c0?.sequences(chosen, of: batch) } ?? c0
       ) { (output) throws(ShapeError) in
-        let (l, gradient) = try loss(output.output, target)
+        let (l, gradient) = try loss(output.output, sequences.map { target.sequences($0, of: batch) } ?? target)
         value = l
         return .init(output: gradient)
       }
@@ -150,15 +168,17 @@ extension RNNTrain {
       }
       network = try RecurrentNetwork(stateDict: parameters, mode: network.mode, formulation: formulation)
       let seconds = Date().timeIntervalSince(start)
-      log += "\(step),\(value),\(norm),\(seconds)\n"
+      log += "\(step),\(epoch),\(value),\(norm),\(seconds)\n"
       if step == 1 { first = Double(value) }
       last = Double(value)
-      if step % every == 0 || step == self.steps {
-        printError("rnn-train: step \(step)/\(self.steps)  loss \(value)  gradient norm \(norm)  \(format(seconds)) s")
+      if step % every == 0 || step == plan.count {
+        let where_ = epochs.map { "epoch \(epoch)/\($0), " } ?? ""
+        printError(
+          "rnn-train: \(where_)step \(step)/\(plan.count)  loss \(value)  gradient norm \(norm)  \(format(seconds)) s")
       }
     }
     printError(
-      "rnn-train: \(self.steps) steps of \(optimizer is SGD<Scalar> ? "SGD" : self.optimizer.rawValue): loss \(first) at the first, \(last) at the last; \(format(Date().timeIntervalSince(start))) s"
+      "rnn-train: \(plan.count) steps of \(optimizer is SGD<Scalar> ? "SGD" : self.optimizer.rawValue): loss \(first) at the first, \(last) at the last; \(format(Date().timeIntervalSince(start))) s"
     )
     // In the weights' dtype, names and shapes as read.
     let outputType = weightsDtype(data.weights)

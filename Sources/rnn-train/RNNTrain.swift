@@ -29,15 +29,18 @@ struct RNNTrain: ParsableCommand {
       is taken over that padded output), --initial-state h_0 and --initial-cell c_0 \
       ((D·L) × B × H).
 
-      Each of --steps steps is one full-batch step: a forward pass, the loss \
+      Each of --steps steps (default 100) is one full-batch step; with --epochs N, \
+      each epoch shuffles the B sequences (--seed; Fisher–Yates from \
+      DenseMatrix's SeededGenerator) and takes one step per minibatch of \
+      --batch-size of them (the last one smaller). A step is a forward pass, the loss \
       nn.MSELoss() over every element of the output (--reduction sum for its \
       sum), its gradients by backpropagation through time, optionally \
       clip_grad_norm_ (--clip-grad-norm), and one step of torch.optim's SGD \
       (--momentum, --weight-decay), Adam or AdamW (--weight-decay; AdamW's \
       default 0.01), the same arithmetic as PyTorch's. The loss of each step \
       (before its update) and the gradients' norm (before clipping) are printed \
-      on stderr; --log FILE.csv writes step, loss, gradient norm and seconds \
-      since the start for every step.
+      on stderr; --log FILE.csv writes step, epoch, loss, gradient norm and \
+      seconds since the start for every step.
 
       Output (--output): the trained state dict with PyTorch's names (the \
       module's own, without its prefix: load it with \
@@ -74,8 +77,17 @@ struct RNNTrain: ParsableCommand {
   @Option(help: "rnn_tanh, rnn_relu, lstm or gru (default: inferred from the state dict).")
   var mode: RecurrentNetwork<Double>.Mode?
 
-  @Option(help: "Training steps, each on the whole batch.")
-  var steps = 100
+  @Option(help: "Training steps, each on the whole batch (default 100; not with --epochs).")
+  var steps: Int?
+
+  @Option(help: "Epochs over the batch dimension in shuffled minibatches of --batch-size (instead of --steps).")
+  var epochs: Int?
+
+  @Option(help: "Sequences per minibatch with --epochs (default: all B, one step per epoch).")
+  var batchSize: Int?
+
+  @Option(help: "The seed of the minibatches' shuffle (--epochs).")
+  var seed: UInt64 = 0
 
   @Option(help: "The loss: mse (nn.MSELoss).")
   var loss: LossChoice = .mse
@@ -101,7 +113,7 @@ struct RNNTrain: ParsableCommand {
   @Option(help: "Where to write the trained state dict: FILE.safetensors or FILE.npz.")
   var output: String
 
-  @Option(help: "Where to write a CSV of step, loss, gradient norm and seconds.")
+  @Option(help: "Where to write a CSV of step, epoch, loss, gradient norm and seconds.")
   var log: String?
 
   @Option(help: "float32 or float64: compute in this type, converting every array (default: the weights' dtype).")
@@ -125,7 +137,14 @@ struct RNNTrain: ParsableCommand {
   }
 
   func validate() throws {
-    guard (1...10_000_000).contains(steps) else { throw ValidationError("--steps must be in 1...10000000") }
+    if let steps, !(1...10_000_000).contains(steps) { throw ValidationError("--steps must be in 1...10000000") }
+    if let epochs {
+      guard steps == nil else { throw ValidationError("--steps and --epochs exclude each other") }
+      guard (1...10_000_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000000") }
+    } else if batchSize != nil {
+      throw ValidationError("--batch-size takes minibatches over --epochs: pass --epochs too")
+    }
+    if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
     guard learningRate.isFinite, learningRate >= 0 else {
       throw ValidationError("--learning-rate must be a finite number ≥ 0")
     }

@@ -88,8 +88,60 @@ struct RNNTrainToolTests {
     }
     let log = try String(contentsOf: dir.file("log.csv"), encoding: .utf8).split(separator: "\n")
     #expect(log.count == 4)
-    #expect(log.first == "step,loss,gradient_norm,seconds")
-    #expect(log.dropFirst().map { Double($0.split(separator: ",")[1])! } == losses)
+    #expect(log.first == "step,epoch,loss,gradient_norm,seconds")
+    #expect(log.dropFirst().map { Double($0.split(separator: ",")[2])! } == losses)
+  }
+
+  /// --epochs over shuffled minibatches: the library's loop over the same batches, bit for bit.
+  @Test func epochsOfMinibatchesAsTheLibraryDoes() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    try NumPy.runScript(Self.script, in: dir.url)
+    let run = try runTool(
+      tool,
+      arguments(
+        dir,
+        [
+          "--epochs", "3", "--batch-size", "2", "--seed", "9", "--optimizer", "adam", "--learning-rate", "0.05",
+          "--output", dir.file("trained.npz").path, "--log", dir.file("log.csv").path,
+        ]))
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stderr.contains("epoch 3/3, step 6/6"), "\(run.stderr)")
+    let archive = try NPZArchive(contentsOf: dir.file("net.npz"))
+    var weights: Parameters<Double> = [:]
+    for name in archive.names { weights[name] = try archive.matrix(named: name, as: Double.self) }
+    let x = try Matrix<Double>(npy: NPYArray(contentsOf: dir.file("x.npy")).flattened).reshaped(rows: 15, columns: 3)
+    let y = try Matrix<Double>(npy: NPYArray(contentsOf: dir.file("y.npy")).flattened).reshaped(rows: 15, columns: 8)
+    let h0 = try Matrix<Double>(npy: NPYArray(contentsOf: dir.file("h0.npy")).flattened).reshaped(rows: 12, columns: 4)
+    let lengths = [5, 2, 4]
+    var adam = Adam<Double>(learningRate: 0.05)
+    var generator = SeededGenerator(seed: 9)
+    var epochs: [[[Int]]] = []
+    for _ in 0..<3 {
+      let batches = minibatches(count: 3, size: 2, using: &generator)
+      epochs.append(batches)
+      for batch in batches {
+        let network = try RecurrentNetwork(stateDict: weights)
+        let (_, gradients) = try network.gradients(
+          x.sequences(batch, of: 3), batchSize: batch.count, lengths: batch.map { lengths[$0] },
+          initialState: h0.sequences(batch, of: 3)
+        ) { (output) throws(ShapeError) in
+          .init(output: try MSELoss()(output.output, y.sequences(batch, of: 3)).gradient)
+        }
+        adam.step(&weights, gradients: gradients.parameters)
+      }
+    }
+    // Each epoch is a permutation cut into a pair and a single.
+    for batches in epochs {
+      #expect(batches.map(\.count) == [2, 1])
+      #expect(batches.joined().sorted() == [0, 1, 2])
+    }
+    let trained = try NPZArchive(contentsOf: dir.file("trained.npz"))
+    for name in archive.names {
+      #expect(trained.arrays[name]!.scalars == weights[name]!.scalars, "\(name)")
+    }
+    let log = try String(contentsOf: dir.file("log.csv"), encoding: .utf8).split(separator: "\n")
+    #expect(log.dropFirst().map { $0.split(separator: ",")[1] } == ["1", "1", "2", "2", "3", "3"])
   }
 
   @Test(.enabled(if: Torch.isAvailable, Comment(rawValue: Torch.unavailableReason)))
@@ -141,6 +193,7 @@ struct RNNTrainToolTests {
     (["--learning-rate", "1e308", "--optimizer", "adam"], "is no longer finite after step 1"),
     (["--initial-cell", "h0.npy"], "only an LSTM has a cell state"),
     (["--weights", "missing.npz"], "--weights"),
+    (["--epochs", "2", "--batch-size", "4"], "--batch-size is 4 but --inputs has B = 3"),
   ])
   func failuresLeaveFilesAlone(change: [String], message: String) throws {
     let dir = try TemporaryDirectory()
@@ -158,6 +211,7 @@ struct RNNTrainToolTests {
       if let at = args.firstIndex(of: change[index]) { args[at + 1] = value } else { args += [change[index], value] }
       index += 2
     }
+    if change.contains("--epochs"), let at = args.firstIndex(of: "--steps") { args.removeSubrange(at...(at + 1)) }
     let run = try runTool(tool, args)
     #expect(run.status == 1, "\(run.stderr)")
     #expect(run.stderr.contains("rnn-train: error:") && run.stderr.contains(message), "\(run.stderr)")

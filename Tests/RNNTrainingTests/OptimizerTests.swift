@@ -72,3 +72,31 @@ struct OptimizerTests {
     #expect(small["a"]![0, 0] == 0.5)
   }
 }
+
+/// Minibatches: each epoch a permutation cut in order, the same for the same seed; and the rows
+/// of the chosen sequences.
+@Suite("Minibatches")
+struct MinibatchTests {
+  @Test(arguments: [(0, 3), (1, 1), (5, 2), (7, 7), (10, 3)])
+  func epochsArePermutationsCutInOrder(count: Int, size: Int) {
+    var a = SeededGenerator(seed: 4)
+    var b = SeededGenerator(seed: 4)
+    let first = minibatches(count: count, size: size, using: &a)
+    #expect(first == minibatches(count: count, size: size, using: &b))
+    #expect(first.joined().sorted() == Array(0..<count))
+    #expect(first.dropLast().allSatisfy { $0.count == size })
+    #expect(first.last.map { (1...size).contains($0.count) } ?? (count == 0))
+    // The next epoch draws again from the generator (for 10 sequences, another order).
+    if count == 10 { #expect(minibatches(count: count, size: size, using: &a) != first) }
+  }
+
+  @Test func sequencesSelectTheirRowsInEveryBlock() {
+    // Two steps of three sequences; row t·3 + b holds 10·t + b.
+    var scalars: [Double] = []
+    for row in 0..<6 { scalars += [Double(row / 3 * 10 + row % 3), -1] }
+    let m = Matrix<Double>(rows: 6, columns: 2, scalars: scalars)
+    let picked = m.sequences([2, 0], of: 3)
+    #expect(picked.shape == Shape(rows: 4, columns: 2))
+    #expect(picked.scalars == [2, -1, 0, -1, 12, -1, 10, -1])
+  }
+}
