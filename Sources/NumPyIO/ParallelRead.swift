@@ -44,6 +44,10 @@ package enum ParallelRead {
     parts: Int? = nil
   ) throws(NPYError) -> UInt32? {
     let parts = max(1, parts ?? threads(for: buffer.count))
+    if parts == 1 {
+      let crc = try readPart(source, at: offset, into: buffer, checksum: checksum)
+      return checksum ? crc : nil
+    }
     // Parts are whole 4 KiB pages but the last, so that no two threads write one page.
     let partSize = ((buffer.count + parts - 1) / parts + 4095) & ~4095
     var results = [Result<UInt32, NPYError>](repeating: .success(0), count: parts)
@@ -58,11 +62,7 @@ package enum ParallelRead {
             into: UnsafeMutableRawBufferPointer(rebasing: shared.buffer[start..<end]), checksum: checksum)
         }
       }
-      if parts == 1 {
-        body(0)
-      } else {
-        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
-      }
+      DispatchQueue.concurrentPerform(iterations: parts, execute: body)
     }
     var crc = CRC32()
     for (part, result) in results.enumerated() {

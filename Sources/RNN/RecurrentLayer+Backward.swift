@@ -168,7 +168,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
                                 cellCarry: cellCarry.baseAddress!, n: n, batch: batch, carriesState: carriesState)
                               for order in 0..<steps {
                                 let t = reversed ? order : steps - 1 - order
-                                stepBackward(pointers, t: t, steps: steps, lengths: lengths)
+                                stepBackward(pointers, t: t, lengths: lengths)
                                 // dh_{t−1} = W_hhᵀ · Δ_h,t (+ the GRU's z ⊙ dh, added by the step).
                                 GEMMOperands(
                                   transposeA: true, m: h, n: batch, k: g, a: w.baseAddress, lda: h,
@@ -222,7 +222,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
 
   /// Δ_x and Δ_h of step t (columns t·B ..< (t+1)·B) from dh = dL/dh_t + the carried gradient;
   /// leaves in `carry` what of dh_{t−1} does not go through W_hh (zero, or the GRU's z ⊙ dh).
-  private func stepBackward(_ q: StepPointers, t: Int, steps: Int, lengths: [Int]) {
+  private func stepBackward(_ q: StepPointers, t: Int, lengths: [Int]) {
     let (h, g, n, batch) = (hidden, gateRows, q.n, q.batch)
     for b in 0..<batch where t >= lengths[b] {
       // A step past the sequence's end: not run, so no gradient; dh and dc pass unchanged.

@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import NumPyIO
 
 /// numpy's element types, as --dtype spells them.
 public enum ElementType: String, ExpressibleByArgument, CaseIterable {
@@ -32,4 +33,13 @@ public struct ByteCount: ExpressibleByArgument {
   }
 
   public var defaultValueDescription: String { bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes)" }
+}
+
+/// Runs `body`, turning its error into a tool's message that names `option` (`--inputs: …`).
+public func with<T>(_ option: String, _ body: () throws(NPYError) -> T) throws(ToolError) -> T {
+  do {
+    return try body()
+  } catch {
+    throw ToolError("\(option): \(error.description)")
+  }
 }

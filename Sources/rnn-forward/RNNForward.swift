@@ -196,12 +196,4 @@ struct RNNForward: ParsableCommand {
     return ExitCode.failure
   }
 
-  /// Runs `body`, turning its error into a message that names `option`.
-  func with<T>(_ option: String, _ body: () throws(NPYError) -> T) throws(ToolError) -> T {
-    do {
-      return try body()
-    } catch {
-      throw ToolError("\(option): \(error.description)")
-    }
-  }
 }
