@@ -4,18 +4,19 @@
 For each configuration (mode, H = I, B, dtype) and T steps: a one-layer nn.RNN/nn.LSTM/nn.GRU,
 inputs and targets from a fixed seed; the forward pass alone (torch.no_grad), and one training
 step: zero_grad, forward, nn.MSELoss over the output, backward, torch.optim.Adam's step. Best of
---samples runs after a warm-up, one intra-op thread unless --threads says more. Prints one JSON
+--samples runs after a warm-up, one thread unless --threads says more: torch's intra-op threads
+and the threads of the BLAS torch calls (OpenBLAS, MKL, OpenMP read their variables when torch is
+imported; `torch.set_num_threads` alone leaves a system OpenBLAS on every core). Prints one JSON
 object per line: {"mode", "size", "batch", "dtype", "forward_ms", "step_ms"}, after a first line
-{"torch": version, "threads": n}.
+{"torch": version, "threads": n, "blas_threads": n}.
 
     python3 rnn_train_torch.py --modes lstm,gru,rnn_tanh --sizes 64,256 --batches 1,32 \
         --dtypes float32,float64 --steps 100 --samples 5
 """
 import argparse
 import json
+import os
 import time
-
-import torch
 
 
 def main():
@@ -28,8 +29,15 @@ def main():
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(args.threads)
+    import torch  # after the thread variables: the BLAS reads them when it is loaded
+
     torch.set_num_threads(args.threads)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    print(
+        json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_threads": args.threads}),
+        flush=True,
+    )
     modules = {
         "rnn_tanh": lambda h: torch.nn.RNN(h, h, nonlinearity="tanh"),
         "rnn_relu": lambda h: torch.nn.RNN(h, h, nonlinearity="relu"),

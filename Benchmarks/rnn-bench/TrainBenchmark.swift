@@ -21,8 +21,9 @@ struct TrainBenchmark: ParsableCommand {
       forward+backward minus forward; its goal is at most 2.5 × the forward pass. With \
       --pytorch, Benchmarks/pytorch/rnn_train_torch.py runs the same configurations in \
       PyTorch (torch.no_grad forward; zero_grad, forward, MSELoss, backward, Adam step) after \
-      ours, in one process with --threads intra-op threads, and the last column is our step / \
-      PyTorch's (goal: below 1). OpenBLAS uses --threads threads.
+      ours, in one process with --threads intra-op threads and --threads threads in the BLAS \
+      torch calls, and the last column is our step / PyTorch's (goal: below 1). OpenBLAS uses \
+      --threads threads.
       """)
 
   @Option(help: "Comma-separated modes (default rnn_tanh,lstm,gru).", transform: parseList)
@@ -90,7 +91,8 @@ struct TrainBenchmark: ParsableCommand {
     if pytorch {
       let (version, threads, results) = try runPyTorch()
       peer = results
-      lines.append("PyTorch \(version), \(threads) intra-op thread(s), run after ours\n")
+      lines.append(
+        "PyTorch \(version), \(threads.intraOp) intra-op thread(s), \(threads.blas) BLAS thread(s), run after ours\n")
       header += "  PyTorch forward ms  PyTorch step ms  step / PyTorch (goal < 1)"
     }
     lines.append(header)
@@ -165,7 +167,9 @@ struct TrainBenchmark: ParsableCommand {
     return (text, step)
   }
 
-  private func runPyTorch() throws -> (String, Int, [String: (forward: Double, step: Double)]) {
+  private func runPyTorch() throws -> (
+    String, (intraOp: Int, blas: Int), [String: (forward: Double, step: Double)]
+  ) {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("pytorch/rnn_train_torch.py").path
     guard FileManager.default.fileExists(atPath: script) else {
@@ -190,13 +194,13 @@ struct TrainBenchmark: ParsableCommand {
       throw RuntimeError("--pytorch: \(python) \(script) failed (is torch installed? pass --python)")
     }
     var version = "?"
-    var threads = 0
+    var threads = (intraOp: 0, blas: 0)
     var results: [String: (forward: Double, step: Double)] = [:]
     for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
       guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
       if let torch = object["torch"] as? String {
         version = torch
-        threads = object["threads"] as? Int ?? 0
+        threads = (object["threads"] as? Int ?? 0, object["blas_threads"] as? Int ?? 0)
       } else if let mode = object["mode"] as? String, let size = object["size"] as? Int,
         let batch = object["batch"] as? Int, let dtype = object["dtype"] as? String,
         let forward = object["forward_ms"] as? Double, let step = object["step_ms"] as? Double
