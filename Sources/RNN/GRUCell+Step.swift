@@ -118,7 +118,8 @@ extension GRUCell: CellKernels {
   /// One ``Formulation/hoisted`` step: `W_hh · h` into the workspace's recurrent block, then the
   /// pointwise update with the step's block of the projection (its input side).
   func hoistedStep(
-    column: Int, layout: ProjectionLayout, workspace: inout GRUWorkspace<Scalar>, output: StateStore<Scalar>
+    column: Int, layout: ProjectionLayout, workspace: inout GRUWorkspace<Scalar>, output: StateStore<Scalar>,
+    tape: StateStore<Scalar>?
   ) {
     let (hidden, batch) = (hiddenSize, workspace.batchSize)
     let backend = resolvedBackend
@@ -129,7 +130,7 @@ extension GRUCell: CellKernels {
         // Whole vectors per row: the gates' kernels row by row on the step's block.
         pointwise(
           buffers, inputSide: block, inputStride: layout.stride, recurrentRZ: buffers.recurrent,
-          recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output)
+          recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, output: output, tape: tape)
         return
       }
       // Rows that would each end in a partial vector (a padded batch's shrinking steps): the
@@ -139,7 +140,7 @@ extension GRUCell: CellKernels {
       gather(block, stride: layout.stride, rows: 3 * hidden, batch: batch, adding: gateBias, into: g)
       pointwise(
         buffers, inputSide: g, inputStride: batch, recurrentRZ: buffers.recurrent,
-        recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, biased: true, output: output)
+        recurrentN: buffers.recurrent + 2 * hidden * batch, batch: batch, biased: true, output: output, tape: tape)
     }
   }
 
@@ -147,11 +148,12 @@ extension GRUCell: CellKernels {
   /// `output`. `inputSide` holds the r, z and n rows' input parts (3H × B, row stride
   /// `inputStride`, overwritten); `recurrentRZ`, when given, the r and z rows' recurrent parts
   /// to add (2H × B, contiguous; the fused product has already summed them); `recurrentN` the n
-  /// gate's `W_hn · h` (H × B, contiguous).
+  /// gate's `W_hn · h` (H × B, contiguous). `tape`, when given, receives r, z and n (rows
+  /// 0..<3H) and `W_hn · h` (rows 3H..<4H, without b_hn).
   private func pointwise(
     _ buffers: GRUBuffers<Scalar>, inputSide a: UnsafeMutablePointer<Scalar>, inputStride sa: Int,
     recurrentRZ: UnsafePointer<Scalar>?, recurrentN: UnsafePointer<Scalar>, batch: Int, biased: Bool = false,
-    output: StateStore<Scalar>?
+    output: StateStore<Scalar>?, tape: StateStore<Scalar>? = nil
   ) {
     let hidden = hiddenSize
     let h = buffers.h
@@ -181,6 +183,10 @@ extension GRUCell: CellKernels {
           rows: rows, columns: columns, source: n, sourceStride: stride, bias: b.map { $0 + 2 * hidden },
           destination: n, destinationStride: stride)
       }
+    }
+    if let tape {
+      tape.store(a, rowCount: 3 * hidden, batch: batch, sourceStride: sa)
+      tape.store(recurrentN, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 3 * hidden)
     }
     // h' = n + z ⊙ (h − n).
     let (z, n) = (a + hidden * sa, a + 2 * hidden * sa)

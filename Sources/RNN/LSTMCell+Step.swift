@@ -118,7 +118,8 @@ extension LSTMCell: CellKernels {
   /// One ``Formulation/hoisted`` step: `W_hh · h` onto the step's block of the projection (its
   /// input part), then the pointwise update.
   func hoistedStep(
-    column: Int, layout: ProjectionLayout, workspace: inout LSTMWorkspace<Scalar>, output: StateStore<Scalar>
+    column: Int, layout: ProjectionLayout, workspace: inout LSTMWorkspace<Scalar>, output: StateStore<Scalar>,
+    tape: StateStore<Scalar>?
   ) {
     let batch = workspace.batchSize
     let backend = resolvedBackend
@@ -127,7 +128,8 @@ extension LSTMCell: CellKernels {
       guard gathersGates(batch: batch, Scalar.self) else {
         // Whole vectors per row: W_hh · h onto the step's block, the gates' kernels row by row.
         recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
-        pointwise(buffers, gates: block, gateStride: layout.stride, batch: batch, output: output, backend: backend)
+        pointwise(
+          buffers, gates: block, gateStride: layout.stride, batch: batch, output: output, tape: tape, backend: backend)
         return
       }
       // Rows that would each end in a partial vector (a padded batch's shrinking steps): the
@@ -136,16 +138,18 @@ extension LSTMCell: CellKernels {
       let g = buffers.gates
       gather(block, stride: layout.stride, rows: 4 * hiddenSize, batch: batch, adding: bias, into: g)
       recurrentProduct(h: buffers.h, batch: batch, beta: 1, into: g, stride: batch, backend: backend)
-      pointwise(buffers, gates: g, gateStride: batch, batch: batch, biased: true, output: output, backend: backend)
+      pointwise(
+        buffers, gates: g, gateStride: batch, batch: batch, biased: true, output: output, tape: tape, backend: backend)
     }
   }
 
   /// The gates' bias and nonlinearities (in place in `gates`, 4H × B with row stride
   /// `gateStride`), then `c ← f ⊙ c + i ⊙ g` and `h ← o ⊙ tanh(c)` (with a projection
-  /// `h ← W_hr · (o ⊙ tanh(c))`, one product), h also copied into `output`.
+  /// `h ← W_hr · (o ⊙ tanh(c))`, one product), h also copied into `output`, and the gates,
+  /// c_{t−1} and tanh(c_t) into `tape` (rows 0..<4H, 4H..<5H, 5H..<6H).
   private func pointwise(
     _ buffers: LSTMBuffers<Scalar>, gates g: UnsafeMutablePointer<Scalar>, gateStride gs: Int, batch: Int,
-    biased: Bool = false, output: StateStore<Scalar>?, backend: Backend
+    biased: Bool = false, output: StateStore<Scalar>?, tape: StateStore<Scalar>? = nil, backend: Backend
   ) {
     let hidden = hiddenSize
     bias.withUnsafeBufferPointer { b_ in
@@ -166,6 +170,10 @@ extension LSTMCell: CellKernels {
         destination: g + 3 * block, destinationStride: stride)
     }
     let (c, tc, h) = (buffers.cell, buffers.scratch, buffers.h)
+    if let tape {
+      tape.store(g, rowCount: 4 * hidden, batch: batch, sourceStride: gs)
+      tape.store(c, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 4 * hidden)
+    }
     let shape = loopShape(rows: hidden, columns: batch, stride: gs)
     let block = hidden * gs
     for r in 0..<shape.rows {
@@ -176,6 +184,7 @@ extension LSTMCell: CellKernels {
     let count = hidden * batch
     Activation.tanh.apply(
       rows: 1, columns: count, source: c, sourceStride: count, destination: tc, destinationStride: count)
+    tape?.store(tc, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 5 * hidden)
     // o ⊙ tanh(c): into h, or with a projection into the scratch, which W_hr then maps to h.
     let m = projectionWeights == nil ? h : tc
     for r in 0..<shape.rows {

@@ -144,7 +144,7 @@ extension RNNCell: CellKernels {
   /// batch in the cells' layout runs the shared driver.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
-    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
+    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?, tape: SequenceOutput<Scalar>?
   ) {
     guard output.isFeatureMajor else {
       runHoistedBatchMajor(
@@ -298,7 +298,8 @@ extension RNNCell: CellKernels {
   /// `W_hh · h` onto the step's block of the projection, then `h ← g(block + b)`, copied into
   /// `output`.
   func hoistedStep(
-    column: Int, layout: ProjectionLayout, workspace: inout RNNWorkspace<Scalar>, output: StateStore<Scalar>
+    column: Int, layout: ProjectionLayout, workspace: inout RNNWorkspace<Scalar>, output: StateStore<Scalar>,
+    tape: StateStore<Scalar>?
   ) {
     let (input, batch) = (inputSize, workspace.batchSize)
     let backend = resolvedBackend

@@ -155,13 +155,23 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// ``Formulation/hoisted`` over the steps of `batches` (see
   /// ``runSteps(x:batchMajor:batches:workspace:formulation:output:reversed:states:)``, which the
   /// gated cells run; the vanilla cell has paths of its own that keep h in the output).
+  ///
+  /// `tape`, when given, receives what a backward pass needs of each step (see
+  /// ``hoistedStep(column:layout:workspace:output:tape:)``); the vanilla cell's backward needs
+  /// only its states, and it records nothing.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout Workspace,
-    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?)
+    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?, tape: SequenceOutput<Scalar>?)
   /// One ``Formulation/hoisted`` step: the workspace's projection holds the step's input part
   /// (G·H × B at column `column`, in `layout`); adds `W_hh · h` and advances h (and c), h also
   /// copied into `output`.
-  func hoistedStep(column: Int, layout: ProjectionLayout, workspace: inout Workspace, output: StateStore<Scalar>)
+  ///
+  /// `tape`, when given, receives the step's columns of what backpropagation through time reads
+  /// (``GateTape``): the activated gates, and the LSTM's c_{t−1} and tanh(c_t), the GRU's
+  /// `W_hn · h_{t−1}`.
+  func hoistedStep(
+    column: Int, layout: ProjectionLayout, workspace: inout Workspace, output: StateStore<Scalar>,
+    tape: StateStore<Scalar>?)
 }
 
 /// What the shared drivers need of a cell's workspace.
@@ -297,7 +307,7 @@ extension CellKernels {
         }
         runHoisted(
           x: x, batchMajor: false, batches: StepBatches(steps: steps, batch: batch), workspace: &workspace,
-          output: output, reversed: reversed, states: nil)
+          output: output, reversed: reversed, states: nil, tape: nil)
       }
     }
   }
@@ -305,11 +315,11 @@ extension CellKernels {
   /// The gated cells' ``Formulation/hoisted``: the shared driver.
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout Workspace,
-    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
+    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?, tape: SequenceOutput<Scalar>?
   ) {
     runSteps(
       x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, formulation: .hoisted, output: output,
-      reversed: reversed, states: states)
+      reversed: reversed, states: states, tape: tape)
   }
 
   /// The sequence driver every cell shares: each step t of `batches` in order (or in reverse)
@@ -319,21 +329,25 @@ extension CellKernels {
   /// - `x`: I × N in the cells' layout (N = `batches.columns`; row stride N), or with `batchMajor`
   ///   (hoisted only) PyTorch's N × I, read in place by the projection's product.
   /// - ``Formulation/hoisted``: `W_ih · X` for every step is one product into the workspace's
-  ///   projection (G·H × N), then ``hoistedStep(column:layout:workspace:output:)`` per step; the
+  ///   projection (G·H × N), then ``hoistedStep(column:layout:workspace:output:tape:)`` per step; the
   ///   other formulations ``advance(x:xStride:workspace:formulation:output:)`` per step.
   /// - `states`: for a padded batch (sizes that change; PyTorch's `PackedSequence.batch_sizes`)
   ///   the workspace's running columns follow the sizes: sequences that stop hand their h (and c)
   ///   to `states.leaving`, sequences that start take theirs from `states.joining`; the run starts
   ///   from none running and ends with every sequence handed over. Without it the sizes must be
   ///   the workspace's B throughout, whose state is the initial and then the final one.
+  /// - `tape` (hoisted only): where each step records what its backward pass reads, at the same
+  ///   columns as `output`'s (see ``GateTape``).
   ///
   /// No allocation per step: the projection buffer is sized once per N.
   func runSteps(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout Workspace,
-    formulation: Formulation, output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>? = nil
+    formulation: Formulation, output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>? = nil,
+    tape: SequenceOutput<Scalar>? = nil
   ) {
     checkPrecondition(
       !batchMajor || formulation == .hoisted, "\(Self.name): a batch-major sequence runs hoisted only")
+    checkPrecondition(tape == nil || formulation == .hoisted, "\(Self.name): only a hoisted run records a tape")
     checkPrecondition(
       states != nil || batches.isUniform && batches.capacity == workspace.batchSize,
       "\(Self.name): steps of changing sizes need the states that join and leave")
@@ -356,7 +370,9 @@ extension CellKernels {
       let start = batches.start(t)
       if let states, batches.size(t) != workspace.batchSize { workspace.resize(to: batches.size(t), states: states) }
       if formulation == .hoisted {
-        hoistedStep(column: start, layout: layout, workspace: &workspace, output: output.block(at: start))
+        hoistedStep(
+          column: start, layout: layout, workspace: &workspace, output: output.block(at: start),
+          tape: tape?.block(at: start))
       } else {
         advance(
           x: x.map { $0 + start }, xStride: columns, workspace: &workspace, formulation: formulation,
@@ -372,7 +388,7 @@ extension CellKernels {
   /// buffer, at columns `column ..< column + H`. No transpose on either side.
   func runHoisted(
     batchMajorInputs inputs: Matrix<Scalar>, workspace: inout Workspace, outputs: UnsafeMutableBufferPointer<Scalar>,
-    columns: Int, column: Int, reversed: Bool
+    columns: Int, column: Int, reversed: Bool, tape: UnsafeMutablePointer<Scalar>? = nil
   ) {
     let batch = workspace.batchSize
     checkPrecondition(
@@ -390,7 +406,7 @@ extension CellKernels {
       runHoisted(
         x: x.baseAddress, batchMajor: true, batches: StepBatches(steps: steps, batch: batch), workspace: &workspace,
         output: .batchMajor(outputs.baseAddress! + column, leadingDimension: columns), reversed: reversed,
-        states: nil)
+        states: nil, tape: tape.map { .featureMajor($0, width: width) })
     }
   }
 
@@ -472,12 +488,20 @@ struct StateStore<Scalar> {
   /// sequence otherwise.
   @inline(__always)
   func store(_ h: UnsafePointer<Scalar>, hidden: Int, batch: Int) {
+    store(h, rowCount: hidden, batch: batch, sourceStride: batch)
+  }
+
+  /// Copies `rowCount` rows of B values (row r at `source + r · sourceStride`) to rows
+  /// `firstRow ..< firstRow + rowCount` here.
+  @inline(__always)
+  func store(_ source: UnsafePointer<Scalar>, rowCount: Int, batch: Int, sourceStride: Int, firstRow: Int = 0) {
+    let base = self.base + firstRow * rowStride
     if columnStride == 1 && rows == nil {
-      for r in 0..<hidden { (base + r * rowStride).update(from: h + r * batch, count: batch) }
+      for r in 0..<rowCount { (base + r * rowStride).update(from: source + r * sourceStride, count: batch) }
     } else {
       for b in 0..<batch {
         let target = base + (rows?[b] ?? b) * columnStride
-        for r in 0..<hidden { target[r * rowStride] = h[r * batch + b] }
+        for r in 0..<rowCount { target[r * rowStride] = source[r * sourceStride + b] }
       }
     }
   }
@@ -496,9 +520,12 @@ struct SequenceOutput<Scalar> {
   /// layout with one feature (H = 1, one direction) has the same strides.
   let isFeatureMajor: Bool
 
-  /// H × N (N = T · B for full batches), column c at `base + c` (the cells' layout).
-  static func featureMajor(_ base: UnsafeMutablePointer<Scalar>, width: Int) -> Self {
-    Self(base: base, rowStride: width, columnStride: 1, isFeatureMajor: true)
+  /// H × N (N = T · B for full batches), column c at `base + c` (the cells' layout), or with
+  /// `rows` at `base + rows[c]`.
+  static func featureMajor(
+    _ base: UnsafeMutablePointer<Scalar>, width: Int, rows: UnsafePointer<Int>? = nil
+  ) -> Self {
+    Self(base: base, rowStride: width, columnStride: 1, rows: rows, isFeatureMajor: true)
   }
 
   /// PyTorch's N × `leadingDimension` (N = T · B for full batches): column c (sequence b at step

@@ -2,13 +2,12 @@ import DenseMatrix
 
 /// One layer and direction of a recurrent network, differentiated through time.
 ///
-/// The forward pass is the cells' own (``RecurrentCell/forward(inputs:into:states:formulation:reversed:)``,
-/// the shared sequence driver); the backward pass takes its inputs and its states, h_1 … h_T,
-/// and recomputes every step's gates from them at once: `W_ih · X` and `W_hh · H_prev` are two
-/// products over all T·B columns (H_prev is the states shifted by one step, h_0 first), so that
-/// only the products that depend on the step before, `W_hhᵀ · δ_t` for the carried gradient, run
-/// step by step. The weight gradients are then one product each over all steps (`dW_ih = Δ_x Xᵀ`,
-/// `dW_hh = Δ_h H_prevᵀ`), as is the input's (`dX = W_ihᵀ Δ_x`).
+/// The forward pass is the cells' own hoisted run (the shared sequence driver), which records
+/// each step's activated gates in a ``GateTape`` as it goes; the backward pass reads them and
+/// the states h_1 … h_T, so that nothing of the forward pass is computed twice: only the
+/// products that depend on the step before, `W_hhᵀ · δ_t` for the carried gradient, run step by
+/// step. The weight gradients are then one product each over all steps (`dW_ih = Δ Xᵀ`,
+/// `dW_hh = Δ_h H_prevᵀ`), as is the input's (`dX = W_ihᵀ Δ`).
 ///
 /// Everything is in the cells' column layout: features × (T · B), column `t · B + b` being
 /// sequence b's step t, whichever direction runs.
@@ -17,15 +16,25 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     case vanilla(Activation)
     case lstm
     case gru
+
+    /// The rows of a layer's ``GateTape`` for H hidden units: the LSTM's i, f, g, o, c_{t−1} and
+    /// tanh(c_t) (6H), the GRU's r, z, n and `W_hn · h_{t−1}` (4H); none for the vanilla cell,
+    /// whose derivative is read off its state.
+    func tapeRows(hidden: Int) -> Int {
+      switch self {
+      case .vanilla: 0
+      case .lstm: 6 * hidden
+      case .gru: 4 * hidden
+      }
+    }
   }
 
   let kind: Kind
   /// W_ih (G·H × I), W_hh (G·H × H).
   let inputWeights: Matrix<Scalar>
   let recurrentWeights: Matrix<Scalar>
-  /// The bias added with `W_ih · x` and the one added with `W_hh · h` (G·H × 1): the GRU's n
-  /// gate keeps them apart; for the others either may hold their sum.
-  let inputBias: Matrix<Scalar>
+  /// The bias added with `W_hh · h` (G·H × 1): the GRU's b_hn (rows 2H..<3H) is read; the others
+  /// need no bias (their gates are on the tape).
   let recurrentBias: Matrix<Scalar>
   let reversed: Bool
   /// Each sequence's length for a padded batch (`nil`: every sequence has every step): steps
@@ -35,12 +44,14 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
 
   var hidden: Int { recurrentWeights.columns }
   var gateRows: Int { recurrentWeights.rows }
+  var isGRU: Bool { if case .gru = kind { true } else { false } }
 
   /// The gradients of one layer and direction.
   struct Gradients {
     var inputWeights: Matrix<Scalar>
     var recurrentWeights: Matrix<Scalar>
-    /// dL/db for the bias added with `W_ih · x`, and with `W_hh · h` (G·H × 1).
+    /// dL/db for the bias added with `W_ih · x`, and with `W_hh · h` (G·H × 1; the same but for
+    /// the GRU's n rows).
     var inputBias: Matrix<Scalar>
     var recurrentBias: Matrix<Scalar>
     /// dL/dX, I × (T·B).
@@ -51,26 +62,128 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   }
 
   /// The gradients, given the forward pass's input `x` (I × T·B), states `states` (H × T·B,
-  /// column block t holding h after step t), initial states `h0`, `c0` (H × B), and the
-  /// gradients of the loss with respect to every state (`stateGradient`, H × T·B) and to the
-  /// last step's h and c (`finalState`, `finalCell`, H × B; the last step is t = T − 1 forward,
-  /// t = 0 reversed).
+  /// column block t holding h after step t), its ``GateTape`` (`nil` for the vanilla cell), the
+  /// initial state `h0` (H × B), and the gradients of the loss with respect to every state
+  /// (`stateGradient`, H × T·B) and to the last step's h and c (`finalState`, `finalCell`,
+  /// H × B; the last step is t = T − 1 forward, t = 0 reversed).
   ///
-  /// - Complexity: O(T · B · G·H · (I + H)): five products over all steps and one per step.
+  /// - Complexity: O(T · B · G·H · (I + H)): three products over all steps and one per step.
   func gradients(
-    x: Matrix<Scalar>, states: Matrix<Scalar>, h0: Matrix<Scalar>, c0: Matrix<Scalar>?, batch: Int,
+    x: Matrix<Scalar>, states: Matrix<Scalar>, tape: Matrix<Scalar>?, h0: Matrix<Scalar>, batch: Int,
     stateGradient: Matrix<Scalar>, finalState: Matrix<Scalar>?, finalCell: Matrix<Scalar>?, backend: Backend
   ) -> Gradients {
     let (h, g, n) = (hidden, gateRows, states.columns)
     let steps = n / batch
-    let lengths = self.lengths ?? Array(repeating: steps, count: batch)
-    // The step each column feeds: h_prev of step t is step t − 1's state forward (t + 1
-    // reversed), h_0 for each sequence's first step (t = 0 forward, its last step reversed).
-    let previous = Matrix<Scalar>(
+    let previous = previousStates(states, h0: h0, batch: batch)
+    // The gradients of the pre-activations: input side (Δ_x) and recurrent side (Δ_h): the same
+    // matrix but for the GRU, whose n gate's recurrent part is multiplied by r.
+    // (Every element is written by the steps below.)
+    var deltaX = Matrix<Scalar>(rows: g, columns: n, initializingEvery: { _ in })
+    var deltaH = isGRU ? Matrix<Scalar>(rows: g, columns: n, initializingEvery: { _ in }) : nil
+    var carry = finalState ?? .zeros(rows: h, columns: batch)
+    var cellCarry = finalCell ?? .zeros(rows: h, columns: batch)
+    // Whether a step leaves a part of dh_{t−1} in the carry before W_hhᵀ Δ_h is added: the
+    // GRU's z ⊙ dh, and a padded batch's sequences that have not started (their carry passes).
+    let carriesState = isGRU || lengths != nil
+    // A padded batch's sequences, shortest first: those not running at step t are a prefix.
+    let shortestFirst = lengths.map { lengths in lengths.indices.sorted { lengths[$0] < lengths[$1] } } ?? []
+    var stash = [Scalar](repeating: 0, count: lengths == nil ? 0 : 2 * h * batch)
+    let tape = tape ?? .zeros(rows: 0, columns: 0)
+    states.withUnsafeBufferPointer { s in
+      previous.withUnsafeBufferPointer { p in
+        stateGradient.withUnsafeBufferPointer { ds in
+          tape.withUnsafeBufferPointer { tape in
+            recurrentBias.withUnsafeBufferPointer { bias in
+              deltaX.withUnsafeMutableBufferPointer { dx in
+                deltaH.withUnsafeMutablePointerOrNil { dh in
+                  carry.withUnsafeMutableBufferPointer { carry in
+                    cellCarry.withUnsafeMutableBufferPointer { cellCarry in
+                      stash.withUnsafeMutableBufferPointer { stash in
+                        recurrentWeights.withUnsafeBufferPointer { w in
+                          let dh = dh ?? dx.baseAddress!
+                          let pointers = StepPointers(
+                            s: s.baseAddress!, p: p.baseAddress!, ds: ds.baseAddress!, tape: tape.baseAddress,
+                            hnBias: bias.baseAddress! + 2 * h, dx: dx.baseAddress!, dh: dh, carry: carry.baseAddress!,
+                            cellCarry: cellCarry.baseAddress!, n: n, batch: batch)
+                          for order in 0..<steps {
+                            let t = reversed ? order : steps - 1 - order
+                            // The sequences not running at step t (a padded batch's): their
+                            // carries pass unchanged and their columns get no gradient.
+                            var idle = 0
+                            if let lengths {
+                              while idle < batch && lengths[shortestFirst[idle]] <= t { idle += 1 }
+                            }
+                            let notRunning = shortestFirst[0..<idle]
+                            for (j, b) in notRunning.enumerated() {
+                              for r in 0..<h {
+                                stash[r * idle + j] = carry[r * batch + b]
+                                stash[(h + r) * idle + j] = cellCarry[r * batch + b]
+                              }
+                            }
+                            stepBackward(pointers, t: t)
+                            for (j, b) in notRunning.enumerated() {
+                              for r in 0..<h {
+                                carry[r * batch + b] = stash[r * idle + j]
+                                cellCarry[r * batch + b] = stash[(h + r) * idle + j]
+                              }
+                              for row in 0..<g {
+                                dx[row * n + t * batch + b] = 0
+                                dh[row * n + t * batch + b] = 0
+                              }
+                            }
+                            // dh_{t−1} = W_hhᵀ · Δ_h,t (+ what the step left in the carry).
+                            GEMMOperands(
+                              transposeA: true, m: h, n: batch, k: g, a: w.baseAddress, lda: h,
+                              b: dh + t * batch, ldb: n, beta: carriesState ? 1 : 0, c: carry.baseAddress!, ldc: batch
+                            ).run(backend)
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    let recurrentDelta = deltaH ?? deltaX
+    let inputBias = deltaX.sum(axis: 1)
+    let isLSTM: Bool = if case .lstm = kind { true } else { false }
+    return Gradients(
+      inputWeights: Self.product(deltaX, x, transposeB: true, backend: backend),
+      recurrentWeights: Self.product(recurrentDelta, previous, transposeB: true, backend: backend),
+      inputBias: inputBias, recurrentBias: deltaH?.sum(axis: 1) ?? inputBias,
+      input: Self.product(inputWeights, deltaX, transposeA: true, backend: backend),
+      initialState: carry, initialCell: isLSTM ? cellCarry : nil)
+  }
+
+  /// H_prev, H × T·B: the state each column's step starts from: step t − 1's forward (t + 1
+  /// reversed), h_0 for each sequence's first step (t = 0 forward, its last step reversed). Two
+  /// row copies per unit for a full batch.
+  private func previousStates(_ states: Matrix<Scalar>, h0: Matrix<Scalar>, batch: Int) -> Matrix<Scalar> {
+    let (h, n) = (hidden, states.columns)
+    let steps = n / batch
+    return Matrix<Scalar>(
       rows: h, columns: n,
       initializingEvery: { p in
         states.withUnsafeBufferPointer { s in
           h0.withUnsafeBufferPointer { h0 in
+            let (p, s, h0) = (p.baseAddress!, s.baseAddress!, h0.baseAddress!)
+            guard let lengths else {
+              for r in 0..<h {
+                let (target, source, first) = (p + r * n, s + r * n, h0 + r * batch)
+                if reversed {
+                  target.update(from: source + batch, count: n - batch)
+                  (target + n - batch).update(from: first, count: batch)
+                } else {
+                  target.update(from: first, count: batch)
+                  (target + batch).update(from: source, count: n - batch)
+                }
+              }
+              return
+            }
             for r in 0..<h {
               for t in 0..<steps {
                 for b in 0..<batch {
@@ -84,209 +197,86 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
           }
         }
       })
-    // The input-side and recurrent-side pre-activations of every step, each with its bias.
-    var ax = Self.product(inputWeights, x, bias: inputBias, backend: backend)
-    let ah = Self.product(recurrentWeights, previous, bias: recurrentBias, backend: backend)
-    // The gradients of the pre-activations: input side (Δ_x) and recurrent side (Δ_h; the same
-    // but for the GRU's n gate, where the recurrent part is multiplied by r).
-    // (Every element is written by the steps below.)
-    var deltaX = Matrix<Scalar>(rows: g, columns: n, initializingEvery: { _ in })
-    var deltaH = Matrix<Scalar>(rows: g, columns: n, initializingEvery: { _ in })
-    var carry = finalState ?? .zeros(rows: h, columns: batch)
-    var cellCarry = finalCell ?? .zeros(rows: h, columns: batch)
-    // Whether a step leaves a part of dh_{t−1} in the carry before W_hhᵀ Δ_h is added: the
-    // GRU's z ⊙ dh, and a padded batch's sequences that have not started (their carry passes).
-    let carriesState: Bool = if case .gru = kind { true } else { self.lengths != nil }
-    // Every step's gates from the pre-activations, in place in ax: the LSTM's i, f, g, o, the
-    // GRU's r, z, n (n = tanh(x part + r ⊙ (W_hn h + b_hn)), which ah keeps); and the LSTM's c_t
-    // and tanh(c_t) for every step (c_0 first).
-    var cells = Matrix<Scalar>.zeros(rows: 0, columns: 0)
-    var tanhCells = Matrix<Scalar>.zeros(rows: 0, columns: 0)
-    let initialCell = c0 ?? .zeros(rows: h, columns: batch)
-    ax.withUnsafeMutableBufferPointer { a in
-      ah.withUnsafeBufferPointer { ah in
-        let (a, ah) = (a.baseAddress!, ah.baseAddress!)
-        func apply(_ activation: Activation, rows: Range<Int>) {
-          activation.apply(to: UnsafeMutableBufferPointer(start: a + rows.lowerBound * n, count: rows.count * n))
-        }
-        switch kind {
-        case .vanilla: break
-        case .lstm:
-          for index in 0..<(g * n) { a[index] += ah[index] }
-          apply(.sigmoid, rows: 0..<(2 * h))
-          apply(.tanh, rows: (2 * h)..<(3 * h))
-          apply(.sigmoid, rows: (3 * h)..<(4 * h))
-        case .gru:
-          for index in 0..<(2 * h * n) { a[index] += ah[index] }
-          apply(.sigmoid, rows: 0..<(2 * h))
-          for index in 0..<(h * n) { a[2 * h * n + index] += a[index] * ah[2 * h * n + index] }
-          apply(.tanh, rows: (2 * h)..<(3 * h))
-        }
-      }
-    }
-    if case .lstm = kind {
-      cells = .zeros(rows: h, columns: n)
-      ax.withUnsafeBufferPointer { a in
-        cells.withUnsafeMutableBufferPointer { c in
-          initialCell.withUnsafeBufferPointer { c0 in
-            let (a, c, c0) = (a.baseAddress!, c.baseAddress!, c0.baseAddress!)
-            for order in 0..<steps {
-              let t = reversed ? steps - 1 - order : order
-              let p = reversed ? t + 1 : t - 1
-              for r in 0..<h {
-                for b in 0..<batch where t < lengths[b] {
-                  let column = t * batch + b
-                  let before = isFirst(t, lengths[b]) ? c0[r * batch + b] : c[r * n + p * batch + b]
-                  c[r * n + column] = a[(h + r) * n + column] * before + a[r * n + column] * a[(2 * h + r) * n + column]
-                }
-              }
-            }
-          }
-        }
-      }
-      tanhCells = cells
-      tanhCells.withUnsafeMutableBufferPointer { Activation.tanh.apply(to: $0) }
-    }
-    states.withUnsafeBufferPointer { s in
-      previous.withUnsafeBufferPointer { p in
-        stateGradient.withUnsafeBufferPointer { ds in
-          ax.withUnsafeBufferPointer { ax in
-            ah.withUnsafeBufferPointer { ah in
-              cells.withUnsafeBufferPointer { cells in
-                tanhCells.withUnsafeBufferPointer { tanhCells in
-                  initialCell.withUnsafeBufferPointer { c0 in
-                    deltaX.withUnsafeMutableBufferPointer { dx in
-                      deltaH.withUnsafeMutableBufferPointer { dh in
-                        carry.withUnsafeMutableBufferPointer { carry in
-                          cellCarry.withUnsafeMutableBufferPointer { cellCarry in
-                            recurrentWeights.withUnsafeBufferPointer { w in
-                              let pointers = StepPointers(
-                                s: s.baseAddress!, p: p.baseAddress!, ds: ds.baseAddress!, ax: ax.baseAddress!,
-                                ah: ah.baseAddress!, c: cells.baseAddress, tanhC: tanhCells.baseAddress,
-                                c0: c0.baseAddress!, dx: dx.baseAddress!, dh: dh.baseAddress!,
-                                carry: carry.baseAddress!,
-                                cellCarry: cellCarry.baseAddress!, n: n, batch: batch, carriesState: carriesState)
-                              for order in 0..<steps {
-                                let t = reversed ? order : steps - 1 - order
-                                stepBackward(pointers, t: t, lengths: lengths)
-                                // dh_{t−1} = W_hhᵀ · Δ_h,t (+ the GRU's z ⊙ dh, added by the step).
-                                GEMMOperands(
-                                  transposeA: true, m: h, n: batch, k: g, a: w.baseAddress, lda: h,
-                                  b: dh.baseAddress! + t * batch, ldb: n, beta: pointers.carriesState ? 1 : 0,
-                                  c: carry.baseAddress!, ldc: batch
-                                ).run(backend)
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    let inputGradient = Self.product(inputWeights, deltaX, transposeA: true, backend: backend)
-    let isLSTM: Bool = if case .lstm = kind { true } else { false }
-    return Gradients(
-      inputWeights: Self.product(deltaX, x, transposeB: true, backend: backend),
-      recurrentWeights: Self.product(deltaH, previous, transposeB: true, backend: backend),
-      inputBias: deltaX.sum(axis: 1), recurrentBias: deltaH.sum(axis: 1), input: inputGradient,
-      initialState: carry, initialCell: isLSTM ? cellCarry : nil)
   }
 
   /// The buffers one step's backward reads and writes (all H × T·B or G·H × T·B with row stride
   /// n, but the carries, H × B).
   struct StepPointers {
+    /// The states, H_prev, dL/d(state).
     let s: UnsafePointer<Scalar>
     let p: UnsafePointer<Scalar>
     let ds: UnsafePointer<Scalar>
-    let ax: UnsafePointer<Scalar>
-    let ah: UnsafePointer<Scalar>
-    let c: UnsafePointer<Scalar>?
-    let tanhC: UnsafePointer<Scalar>?
-    let c0: UnsafePointer<Scalar>
+    /// The ``GateTape`` (nil for the vanilla cell).
+    let tape: UnsafePointer<Scalar>?
+    /// The GRU's b_hn (H).
+    let hnBias: UnsafePointer<Scalar>
+    /// Δ_x and Δ_h (the same buffer but for the GRU).
     let dx: UnsafeMutablePointer<Scalar>
     let dh: UnsafeMutablePointer<Scalar>
     let carry: UnsafeMutablePointer<Scalar>
     let cellCarry: UnsafeMutablePointer<Scalar>
     let n: Int
     let batch: Int
-    /// Whether the step leaves a part of dh_{t−1} in `carry` before `W_hhᵀ · Δ_h` is added (the
-    /// GRU's `z ⊙ dh`).
-    let carriesState: Bool
   }
 
-  /// Δ_x and Δ_h of step t (columns t·B ..< (t+1)·B) from dh = dL/dh_t + the carried gradient;
-  /// leaves in `carry` what of dh_{t−1} does not go through W_hh (zero, or the GRU's z ⊙ dh).
-  private func stepBackward(_ q: StepPointers, t: Int, lengths: [Int]) {
-    let (h, g, n, batch) = (hidden, gateRows, q.n, q.batch)
-    for b in 0..<batch where t >= lengths[b] {
-      // A step past the sequence's end: not run, so no gradient; dh and dc pass unchanged.
-      for row in 0..<g {
-        q.dx[row * n + t * batch + b] = 0
-        q.dh[row * n + t * batch + b] = 0
+  /// Δ_x and Δ_h of step t (columns t·B ..< (t+1)·B) from dh = dL/dh_t + the carried gradient,
+  /// for every column; leaves in `carry` what of dh_{t−1} does not go through W_hh (zero, or
+  /// the GRU's z ⊙ dh). One pass over contiguous columns per unit.
+  private func stepBackward(_ q: StepPointers, t: Int) {
+    let (h, n, batch) = (hidden, q.n, q.batch)
+    let c0 = t * batch
+    switch kind {
+    case .vanilla(let activation):
+      for r in 0..<h {
+        let (ds, s, dx, carry) = (q.ds + r * n + c0, q.s + r * n + c0, q.dx + r * n + c0, q.carry + r * batch)
+        switch activation {
+        case .tanh: for k in 0..<batch { dx[k] = (ds[k] + carry[k]) * (1 - s[k] * s[k]) }
+        case .sigmoid: for k in 0..<batch { dx[k] = (ds[k] + carry[k]) * (s[k] * (1 - s[k])) }
+        case .relu: for k in 0..<batch { dx[k] = s[k] > 0 ? ds[k] + carry[k] : 0 }
+        case .identity: for k in 0..<batch { dx[k] = ds[k] + carry[k] }
+        }
+        carry.update(repeating: 0, count: batch)
       }
-    }
-    for r in 0..<h {
-      for b in 0..<batch where t < lengths[b] {
-        let first = isFirst(t, lengths[b])
-        let column = t * batch + b
-        let dh = q.ds[r * n + column] + q.carry[r * batch + b]
-        switch kind {
-        case .vanilla(let activation):
-          let value = q.s[r * n + column]
-          let slope: Scalar =
-            switch activation {
-            case .tanh: 1 - value * value
-            case .relu: value > 0 ? 1 : 0
-            case .sigmoid: value * (1 - value)
-            case .identity: 1
-            }
-          q.dx[r * n + column] = dh * slope
-          q.dh[r * n + column] = dh * slope
-          q.carry[r * batch + b] = 0
-        case .lstm:
-          let i = q.ax[r * n + column]
-          let f = q.ax[(h + r) * n + column]
-          let gg = q.ax[(2 * h + r) * n + column]
-          let o = q.ax[(3 * h + r) * n + column]
-          let tanhC = q.tanhC![r * n + column]
-          let before = first ? q.c0[r * batch + b] : q.c![r * n + (t + (reversed ? 1 : -1)) * batch + b]
-          let dc = q.cellCarry[r * batch + b] + dh * o * (1 - tanhC * tanhC)
-          let di = dc * gg * i * (1 - i)
-          let df = dc * before * f * (1 - f)
-          let dg = dc * i * (1 - gg * gg)
-          let d_o = dh * tanhC * o * (1 - o)
-          q.dx[r * n + column] = di
-          q.dx[(h + r) * n + column] = df
-          q.dx[(2 * h + r) * n + column] = dg
-          q.dx[(3 * h + r) * n + column] = d_o
-          q.dh[r * n + column] = di
-          q.dh[(h + r) * n + column] = df
-          q.dh[(2 * h + r) * n + column] = dg
-          q.dh[(3 * h + r) * n + column] = d_o
-          q.cellCarry[r * batch + b] = dc * f
-          q.carry[r * batch + b] = 0
-        case .gru:
-          let rGate = q.ax[r * n + column]
-          let z = q.ax[(h + r) * n + column]
-          let nGate = q.ax[(2 * h + r) * n + column]
-          let hn = q.ah[(2 * h + r) * n + column]
-          let before = q.p[r * n + column]
-          let dn = dh * (1 - z) * (1 - nGate * nGate)
-          let dz = dh * (before - nGate) * z * (1 - z)
-          let dr = dn * hn * rGate * (1 - rGate)
-          q.dx[r * n + column] = dr
-          q.dh[r * n + column] = dr
-          q.dx[(h + r) * n + column] = dz
-          q.dh[(h + r) * n + column] = dz
-          q.dx[(2 * h + r) * n + column] = dn
-          q.dh[(2 * h + r) * n + column] = dn * rGate
-          q.carry[r * batch + b] = dh * z
+    case .lstm:
+      let tape = q.tape!
+      for r in 0..<h {
+        let (ds, carry, cellCarry) = (q.ds + r * n + c0, q.carry + r * batch, q.cellCarry + r * batch)
+        let row = { (gate: Int) in tape + (gate * h + r) * n + c0 }
+        let (i, f, gg, o, before, tanhC) = (row(0), row(1), row(2), row(3), row(4), row(5))
+        let delta = { (gate: Int) in q.dx + (gate * h + r) * n + c0 }
+        let (di, df, dg, d_o) = (delta(0), delta(1), delta(2), delta(3))
+        for k in 0..<batch {
+          let dh = ds[k] + carry[k]
+          let dc = cellCarry[k] + dh * o[k] * (1 - tanhC[k] * tanhC[k])
+          di[k] = dc * gg[k] * i[k] * (1 - i[k])
+          df[k] = dc * before[k] * f[k] * (1 - f[k])
+          dg[k] = dc * i[k] * (1 - gg[k] * gg[k])
+          d_o[k] = dh * tanhC[k] * o[k] * (1 - o[k])
+          cellCarry[k] = dc * f[k]
+          carry[k] = 0
+        }
+      }
+    case .gru:
+      let tape = q.tape!
+      for r in 0..<h {
+        let (ds, carry, before) = (q.ds + r * n + c0, q.carry + r * batch, q.p + r * n + c0)
+        let row = { (gate: Int) in tape + (gate * h + r) * n + c0 }
+        let (rGate, z, nGate, hn) = (row(0), row(1), row(2), row(3))
+        let hnBias = q.hnBias[r]
+        let (dr, dz, dn) = (q.dx + r * n + c0, q.dx + (h + r) * n + c0, q.dx + (2 * h + r) * n + c0)
+        let (dhr, dhz, dhn) = (q.dh + r * n + c0, q.dh + (h + r) * n + c0, q.dh + (2 * h + r) * n + c0)
+        for k in 0..<batch {
+          let dh = ds[k] + carry[k]
+          let dnk = dh * (1 - z[k]) * (1 - nGate[k] * nGate[k])
+          let dzk = dh * (before[k] - nGate[k]) * z[k] * (1 - z[k])
+          let drk = dnk * (hn[k] + hnBias) * rGate[k] * (1 - rGate[k])
+          dr[k] = drk
+          dhr[k] = drk
+          dz[k] = dzk
+          dhz[k] = dzk
+          dn[k] = dnk
+          dhn[k] = dnk * rGate[k]
+          carry[k] = dh * z[k]
         }
       }
     }
@@ -327,5 +317,15 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
           }
         }
       })
+  }
+}
+
+extension Optional {
+  /// Calls `body` with the wrapped matrix's storage, or with `nil`.
+  fileprivate mutating func withUnsafeMutablePointerOrNil<Scalar, R>(
+    _ body: (UnsafeMutablePointer<Scalar>?) -> R
+  ) -> R where Wrapped == Matrix<Scalar> {
+    guard self != nil else { return body(nil) }
+    return self!.withUnsafeMutableBufferPointer { body($0.baseAddress) }
   }
 }

@@ -41,6 +41,22 @@ extension RecurrentNetwork {
     _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, batchFirst: Bool = false,
     initialState: Matrix<Scalar>? = nil, initialCell: Matrix<Scalar>? = nil
   ) throws(ShapeError) -> Output {
+    try forward(
+      input, batchSize: batchSize, lengths: lengths, batchFirst: batchFirst, initialState: initialState,
+      initialCell: initialCell, tapeRows: 0
+    ).output
+  }
+
+  /// ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)``, and with `tapeRows` > 0
+  /// (a hoisted run of a gated cell, time-major) each layer and direction's ``GateTape``:
+  /// `tapeRows × (T · B)`, column `t · B + b` sequence b's step t (never written for a padded
+  /// step).
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  func forward(
+    _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]?, batchFirst: Bool, initialState: Matrix<Scalar>?,
+    initialCell: Matrix<Scalar>?, tapeRows: Int
+  ) throws(ShapeError) -> (output: Output, tapes: [Matrix<Scalar>]) {
     let stateRows = directionCount * layerCount * batchSize
     guard batchSize >= 1, input.rows % batchSize == 0, input.columns == inputSize else {
       throw ShapeError(
@@ -88,6 +104,10 @@ extension RecurrentNetwork {
     var run = LayerRun(
       network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
       input: regroup ? regroupingRows(input, outer: batchSize, inner: steps) : input)
+    if tapeRows > 0 {
+      checkPrecondition(formulation == .hoisted && !batchFirst, "RecurrentNetwork: a tape is recorded hoisted, time-major")
+      run.tapes = (0..<(layerCount * directionCount)).map { _ in .zeros(rows: tapeRows, columns: input.rows) }
+    }
     switch cells {
     case .rnn(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
     case .gru(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
@@ -95,9 +115,10 @@ extension RecurrentNetwork {
       run.layers(cells, padded: padded, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
     }
     let output = run.batchMajorOutput ?? run.sequence.transposed()
-    return Output(
+    let result = Output(
       output: regroup ? regroupingRows(output, outer: steps, inner: batchSize) : output,
       finalState: run.finalState, finalCell: mode == .lstm ? run.finalCell : nil)
+    return (result, run.tapes)
   }
 }
 
@@ -118,6 +139,10 @@ struct LayerRun<Scalar: BLASScalar> {
   var batchMajorOutput: Matrix<Scalar>?
   var finalState: Matrix<Scalar>
   var finalCell: Matrix<Scalar>
+  /// For a backward pass: each layer and direction's ``GateTape`` (index `layer · D +
+  /// direction`, each `rows × (T · B)`), which a hoisted run of a gated cell fills; empty when
+  /// nothing is recorded.
+  var tapes: [Matrix<Scalar>] = []
 
   init(
     network: RecurrentNetwork<Scalar>, batch: Int, initialState: Matrix<Scalar>?, initialCell: Matrix<Scalar>?,
@@ -247,21 +272,30 @@ struct LayerRun<Scalar: BLASScalar> {
         layer == network.layerCount - 1
         ? Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
         : network.scratch.matrix(rows: rows, columns: columns)
+      var tapes = self.tapes
+      self.tapes = []
       output.withUnsafeMutableBufferPointer { outputs in
         workspaces.withUnsafeMutableBufferPointer { buffer in
-          let workspaces = buffer
-          // Each direction reads the layer's input and its own cell and workspace, and writes its
-          // own column block of the output: nothing is shared but what is only read.
-          let run = { (direction: Int) in
-            var runner = cells[layer * directions + direction]
-            runner.backend = backend
-            runner.runHoisted(
-              batchMajorInputs: layerInput, workspace: &workspaces[direction], outputs: outputs,
-              columns: directions * hidden, column: direction * hidden, reversed: direction == 1)
+          tapes.withUnsafeMutableBufferPointer { tapes in
+            let (workspaces, tapes) = (buffer, tapes)
+            // Each direction reads the layer's input and its own cell and workspace, and writes its
+            // own column block of the output (and its own tape): nothing is shared but what is
+            // only read.
+            let run = { (direction: Int) in
+              let index = layer * directions + direction
+              var runner = cells[index]
+              runner.backend = backend
+              withTape(tapes, index) { tape in
+                runner.runHoisted(
+                  batchMajorInputs: layerInput, workspace: &workspaces[direction], outputs: outputs,
+                  columns: directions * hidden, column: direction * hidden, reversed: direction == 1, tape: tape)
+              }
+            }
+            eachDirection(run)
           }
-          eachDirection(run)
         }
       }
+      self.tapes = tapes
       for direction in 0..<directions {
         keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
         keepWorkspace(workspaces[direction], index: layer * directions + direction)
@@ -295,6 +329,14 @@ struct LayerRun<Scalar: BLASScalar> {
 ///
 /// The caller's task-local settings that the kernels read (`ActivationPath.current`) hold on the
 /// other threads too; the backend is resolved by the caller and set on each cell.
+/// Calls `body` with tape `index`'s storage, or with `nil` when there are no tapes.
+func withTape<Scalar, R>(
+  _ tapes: UnsafeMutableBufferPointer<Matrix<Scalar>>, _ index: Int, _ body: (UnsafeMutablePointer<Scalar>?) -> R
+) -> R {
+  guard index < tapes.count else { return body(nil) }
+  return tapes[index].withUnsafeMutableBufferPointer { body($0.baseAddress) }
+}
+
 private func performConcurrently(iterations: Int, _ body: (Int) -> Void) {
   let path = ActivationPath.current
   withoutActuallyEscaping(body) { body in

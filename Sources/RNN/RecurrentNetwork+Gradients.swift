@@ -25,12 +25,14 @@ extension RecurrentNetwork {
   /// count`.
   ///
   /// The forward pass is ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)``'s
-  /// arithmetic, run by each layer's cells (every formulation and backend gives the same
-  /// results to rounding); the backward pass recomputes each layer's gates from its inputs and
-  /// states with two products over all steps, carries dL/dh (and dL/dc) back step by step
-  /// through `W_hhᵀ` (`cblas_?gemm`), and forms each weight gradient as one product over all
-  /// steps (`dW_ih = Σ_t δ_t x_tᵀ`, `dW_hh = Σ_t δ_t h_{t−1}ᵀ`), and the input's gradient as one
-  /// more (`dX = W_ihᵀ Δ`), each layer's input gradient being the one below's output gradient.
+  /// arithmetic, run hoisted by each layer's cells with the network's backend, the gated cells
+  /// recording each step's activated gates as they go (the LSTM's c_{t−1} and tanh(c_t) too, the
+  /// GRU's `W_hn · h_{t−1}`), so that the backward pass computes nothing of the forward pass
+  /// again: it carries dL/dh (and dL/dc) back step by step through `W_hhᵀ` (`cblas_?gemm`), the
+  /// gates' derivatives one pass over contiguous columns per unit, and forms each weight gradient
+  /// as one product over all steps (`dW_ih = Σ_t δ_t x_tᵀ`, `dW_hh = Σ_t δ_t h_{t−1}ᵀ`), and the
+  /// input's gradient as one more (`dX = W_ihᵀ Δ`), each layer's input gradient being the one
+  /// below's output gradient.
   ///
   /// - Parameters:
   ///   - input: `(T · B) × I`, as for the forward pass.
@@ -46,9 +48,9 @@ extension RecurrentNetwork {
   /// - Returns: The forward pass's ``Output`` and the ``Gradients``.
   /// - Throws: `ShapeError` naming the shapes that do not fit; also for an LSTM with a
   ///   projection (`proj_size`), whose gradients are not implemented yet.
-  /// - Complexity: about three forward passes' arithmetic: O(L · D · T · B · G·H · (I + H)).
-  ///   Memory: each layer's inputs and states, and G·H × T·B pre-activations per layer and
-  ///   direction at a time.
+  /// - Complexity: about three forward passes' arithmetic (one forward, two backward):
+  ///   O(L · D · T · B · G·H · (I + H)). Memory: each layer's inputs and states, and per layer
+  ///   and direction its gates' record (6H × T·B for an LSTM, 4H × T·B for a GRU).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public func gradients(
@@ -129,38 +131,40 @@ extension RecurrentNetwork {
     func block(_ matrix: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
       matrix?.rowBlock((index * batchSize)..<((index + 1) * batchSize)).transposed()
     }
-    // Each cell's parameters for its backward pass (the LSTM and the vanilla cell keep the two
-    // biases summed: the input-side bias holds the sum).
+    // Each cell's parameters for its backward pass (the bias is on the tape, with the gates, but
+    // for the GRU's b_hn).
     let backwards: [RecurrentLayerBackward<Scalar>]
     switch cells {
     case .rnn(let cells):
       backwards = cells.enumerated().map { index, cell in
         RecurrentLayerBackward(
           kind: .vanilla(cell.activation), inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-          inputBias: cell.bias, recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1),
-          reversed: index % directions == 1, lengths: lengths)
+          recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1), reversed: index % directions == 1,
+          lengths: lengths)
       }
     case .lstm(let cells):
       backwards = cells.enumerated().map { index, cell in
         RecurrentLayerBackward(
           kind: .lstm, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-          inputBias: cell.bias, recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1),
-          reversed: index % directions == 1, lengths: lengths)
+          recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1), reversed: index % directions == 1,
+          lengths: lengths)
       }
     case .gru(let cells):
       backwards = cells.enumerated().map { index, cell in
         RecurrentLayerBackward(
           kind: .gru, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-          inputBias: cell.inputBias, recurrentBias: cell.recurrentBias, reversed: index % directions == 1,
-          lengths: lengths)
+          recurrentBias: cell.recurrentBias, reversed: index % directions == 1, lengths: lengths)
       }
     }
+    let tapeRows = backwards[0].kind.tapeRows(hidden: hidden)
 
-    // Forward, layer by layer, each by the network's own forward pass (with the lengths, if
-    // any), keeping each layer's input and each direction's states in the cells' layout.
+    // Forward, layer by layer, each by the network's own hoisted forward pass (with the lengths,
+    // if any), keeping each layer's input, each direction's states in the cells' layout, and the
+    // tapes its gated cells record.
     var inputs = [input.transposed()]
     var layerInput = input
     var states: [Matrix<Scalar>] = []
+    var tapes: [Matrix<Scalar>?] = []
     var finalState = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
     var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
     let layerRows = directions * batchSize
@@ -176,13 +180,14 @@ extension RecurrentNetwork {
     }
     for layer in 0..<layers {
       var single = RecurrentNetwork(layer: layer, of: self)
-      single.backend = backend
-      let result = try single.forward(
-        layerInput, batchSize: batchSize, lengths: lengths, initialState: layerBlock(initialState, layer),
-        initialCell: layerBlock(initialCell, layer))
+      (single.backend, single.formulation) = (backend, .hoisted)
+      let (result, layerTapes) = try single.forward(
+        layerInput, batchSize: batchSize, lengths: lengths, batchFirst: false,
+        initialState: layerBlock(initialState, layer), initialCell: layerBlock(initialCell, layer), tapeRows: tapeRows)
       let transposed = result.output.transposed()
       for direction in 0..<directions {
         states.append(transposed.rowBlock((direction * hidden)..<((direction + 1) * hidden)))
+        tapes.append(layerTapes.isEmpty ? nil : layerTapes[direction])
       }
       setRows(&finalState, layer, result.finalState)
       if let cn = result.finalCell { setRows(&finalCells!, layer, cn) }
@@ -226,9 +231,8 @@ extension RecurrentNetwork {
         let index = layer * directions + direction
         let backward = backwards[index]
         let h0 = block(initialState, index) ?? .zeros(rows: hidden, columns: batchSize)
-        let c0 = mode == .lstm ? (block(initialCell, index) ?? .zeros(rows: hidden, columns: batchSize)) : nil
         let result = backward.gradients(
-          x: inputs[layer], states: states[index], h0: h0, c0: c0, batch: batchSize,
+          x: inputs[layer], states: states[index], tape: tapes[index], h0: h0, batch: batchSize,
           stateGradient: above.rowBlock((direction * hidden)..<((direction + 1) * hidden)),
           finalState: block(finalStateGradient, index), finalCell: block(finalCellGradient, index), backend: backend)
         let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")

@@ -107,11 +107,14 @@ extension LayerRun {
         : Matrix(rows: padded.steps * batch, columns: width, initializingEvery: { _ in })
       // Not zero-filled: the directions' runs write every column block of every packed row (and
       // the padding's rows are zeroed).
+      var tapes = self.tapes
+      self.tapes = []
       output.withUnsafeMutableBufferPointer { outputs in
         if rows != nil { padded.zeroPadding(outputs, columns: width) }
         finalState.withUnsafeMutableBufferPointer { finalH in
           finalCell.withUnsafeMutableBufferPointer { finalC in
-            let (finalH, finalC) = (finalH, finalC)
+            tapes.withUnsafeMutableBufferPointer { tapes in
+            let (finalH, finalC, tapes) = (finalH, finalC, tapes)
             // Each direction its own cell, workspace, column block and rows of h_n and c_n.
             let run = { (direction: Int) in
               let index = layer * directions + direction
@@ -137,9 +140,14 @@ extension LayerRun {
                   outputs.baseAddress! + direction * hidden, leadingDimension: width, rows: rows)
                 x.withUnsafeBufferPointer { x in
                   if formulation == .hoisted {
-                    runner.runHoisted(
-                      x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
-                      reversed: direction == 1, states: states)
+                    // A tape (T · B columns) takes the output's rows as its columns: the padded
+                    // ones for the last layer, the packed ones (the first N) for the others.
+                    withTape(tapes, index) { tape in
+                      runner.runHoisted(
+                        x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
+                        reversed: direction == 1, states: states,
+                        tape: tape.map { .featureMajor($0, width: padded.steps * batch, rows: rows) })
+                    }
                   } else {
                     runner.runSteps(
                       x: x.baseAddress, batchMajor: false, batches: batches, workspace: &workspace,
@@ -150,9 +158,11 @@ extension LayerRun {
               keepWorkspace(workspace, index: index)
             }
             eachDirection(run)
+            }
           }
         }
       }
+      self.tapes = tapes
       // This layer's input (the packed input, or the layer before's output) is scratch again.
       swap(&layerInput, &output)
       scratch.keep(output)

@@ -16,9 +16,12 @@ struct GradientTests {
     var formulation: Formulation = .hoisted
     /// Each sequence's length (a padded batch), or `nil`.
     var lengths: [Int]? = nil
+    /// B when there are no lengths: 2 takes the steps' gathered gates, 1 the transposed
+    /// projection's layout, 8 the gates in place in the projection (whole vectors on every path).
+    var batch = 2
     var testDescription: String {
       "\(mode) L=\(layers)\(bidirectional ? " bidirectional" : "")\(bias ? "" : " no bias") \(formulation)"
-        + (lengths.map { " lengths \($0)" } ?? "")
+        + (lengths.map { " lengths \($0)" } ?? (batch == 2 ? "" : " B=\(batch)"))
     }
   }
 
@@ -30,6 +33,9 @@ struct GradientTests {
         Configuration(mode: mode, layers: 1, bidirectional: true, bias: false),
         Configuration(mode: mode, layers: 3, bidirectional: false, bias: true, formulation: .split),
         Configuration(mode: mode, layers: 2, bidirectional: true, bias: true, lengths: [2, 3, 1]),
+        Configuration(mode: mode, layers: 1, bidirectional: true, bias: true, batch: 1),
+        Configuration(mode: mode, layers: 1, bidirectional: true, bias: true, batch: 8),
+        Configuration(mode: mode, layers: 1, bidirectional: true, bias: true, lengths: [3, 1, 2, 3, 3, 2, 1, 3]),
       ]
     } + [Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: true, formulation: .fused)]
 
@@ -37,7 +43,7 @@ struct GradientTests {
   func gradientsMatchFiniteDifferences(_ configuration: Configuration) throws {
     var rng = SeededGenerator(seed: 42)
     let (hidden, input, steps) = (4, 3, 3)
-    let batch = configuration.lengths?.count ?? 2
+    let batch = configuration.lengths?.count ?? configuration.batch
     let gates = configuration.mode.gateCount
     let directions = configuration.bidirectional ? 2 : 1
     let stateDict = randomStateDict(
