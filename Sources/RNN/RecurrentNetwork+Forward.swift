@@ -43,19 +43,19 @@ extension RecurrentNetwork {
   ) throws(ShapeError) -> Output {
     try forward(
       input, batchSize: batchSize, lengths: lengths, batchFirst: batchFirst, initialState: initialState,
-      initialCell: initialCell, tapeRows: 0
+      initialCell: initialCell, tapeWidth: 0
     ).output
   }
 
-  /// ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)``, and with `tapeRows` > 0
-  /// (a hoisted run of a gated cell, time-major) each layer and direction's ``GateTape``:
-  /// `tapeRows × (T · B)`, column `t · B + b` sequence b's step t (never written for a padded
-  /// step).
+  /// ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)``, and with `tapeWidth` >
+  /// 0 (a hoisted run of a gated cell, time-major) each layer and direction's tape, what its
+  /// backward pass reads (see `RecurrentLayerBackward.Kind.tapeWidth(hidden:)`): `(T · B) ×
+  /// tapeWidth`, row `t · B + b` sequence b's step t (zero for a padded step).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   func forward(
     _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]?, batchFirst: Bool, initialState: Matrix<Scalar>?,
-    initialCell: Matrix<Scalar>?, tapeRows: Int
+    initialCell: Matrix<Scalar>?, tapeWidth: Int
   ) throws(ShapeError) -> (output: Output, tapes: [Matrix<Scalar>]) {
     let stateRows = directionCount * layerCount * batchSize
     guard batchSize >= 1, input.rows % batchSize == 0, input.columns == inputSize else {
@@ -104,9 +104,9 @@ extension RecurrentNetwork {
     var run = LayerRun(
       network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
       input: regroup ? regroupingRows(input, outer: batchSize, inner: steps) : input)
-    if tapeRows > 0 {
+    if tapeWidth > 0 {
       checkPrecondition(formulation == .hoisted && !batchFirst, "RecurrentNetwork: a tape is recorded hoisted, time-major")
-      run.tapes = (0..<(layerCount * directionCount)).map { _ in .zeros(rows: tapeRows, columns: input.rows) }
+      run.tapes = (0..<(layerCount * directionCount)).map { _ in .zeros(rows: input.rows, columns: tapeWidth) }
     }
     switch cells {
     case .rnn(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
@@ -139,9 +139,9 @@ struct LayerRun<Scalar: BLASScalar> {
   var batchMajorOutput: Matrix<Scalar>?
   var finalState: Matrix<Scalar>
   var finalCell: Matrix<Scalar>
-  /// For a backward pass: each layer and direction's ``GateTape`` (index `layer · D +
-  /// direction`, each `rows × (T · B)`), which a hoisted run of a gated cell fills; empty when
-  /// nothing is recorded.
+  /// For a backward pass: each layer and direction's tape (index `layer · D + direction`, each
+  /// `(T · B) × width`), which a hoisted run of a gated cell fills; empty when nothing is
+  /// recorded.
   var tapes: [Matrix<Scalar>] = []
 
   init(
@@ -329,12 +329,17 @@ struct LayerRun<Scalar: BLASScalar> {
 ///
 /// The caller's task-local settings that the kernels read (`ActivationPath.current`) hold on the
 /// other threads too; the backend is resolved by the caller and set on each cell.
-/// Calls `body` with tape `index`'s storage, or with `nil` when there are no tapes.
+/// Calls `body` with tape `index` as a run's record (its rows the run's columns, or with `rows`
+/// the rows they map to), or with `nil` when there are no tapes.
 func withTape<Scalar, R>(
-  _ tapes: UnsafeMutableBufferPointer<Matrix<Scalar>>, _ index: Int, _ body: (UnsafeMutablePointer<Scalar>?) -> R
+  _ tapes: UnsafeMutableBufferPointer<Matrix<Scalar>>, _ index: Int, rows: UnsafePointer<Int>? = nil,
+  _ body: (SequenceOutput<Scalar>?) -> R
 ) -> R {
   guard index < tapes.count else { return body(nil) }
-  return tapes[index].withUnsafeMutableBufferPointer { body($0.baseAddress) }
+  let width = tapes[index].columns
+  return tapes[index].withUnsafeMutableBufferPointer { tape in
+    body(.batchMajor(tape.baseAddress!, leadingDimension: width, rows: rows))
+  }
 }
 
 private func performConcurrently(iterations: Int, _ body: (Int) -> Void) {

@@ -127,9 +127,9 @@ extension RecurrentNetwork {
       throw fail("only an LSTM has a cell state", [])
     }
     let backend = backend ?? Backend.current
-    // The (l·D + d)-th B × H block of a state matrix, as H × B.
+    // The (l·D + d)-th B × H block of a state matrix.
     func block(_ matrix: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
-      matrix?.rowBlock((index * batchSize)..<((index + 1) * batchSize)).transposed()
+      matrix?.rowBlock((index * batchSize)..<((index + 1) * batchSize))
     }
     // Each cell's parameters for its backward pass (the bias is on the tape, with the gates, but
     // for the GRU's b_hn).
@@ -156,14 +156,12 @@ extension RecurrentNetwork {
           recurrentBias: cell.recurrentBias, reversed: index % directions == 1, lengths: lengths)
       }
     }
-    let tapeRows = backwards[0].kind.tapeRows(hidden: hidden)
+    let tapeWidth = backwards[0].kind.tapeWidth(hidden: hidden)
 
     // Forward, layer by layer, each by the network's own hoisted forward pass (with the lengths,
-    // if any), keeping each layer's input, each direction's states in the cells' layout, and the
-    // tapes its gated cells record.
-    var inputs = [input.transposed()]
-    var layerInput = input
-    var states: [Matrix<Scalar>] = []
+    // if any), keeping each layer's input and output (PyTorch's batch-major layout, which the
+    // backward pass reads in place) and the tapes its gated cells record.
+    var layerInputs = [input]
     var tapes: [Matrix<Scalar>?] = []
     var finalState = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
     var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
@@ -171,10 +169,10 @@ extension RecurrentNetwork {
     func layerBlock(_ matrix: Matrix<Scalar>?, _ layer: Int) -> Matrix<Scalar>? {
       matrix?.rowBlock((layer * layerRows)..<((layer + 1) * layerRows))
     }
-    func setRows(_ matrix: inout Matrix<Scalar>, _ layer: Int, _ value: Matrix<Scalar>) {
+    func setRows(_ matrix: inout Matrix<Scalar>, _ firstRow: Int, _ value: Matrix<Scalar>) {
       matrix.withUnsafeMutableBufferPointer { m in
         value.withUnsafeBufferPointer { v in
-          (m.baseAddress! + layer * layerRows * hidden).update(from: v.baseAddress!, count: v.count)
+          (m.baseAddress! + firstRow * hidden).update(from: v.baseAddress!, count: v.count)
         }
       }
     }
@@ -182,19 +180,15 @@ extension RecurrentNetwork {
       var single = RecurrentNetwork(layer: layer, of: self)
       (single.backend, single.formulation) = (backend, .hoisted)
       let (result, layerTapes) = try single.forward(
-        layerInput, batchSize: batchSize, lengths: lengths, batchFirst: false,
-        initialState: layerBlock(initialState, layer), initialCell: layerBlock(initialCell, layer), tapeRows: tapeRows)
-      let transposed = result.output.transposed()
-      for direction in 0..<directions {
-        states.append(transposed.rowBlock((direction * hidden)..<((direction + 1) * hidden)))
-        tapes.append(layerTapes.isEmpty ? nil : layerTapes[direction])
-      }
-      setRows(&finalState, layer, result.finalState)
-      if let cn = result.finalCell { setRows(&finalCells!, layer, cn) }
-      inputs.append(transposed)
-      layerInput = result.output
+        layerInputs[layer], batchSize: batchSize, lengths: lengths, batchFirst: false,
+        initialState: layerBlock(initialState, layer), initialCell: layerBlock(initialCell, layer),
+        tapeWidth: tapeWidth)
+      for direction in 0..<directions { tapes.append(layerTapes.isEmpty ? nil : layerTapes[direction]) }
+      setRows(&finalState, layer * layerRows, result.finalState)
+      if let cn = result.finalCell { setRows(&finalCells!, layer * layerRows, cn) }
+      layerInputs.append(result.output)
     }
-    let output = Output(output: layerInput, finalState: finalState, finalCell: finalCells)
+    let output = Output(output: layerInputs[layers], finalState: finalState, finalCell: finalCells)
     let lossGradient = try loss(output)
     let (outputGradient, finalStateGradient, finalCellGradient) =
       (lossGradient.output, lossGradient.finalState, lossGradient.finalCell)
@@ -211,62 +205,39 @@ extension RecurrentNetwork {
     }
     if mode != .lstm, finalCellGradient != nil { throw fail("only an LSTM has a cell state", []) }
 
-    // Backward, layer by layer from the top.
-    func setBlock(_ matrix: inout Matrix<Scalar>, _ index: Int, _ value: Matrix<Scalar>) {
-      // value is H × B; rows index·B ..< (index+1)·B of matrix get its transpose.
-      let rows = value.transposed()
-      matrix.withUnsafeMutableBufferPointer { m in
-        rows.withUnsafeBufferPointer { v in
-          (m.baseAddress! + index * batchSize * hidden).update(from: v.baseAddress!, count: v.count)
-        }
-      }
-    }
+    // Backward, layer by layer from the top, each layer's input gradient the output gradient of
+    // the layer below (both directions' added).
     var parameters: [String: Matrix<Scalar>] = [:]
     var initialStateGradient = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
     var initialCellGradient: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
-    var above = outputGradient.transposed()
+    var above = outputGradient
     for layer in (0..<layers).reversed() {
-      var below = Matrix<Scalar>.zeros(rows: 0, columns: 0)
+      let x = layerInputs[layer]
+      // Written by the first direction (not added to), every element.
+      var below = Matrix<Scalar>(rows: x.rows, columns: x.columns, initializingEvery: { _ in })
       for direction in 0..<directions {
         let index = layer * directions + direction
-        let backward = backwards[index]
-        let h0 = block(initialState, index) ?? .zeros(rows: hidden, columns: batchSize)
-        let result = backward.gradients(
-          x: inputs[layer], states: states[index], tape: tapes[index], h0: h0, batch: batchSize,
-          stateGradient: above.rowBlock((direction * hidden)..<((direction + 1) * hidden)),
-          finalState: block(finalStateGradient, index), finalCell: block(finalCellGradient, index), backend: backend)
+        let result = backwards[index].gradients(
+          x: x, output: layerInputs[layer + 1], column: direction * hidden, tape: tapes[index],
+          h0: block(initialState, index) ?? .zeros(rows: batchSize, columns: hidden), batch: batchSize,
+          outputGradient: above, finalState: block(finalStateGradient, index),
+          finalCell: block(finalCellGradient, index), inputGradient: &below, accumulate: direction == 1,
+          backend: backend)
         let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
         parameters["weight_ih" + suffix] = result.inputWeights
         parameters["weight_hh" + suffix] = result.recurrentWeights
         if hasBias {
-          switch mode {
-          case .gru:
-            parameters["bias_ih" + suffix] = result.inputBias
-            parameters["bias_hh" + suffix] = result.recurrentBias
-          default:
-            // One bias in the cell: both PyTorch biases get its gradient.
-            parameters["bias_ih" + suffix] = result.inputBias
-            parameters["bias_hh" + suffix] = result.inputBias
-          }
+          parameters["bias_ih" + suffix] = result.inputBias
+          // The LSTM's and the vanilla cell's one bias: both PyTorch biases get its gradient.
+          parameters["bias_hh" + suffix] = result.recurrentBias
         }
-        if direction == 0 {
-          below = result.input
-        } else {
-          // Both directions read the same input: their gradients add.
-          below.withUnsafeMutableBufferPointer { b in
-            result.input.withUnsafeBufferPointer { r in
-              for index in b.indices { b[index] += r[index] }
-            }
-          }
-        }
-        setBlock(&initialStateGradient, index, result.initialState)
-        if let dc0 = result.initialCell { setBlock(&initialCellGradient!, index, dc0) }
+        setRows(&initialStateGradient, index * batchSize, result.initialState)
+        if let dc0 = result.initialCell { setRows(&initialCellGradient!, index * batchSize, dc0) }
       }
       above = below
     }
     let gradients = Gradients(
-      parameters: parameters, input: above.transposed(), initialState: initialStateGradient,
-      initialCell: initialCellGradient)
+      parameters: parameters, input: above, initialState: initialStateGradient, initialCell: initialCellGradient)
     return (output, gradients)
   }
 }

@@ -140,13 +140,12 @@ extension LayerRun {
                   outputs.baseAddress! + direction * hidden, leadingDimension: width, rows: rows)
                 x.withUnsafeBufferPointer { x in
                   if formulation == .hoisted {
-                    // A tape (T · B columns) takes the output's rows as its columns: the padded
-                    // ones for the last layer, the packed ones (the first N) for the others.
-                    withTape(tapes, index) { tape in
+                    // A tape (T · B rows) records at the output's rows: the padded ones for the
+                    // last layer, the packed ones (the first N) for the others.
+                    withTape(tapes, index, rows: rows) { tape in
                       runner.runHoisted(
                         x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
-                        reversed: direction == 1, states: states,
-                        tape: tape.map { .featureMajor($0, width: padded.steps * batch, rows: rows) })
+                        reversed: direction == 1, states: states, tape: tape)
                     }
                   } else {
                     runner.runSteps(
