@@ -17,7 +17,7 @@ struct TrainBenchmark: ParsableCommand {
       from a fixed seed) and, best of --samples runs after a warm-up: the forward pass \
       (RecurrentNetwork.forward), the forward and backward pass \
       (RecurrentNetwork.gradients, the loss nn.MSELoss), and a whole training step (the \
-      gradients, then Adam's step and the network rebuilt from the new weights). Backward is \
+      gradients, then Adam's step and the new weights loaded into the network). Backward is \
       forward+backward minus forward; its goal is at most 2.5 × the forward pass. With \
       --pytorch, Benchmarks/pytorch/rnn_train_torch.py runs the same configurations in \
       PyTorch (torch.no_grad forward; zero_grad, forward, MSELoss, backward, Adam step) after \
@@ -156,7 +156,7 @@ struct TrainBenchmark: ParsableCommand {
     let step = try best {
       let result = try gradients()
       optimizer.step(&weights, gradients: result.parameters)
-      network = try RecurrentNetwork(stateDict: weights, mode: networkMode)
+      try network.load(stateDict: weights)
     }
     let backwardRatio = (both - forward) / forward
     let text =

@@ -67,21 +67,23 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   /// like `output`, the same columns) and to the last step's h and c (`finalState`,
   /// `finalCell`, B × H; the last step is t = T − 1 forward, t = 0 reversed). dL/dX goes into
   /// `inputGradient` (N × I), added to what is there with `accumulate` (the second direction).
+  /// The pass's own buffers come from `scratch` and go back to it.
   ///
   /// - Complexity: O(T · B · G·H · (I + H)): three products over all steps and one per step.
   func gradients(
     x: Matrix<Scalar>, output: Matrix<Scalar>, column: Int, tape: Matrix<Scalar>?, h0: Matrix<Scalar>, batch: Int,
     outputGradient: Matrix<Scalar>, finalState: Matrix<Scalar>?, finalCell: Matrix<Scalar>?,
-    inputGradient: inout Matrix<Scalar>, accumulate: Bool, backend: Backend
+    inputGradient: inout Matrix<Scalar>, accumulate: Bool, scratch: ScratchPool, backend: Backend
   ) -> Gradients {
     let (h, g, n) = (hidden, gateRows, x.rows)
     let steps = n / batch
-    let previous = previousStates(output, column: column, h0: h0, batch: batch)
+    var previous: Matrix<Scalar> = scratch.matrix(rows: n, columns: h)
+    previousStates(output, column: column, h0: h0, batch: batch, into: &previous)
     // The gradients of the pre-activations, a row per step and sequence: input side (Δ_x) and
     // recurrent side (Δ_h): the same matrix but for the GRU, whose n gate's recurrent part is
     // multiplied by r. (Every element is written by the steps below.)
-    var deltaX = Matrix<Scalar>(rows: n, columns: g, initializingEvery: { _ in })
-    var deltaH = isGRU ? Matrix<Scalar>(rows: n, columns: g, initializingEvery: { _ in }) : nil
+    var deltaX: Matrix<Scalar> = scratch.matrix(rows: n, columns: g)
+    var deltaH: Matrix<Scalar>? = isGRU ? scratch.matrix(rows: n, columns: g) : nil
     var carry = finalState ?? .zeros(rows: batch, columns: h)
     var cellCarry = finalCell ?? .zeros(rows: batch, columns: h)
     // Whether a step leaves a part of dh_{t−1} in the carry before Δ_h W_hh is added: the GRU's
@@ -146,40 +148,42 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
       }
     }
     let isLSTM: Bool = if case .lstm = kind { true } else { false }
-    return Gradients(
+    let gradients = Gradients(
       inputWeights: Self.product(deltaX, x, transposeA: true, backend: backend),
       recurrentWeights: Self.product(recurrentDelta, previous, transposeA: true, backend: backend),
       inputBias: inputBias, recurrentBias: deltaH.map(Self.columnSums) ?? inputBias,
       initialState: carry, initialCell: isLSTM ? cellCarry : nil)
+    scratch.keep(deltaX)
+    scratch.keep(previous)
+    if let deltaH { scratch.keep(deltaH) }
+    return gradients
   }
 
   /// H_prev, N × H: the state each row's step starts from: step t − 1's forward (t + 1
   /// reversed), h_0 for each sequence's first step (t = 0 forward, its last step reversed). A
   /// row copy each.
   private func previousStates(
-    _ output: Matrix<Scalar>, column: Int, h0: Matrix<Scalar>, batch: Int
-  ) -> Matrix<Scalar> {
+    _ output: Matrix<Scalar>, column: Int, h0: Matrix<Scalar>, batch: Int, into previous: inout Matrix<Scalar>
+  ) {
     let (h, n, stride) = (hidden, output.rows, output.columns)
     let steps = n / batch
-    return Matrix<Scalar>(
-      rows: n, columns: h,
-      initializingEvery: { p in
-        output.withUnsafeBufferPointer { s in
-          h0.withUnsafeBufferPointer { h0 in
-            guard let p = p.baseAddress, let s = s.baseAddress, let h0 = h0.baseAddress else { return }
-            for t in 0..<steps {
-              for b in 0..<batch {
-                let length = lengths?[b] ?? steps
-                // (Steps past a sequence's end are not run: h_0 there too, unread.)
-                let source =
-                  isFirst(t, length) || t >= length
-                  ? h0 + b * h : s + ((reversed ? t + 1 : t - 1) * batch + b) * stride + column
-                (p + (t * batch + b) * h).update(from: source, count: h)
-              }
+    previous.withUnsafeMutableBufferPointer { p in
+      output.withUnsafeBufferPointer { s in
+        h0.withUnsafeBufferPointer { h0 in
+          guard let p = p.baseAddress, let s = s.baseAddress, let h0 = h0.baseAddress else { return }
+          for t in 0..<steps {
+            for b in 0..<batch {
+              let length = lengths?[b] ?? steps
+              // (Steps past a sequence's end are not run: h_0 there too, unread.)
+              let source =
+                isFirst(t, length) || t >= length
+                ? h0 + b * h : s + ((reversed ? t + 1 : t - 1) * batch + b) * stride + column
+              (p + (t * batch + b) * h).update(from: source, count: h)
             }
           }
         }
-      })
+      }
+    }
   }
 
   /// The buffers one row's backward reads and writes: the states and dL/d(state) (row stride
@@ -221,7 +225,9 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
       let tape = q.tape! + row * 6 * h
       let cellCarry = q.cellCarry + b * h
       for r in 0..<h {
-        let (i, f, gg, o, before, tanhC) = (tape[r], tape[h + r], tape[2 * h + r], tape[3 * h + r], tape[4 * h + r], tape[5 * h + r])
+        let (i, f, gg, o, before, tanhC) = (
+          tape[r], tape[h + r], tape[2 * h + r], tape[3 * h + r], tape[4 * h + r], tape[5 * h + r]
+        )
         let dh = ds[r] + carry[r]
         let dc = cellCarry[r] + dh * o * (1 - tanhC * tanhC)
         d[r] = dc * gg * i * (1 - i)

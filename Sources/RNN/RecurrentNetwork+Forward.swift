@@ -105,8 +105,10 @@ extension RecurrentNetwork {
       network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
       input: regroup ? regroupingRows(input, outer: batchSize, inner: steps) : input)
     if tapeWidth > 0 {
-      checkPrecondition(formulation == .hoisted && !batchFirst, "RecurrentNetwork: a tape is recorded hoisted, time-major")
-      run.tapes = (0..<(layerCount * directionCount)).map { _ in .zeros(rows: input.rows, columns: tapeWidth) }
+      checkPrecondition(
+        formulation == .hoisted && !batchFirst, "RecurrentNetwork: a tape is recorded hoisted, time-major")
+      // Written before read: the backward pass reads no padded step's row.
+      run.tapes = (0..<(layerCount * directionCount)).map { _ in scratch.matrix(rows: input.rows, columns: tapeWidth) }
     }
     switch cells {
     case .rnn(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
@@ -243,7 +245,8 @@ struct LayerRun<Scalar: BLASScalar> {
   /// Layer-direction `index`'s workspace for B sequences, h (and c) zero: the one a pass before
   /// kept, or a new one.
   func takeWorkspace<Cell: CellKernels>(_ cell: Cell, index: Int) -> Cell.Workspace {
-    guard var workspace = network.scratch.take(Cell.Workspace.self, .workspace(index: index, batch: batch)) else {
+    let key = ScratchPool.Key.workspace(index: index, batch: batch, input: cell.inputSize)
+    guard var workspace = network.scratch.take(Cell.Workspace.self, key) else {
       return cell.makeWorkspace(batchSize: batch)
     }
     workspace.clearStates()
@@ -252,7 +255,7 @@ struct LayerRun<Scalar: BLASScalar> {
 
   /// Keeps a finished workspace for the next pass.
   func keepWorkspace(_ workspace: some CellWorkspace, index: Int) {
-    network.scratch.keep(workspace, .workspace(index: index, batch: batch))
+    network.scratch.keep(workspace, .workspace(index: index, batch: batch, input: workspace.input))
   }
 
   /// Every layer hoisted and batch-major: each reads its (T · B) × I input in place and each

@@ -214,7 +214,7 @@ extension RecurrentNetwork {
     for layer in (0..<layers).reversed() {
       let x = layerInputs[layer]
       // Written by the first direction (not added to), every element.
-      var below = Matrix<Scalar>(rows: x.rows, columns: x.columns, initializingEvery: { _ in })
+      var below: Matrix<Scalar> = scratch.matrix(rows: x.rows, columns: x.columns)
       for direction in 0..<directions {
         let index = layer * directions + direction
         let result = backwards[index].gradients(
@@ -222,7 +222,7 @@ extension RecurrentNetwork {
           h0: block(initialState, index) ?? .zeros(rows: batchSize, columns: hidden), batch: batchSize,
           outputGradient: above, finalState: block(finalStateGradient, index),
           finalCell: block(finalCellGradient, index), inputGradient: &below, accumulate: direction == 1,
-          backend: backend)
+          scratch: scratch, backend: backend)
         let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
         parameters["weight_ih" + suffix] = result.inputWeights
         parameters["weight_hh" + suffix] = result.recurrentWeights
@@ -233,6 +233,12 @@ extension RecurrentNetwork {
         }
         setRows(&initialStateGradient, index * batchSize, result.initialState)
         if let dc0 = result.initialCell { setRows(&initialCellGradient!, index * batchSize, dc0) }
+      }
+      // The gradient from above is scratch again (not the caller's), as are this layer's tapes.
+      if layer != layers - 1 { scratch.keep(above) }
+      for direction in 0..<directions {
+        if let tape = tapes[layer * directions + direction] { scratch.keep(tape) }
+        tapes[layer * directions + direction] = nil
       }
       above = below
     }

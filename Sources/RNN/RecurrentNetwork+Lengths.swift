@@ -114,49 +114,49 @@ extension LayerRun {
         finalState.withUnsafeMutableBufferPointer { finalH in
           finalCell.withUnsafeMutableBufferPointer { finalC in
             tapes.withUnsafeMutableBufferPointer { tapes in
-            let (finalH, finalC, tapes) = (finalH, finalC, tapes)
-            // Each direction its own cell, workspace, column block and rows of h_n and c_n.
-            let run = { (direction: Int) in
-              let index = layer * directions + direction
-              var runner = cells[index]
-              (runner.backend, runner.formulation) = (backend, formulation)
-              var workspace = takeWorkspace(runner, index: index)
-              // Sorted sequence j is row index · B + order[j] of h_0/h_n (and c_0/c_n).
-              let states = RunningStates<Scalar>(
-                joining: { j, column in
-                  let row = index * batch + order[j]
-                  copyRow(row, of: initialState, columns: hidden, into: column.h, stride: column.stride)
-                  if let c = column.c {
-                    copyRow(row, of: initialCell, columns: cellSize, into: c, stride: column.stride)
-                  }
-                },
-                leaving: { j, column in
-                  let row = index * batch + order[j]
-                  for r in 0..<hidden { finalH[row * hidden + r] = column.h[r * column.stride] }
-                  if let c = column.c { for r in 0..<cellSize { finalC[row * cellSize + r] = c[r * column.stride] } }
-                })
-              rows.withUnsafeOptionalPointer { rows in
-                let output = SequenceOutput.batchMajor(
-                  outputs.baseAddress! + direction * hidden, leadingDimension: width, rows: rows)
-                x.withUnsafeBufferPointer { x in
-                  if formulation == .hoisted {
-                    // A tape (T · B rows) records at the output's rows: the padded ones for the
-                    // last layer, the packed ones (the first N) for the others.
-                    withTape(tapes, index, rows: rows) { tape in
-                      runner.runHoisted(
-                        x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
-                        reversed: direction == 1, states: states, tape: tape)
+              let (finalH, finalC, tapes) = (finalH, finalC, tapes)
+              // Each direction its own cell, workspace, column block and rows of h_n and c_n.
+              let run = { (direction: Int) in
+                let index = layer * directions + direction
+                var runner = cells[index]
+                (runner.backend, runner.formulation) = (backend, formulation)
+                var workspace = takeWorkspace(runner, index: index)
+                // Sorted sequence j is row index · B + order[j] of h_0/h_n (and c_0/c_n).
+                let states = RunningStates<Scalar>(
+                  joining: { j, column in
+                    let row = index * batch + order[j]
+                    copyRow(row, of: initialState, columns: hidden, into: column.h, stride: column.stride)
+                    if let c = column.c {
+                      copyRow(row, of: initialCell, columns: cellSize, into: c, stride: column.stride)
                     }
-                  } else {
-                    runner.runSteps(
-                      x: x.baseAddress, batchMajor: false, batches: batches, workspace: &workspace,
-                      formulation: formulation, output: output, reversed: direction == 1, states: states)
+                  },
+                  leaving: { j, column in
+                    let row = index * batch + order[j]
+                    for r in 0..<hidden { finalH[row * hidden + r] = column.h[r * column.stride] }
+                    if let c = column.c { for r in 0..<cellSize { finalC[row * cellSize + r] = c[r * column.stride] } }
+                  })
+                rows.withUnsafeOptionalPointer { rows in
+                  let output = SequenceOutput.batchMajor(
+                    outputs.baseAddress! + direction * hidden, leadingDimension: width, rows: rows)
+                  x.withUnsafeBufferPointer { x in
+                    if formulation == .hoisted {
+                      // A tape (T · B rows) records at the output's rows: the padded ones for the
+                      // last layer, the packed ones (the first N) for the others.
+                      withTape(tapes, index, rows: rows) { tape in
+                        runner.runHoisted(
+                          x: x.baseAddress, batchMajor: true, batches: batches, workspace: &workspace, output: output,
+                          reversed: direction == 1, states: states, tape: tape)
+                      }
+                    } else {
+                      runner.runSteps(
+                        x: x.baseAddress, batchMajor: false, batches: batches, workspace: &workspace,
+                        formulation: formulation, output: output, reversed: direction == 1, states: states)
+                    }
                   }
                 }
+                keepWorkspace(workspace, index: index)
               }
-              keepWorkspace(workspace, index: index)
-            }
-            eachDirection(run)
+              eachDirection(run)
             }
           }
         }

@@ -143,7 +143,30 @@ extension RecurrentNetwork {
     case .lstm: cells = .lstm(lstm)
     case .gru: cells = .gru(gru)
     }
-    scratch = ScratchPool(limit: 2 * (layers * (bidirectional ? 2 : 1) + 2))
+    scratch = ScratchPool(limit: ScratchPool.limit(layers: layers, directions: bidirectional ? 2 : 1))
+  }
+
+  /// Replaces the weights with those of `stateDict`, as PyTorch's `load_state_dict`: the same
+  /// names and shapes as the network's own (an optimizer's step gives them), the mode,
+  /// formulation, backend and threads kept, and the buffers its passes reuse kept too, so that a
+  /// training loop's next forward and backward pass allocates nothing new (a network made anew
+  /// from the weights would allocate and fault in every buffer again).
+  ///
+  /// - Throws: ``RecurrentNetworkError`` as ``init(stateDict:mode:formulation:backend:)`` does,
+  ///   or ``RecurrentNetworkError/mode(_:)`` when the tensors describe another network (layers,
+  ///   directions, sizes, bias); the network is then unchanged.
+  /// - Complexity: O(Σ parameter sizes): each cell joins its weights once.
+  public mutating func load(stateDict: [String: Matrix<Scalar>]) throws(RecurrentNetworkError) {
+    let loaded = try RecurrentNetwork(stateDict: stateDict, mode: mode, formulation: formulation, backend: backend)
+    guard
+      loaded.layerCount == layerCount && loaded.isBidirectional == isBidirectional && loaded.hasBias == hasBias
+        && loaded.hiddenSize == hiddenSize && loaded.inputSize == inputSize && loaded.projectionSize == projectionSize
+    else {
+      throw .mode(
+        "the state dict describes another network (\(loaded.layerCount) layer(s), H = \(loaded.hiddenSize), I = \(loaded.inputSize)\(loaded.isBidirectional ? ", bidirectional" : "")\(loaded.hasBias ? "" : ", no bias")) than this one (\(layerCount) layer(s), H = \(hiddenSize), I = \(inputSize)\(isBidirectional ? ", bidirectional" : "")\(hasBias ? "" : ", no bias"))"
+      )
+    }
+    cells = loaded.cells
   }
 
   /// The mode `weight_hh_l0`'s shape implies (G·H × H: G = 4 LSTM, 3 GRU, 1 RNN), checked

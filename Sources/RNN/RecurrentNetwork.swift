@@ -108,9 +108,10 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   /// directions on two threads, set `BLAS.threadCount = 1` too, or each direction's products
   /// also ask OpenBLAS for its threads.
   public var threads: Int? = nil
-  let cells: Cells
-  /// The buffers forward passes reuse (shared by copies; see ``ScratchPool``): two passes'
-  /// worth, each a workspace per layer and direction and at most two matrices.
+  var cells: Cells
+  /// The buffers forward and backward passes reuse (shared by copies; see ``ScratchPool``): two
+  /// forward passes' worth, each a workspace per layer and direction and at most two matrices,
+  /// and a backward pass's.
   let scratch: ScratchPool
 
   /// The size of h, of `h_n` and of each direction's output: P with a projection, otherwise H.
@@ -146,7 +147,8 @@ extension RecurrentNetwork {
       self.cells = .gru(Array(cells[range]))
       inputSize = cells[range.lowerBound].inputSize
     }
-    scratch = ScratchPool(limit: 2 * (directions + 2))
+    // The network's own pool: a backward pass's buffers are kept for the next.
+    scratch = network.scratch
   }
 
   /// A network of one layer and one direction made of `cell`, whose activation may be any

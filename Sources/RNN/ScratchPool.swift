@@ -23,8 +23,10 @@ import Glibc
 final class ScratchPool: @unchecked Sendable {
   /// What a buffer is for.
   enum Key: Hashable, Sendable {
-    /// Layer-direction `index`'s workspace for batches of `batch`.
-    case workspace(index: Int, batch: Int)
+    /// Layer-direction `index`'s workspace for batches of `batch` and inputs of `input` features
+    /// (the layers run one at a time for a backward pass share their network's pool: each
+    /// layer's direction d has index d).
+    case workspace(index: Int, batch: Int, input: Int)
     /// A matrix of `count` elements.
     case matrix(count: Int)
   }
@@ -34,6 +36,13 @@ final class ScratchPool: @unchecked Sendable {
   /// The buffers kept, oldest first. Read and written only with `lock` held.
   private var kept: [(key: Key, value: any Sendable)] = []
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+  /// A network's limit: two forward passes' worth (each layer and direction's workspace and two
+  /// scratch matrices), and a backward pass's buffers (each layer and direction's tape, its
+  /// deltas and H_prev, and a layer's input gradient).
+  static func limit(layers: Int, directions: Int) -> Int {
+    2 * (layers * directions + 2) + 4 * layers * directions + 1
+  }
 
   init(limit: Int) {
     self.limit = limit

@@ -166,7 +166,8 @@ extension RNNTrain {
         throw ToolError(
           "\(name) is no longer finite after step \(step): lower --learning-rate, or pass --clip-grad-norm")
       }
-      network = try RecurrentNetwork(stateDict: parameters, mode: network.mode, formulation: formulation)
+      // The new weights into the same network: its buffers are reused by the next step.
+      try network.load(stateDict: parameters)
       let seconds = Date().timeIntervalSince(start)
       log += "\(step),\(epoch),\(value),\(norm),\(seconds)\n"
       if step == 1 { first = Double(value) }

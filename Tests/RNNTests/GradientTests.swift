@@ -140,4 +140,65 @@ struct GradientTests {
       _ = try network.gradients(x, batchSize: 4, outputGradient: .zeros(rows: 6, columns: 4))
     }
   }
+
+  /// A network's buffers are reused from pass to pass (and across `load(stateDict:)`): a padded
+  /// batch after a full one (whose tapes and deltas are left dirty in the pool), and a step on
+  /// loaded weights, give exactly what a fresh network gives.
+  @Test(arguments: [RecurrentNetwork<Float>.Mode.lstm, .gru, .rnnTanh])
+  func reusedBuffersChangeNothing(_ mode: RecurrentNetwork<Float>.Mode) throws {
+    var rng = SeededGenerator(seed: 7)
+    let (hidden, input, steps, batch) = (5, 3, 4, 16)
+    func weights() -> [String: Matrix<Float>] {
+      randomStateDict(
+        gates: mode.gateCount, hidden: hidden, input: input, layers: 2, bidirectional: true, bias: true,
+        standardDeviation: 0.5, using: &rng
+      ).mapValues { Matrix(converting: $0) }
+    }
+    let (first, second) = (weights(), weights())
+    let x = Matrix<Float>.randomNormal(rows: steps * batch, columns: input, using: &rng)
+    let a = Matrix<Float>.randomNormal(rows: steps * batch, columns: 2 * hidden, using: &rng)
+    let lengths = (0..<batch).map { 1 + $0 % steps }
+    var network = try RecurrentNetwork(stateDict: first, mode: mode)
+    _ = try network.gradients(x, batchSize: batch, outputGradient: a)
+    let padded = try network.gradients(x, batchSize: batch, lengths: lengths, outputGradient: a)
+    let fresh = try RecurrentNetwork(stateDict: first, mode: mode).gradients(
+      x, batchSize: batch, lengths: lengths, outputGradient: a)
+    #expect(padded.output.output == fresh.output.output)
+    #expect(padded.gradients.parameters == fresh.gradients.parameters)
+    #expect(padded.gradients.input == fresh.gradients.input)
+
+    try network.load(stateDict: second)
+    let loaded = try network.gradients(x, batchSize: batch, outputGradient: a)
+    let made = try RecurrentNetwork(stateDict: second, mode: mode).gradients(x, batchSize: batch, outputGradient: a)
+    #expect(loaded.output.output == made.output.output)
+    #expect(loaded.gradients.parameters == made.gradients.parameters)
+    #expect(loaded.gradients.initialState == made.gradients.initialState)
+  }
+
+  /// `load(stateDict:)` takes only the network's own names and shapes, and a refused state dict
+  /// leaves the network as it was.
+  @Test func loadRefusesAnotherNetwork() throws {
+    var rng = SeededGenerator(seed: 8)
+    let weights = randomStateDict(
+      gates: 4, hidden: 4, input: 3, layers: 1, bidirectional: false, bias: true, standardDeviation: 0.5, using: &rng
+    ).mapValues { Matrix<Float>(converting: $0) }
+    var network = try RecurrentNetwork(stateDict: weights)
+    let x = Matrix<Float>.randomNormal(rows: 6, columns: 3, using: &rng)
+    let before = try network.forward(x, batchSize: 2).output
+    let wider = randomStateDict(
+      gates: 4, hidden: 5, input: 3, layers: 1, bidirectional: false, bias: true, standardDeviation: 0.5, using: &rng
+    ).mapValues { Matrix<Float>(converting: $0) }
+    #expect(throws: RecurrentNetworkError.self) { try network.load(stateDict: wider) }
+    var twoLayers = weights
+    twoLayers["weight_ih_l1"] = .zeros(rows: 16, columns: 4)
+    twoLayers["weight_hh_l1"] = .zeros(rows: 16, columns: 4)
+    twoLayers["bias_ih_l1"] = .zeros(rows: 16, columns: 1)
+    twoLayers["bias_hh_l1"] = .zeros(rows: 16, columns: 1)
+    #expect(throws: RecurrentNetworkError.self) { try network.load(stateDict: twoLayers) }
+    var noBias = weights
+    noBias["bias_ih_l0"] = nil
+    noBias["bias_hh_l0"] = nil
+    #expect(throws: RecurrentNetworkError.self) { try network.load(stateDict: noBias) }
+    #expect(try network.forward(x, batchSize: 2).output == before)
+  }
 }

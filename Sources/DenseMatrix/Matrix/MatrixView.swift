@@ -37,9 +37,15 @@ public struct MatrixView<Scalar: BLASScalar> {
 
   /// A contiguous copy of the block.
   ///
-  /// - Complexity: O(rows × columns).
+  /// - Complexity: O(rows × columns): a `memcpy`-speed copy per row.
   public func copy() -> Matrix<Scalar> {
-    Matrix(rows: rows, columns: columns) { r, c in baseAddress[r * rowStride + c] }
+    let (base, rows, columns, stride) = (baseAddress, self.rows, self.columns, rowStride)
+    return Matrix(
+      rows: rows, columns: columns,
+      initializingEvery: { target in
+        guard let target = target.baseAddress else { return }
+        for r in 0..<rows { (target + r * columns).update(from: base + r * stride, count: columns) }
+      })
   }
 }
 
