@@ -13,22 +13,8 @@ import DenseMatrix
 /// sequence b's step t, whichever direction runs, so that the layer's input and output are
 /// read in place and each step's rows are one contiguous block.
 struct RecurrentLayerBackward<Scalar: BLASScalar> {
-  enum Kind {
-    case vanilla(Activation)
-    case lstm
-    case gru
-
-    /// The columns of a layer's tape for H hidden units: the LSTM's i, f, g, o, c_{t−1} and
-    /// tanh(c_t) (6H), the GRU's r, z, n and `W_hn · h_{t−1}` (4H); none for the vanilla cell,
-    /// whose derivative is read off its state.
-    func tapeWidth(hidden: Int) -> Int {
-      switch self {
-      case .vanilla: 0
-      case .lstm: 6 * hidden
-      case .gru: 4 * hidden
-      }
-    }
-  }
+  /// The cell kind, as the gate-gradient kernels name it.
+  typealias Kind = GateGradientCell
 
   let kind: Kind
   /// W_ih (G·H × I), W_hh (G·H × H).
@@ -104,7 +90,8 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
                         let pointers = RowPointers(
                           s: s.baseAddress! + column, p: p.baseAddress!, ds: ds.baseAddress! + column,
                           stride: output.columns, tape: tape.baseAddress, hnBias: bias.baseAddress! + 2 * h,
-                          dx: dx.baseAddress!, dh: dh, carry: carry.baseAddress!, cellCarry: cellCarry.baseAddress!)
+                          dx: dx.baseAddress!, dh: dh, carry: carry.baseAddress!, cellCarry: cellCarry.baseAddress!,
+                          path: ActivationPath.current)
                         for order in 0..<steps {
                           let t = reversed ? order : steps - 1 - order
                           for b in 0..<batch {
@@ -202,59 +189,22 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     let dh: UnsafeMutablePointer<Scalar>
     let carry: UnsafeMutablePointer<Scalar>
     let cellCarry: UnsafeMutablePointer<Scalar>
+    /// The vector kernels' instruction set.
+    let path: ActivationPath
   }
 
   /// Δ_x and Δ_h of one row (sequence `sequence` at a step) from dh = dL/dh_t + the carried
   /// gradient; leaves in the carry what of dh_{t−1} does not go through W_hh (zero, or the
-  /// GRU's z ⊙ dh). One pass over the row's contiguous units.
+  /// GRU's z ⊙ dh). One pass over the row's contiguous units in the vector kernel of the
+  /// current activation path (`swift_blas_rnn_gate_gradients_*`).
   @inline(__always)
   private func rowBackward(_ q: RowPointers, row: Int, sequence b: Int) {
     let (h, g) = (hidden, gateRows)
-    let (ds, carry, d) = (q.ds + row * q.stride, q.carry + b * h, q.dx + row * g)
-    switch kind {
-    case .vanilla(let activation):
-      let s = q.s + row * q.stride
-      switch activation {
-      case .tanh: for r in 0..<h { d[r] = (ds[r] + carry[r]) * (1 - s[r] * s[r]) }
-      case .sigmoid: for r in 0..<h { d[r] = (ds[r] + carry[r]) * (s[r] * (1 - s[r])) }
-      case .relu: for r in 0..<h { d[r] = s[r] > 0 ? ds[r] + carry[r] : 0 }
-      case .identity: for r in 0..<h { d[r] = ds[r] + carry[r] }
-      }
-      carry.update(repeating: 0, count: h)
-    case .lstm:
-      let tape = q.tape! + row * 6 * h
-      let cellCarry = q.cellCarry + b * h
-      for r in 0..<h {
-        let (i, f, gg, o, before, tanhC) = (
-          tape[r], tape[h + r], tape[2 * h + r], tape[3 * h + r], tape[4 * h + r], tape[5 * h + r]
-        )
-        let dh = ds[r] + carry[r]
-        let dc = cellCarry[r] + dh * o * (1 - tanhC * tanhC)
-        d[r] = dc * gg * i * (1 - i)
-        d[h + r] = dc * before * f * (1 - f)
-        d[2 * h + r] = dc * i * (1 - gg * gg)
-        d[3 * h + r] = dh * tanhC * o * (1 - o)
-        cellCarry[r] = dc * f
-        carry[r] = 0
-      }
-    case .gru:
-      let tape = q.tape! + row * 4 * h
-      let (before, dh) = (q.p + row * h, q.dh + row * g)
-      for r in 0..<h {
-        let (rGate, z, nGate, hn) = (tape[r], tape[h + r], tape[2 * h + r], tape[3 * h + r] + q.hnBias[r])
-        let dhr = ds[r] + carry[r]
-        let dn = dhr * (1 - z) * (1 - nGate * nGate)
-        let dz = dhr * (before[r] - nGate) * z * (1 - z)
-        let dr = dn * hn * rGate * (1 - rGate)
-        d[r] = dr
-        dh[r] = dr
-        d[h + r] = dz
-        dh[h + r] = dz
-        d[2 * h + r] = dn
-        dh[2 * h + r] = dn * rGate
-        carry[r] = dhr * z
-      }
-    }
+    Scalar._gateGradients(
+      kind, path: q.path, hidden: h, tape: q.tape.map { $0 + row * kind.tapeWidth(hidden: h) },
+      state: q.s + row * q.stride, previous: q.p + row * h, hnBias: q.hnBias, ds: q.ds + row * q.stride,
+      carry: q.carry + b * h, cellCarry: q.cellCarry + b * h, delta: q.dx + row * g,
+      recurrentDelta: isGRU ? q.dh + row * g : nil)
   }
 
   /// Whether step t is the first a sequence of `length` steps runs: t = 0 forward, its last
@@ -309,6 +259,19 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
           }
         }
       })
+  }
+}
+
+extension GateGradientCell {
+  /// The columns of a layer's tape for H hidden units: the LSTM's i, f, g, o, c_{t−1} and
+  /// tanh(c_t) (6H), the GRU's r, z, n and `W_hn · h_{t−1}` (4H); none for the vanilla cell,
+  /// whose derivative is read off its state.
+  func tapeWidth(hidden: Int) -> Int {
+    switch self {
+    case .vanilla: 0
+    case .lstm: 6 * hidden
+    case .gru: 4 * hidden
+    }
   }
 }
 

@@ -289,6 +289,82 @@ TARGET void CONCAT(swift_blas_rnn_column_extremes, SUFFIX)(
   }
 }
 
+/// count <= VW elements at p into a vector (the other lanes zero), and back.
+INLINE VD FN(load_n)(const T *p, ptrdiff_t count) {
+  if (count == VW) return FN(load)(p);
+  T lanes[VW] = {0};
+  memcpy(lanes, p, (size_t)count * sizeof(T));
+  return FN(load)(lanes);
+}
+INLINE void FN(store_n)(T *p, VD v, ptrdiff_t count) {
+  if (count == VW) {
+    FN(store)(p, v);
+    return;
+  }
+  T lanes[VW];
+  FN(store)(lanes, v);
+  memcpy(p, lanes, (size_t)count * sizeof(T));
+}
+
+/// One row of backpropagation through time (see the header): a vector of units at a time, each
+/// product rounded on its own (no contraction), so that every path gives the same results.
+TARGET void CONCAT(swift_blas_rnn_gate_gradients, SUFFIX)(
+    int kind, ptrdiff_t hidden, const T *restrict tape, const T *restrict state, const T *restrict previous,
+    const T *restrict hnBias, const T *restrict ds, T *restrict carry, T *restrict cellCarry, T *restrict delta,
+    T *restrict recurrentDelta) {
+#pragma clang fp contract(off)
+  const ptrdiff_t h = hidden;
+  const VD one = FN(splat)(1), zero = FN(splat)(0);
+  for (ptrdiff_t r = 0; r < h; r += VW) {
+    const ptrdiff_t n = h - r < VW ? h - r : VW;
+    const VD dh = FN(load_n)(ds + r, n) + FN(load_n)(carry + r, n);
+    switch (kind) {
+      case SWIFT_BLAS_RNN_GRADIENT_LSTM: {
+        const VD i = FN(load_n)(tape + r, n), f = FN(load_n)(tape + h + r, n);
+        const VD g = FN(load_n)(tape + 2 * h + r, n), o = FN(load_n)(tape + 3 * h + r, n);
+        const VD before = FN(load_n)(tape + 4 * h + r, n), tanhC = FN(load_n)(tape + 5 * h + r, n);
+        const VD dc = FN(load_n)(cellCarry + r, n) + dh * o * (one - tanhC * tanhC);
+        FN(store_n)(delta + r, dc * g * i * (one - i), n);
+        FN(store_n)(delta + h + r, dc * before * f * (one - f), n);
+        FN(store_n)(delta + 2 * h + r, dc * i * (one - g * g), n);
+        FN(store_n)(delta + 3 * h + r, dh * tanhC * o * (one - o), n);
+        FN(store_n)(cellCarry + r, dc * f, n);
+        FN(store_n)(carry + r, zero, n);
+        break;
+      }
+      case SWIFT_BLAS_RNN_GRADIENT_GRU: {
+        const VD rg = FN(load_n)(tape + r, n), z = FN(load_n)(tape + h + r, n);
+        const VD ng = FN(load_n)(tape + 2 * h + r, n);
+        const VD hn = FN(load_n)(tape + 3 * h + r, n) + FN(load_n)(hnBias + r, n);
+        const VD dn = dh * (one - z) * (one - ng * ng);
+        const VD dz = dh * (FN(load_n)(previous + r, n) - ng) * z * (one - z);
+        const VD dr = dn * hn * rg * (one - rg);
+        FN(store_n)(delta + r, dr, n);
+        FN(store_n)(recurrentDelta + r, dr, n);
+        FN(store_n)(delta + h + r, dz, n);
+        FN(store_n)(recurrentDelta + h + r, dz, n);
+        FN(store_n)(delta + 2 * h + r, dn, n);
+        FN(store_n)(recurrentDelta + 2 * h + r, dn * rg, n);
+        FN(store_n)(carry + r, dh * z, n);
+        break;
+      }
+      default: {
+        const VD s = FN(load_n)(state + r, n);
+        VD d;
+        switch (kind) {
+          case SWIFT_BLAS_RNN_TANH: d = dh * (one - s * s); break;
+          case SWIFT_BLAS_RNN_SIGMOID: d = dh * (s * (one - s)); break;
+          case SWIFT_BLAS_RNN_RELU: d = FN(select)(s > zero, dh, zero); break;
+          default: d = dh; break;
+        }
+        FN(store_n)(delta + r, d, n);
+        FN(store_n)(carry + r, zero, n);
+        break;
+      }
+    }
+  }
+}
+
 #undef ROWS_LOOP
 #undef COLUMN_LOOP
 #undef DISPATCH

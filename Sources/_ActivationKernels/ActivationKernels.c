@@ -92,6 +92,15 @@ NO_KERNEL(f32_avx512, float)
   T swift_blas_rnn_extreme_##SUFFIX(const T *p, ptrdiff_t count, int greatest) { return 0; }            \
   void swift_blas_rnn_column_extremes_##SUFFIX(const T *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, \
                                                T *out) {}
+#define NO_GRADIENT(SUFFIX, T)                                                                               \
+  void swift_blas_rnn_gate_gradients_##SUFFIX(int kind, ptrdiff_t hidden, const T *tape, const T *state,    \
+                                              const T *previous, const T *hnBias, const T *ds, T *carry,    \
+                                              T *cellCarry, T *delta, T *recurrentDelta) {}
+NO_GRADIENT(f64_avx2, double)
+NO_GRADIENT(f64_avx512, double)
+NO_GRADIENT(f32_avx2, float)
+NO_GRADIENT(f32_avx512, float)
+
 NO_REDUCTION(f64_avx2, double)
 NO_REDUCTION(f64_avx512, double)
 NO_REDUCTION(f32_avx2, float)

@@ -201,4 +201,72 @@ struct GradientTests {
     #expect(throws: RecurrentNetworkError.self) { try network.load(stateDict: noBias) }
     #expect(try network.forward(x, batchSize: 2).output == before)
   }
+
+  /// The gate-gradient kernels round each product on its own, in the order the header states,
+  /// so every activation path (the portable one, AVX2, AVX-512, as this CPU has them) gives what
+  /// the formulas give one unit at a time in Swift, bit for bit: units that fill whole vectors
+  /// and a tail, every cell.
+  @Test(arguments: [
+    GateGradientCell.lstm, .gru, .vanilla(.tanh), .vanilla(.sigmoid), .vanilla(.relu), .vanilla(.identity),
+  ])
+  func gateGradientKernelsFollowTheFormulas(_ cell: GateGradientCell) {
+    var rng = SeededGenerator(seed: 9)
+    let h = 37
+    func values(_ count: Int) -> [Float] { Matrix<Float>.randomNormal(rows: count, columns: 1, using: &rng).scalars }
+    let (tape, state, previous, hnBias, ds) = (values(6 * h), values(h), values(h), values(h), values(h))
+    let (carry0, cellCarry0) = (values(h), values(h))
+    // The reference, one unit at a time.
+    var (carry, cellCarry) = (carry0, cellCarry0)
+    var (delta, recurrentDelta) = ([Float](repeating: 0, count: 4 * h), [Float](repeating: 0, count: 3 * h))
+    for r in 0..<h {
+      let dh = ds[r] + carry[r]
+      let gate = { (k: Int) in tape[k * h + r] }
+      switch cell {
+      case .lstm:
+        let (i, f, g, o, before, tanhC) = (gate(0), gate(1), gate(2), gate(3), gate(4), gate(5))
+        let dc = cellCarry[r] + dh * o * (1 - tanhC * tanhC)
+        (delta[r], delta[h + r]) = (dc * g * i * (1 - i), dc * before * f * (1 - f))
+        (delta[2 * h + r], delta[3 * h + r]) = (dc * i * (1 - g * g), dh * tanhC * o * (1 - o))
+        (cellCarry[r], carry[r]) = (dc * f, 0)
+      case .gru:
+        let (rg, z, n, hn) = (gate(0), gate(1), gate(2), gate(3) + hnBias[r])
+        let dn = dh * (1 - z) * (1 - n * n)
+        let dz = dh * (previous[r] - n) * z * (1 - z)
+        let dr = dn * hn * rg * (1 - rg)
+        (delta[r], delta[h + r], delta[2 * h + r]) = (dr, dz, dn)
+        (recurrentDelta[r], recurrentDelta[h + r], recurrentDelta[2 * h + r]) = (dr, dz, dn * rg)
+        carry[r] = dh * z
+      case .vanilla(let activation):
+        let s = state[r]
+        delta[r] =
+          switch activation {
+          case .tanh: dh * (1 - s * s)
+          case .sigmoid: dh * (s * (1 - s))
+          case .relu: s > 0 ? dh : 0
+          case .identity: dh
+          }
+        carry[r] = 0
+      }
+    }
+    for path in ActivationPath.supported {
+      var (kernelCarry, kernelCellCarry) = (carry0, cellCarry0)
+      var (kernelDelta, kernelRecurrent) = ([Float](repeating: 0, count: 4 * h), [Float](repeating: 0, count: 3 * h))
+      kernelCarry.withUnsafeMutableBufferPointer { carry in
+        kernelCellCarry.withUnsafeMutableBufferPointer { cellCarry in
+          kernelDelta.withUnsafeMutableBufferPointer { delta in
+            kernelRecurrent.withUnsafeMutableBufferPointer { recurrent in
+              Float._gateGradients(
+                cell, path: path, hidden: h, tape: tape, state: state, previous: previous, hnBias: hnBias, ds: ds,
+                carry: carry.baseAddress!, cellCarry: cellCarry.baseAddress!, delta: delta.baseAddress!,
+                recurrentDelta: recurrent.baseAddress!)
+            }
+          }
+        }
+      }
+      #expect(kernelDelta == delta, "\(path)")
+      #expect(kernelCarry == carry, "\(path)")
+      if cell == .lstm { #expect(kernelCellCarry == cellCarry, "\(path)") }
+      if cell == .gru { #expect(kernelRecurrent == recurrentDelta, "\(path)") }
+    }
+  }
 }

@@ -91,6 +91,17 @@ public protocol VectorKernels {
   /// The activation of one value (the scalar reference of the kernels).
   static func _activate(_ activation: Activation, _ x: Self) -> Self
 
+  /// One row of a recurrent cell's backpropagation through time, by the kernel of `path`: from
+  /// `dh = ds + carry`, the gates' gradients into `delta` (and the GRU's recurrent side into
+  /// `recurrentDelta`), the carries for the step before updated (see
+  /// `swift_blas_rnn_gate_gradients_f32_avx512` in `ActivationKernels.h` for each cell's
+  /// arithmetic). Unchecked; the path must be supported.
+  static func _gateGradients(
+    _ cell: GateGradientCell, path: ActivationPath, hidden: Int, tape: UnsafePointer<Self>?,
+    state: UnsafePointer<Self>?, previous: UnsafePointer<Self>?, hnBias: UnsafePointer<Self>?, ds: UnsafePointer<Self>,
+    carry: UnsafeMutablePointer<Self>, cellCarry: UnsafeMutablePointer<Self>?, delta: UnsafeMutablePointer<Self>,
+    recurrentDelta: UnsafeMutablePointer<Self>?)
+
   /// Packs `w` (`m × k`, row stride `ldw`) into `packed` (``_packedCount(m:k:)`` elements), the
   /// panel layout of ``_packedProduct(path:_:m:k:h:ldh:n:beta:into:ldc:)``; `w` is `nil` only
   /// when the matrix is empty. Unchecked.
@@ -102,6 +113,26 @@ public protocol VectorKernels {
   static func _packedProduct(
     path: ActivationPath, _ packed: UnsafePointer<Self>, m: Int, k: Int, h: UnsafePointer<Self>, ldh: Int, n: Int,
     beta: Bool, into c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+/// The cell whose step ``VectorKernels/_gateGradients(_:path:hidden:tape:state:previous:hnBias:ds:carry:cellCarry:delta:recurrentDelta:)``
+/// differentiates.
+public enum GateGradientCell: Sendable, Hashable {
+  /// A vanilla cell with this activation: its derivative is read off the state.
+  case vanilla(Activation)
+  /// An LSTM: the tape holds i, f, g, o, c_{t−1} and tanh(c_t).
+  case lstm
+  /// A GRU: the tape holds r, z, n and `W_hn · h_{t−1}`.
+  case gru
+
+  /// The kernels' code for it (`enum swift_blas_rnn_gradient_kind`, or the activation's).
+  var kernelCode: CInt {
+    switch self {
+    case .vanilla(let activation): activation.kernelCode
+    case .lstm: 16
+    case .gru: 17
+    }
+  }
 }
 
 extension VectorKernels {

@@ -128,6 +128,20 @@ extension Double: VectorKernels {
     }
   }
 
+  /// Calls `swift_blas_rnn_gate_gradients_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _gateGradients(
+    _ cell: GateGradientCell, path: ActivationPath, hidden: Int, tape: UnsafePointer<Double>?,
+    state: UnsafePointer<Double>?, previous: UnsafePointer<Double>?, hnBias: UnsafePointer<Double>?,
+    ds: UnsafePointer<Double>,
+    carry: UnsafeMutablePointer<Double>, cellCarry: UnsafeMutablePointer<Double>?, delta: UnsafeMutablePointer<Double>,
+    recurrentDelta: UnsafeMutablePointer<Double>?
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_gate_gradients_f64_avx512, avx2: swift_blas_rnn_gate_gradients_f64_avx2,
+      portable: swift_blas_rnn_gate_gradients_f64_baseline
+    )(cell.kernelCode, hidden, tape, state, previous, hnBias, ds, carry, cellCarry, delta, recurrentDelta)
+  }
+
   /// Calls `swift_blas_rnn_extreme_f64_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Double>, count: Int, greatest: Bool) -> Double {
     path.select(

@@ -122,6 +122,20 @@ extension Float: VectorKernels {
     Float(Double._activate(activation, Double(x)))
   }
 
+  /// Calls `swift_blas_rnn_gate_gradients_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _gateGradients(
+    _ cell: GateGradientCell, path: ActivationPath, hidden: Int, tape: UnsafePointer<Float>?,
+    state: UnsafePointer<Float>?, previous: UnsafePointer<Float>?, hnBias: UnsafePointer<Float>?,
+    ds: UnsafePointer<Float>,
+    carry: UnsafeMutablePointer<Float>, cellCarry: UnsafeMutablePointer<Float>?, delta: UnsafeMutablePointer<Float>,
+    recurrentDelta: UnsafeMutablePointer<Float>?
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_gate_gradients_f32_avx512, avx2: swift_blas_rnn_gate_gradients_f32_avx2,
+      portable: swift_blas_rnn_gate_gradients_f32_baseline
+    )(cell.kernelCode, hidden, tape, state, previous, hnBias, ds, carry, cellCarry, delta, recurrentDelta)
+  }
+
   /// Calls `swift_blas_rnn_extreme_f32_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Float>, count: Int, greatest: Bool) -> Float {
     path.select(

@@ -113,6 +113,36 @@ float swift_blas_rnn_extreme_f32_avx512(const float *p, ptrdiff_t count, int gre
 void swift_blas_rnn_column_extremes_f32_avx512(
     const float *a, ptrdiff_t rows, ptrdiff_t columns, int greatest, float *out);
 
+/// The kinds of swift_blas_rnn_gate_gradients beyond the activations (a vanilla cell's kind is
+/// its activation's).
+enum swift_blas_rnn_gradient_kind {
+  SWIFT_BLAS_RNN_GRADIENT_LSTM = 16,
+  SWIFT_BLAS_RNN_GRADIENT_GRU = 17,
+};
+
+/// One row (a sequence at a step) of backpropagation through time for `hidden` units, from
+/// dh = ds + carry (the loss's gradient of the state and the one carried from the step after):
+/// - a vanilla cell (kind: its activation): delta = dh * g'(state), g' read off the state; carry = 0;
+/// - an LSTM (tape: i, f, g, o, c_{t-1}, tanh(c_t), each `hidden` long): dc = cellCarry + dh * o *
+///   (1 - tanh(c)^2); delta (4 hidden) = dc g i (1 - i), dc c_{t-1} f (1 - f), dc i (1 - g^2),
+///   dh tanh(c) o (1 - o); cellCarry = dc f; carry = 0;
+/// - a GRU (tape: r, z, n, W_hn h_{t-1}; hnBias b_hn; previous h_{t-1}): dn = dh (1 - z) (1 - n^2),
+///   dz = dh (h_{t-1} - n) z (1 - z), dr = dn (W_hn h + b_hn) r (1 - r); delta (3 hidden) = dr,
+///   dz, dn; recurrentDelta = dr, dz, dn r; carry = dh z.
+/// No buffer overlaps another; those a kind does not read may be NULL. Each product is rounded
+/// on its own (no fused multiply-add), so every path gives the same results.
+#define SWIFT_BLAS_RNN_GATE_GRADIENTS(SUFFIX, T)                                                             \
+  void swift_blas_rnn_gate_gradients_##SUFFIX(int kind, ptrdiff_t hidden, const T *tape, const T *state,    \
+                                              const T *previous, const T *hnBias, const T *ds, T *carry,    \
+                                              T *cellCarry, T *delta, T *recurrentDelta);
+SWIFT_BLAS_RNN_GATE_GRADIENTS(f64_baseline, double)
+SWIFT_BLAS_RNN_GATE_GRADIENTS(f64_avx2, double)
+SWIFT_BLAS_RNN_GATE_GRADIENTS(f64_avx512, double)
+SWIFT_BLAS_RNN_GATE_GRADIENTS(f32_baseline, float)
+SWIFT_BLAS_RNN_GATE_GRADIENTS(f32_avx2, float)
+SWIFT_BLAS_RNN_GATE_GRADIENTS(f32_avx512, float)
+#undef SWIFT_BLAS_RNN_GATE_GRADIENTS
+
 #ifdef __cplusplus
 }
 #endif
