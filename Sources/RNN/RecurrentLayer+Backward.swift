@@ -28,9 +28,21 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   /// at or past a sequence's length are not run, as `pack_padded_sequence` has it (the
   /// backward direction starts at the sequence's last step).
   var lengths: [Int]? = nil
+  /// An LSTM's projection W_hr (P × H, PyTorch's `proj_size`): h = W_hr (o ⊙ tanh(c)), and
+  /// W_hh is 4H × P.
+  var projectionWeights: Matrix<Scalar>? = nil
 
+  /// The size of h (and of the carried gradient): P with a projection, otherwise H.
   var hidden: Int { recurrentWeights.columns }
   var gateRows: Int { recurrentWeights.rows }
+  /// H, the units of each gate (and of an LSTM's c).
+  var units: Int {
+    switch kind {
+    case .vanilla: gateRows
+    case .lstm: gateRows / 4
+    case .gru: gateRows / 3
+    }
+  }
   var isGRU: Bool { if case .gru = kind { true } else { false } }
 
   /// The gradients of one layer and direction.
@@ -41,9 +53,11 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     /// the GRU's n rows).
     var inputBias: Matrix<Scalar>
     var recurrentBias: Matrix<Scalar>
-    /// dL/dh_0, dL/dc_0 (B × H).
+    /// dL/dh_0 (B × P or H), dL/dc_0 (B × H).
     var initialState: Matrix<Scalar>
     var initialCell: Matrix<Scalar>?
+    /// dL/dW_hr (P × H) with a projection.
+    var projectionWeights: Matrix<Scalar>?
   }
 
   /// The gradients, given the forward pass's input `x` (N × I, N = T · B), its output `output`
@@ -61,8 +75,11 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     outputGradient: Matrix<Scalar>, finalState: Matrix<Scalar>?, finalCell: Matrix<Scalar>?,
     inputGradient: inout Matrix<Scalar>, accumulate: Bool, scratch: ScratchPool, backend: Backend
   ) -> Gradients {
-    let (h, g, n) = (hidden, gateRows, x.rows)
+    let (h, g, n, units) = (hidden, gateRows, x.rows, units)
     let steps = n / batch
+    // A padded batch's input is never read at a step not run (it may hold anything, NaN
+    // included): zero there for dW_ih's product.
+    let x = lengths.map { lengths in Self.zeroingRows(of: x, batch: batch, where: { t, b in t >= lengths[b] }) } ?? x
     var previous: Matrix<Scalar> = scratch.matrix(rows: n, columns: h)
     previousStates(output, column: column, h0: h0, batch: batch, into: &previous)
     // The gradients of the pre-activations, a row per step and sequence: input side (Δ_x) and
@@ -71,7 +88,14 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     var deltaX: Matrix<Scalar> = scratch.matrix(rows: n, columns: g)
     var deltaH: Matrix<Scalar>? = isGRU ? scratch.matrix(rows: n, columns: g) : nil
     var carry = finalState ?? .zeros(rows: batch, columns: h)
-    var cellCarry = finalCell ?? .zeros(rows: batch, columns: h)
+    var cellCarry = finalCell ?? .zeros(rows: batch, columns: units)
+    // With a projection: each row's dL/dh (N × P), each step's dL/d(o ⊙ tanh c) (B × H), and
+    // zeros for the kernel's own dL/dh.
+    var stateDelta: Matrix<Scalar> =
+      projectionWeights == nil ? .zeros(rows: 0, columns: 0) : scratch.matrix(rows: n, columns: h)
+    var projected = Matrix<Scalar>.zeros(rows: projectionWeights == nil ? 0 : batch, columns: units)
+    let noGradient = Matrix<Scalar>.zeros(rows: projectionWeights == nil ? 0 : 1, columns: units)
+    let projection = projectionWeights ?? .zeros(rows: 0, columns: 0)
     // Whether a step leaves a part of dh_{t−1} in the carry before Δ_h W_hh is added: the GRU's
     // z ⊙ dh, and a padded batch's sequences that are not running (their carry passes).
     let carriesState = isGRU || lengths != nil
@@ -85,30 +109,69 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
                 deltaH.withUnsafeMutablePointerOrNil { dh in
                   carry.withUnsafeMutableBufferPointer { carry in
                     cellCarry.withUnsafeMutableBufferPointer { cellCarry in
-                      recurrentWeights.withUnsafeBufferPointer { w in
-                        let dh = dh ?? dx.baseAddress!
-                        let pointers = RowPointers(
-                          s: s.baseAddress! + column, p: p.baseAddress!, ds: ds.baseAddress! + column,
-                          stride: output.columns, tape: tape.baseAddress, hnBias: bias.baseAddress! + 2 * h,
-                          dx: dx.baseAddress!, dh: dh, carry: carry.baseAddress!, cellCarry: cellCarry.baseAddress!,
-                          path: ActivationPath.current)
-                        for order in 0..<steps {
-                          let t = reversed ? order : steps - 1 - order
-                          for b in 0..<batch {
-                            let row = t * batch + b
-                            if let lengths, t >= lengths[b] {
-                              // Not run: no gradient; the carries pass unchanged.
-                              (pointers.dx + row * g).update(repeating: 0, count: g)
-                              (pointers.dh + row * g).update(repeating: 0, count: g)
-                              continue
+                      stateDelta.withUnsafeMutableBufferPointer { stateDelta in
+                        projected.withUnsafeMutableBufferPointer { projected in
+                          noGradient.withUnsafeBufferPointer { noGradient in
+                            projection.withUnsafeBufferPointer { wr in
+                              recurrentWeights.withUnsafeBufferPointer { w in
+                                let dh = dh ?? dx.baseAddress!
+                                let pointers = RowPointers(
+                                  s: s.baseAddress! + column, p: p.baseAddress!, ds: ds.baseAddress! + column,
+                                  stride: output.columns, tape: tape.baseAddress, hnBias: bias.baseAddress! + 2 * units,
+                                  dx: dx.baseAddress!, dh: dh, carry: carry.baseAddress!,
+                                  cellCarry: cellCarry.baseAddress!,
+                                  path: ActivationPath.current)
+                                for order in 0..<steps {
+                                  let t = reversed ? order : steps - 1 - order
+                                  // (An empty buffer may have a base address: the projection decides.)
+                                  if projectionWeights != nil, let stateDelta = stateDelta.baseAddress,
+                                    let projected = projected.baseAddress
+                                  {
+                                    // dL/dh_t = dL/d(output) + the carry, into its row (zero where not
+                                    // run), the carry then zero where run; dL/d(o ⊙ tanh c) = dL/dh_t W_hr.
+                                    for b in 0..<batch {
+                                      let row = t * batch + b
+                                      let (target, carried) = (stateDelta + row * h, carry.baseAddress! + b * h)
+                                      guard lengths.map({ t < $0[b] }) ?? true else {
+                                        target.update(repeating: 0, count: h)
+                                        continue
+                                      }
+                                      let source = pointers.ds + row * pointers.stride
+                                      for r in 0..<h { target[r] = source[r] + carried[r] }
+                                      carried.update(repeating: 0, count: h)
+                                    }
+                                    GEMMOperands(
+                                      m: batch, n: units, k: h, a: stateDelta + t * batch * h, lda: h,
+                                      b: wr.baseAddress,
+                                      ldb: units, c: projected, ldc: units
+                                    ).run(backend)
+                                  }
+                                  for b in 0..<batch {
+                                    let row = t * batch + b
+                                    if let lengths, t >= lengths[b] {
+                                      // Not run: no gradient; the carries pass unchanged.
+                                      (pointers.dx + row * g).update(repeating: 0, count: g)
+                                      (pointers.dh + row * g).update(repeating: 0, count: g)
+                                      continue
+                                    }
+                                    if projectionWeights != nil, let projected = projected.baseAddress {
+                                      // The kernel's dL/dh is dL/d(o ⊙ tanh c), in the projected row.
+                                      rowBackward(
+                                        pointers, row: row, sequence: b, ds: noGradient.baseAddress!,
+                                        carry: projected + b * units)
+                                    } else {
+                                      rowBackward(pointers, row: row, sequence: b)
+                                    }
+                                  }
+                                  // dh_{t−1} = Δ_h,t · W_hh (+ what the step left in the carry).
+                                  GEMMOperands(
+                                    m: batch, n: h, k: g, a: dh + t * batch * g, lda: g, b: w.baseAddress, ldb: h,
+                                    beta: carriesState ? 1 : 0, c: carry.baseAddress!, ldc: h
+                                  ).run(backend)
+                                }
+                              }
                             }
-                            rowBackward(pointers, row: row, sequence: b)
                           }
-                          // dh_{t−1} = Δ_h,t · W_hh (+ what the step left in the carry).
-                          GEMMOperands(
-                            m: batch, n: h, k: g, a: dh + t * batch * g, lda: g, b: w.baseAddress, ldb: h,
-                            beta: carriesState ? 1 : 0, c: carry.baseAddress!, ldc: h
-                          ).run(backend)
                         }
                       }
                     }
@@ -135,11 +198,32 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
       }
     }
     let isLSTM: Bool = if case .lstm = kind { true } else { false }
+    // dW_hr = Σ_t dL/dh_tᵀ (o_t ⊙ tanh c_t), one product over all steps.
+    var projectionGradient: Matrix<Scalar>? = nil
+    if projectionWeights != nil {
+      var m: Matrix<Scalar> = scratch.matrix(rows: n, columns: units)
+      m.withUnsafeMutableBufferPointer { m in
+        tape.withUnsafeBufferPointer { tape in
+          for row in 0..<n {
+            let (target, record) = (m.baseAddress! + row * units, tape.baseAddress! + row * 6 * units)
+            // A step not run has no record (its row of the tape is not written): zero.
+            guard lengths.map({ row / batch < $0[row % batch] }) ?? true else {
+              target.update(repeating: 0, count: units)
+              continue
+            }
+            for r in 0..<units { target[r] = record[3 * units + r] * record[5 * units + r] }
+          }
+        }
+      }
+      projectionGradient = Self.product(stateDelta, m, transposeA: true, backend: backend)
+      scratch.keep(m)
+      scratch.keep(stateDelta)
+    }
     let gradients = Gradients(
       inputWeights: Self.product(deltaX, x, transposeA: true, backend: backend),
       recurrentWeights: Self.product(recurrentDelta, previous, transposeA: true, backend: backend),
       inputBias: inputBias, recurrentBias: deltaH.map(Self.columnSums) ?? inputBias,
-      initialState: carry, initialCell: isLSTM ? cellCarry : nil)
+      initialState: carry, initialCell: isLSTM ? cellCarry : nil, projectionWeights: projectionGradient)
     scratch.keep(deltaX)
     scratch.keep(previous)
     if let deltaH { scratch.keep(deltaH) }
@@ -197,13 +281,17 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   /// gradient; leaves in the carry what of dh_{t−1} does not go through W_hh (zero, or the
   /// GRU's z ⊙ dh). One pass over the row's contiguous units in the vector kernel of the
   /// current activation path (`swift_blas_rnn_gate_gradients_*`).
+  /// With a projection, `ds` and `carry` are given: the kernel's dL/dh is theirs (H long).
   @inline(__always)
-  private func rowBackward(_ q: RowPointers, row: Int, sequence b: Int) {
-    let (h, g) = (hidden, gateRows)
+  private func rowBackward(
+    _ q: RowPointers, row: Int, sequence b: Int, ds: UnsafePointer<Scalar>? = nil,
+    carry: UnsafeMutablePointer<Scalar>? = nil
+  ) {
+    let (h, g, units) = (hidden, gateRows, units)
     Scalar._gateGradients(
-      kind, path: q.path, hidden: h, tape: q.tape.map { $0 + row * kind.tapeWidth(hidden: h) },
-      state: q.s + row * q.stride, previous: q.p + row * h, hnBias: q.hnBias, ds: q.ds + row * q.stride,
-      carry: q.carry + b * h, cellCarry: q.cellCarry + b * h, delta: q.dx + row * g,
+      kind, path: q.path, hidden: units, tape: q.tape.map { $0 + row * kind.tapeWidth(hidden: units) },
+      state: q.s + row * q.stride, previous: q.p + row * h, hnBias: q.hnBias, ds: ds ?? q.ds + row * q.stride,
+      carry: carry ?? q.carry + b * h, cellCarry: q.cellCarry + b * units, delta: q.dx + row * g,
       recurrentDelta: isGRU ? q.dh + row * g : nil)
   }
 
@@ -212,6 +300,20 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   @inline(__always)
   private func isFirst(_ t: Int, _ length: Int) -> Bool {
     reversed ? t == length - 1 : t == 0
+  }
+
+  /// `matrix` (N × k, row t · B + b) with the rows where `isPadding(t, b)` zero.
+  static func zeroingRows(of matrix: Matrix<Scalar>, batch: Int, where isPadding: (Int, Int) -> Bool) -> Matrix<Scalar>
+  {
+    var result = matrix
+    let columns = matrix.columns
+    result.withUnsafeMutableBufferPointer { m in
+      guard let base = m.baseAddress else { return }
+      for row in 0..<matrix.rows where isPadding(row / batch, row % batch) {
+        (base + row * columns).update(repeating: 0, count: columns)
+      }
+    }
+    return result
   }
 
   /// The sums of each column of `matrix` (N × G·H), as a G·H × 1 column: a bias's gradient.

@@ -10,7 +10,8 @@ extension RecurrentNetwork {
     public var parameters: [String: Matrix<Scalar>]
     /// dL/d(input), `(T · B) × I`.
     public var input: Matrix<Scalar>
-    /// dL/d(h_0), `(D · L · B) × H` (zero-initial states included: the gradient is the same).
+    /// dL/d(h_0), `(D · L · B) × H` (P with a projection; zero-initial states included: the
+    /// gradient is the same).
     public var initialState: Matrix<Scalar>
     /// dL/d(c_0) for an LSTM, `(D · L · B) × H`; `nil` for the others.
     public var initialCell: Matrix<Scalar>?
@@ -40,14 +41,14 @@ extension RecurrentNetwork {
   ///   - lengths: Each sequence's length for a padded batch (B values in 1...T, any order), as
   ///     for the forward pass; `nil` when every sequence has T steps. Steps past a sequence's
   ///     end get no gradient (their output is 0, as PyTorch's padded output is).
-  ///   - initialState: `h_0`, `(D · L · B) × H`, or `nil` for zeros.
-  ///   - initialCell: `c_0` for an LSTM, or `nil` for zeros.
-  ///   - outputGradient: dL/d(output), `(T · B) × (D · H)`.
-  ///   - finalStateGradient: dL/d(h_n), `(D · L · B) × H`, or `nil` for zeros.
+  ///   - initialState: `h_0`, `(D · L · B) × H` (P with a projection, PyTorch's `proj_size`),
+  ///     or `nil` for zeros.
+  ///   - initialCell: `c_0` for an LSTM (`(D · L · B) × H`), or `nil` for zeros.
+  ///   - outputGradient: dL/d(output), `(T · B) × (D · H)` (D · P with a projection).
+  ///   - finalStateGradient: dL/d(h_n), shaped like `h_0`, or `nil` for zeros.
   ///   - finalCellGradient: dL/d(c_n) for an LSTM, or `nil` for zeros.
   /// - Returns: The forward pass's ``Output`` and the ``Gradients``.
-  /// - Throws: `ShapeError` naming the shapes that do not fit; also for an LSTM with a
-  ///   projection (`proj_size`), whose gradients are not implemented yet.
+  /// - Throws: `ShapeError` naming the shapes that do not fit.
   /// - Complexity: about three forward passes' arithmetic (one forward, two backward):
   ///   O(L · D · T · B · G·H · (I + H)). Memory: each layer's inputs and states, and per layer
   ///   and direction its gates' record (6H × T·B for an LSTM, 4H × T·B for a GRU).
@@ -104,23 +105,21 @@ extension RecurrentNetwork {
     _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, initialState: Matrix<Scalar>? = nil,
     initialCell: Matrix<Scalar>? = nil, loss: (Output) throws(ShapeError) -> OutputGradient
   ) throws(ShapeError) -> (output: Output, gradients: Gradients) {
-    let (directions, layers, hidden) = (directionCount, layerCount, hiddenSize)
+    // h's size (P with a projection, otherwise H) and c's (H).
+    let (directions, layers, hidden, cellSize) = (directionCount, layerCount, outputSize, hiddenSize)
     let stateRows = directions * layers * batchSize
     func fail(_ reason: String, _ shapes: [Shape]) -> ShapeError {
       ShapeError(operation: "RecurrentNetwork.gradients", reason: reason, shapes: shapes)
-    }
-    guard projectionSize == 0 else {
-      throw fail("gradients of an LSTM with a projection (proj_size) are not implemented", [])
     }
     guard batchSize >= 1, input.rows % batchSize == 0, input.columns == inputSize else {
       throw fail(
         "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(inputSize)", [input.shape])
     }
     let columns = input.rows
-    for (name, matrix) in [("initialState", initialState), ("initialCell", initialCell)] {
+    for (name, matrix, width) in [("initialState", initialState, hidden), ("initialCell", initialCell, cellSize)] {
       guard let matrix else { continue }
-      guard matrix.rows == stateRows, matrix.columns == hidden else {
-        throw fail("\(name) must be (D·L·B × H) = (\(stateRows)×\(hidden))", [matrix.shape])
+      guard matrix.rows == stateRows, matrix.columns == width else {
+        throw fail("\(name) must be (D·L·B × \(width)) = (\(stateRows)×\(width))", [matrix.shape])
       }
     }
     if mode != .lstm, initialCell != nil {
@@ -147,7 +146,7 @@ extension RecurrentNetwork {
         RecurrentLayerBackward(
           kind: .lstm, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
           recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1), reversed: index % directions == 1,
-          lengths: lengths)
+          lengths: lengths, projectionWeights: cell.projectionWeights)
       }
     case .gru(let cells):
       backwards = cells.enumerated().map { index, cell in
@@ -156,7 +155,7 @@ extension RecurrentNetwork {
           recurrentBias: cell.recurrentBias, reversed: index % directions == 1, lengths: lengths)
       }
     }
-    let tapeWidth = backwards[0].kind.tapeWidth(hidden: hidden)
+    let tapeWidth = backwards[0].kind.tapeWidth(hidden: cellSize)
 
     // Forward, layer by layer, each by the network's own hoisted forward pass (with the lengths,
     // if any), keeping each layer's input and output (PyTorch's batch-major layout, which the
@@ -164,7 +163,7 @@ extension RecurrentNetwork {
     var layerInputs = [input]
     var tapes: [Matrix<Scalar>?] = []
     var finalState = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
-    var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
+    var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: cellSize) : nil
     let layerRows = directions * batchSize
     func layerBlock(_ matrix: Matrix<Scalar>?, _ layer: Int) -> Matrix<Scalar>? {
       matrix?.rowBlock((layer * layerRows)..<((layer + 1) * layerRows))
@@ -172,7 +171,7 @@ extension RecurrentNetwork {
     func setRows(_ matrix: inout Matrix<Scalar>, _ firstRow: Int, _ value: Matrix<Scalar>) {
       matrix.withUnsafeMutableBufferPointer { m in
         value.withUnsafeBufferPointer { v in
-          (m.baseAddress! + firstRow * hidden).update(from: v.baseAddress!, count: v.count)
+          (m.baseAddress! + firstRow * value.columns).update(from: v.baseAddress!, count: v.count)
         }
       }
     }
@@ -197,10 +196,12 @@ extension RecurrentNetwork {
         "the output's gradient must be shaped like the output, (\(columns)×\(directions * hidden))",
         [outputGradient.shape])
     }
-    for (name, matrix) in [("h_n's gradient", finalStateGradient), ("c_n's gradient", finalCellGradient)] {
+    for (name, matrix, width) in [
+      ("h_n's gradient", finalStateGradient, hidden), ("c_n's gradient", finalCellGradient, cellSize),
+    ] {
       guard let matrix else { continue }
-      guard matrix.rows == stateRows, matrix.columns == hidden else {
-        throw fail("\(name) must be (D·L·B × H) = (\(stateRows)×\(hidden))", [matrix.shape])
+      guard matrix.rows == stateRows, matrix.columns == width else {
+        throw fail("\(name) must be (D·L·B × \(width)) = (\(stateRows)×\(width))", [matrix.shape])
       }
     }
     if mode != .lstm, finalCellGradient != nil { throw fail("only an LSTM has a cell state", []) }
@@ -209,7 +210,7 @@ extension RecurrentNetwork {
     // the layer below (both directions' added).
     var parameters: [String: Matrix<Scalar>] = [:]
     var initialStateGradient = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
-    var initialCellGradient: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: hidden) : nil
+    var initialCellGradient: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: cellSize) : nil
     var above = outputGradient
     for layer in (0..<layers).reversed() {
       let x = layerInputs[layer]
@@ -226,6 +227,7 @@ extension RecurrentNetwork {
         let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
         parameters["weight_ih" + suffix] = result.inputWeights
         parameters["weight_hh" + suffix] = result.recurrentWeights
+        if let projection = result.projectionWeights { parameters["weight_hr" + suffix] = projection }
         if hasBias {
           parameters["bias_ih" + suffix] = result.inputBias
           // The LSTM's and the vanilla cell's one bias: both PyTorch biases get its gradient.

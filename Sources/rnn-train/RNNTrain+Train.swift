@@ -61,10 +61,9 @@ extension RNNTrain {
     }
     var network = try RecurrentNetwork(stateDict: parameters, mode: mode.flatMap { .init(rawValue: $0.rawValue) })
     network.formulation = formulation
-    guard network.projectionSize == 0 else {
-      throw ToolError("--weights: \(weights): training an LSTM with proj_size (weight_hr_l0) is not supported yet")
-    }
-    let (hidden, directions, layers) = (network.hiddenSize, network.directionCount, network.layerCount)
+    // h's size (P for an LSTM with proj_size, otherwise H) and c's (H).
+    let (hidden, directions, layers) = (network.outputSize, network.directionCount, network.layerCount)
+    let cellSize = network.hiddenSize
     let shape = data.inputs.shape
     guard shape.count == 2 || shape.count == 3 else {
       throw ToolError("--inputs must be T × B × I or T × I, got a \(shape.count)-D array of shape \(shape)")
@@ -78,7 +77,7 @@ extension RNNTrain {
     let outputShape = unbatched ? [steps, directions * hidden] : [steps, batch, directions * hidden]
     guard data.targets.shape == outputShape else {
       throw ToolError(
-        "--targets must be shaped like the output, \(outputShape) (T × \(unbatched ? "" : "B × ")D·H with D = \(directions), H = \(hidden)); got \(data.targets.shape)"
+        "--targets must be shaped like the output, \(outputShape) (T × \(unbatched ? "" : "B × ")D·H with D = \(directions), H = \(hidden)\(cellSize == hidden ? "" : ", proj_size's P")); got \(data.targets.shape)"
       )
     }
     let lengths = try data.lengths.map { array throws(ToolError) in
@@ -93,23 +92,23 @@ extension RNNTrain {
           .reshaped(rows: rows, columns: columns)
       }
     }
-    func state(_ option: String, _ array: NPYArray?) throws(ToolError) -> Matrix<Scalar>? {
+    func state(_ option: String, _ array: NPYArray?, width: Int) throws(ToolError) -> Matrix<Scalar>? {
       guard let array else { return nil }
-      let expected = unbatched ? [directions * layers, hidden] : [directions * layers, batch, hidden]
+      let expected = unbatched ? [directions * layers, width] : [directions * layers, batch, width]
       guard array.shape == expected else {
         throw ToolError(
-          "\(option) must be (D·L) × \(unbatched ? "" : "B × ")H = \(expected) for D = \(directions), L = \(layers); got \(array.shape)"
+          "\(option) must be (D·L) × \(unbatched ? "" : "B × ")\(width == hidden ? "H" : "P") = \(expected) for D = \(directions), L = \(layers); got \(array.shape)"
         )
       }
-      return try matrix(option, array, rows: directions * layers * batch, columns: hidden)
+      return try matrix(option, array, rows: directions * layers * batch, columns: width)
     }
     if data.initialCell != nil && network.mode != .lstm {
       throw ToolError("--initial-cell: only an LSTM has a cell state; these weights are a \(network.mode)")
     }
     let x = try matrix("--inputs", data.inputs, rows: steps * batch, columns: features)
     let target = try matrix("--targets", data.targets, rows: steps * batch, columns: directions * hidden)
-    let h0 = try state("--initial-state", data.initialState)
-    let c0 = try state("--initial-cell", data.initialCell)
+    let h0 = try state("--initial-state", data.initialState, width: hidden)
+    let c0 = try state("--initial-cell", data.initialCell, width: cellSize)
 
     var optimizer = makeOptimizer(Scalar.self)
     let loss = MSELoss(reduction: reduction)

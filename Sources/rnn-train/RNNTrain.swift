@@ -19,15 +19,16 @@ struct RNNTrain: ParsableCommand {
       (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, _reverse when \
       bidirectional) in a torch.save file, a .safetensors file or an .npz archive, \
       read as rnn-forward reads it (--module NAME picks the recurrent module of a \
-      whole model's state dict). proj_size is not trained yet.
+      whole model's state dict); an LSTM's proj_size (weight_hr_l{k}) trains too.
 
       Data, in PyTorch's batch_first=False layout: --inputs T × B × I (or T × I), \
-      --targets shaped like the network's output, T × B × D·H (or T × D·H). \
+      --targets shaped like the network's output, T × B × D·H (or T × D·H; P for H \
+      with proj_size). \
       Optional: --lengths (B integers in 1...T, a padded batch as \
       pack_padded_sequence(enforce_sorted=False) takes it: the output is zero at \
       padded steps, as pad_packed_sequence(total_length=T) gives it, and the loss \
       is taken over that padded output), --initial-state h_0 and --initial-cell c_0 \
-      ((D·L) × B × H).
+      ((D·L) × B × H; h_0's P with proj_size).
 
       Each of --steps steps (default 100) is one full-batch step; with --epochs N, \
       each epoch shuffles the B sequences (--seed; Fisher–Yates from \

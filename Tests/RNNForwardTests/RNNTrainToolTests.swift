@@ -184,6 +184,65 @@ struct RNNTrainToolTests {
     #expect(expected["difference"]![0, 0] <= 1e-9 * expected["scale"]![0, 0])
   }
 
+  /// An LSTM with `proj_size` saved by `torch.save`, a padded batch with h_0 (P wide) and c_0
+  /// (H wide): the trained state dict is PyTorch's, `weight_hr_l{k}` included.
+  @Test(.enabled(if: Torch.isAvailable, Comment(rawValue: Torch.unavailableReason)))
+  func trainsAProjectedLSTMAsPyTorchDoes() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let setup = """
+      import os
+      os.chdir('\(dir.url.path)')
+      torch.set_default_dtype(torch.float64)
+      torch.manual_seed(5)
+      T, B, I, H, P, L, D = 5, 3, 3, 4, 2, 2, 2
+      net = torch.nn.LSTM(I, H, num_layers=L, bidirectional=True, proj_size=P)
+      torch.save(net.state_dict(), 'lstm.pt')
+      np.save('x.npy', torch.randn(T, B, I).numpy())
+      np.save('y.npy', (torch.randn(T, B, D * P) * 0.5).numpy())
+      np.save('h0.npy', (torch.randn(D * L, B, P) * 0.5).numpy())
+      np.save('c0.npy', (torch.randn(D * L, B, H) * 0.5).numpy())
+      np.save('lengths.npy', np.array([5, 2, 4], dtype=np.int64))
+      out['done'] = np.zeros((1, 1))
+      """
+    _ = try Torch.run(setup, inputs: [:])
+    let run = try runTool(
+      tool,
+      [
+        "--weights", dir.file("lstm.pt").path, "--inputs", dir.file("x.npy").path, "--targets",
+        dir.file("y.npy").path, "--lengths", dir.file("lengths.npy").path, "--initial-state",
+        dir.file("h0.npy").path, "--initial-cell", dir.file("c0.npy").path, "--steps", "3", "--optimizer", "adam",
+        "--learning-rate", "0.05", "--output", dir.file("trained.safetensors").path,
+      ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let expected = try Torch.run(
+      """
+      import os
+      os.chdir('\(dir.url.path)')
+      torch.set_default_dtype(torch.float64)
+      net = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2)
+      net.load_state_dict(torch.load('lstm.pt'))
+      x, y = torch.tensor(np.load('x.npy')), torch.tensor(np.load('y.npy'))
+      h0, c0 = torch.tensor(np.load('h0.npy')), torch.tensor(np.load('c0.npy'))
+      lengths = torch.tensor(np.load('lengths.npy'))
+      opt = torch.optim.Adam(net.parameters(), lr=0.05)
+      for step in range(3):
+          opt.zero_grad()
+          packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+          output, _ = net(packed, (h0, c0))
+          output, _ = torch.nn.utils.rnn.pad_packed_sequence(output, total_length=5)
+          torch.nn.functional.mse_loss(output, y).backward()
+          opt.step()
+      from safetensors.torch import load_file
+      ours = load_file('trained.safetensors')
+      out['names'] = np.array([[float(set(ours) == set(dict(net.named_parameters())))]])
+      out['difference'] = np.array([[max(float((ours[k] - p.detach()).abs().max()) for k, p in net.named_parameters())]])
+      out['scale'] = np.array([[max(float(p.detach().abs().max()) for p in net.parameters())]])
+      """, inputs: [:])
+    #expect(expected["names"]![0, 0] == 1)
+    #expect(expected["difference"]![0, 0] <= 1e-9 * expected["scale"]![0, 0])
+  }
+
   /// Bad input, and a run whose loss stops being finite: exit 1, a message naming the cause, and
   /// the existing output and log exactly as they were.
   @Test(arguments: [

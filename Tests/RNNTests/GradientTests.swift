@@ -19,9 +19,12 @@ struct GradientTests {
     /// B when there are no lengths: 2 takes the steps' gathered gates, 1 the transposed
     /// projection's layout, 8 the gates in place in the projection (whole vectors on every path).
     var batch = 2
+    /// An LSTM's `proj_size` P (0: none).
+    var projection = 0
     var testDescription: String {
       "\(mode) L=\(layers)\(bidirectional ? " bidirectional" : "")\(bias ? "" : " no bias") \(formulation)"
         + (lengths.map { " lengths \($0)" } ?? (batch == 2 ? "" : " B=\(batch)"))
+        + (projection > 0 ? " proj_size \(projection)" : "")
     }
   }
 
@@ -37,7 +40,13 @@ struct GradientTests {
         Configuration(mode: mode, layers: 1, bidirectional: true, bias: true, batch: 8),
         Configuration(mode: mode, layers: 1, bidirectional: true, bias: true, lengths: [3, 1, 2, 3, 3, 2, 1, 3]),
       ]
-    } + [Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: true, formulation: .fused)]
+    } + [
+      Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: true, formulation: .fused),
+      Configuration(mode: .lstm, layers: 1, bidirectional: false, bias: true, projection: 3),
+      Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: true, projection: 2),
+      Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: false, lengths: [2, 3, 1], projection: 3),
+      Configuration(mode: .lstm, layers: 1, bidirectional: true, bias: true, batch: 8, projection: 3),
+    ]
 
   @Test(arguments: configurations)
   func gradientsMatchFiniteDifferences(_ configuration: Configuration) throws {
@@ -48,15 +57,18 @@ struct GradientTests {
     let directions = configuration.bidirectional ? 2 : 1
     let stateDict = randomStateDict(
       gates: gates, hidden: hidden, input: input, layers: configuration.layers,
-      bidirectional: configuration.bidirectional, bias: configuration.bias, standardDeviation: 0.5, using: &rng)
+      bidirectional: configuration.bidirectional, bias: configuration.bias, standardDeviation: 0.5,
+      projection: configuration.projection, using: &rng)
     let stateRows = directions * configuration.layers * batch
     let isLSTM = configuration.mode == .lstm
+    // h's size: P with a projection.
+    let stateSize = configuration.projection > 0 ? configuration.projection : hidden
     let x = Matrix<Double>.randomNormal(rows: steps * batch, columns: input, using: &rng)
-    let h0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
+    let h0 = Matrix<Double>.randomNormal(rows: stateRows, columns: stateSize, standardDeviation: 0.5, using: &rng)
     let c0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
     // L = Σ output ⊙ A + Σ h_n ⊙ B (+ Σ c_n ⊙ C): its gradients are A, B, C.
-    let a = Matrix<Double>.randomNormal(rows: steps * batch, columns: directions * hidden, using: &rng)
-    let b = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, using: &rng)
+    let a = Matrix<Double>.randomNormal(rows: steps * batch, columns: directions * stateSize, using: &rng)
+    let b = Matrix<Double>.randomNormal(rows: stateRows, columns: stateSize, using: &rng)
     let c = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, using: &rng)
     func loss(
       _ stateDict: [String: Matrix<Double>], _ x: Matrix<Double>, _ h0: Matrix<Double>, _ c0: Matrix<Double>
@@ -268,5 +280,41 @@ struct GradientTests {
       if cell == .lstm { #expect(kernelCellCarry == cellCarry, "\(path)") }
       if cell == .gru { #expect(kernelRecurrent == recurrentDelta, "\(path)") }
     }
+  }
+
+  /// A padded batch's padding is never read: NaN in the input's and the output gradient's
+  /// padded rows changes no gradient (also with a projection, and with buffers left dirty by a
+  /// pass before).
+  @Test(arguments: [(RecurrentNetwork<Double>.Mode.lstm, 0), (.lstm, 2), (.gru, 0), (.rnnTanh, 0)])
+  func paddingIsNeverRead(_ mode: RecurrentNetwork<Double>.Mode, _ projection: Int) throws {
+    var rng = SeededGenerator(seed: 11)
+    let (hidden, input, steps, lengths) = (4, 3, 4, [4, 1, 3])
+    let batch = lengths.count
+    let network = try RecurrentNetwork(
+      stateDict: randomStateDict(
+        gates: mode.gateCount, hidden: hidden, input: input, layers: 2, bidirectional: true, bias: true,
+        standardDeviation: 0.5, projection: projection, using: &rng),
+      mode: mode)
+    let width = 2 * (projection > 0 ? projection : hidden)
+    let x = Matrix<Double>.randomNormal(rows: steps * batch, columns: input, using: &rng)
+    let a = Matrix<Double>.randomNormal(rows: steps * batch, columns: width, using: &rng)
+    func padded(_ matrix: Matrix<Double>, with value: Double) -> Matrix<Double> {
+      var result = matrix
+      for t in 0..<steps {
+        for b in 0..<batch where t >= lengths[b] {
+          for column in 0..<matrix.columns { result[t * batch + b, column] = value }
+        }
+      }
+      return result
+    }
+    let clean = try network.gradients(
+      padded(x, with: 0), batchSize: batch, lengths: lengths, outputGradient: padded(a, with: 0))
+    let dirty = try network.gradients(
+      padded(x, with: .nan), batchSize: batch, lengths: lengths, outputGradient: padded(a, with: .nan))
+    #expect(dirty.gradients.parameters == clean.gradients.parameters)
+    #expect(dirty.gradients.initialState == clean.gradients.initialState)
+    // The input's gradient at a step not run is zero.
+    #expect(padded(dirty.gradients.input, with: 0) == dirty.gradients.input)
+    #expect(dirty.output.output == clean.output.output)
   }
 }

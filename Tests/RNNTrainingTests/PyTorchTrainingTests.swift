@@ -19,19 +19,25 @@ struct PyTorchTrainingTests {
     var bias: Bool
     /// A padded batch's lengths (`pack_padded_sequence(enforce_sorted=False)`), or `nil`.
     var lengths: [Int]? = nil
+    /// An LSTM's `proj_size` (0: none).
+    var projection = 0
     var testDescription: String {
       "\(mode) L=\(layers)\(bidirectional ? " bidirectional" : "")\(bias ? "" : " no bias")"
-        + (lengths.map { " lengths \($0)" } ?? "")
+        + (lengths.map { " lengths \($0)" } ?? "") + (projection > 0 ? " proj_size \(projection)" : "")
     }
   }
 
-  static let configurations: [Configuration] = RecurrentNetwork<Double>.Mode.allCases.flatMap { mode in
-    [
-      Configuration(mode: mode, layers: 2, bidirectional: true, bias: true),
-      Configuration(mode: mode, layers: 1, bidirectional: false, bias: false),
-      Configuration(mode: mode, layers: 2, bidirectional: true, bias: true, lengths: [3, 4, 1]),
+  static let configurations: [Configuration] =
+    RecurrentNetwork<Double>.Mode.allCases.flatMap { mode in
+      [
+        Configuration(mode: mode, layers: 2, bidirectional: true, bias: true),
+        Configuration(mode: mode, layers: 1, bidirectional: false, bias: false),
+        Configuration(mode: mode, layers: 2, bidirectional: true, bias: true, lengths: [3, 4, 1]),
+      ]
+    } + [
+      Configuration(mode: .lstm, layers: 2, bidirectional: true, bias: true, projection: 3),
+      Configuration(mode: .lstm, layers: 1, bidirectional: false, bias: true, lengths: [3, 4, 1], projection: 2),
     ]
-  }
 
   /// (name, steps, the torch optimizer, gradient clipping's maximum norm or 0).
   static let optimizers: [(name: String, steps: Int, torch: String, clip: Double)] = [
@@ -61,14 +67,17 @@ struct PyTorchTrainingTests {
     let directions = configuration.bidirectional ? 2 : 1
     let stateDict = randomStateDict(
       gates: gates, hidden: hidden, input: input, layers: configuration.layers,
-      bidirectional: configuration.bidirectional, bias: configuration.bias, standardDeviation: 0.4, using: &rng)
+      bidirectional: configuration.bidirectional, bias: configuration.bias, standardDeviation: 0.4,
+      projection: configuration.projection, using: &rng)
     let stateRows = directions * configuration.layers * batch
     let isLSTM = configuration.mode == .lstm
+    // h's size: P with a projection.
+    let stateSize = configuration.projection > 0 ? configuration.projection : hidden
     let x = Matrix<Double>.randomNormal(rows: steps * batch, columns: input, using: &rng)
-    let h0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
+    let h0 = Matrix<Double>.randomNormal(rows: stateRows, columns: stateSize, standardDeviation: 0.5, using: &rng)
     let c0 = Matrix<Double>.randomNormal(rows: stateRows, columns: hidden, standardDeviation: 0.5, using: &rng)
     let target = Matrix<Double>.randomNormal(
-      rows: steps * batch, columns: directions * hidden, standardDeviation: 0.5, using: &rng)
+      rows: steps * batch, columns: directions * stateSize, standardDeviation: 0.5, using: &rng)
 
     let module =
       switch configuration.mode {
@@ -80,13 +89,14 @@ struct PyTorchTrainingTests {
     var script = """
       torch.set_default_dtype(torch.float64)
       T, B, I, H, L, D = \(steps), \(batch), \(input), \(hidden), \(configuration.layers), \(directions)
+      P = \(stateSize)
       make = \(module)
       x = torch.tensor(inp['x']).reshape(T, B, I)
-      target = torch.tensor(inp['target']).reshape(T, B, D * H)
-      h0 = torch.tensor(inp['h0']).reshape(D * L, B, H)
+      target = torch.tensor(inp['target']).reshape(T, B, D * P)
+      h0 = torch.tensor(inp['h0']).reshape(D * L, B, P)
       c0 = torch.tensor(inp['c0']).reshape(D * L, B, H)
       def run(name, steps, make_optimizer, clip):
-          net = make(input_size=I, hidden_size=H, num_layers=L, bidirectional=\(configuration.bidirectional ? "True" : "False"), bias=\(configuration.bias ? "True" : "False"))
+          net = make(input_size=I, hidden_size=H, num_layers=L, bidirectional=\(configuration.bidirectional ? "True" : "False"), bias=\(configuration.bias ? "True" : "False")\(configuration.projection > 0 ? ", proj_size=\(configuration.projection)" : ""))
           with torch.no_grad():
               for n, p in net.named_parameters():
                   p.copy_(torch.tensor(inp[n]).reshape(p.shape))
