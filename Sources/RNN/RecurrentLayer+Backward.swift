@@ -184,7 +184,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
       }
     }
     let recurrentDelta = deltaH ?? deltaX
-    let inputBias = Self.columnSums(deltaX)
+    let inputBias = Self.columnSums(deltaX, backend: backend)
     // dX (+)= Δ_x · W_ih.
     inputGradient.withUnsafeMutableBufferPointer { dX in
       deltaX.withUnsafeBufferPointer { d in
@@ -222,7 +222,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     let gradients = Gradients(
       inputWeights: Self.product(deltaX, x, transposeA: true, backend: backend),
       recurrentWeights: Self.product(recurrentDelta, previous, transposeA: true, backend: backend),
-      inputBias: inputBias, recurrentBias: deltaH.map(Self.columnSums) ?? inputBias,
+      inputBias: inputBias, recurrentBias: deltaH.map { Self.columnSums($0, backend: backend) } ?? inputBias,
       initialState: carry, initialCell: isLSTM ? cellCarry : nil, projectionWeights: projectionGradient)
     scratch.keep(deltaX)
     scratch.keep(previous)
@@ -317,20 +317,21 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   }
 
   /// The sums of each column of `matrix` (N × G·H), as a G·H × 1 column: a bias's gradient.
-  static func columnSums(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> {
-    let (rows, columns) = (matrix.rows, matrix.columns)
-    return Matrix(
-      rows: columns, columns: 1,
-      initializingEvery: { sums in
-        guard let sums = sums.baseAddress else { return }
-        sums.update(repeating: 0, count: columns)
-        matrix.withUnsafeBufferPointer { m in
-          for row in 0..<rows {
-            let source = m.baseAddress! + row * columns
-            for j in 0..<columns { sums[j] += source[j] }
+  /// `matrixᵀ · 1`, one `cblas_?gemv`.
+  static func columnSums(_ matrix: Matrix<Scalar>, backend: Backend) -> Matrix<Scalar> {
+    let ones = [Scalar](repeating: 1, count: matrix.rows)
+    return ones.withUnsafeBufferPointer { ones in
+      Matrix(
+        rows: matrix.columns, columns: 1,
+        initializingEvery: { sums in
+          matrix.withUnsafeBufferPointer { m in
+            GEMMOperands(
+              transposeA: true, m: matrix.columns, n: 1, k: matrix.rows, a: m.baseAddress, lda: max(1, matrix.columns),
+              b: ones.baseAddress, ldb: 1, c: sums.baseAddress, ldc: 1
+            ).run(backend)
           }
-        }
-      })
+        })
+    }
   }
 
   /// `a · b` (with `aᵀ`, `bᵀ` as asked) plus `bias` broadcast over the columns, as a new matrix.
