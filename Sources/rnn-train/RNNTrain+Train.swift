@@ -17,10 +17,12 @@ extension RNNTrain {
     var initialCell: NPYArray?
   }
 
-  /// The trained weights (their names and shapes as read, the weights' dtype) and the CSV log.
+  /// The trained weights (their names and shapes as read, the weights' dtype), the CSV log and
+  /// the loss chart.
   struct Trained {
     var weights: [String: NPYArray]
     var log: String
+    var chart: LossChart
   }
 
   /// --dtype, or else the weights' dtype (float32 only if every weight is), which the inputs,
@@ -113,6 +115,7 @@ extension RNNTrain {
     var optimizer = makeOptimizer(Scalar.self)
     let loss = MSELoss(reduction: reduction)
     var log = "step,epoch,loss,gradient_norm,seconds\n"
+    var (losses, lossEpochs) = ([Double](), [Int]())
     let start = Date()
     var first = 0.0
     var last = 0.0
@@ -169,6 +172,8 @@ extension RNNTrain {
       try network.load(stateDict: parameters)
       let seconds = Date().timeIntervalSince(start)
       log += "\(step),\(epoch),\(value),\(norm),\(seconds)\n"
+      losses.append(Double(value))
+      lossEpochs.append(epoch)
       if step == 1 { first = Double(value) }
       last = Double(value)
       if step % every == 0 || step == plan.count {
@@ -190,7 +195,12 @@ extension RNNTrain {
         ? .float32(value.scalars.map { Float($0) }) : .float64(value.scalars.map { Double($0) })
       trained[name] = NPYArray(shape: shape, elements: elements)
     }
-    return Trained(weights: trained, log: log)
+    let subtitle =
+      "\(network.mode) H = \(network.hiddenSize), \(layers) layer(s)\(directions == 2 ? ", bidirectional" : ""); "
+      + "\(self.optimizer.rawValue), learning rate \(learningRate); \(Scalar.self == Float.self ? "float32" : "float64"); "
+      + "nn.MSELoss(reduction='\(reduction.rawValue)')"
+    return Trained(
+      weights: trained, log: log, chart: LossChart(losses: losses, epochs: lossEpochs, subtitle: subtitle))
   }
 
   func makeOptimizer<Scalar: BLASScalar>(_: Scalar.Type) -> any Optimizer<Scalar> {

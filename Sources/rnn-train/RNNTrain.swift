@@ -41,7 +41,8 @@ struct RNNTrain: ParsableCommand {
       default 0.01), the same arithmetic as PyTorch's. The loss of each step \
       (before its update) and the gradients' norm (before clipping) are printed \
       on stderr; --log FILE.csv writes step, epoch, loss, gradient norm and \
-      seconds since the start for every step.
+      seconds since the start for every step, --plot FILE.svg a chart of the loss \
+      per step (log scale, in rnn-bench's style).
 
       Output (--output): the trained state dict with PyTorch's names (the \
       module's own, without its prefix: load it with \
@@ -49,7 +50,7 @@ struct RNNTrain: ParsableCommand {
       dtype: a .safetensors file (safetensors.torch.load_file reads it) or an \
       .npz archive, by the name's extension. The computation runs in the weights' \
       dtype, or in --dtype's. Files are written as rnn-forward writes them: \
-      atomically and together (output and log), only after the last step; on \
+      atomically and together (output, log and plot), only after the last step; on \
       any error (a bad file, a loss that is no longer finite) the command exits \
       1 and leaves every existing file exactly as it was.
       """)
@@ -116,6 +117,9 @@ struct RNNTrain: ParsableCommand {
 
   @Option(help: "Where to write a CSV of step, epoch, loss, gradient norm and seconds.")
   var log: String?
+
+  @Option(help: "Where to write an SVG chart of the loss per step (log scale).")
+  var plot: String?
 
   @Option(help: "float32 or float64: compute in this type, converting every array (default: the weights' dtype).")
   var dtype: ElementType?
@@ -185,8 +189,13 @@ struct RNNTrain: ParsableCommand {
     // The destinations first: a bad path fails before any work, and is left alone.
     let outputDestination = try destination("--output", output)
     let logDestination = try log.map { try destination("--log", $0) }
-    if let logDestination, logDestination.isSameFile(as: outputDestination) {
-      throw ToolError("--output and --log name the same file")
+    let plotDestination = try plot.map { try destination("--plot", $0) }
+    let named = [("--output", outputDestination), ("--log", logDestination), ("--plot", plotDestination)]
+      .compactMap { option, destination in destination.map { (option, $0) } }
+    for (i, first) in named.enumerated() {
+      for second in named[(i + 1)...] where first.1.isSameFile(as: second.1) {
+        throw ToolError("\(first.0) and \(second.0) name the same file")
+      }
     }
     var remaining = memoryLimit.bytes
     let file = try RecurrentWeightsFile(path: weights, module: module, maximumBytes: remaining, tool: "rnn-train")
@@ -213,6 +222,7 @@ struct RNNTrain: ParsableCommand {
         : (outputDestination, NPZArchive(arrays: trained.weights))
     ]
     if let logDestination { files.append((logDestination, FileBytes(Array(trained.log.utf8)))) }
+    if let plotDestination { files.append((plotDestination, FileBytes(Array(trained.chart.svg().utf8)))) }
     do {
       try CheckedFileDestination.write(files)
     } catch {
@@ -220,7 +230,8 @@ struct RNNTrain: ParsableCommand {
         if case .io(let path, _) = error { return path == destination.path }
         return false
       }
-      throw ToolError("\(failed?.0.path == log ? "--log" : "--output"): \(error.description)")
+      let option = failed.map { failed in named.first { $0.1.path == failed.0.path }?.0 ?? "--output" } ?? "--output"
+      throw ToolError("\(option): \(error.description)")
     }
   }
 

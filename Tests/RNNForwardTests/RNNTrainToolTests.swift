@@ -53,7 +53,8 @@ struct RNNTrainToolTests {
         dir,
         [
           "--steps", "3", "--optimizer", "sgd", "--learning-rate", "0.1", "--momentum", "0.9", "--clip-grad-norm",
-          "0.5", "--output", dir.file("trained.npz").path, "--log", dir.file("log.csv").path,
+          "0.5", "--output", dir.file("trained.npz").path, "--log", dir.file("log.csv").path, "--plot",
+          dir.file("loss.svg").path,
         ]))
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.stderr.contains("rnn-train: step 3/3"))
@@ -90,6 +91,12 @@ struct RNNTrainToolTests {
     #expect(log.count == 4)
     #expect(log.first == "step,epoch,loss,gradient_norm,seconds")
     #expect(log.dropFirst().map { Double($0.split(separator: ",")[2])! } == losses)
+    // The chart: one point per step, the first and last losses named.
+    let svg = try String(contentsOf: dir.file("loss.svg"), encoding: .utf8)
+    #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+    let points = svg.split(separator: "points=\"").last?.split(separator: "\"").first ?? ""
+    #expect(points.split(separator: " ").count == 3)
+    #expect(svg.contains(String(format: "first %.4g, last %.4g", losses[0], losses[2])))
   }
 
   /// --epochs over shuffled minibatches: the library's loop over the same batches, bit for bit.
@@ -244,7 +251,7 @@ struct RNNTrainToolTests {
   }
 
   /// Bad input, and a run whose loss stops being finite: exit 1, a message naming the cause, and
-  /// the existing output and log exactly as they were.
+  /// the existing output, log and plot exactly as they were.
   @Test(arguments: [
     (["--targets", "x.npy"], "--targets must be shaped like the output"),
     (["--lengths", "y.npy"], "--lengths"),
@@ -260,8 +267,13 @@ struct RNNTrainToolTests {
     try NumPy.runScript(Self.script, in: dir.url)
     try Data("old weights".utf8).write(to: dir.file("trained.npz"))
     try Data("old log".utf8).write(to: dir.file("log.csv"))
+    try Data("old plot".utf8).write(to: dir.file("loss.svg"))
     var args = arguments(
-      dir, ["--steps", "2", "--output", dir.file("trained.npz").path, "--log", dir.file("log.csv").path])
+      dir,
+      [
+        "--steps", "2", "--output", dir.file("trained.npz").path, "--log", dir.file("log.csv").path, "--plot",
+        dir.file("loss.svg").path,
+      ])
     var index = 0
     while index < change.count {
       let value =
@@ -276,6 +288,7 @@ struct RNNTrainToolTests {
     #expect(run.stderr.contains("rnn-train: error:") && run.stderr.contains(message), "\(run.stderr)")
     #expect(try String(contentsOf: dir.file("trained.npz"), encoding: .utf8) == "old weights")
     #expect(try String(contentsOf: dir.file("log.csv"), encoding: .utf8) == "old log")
+    #expect(try String(contentsOf: dir.file("loss.svg"), encoding: .utf8) == "old plot")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix(".") }
     #expect(leftovers.isEmpty)
   }
@@ -290,6 +303,12 @@ struct RNNTrainToolTests {
     let same = try runTool(
       tool, arguments(dir, ["--output", dir.file("a.npz").path, "--log", dir.file("a.npz").path]))
     #expect(same.status == 1 && same.stderr.contains("name the same file"), "\(same.stderr)")
+    let samePlot = try runTool(
+      tool,
+      arguments(
+        dir, ["--output", dir.file("a.npz").path, "--log", dir.file("b.csv").path, "--plot", dir.file("b.csv").path]))
+    #expect(
+      samePlot.status == 1 && samePlot.stderr.contains("--log and --plot name the same file"), "\(samePlot.stderr)")
     let other = try runTool(tool, arguments(dir, ["--output", dir.file("a.pt").path]))
     #expect(other.status != 0 && other.stderr.contains(".safetensors or an .npz"), "\(other.stderr)")
   }
