@@ -24,6 +24,7 @@ let package = Package(
         .product(name: "Benchmark", package: "benchmark"),
         .product(name: "DenseMatrix", package: "swift-blas-rnn"),
         .product(name: "RNN", package: "swift-blas-rnn"),
+        .product(name: "RNNTraining", package: "swift-blas-rnn"),
       ],
       path: "Benchmarks/RNNStepAllocations",
       swiftSettings: [.swiftLanguageMode(.v6)],

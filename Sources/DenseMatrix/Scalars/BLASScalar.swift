@@ -115,8 +115,8 @@ public protocol VectorKernels {
     beta: Bool, into c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
-/// The cell whose step ``VectorKernels/_gateGradients(_:path:hidden:tape:state:previous:hnBias:ds:carry:cellCarry:delta:recurrentDelta:)``
-/// differentiates.
+/// The cell whose step `VectorKernels._gateGradients` differentiates (one row of
+/// backpropagation through time).
 public enum GateGradientCell: Sendable, Hashable {
   /// A vanilla cell with this activation: its derivative is read off the state.
   case vanilla(Activation)

@@ -6,6 +6,7 @@
 import Benchmark
 import DenseMatrix
 import RNN
+import RNNTraining
 
 let benchmarks: @Sendable () -> Void = {
   Benchmark.defaultConfiguration = .init(
@@ -27,6 +28,61 @@ let benchmarks: @Sendable () -> Void = {
   register(Double.self)
   registerGated(Float.self)
   registerGated(Double.self)
+  registerTraining()
+}
+
+/// A whole training step of a network (`RecurrentNetwork.gradients` with `MSELoss`, Adam's step,
+/// `load(stateDict:)`), one per sample: what it allocates after the first, per step. Not yet 0:
+/// the results (the output, the gradients by name, the new weights) are new values each step,
+/// and loading rebuilds the cells; the buffers of the passes themselves are reused.
+func registerTraining() {
+  for mode in [RecurrentNetwork<Float>.Mode.lstm, .gru, .rnnTanh] {
+    Benchmark(
+      "training step \(mode) float32 n=64 B=32 T=20",
+      configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one)
+    ) { benchmark, state in
+      for _ in benchmark.scaledIterations { state.step() }
+      blackHole(state.loss)
+    } setup: {
+      TrainingState(mode: mode, size: 64, batch: 32, steps: 20)
+    }
+  }
+}
+
+/// A network, its weights, inputs, targets and optimizer, made in `setup`.
+final class TrainingState {
+  var network: RecurrentNetwork<Float>
+  var weights: Parameters<Float>
+  var optimizer = Adam<Float>(learningRate: 1e-3)
+  let x: Matrix<Float>
+  let y: Matrix<Float>
+  let batch: Int
+  var loss: Float = 0
+
+  init(mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int, steps: Int) {
+    BLAS.threadCount = 1
+    var rng = SeededGenerator(seed: 3)
+    let rows = mode.gateCount * size
+    weights = [
+      "weight_ih_l0": small(rows, size, &rng), "weight_hh_l0": small(rows, size, &rng),
+      "bias_ih_l0": small(rows, 1, &rng), "bias_hh_l0": small(rows, 1, &rng),
+    ]
+    network = try! RecurrentNetwork(stateDict: weights, mode: mode)
+    (x, y, self.batch) = (small(steps * batch, size, &rng), small(steps * batch, size, &rng), batch)
+    step()
+  }
+
+  func step() {
+    var loss: Float = 0
+    let (_, gradients) = try! network.gradients(x, batchSize: batch) { (output) throws(ShapeError) in
+      let (value, gradient) = try MSELoss()(output.output, y)
+      loss = value
+      return .init(output: gradient)
+    }
+    optimizer.step(&weights, gradients: gradients.parameters)
+    try! network.load(stateDict: weights)
+    self.loss = loss
+  }
 }
 
 /// The LSTM and GRU steps, fused and split, and their hoisted forward over T = 20 steps (forward
