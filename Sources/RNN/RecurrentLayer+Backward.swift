@@ -60,7 +60,8 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     var projectionWeights: Matrix<Scalar>?
   }
 
-  /// The gradients, given the forward pass's input `x` (N × I, N = T · B), its output `output`
+  /// The gradients, given the forward pass's input `x` (N × I, N = T · B; zero at a padded
+  /// batch's steps not run, which dW_ih's product reads), its output `output`
   /// (N × D·H; this direction's states in columns `column ..< column + H`), its tape (N × the
   /// kind's ``Kind/tapeWidth(hidden:)``; `nil` for the vanilla cell), the initial state `h0`
   /// (B × H), and the gradients of the loss with respect to the output (`outputGradient`, shaped
@@ -77,9 +78,6 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   ) -> Gradients {
     let (h, g, n, units) = (hidden, gateRows, x.rows, units)
     let steps = n / batch
-    // A padded batch's input is never read at a step not run (it may hold anything, NaN
-    // included): zero there for dW_ih's product.
-    let x = lengths.map { lengths in Self.zeroingRows(of: x, batch: batch, where: { t, b in t >= lengths[b] }) } ?? x
     var previous: Matrix<Scalar> = scratch.matrix(rows: n, columns: h)
     previousStates(output, column: column, h0: h0, batch: batch, into: &previous)
     // The gradients of the pre-activations, a row per step and sequence: input side (Δ_x) and
@@ -300,20 +298,6 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   @inline(__always)
   private func isFirst(_ t: Int, _ length: Int) -> Bool {
     reversed ? t == length - 1 : t == 0
-  }
-
-  /// `matrix` (N × k, row t · B + b) with the rows where `isPadding(t, b)` zero.
-  static func zeroingRows(of matrix: Matrix<Scalar>, batch: Int, where isPadding: (Int, Int) -> Bool) -> Matrix<Scalar>
-  {
-    var result = matrix
-    let columns = matrix.columns
-    result.withUnsafeMutableBufferPointer { m in
-      guard let base = m.baseAddress else { return }
-      for row in 0..<matrix.rows where isPadding(row / batch, row % batch) {
-        (base + row * columns).update(repeating: 0, count: columns)
-      }
-    }
-    return result
   }
 
   /// The sums of each column of `matrix` (N × G·H), as a G·H × 1 column: a bias's gradient.

@@ -160,7 +160,10 @@ extension RecurrentNetwork {
     // Forward, layer by layer, each by the network's own hoisted forward pass (with the lengths,
     // if any), keeping each layer's input and output (PyTorch's batch-major layout, which the
     // backward pass reads in place) and the tapes its gated cells record.
-    var layerInputs = [input]
+    // A padded batch's input may hold anything at the steps not run (NaN included): the forward
+    // pass never reads it, and dW_ih's product reads it as zero (the layers' outputs are zero
+    // there already). Zeroed once, here.
+    var layerInputs = [lengths.map { input.zeroingPadding(lengths: $0, batch: batchSize) } ?? input]
     var tapes: [Matrix<Scalar>?] = []
     var finalState = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
     var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: cellSize) : nil
@@ -251,6 +254,19 @@ extension RecurrentNetwork {
 }
 
 extension Matrix {
+  /// This matrix (N × k, row t · B + b sequence b's step t) with the rows of steps past each
+  /// sequence's length zero.
+  func zeroingPadding(lengths: [Int], batch: Int) -> Matrix {
+    var result = self
+    result.withUnsafeMutableBufferPointer { m in
+      guard let base = m.baseAddress else { return }
+      for row in 0..<rows where row / batch >= lengths[row % batch] {
+        (base + row * columns).update(repeating: 0, count: columns)
+      }
+    }
+    return result
+  }
+
   /// Rows `range` (all columns), a contiguous block of the storage, copied.
   func rowBlock(_ range: Range<Int>) -> Matrix {
     Matrix(
