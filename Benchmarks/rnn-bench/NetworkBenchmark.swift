@@ -59,9 +59,10 @@ struct NetworkBenchmark: ParsableCommand {
   var formulations: [Formulation] = [.hoisted]
 
   @Option(
-    help: "Comma-separated backends the network runs (default blas): blas, blasGEMM, pureSwift, packed.",
+    help:
+      "Comma-separated backends the network runs (default packed, the network's default): blas, blasGEMM, pureSwift, packed.",
     transform: parseList)
-  var backends: [Backend] = [.blas]
+  var backends: [Backend] = [.packed]
 
   @Option(
     help:
@@ -257,7 +258,7 @@ struct NetworkBenchmark: ParsableCommand {
     var lines: [String] = []
     for (k, (formulation, backend)) in variants.enumerated() {
       let (ours, cells) = (samples[perVariant * k], samples[perVariant * k + 1])
-      let isDefault = formulation == network.formulation && backend == .blas
+      let isDefault = formulation == network.formulation && backend == .packed
       var line =
         pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5) + pad(Scalar.dtypeName, 10)
         + pad(

@@ -129,10 +129,11 @@ extension RNNCell: CellKernels {
     }
   }
 
-  /// The vanilla cell projects straight into its output, except at B = 1 in its own layout
-  /// (then into the workspace's buffer, T × H, so that each step's vector is contiguous).
+  /// The vanilla cell projects straight into an output in its own layout at B > 1; otherwise
+  /// (B = 1, so that each step's vector is contiguous, and PyTorch's batch-major layout, run by
+  /// the shared driver) into the workspace's buffer, H × (T · B).
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int {
-    batch == 1 && featureMajorOutput ? hiddenSize : 0
+    batch > 1 && featureMajorOutput ? 0 : hiddenSize
   }
 
   /// ``Formulation/hoisted`` over a sequence: one product for every step's `W_ih · x_t`, then
@@ -140,20 +141,15 @@ extension RNNCell: CellKernels {
   ///
   /// In the cells' layout each step reads `h_{t-1}` from the output block before and activates
   /// into its own block: no copy per step (the last state goes back into the workspace once).
-  /// PyTorch's batch-major output, a padded batch's included, has its own path (below); a padded
-  /// batch in the cells' layout runs the shared driver.
+  /// PyTorch's batch-major output and padded batches run the shared driver, as the gated cells
+  /// do (``hoistedStep(column:layout:workspace:output:tape:)``, h in the workspace, each step's
+  /// states copied to the output by the transpose kernel).
   func runHoisted(
     x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
     output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?, tape: SequenceOutput<Scalar>?
   ) {
-    guard output.isFeatureMajor else {
-      runHoistedBatchMajor(
-        x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, output: output, reversed: reversed,
-        states: states)
-      return
-    }
-    // A padded batch in the cells' layout: h in the workspace, as the gated cells.
-    guard states == nil else {
+    // PyTorch's batch-major output and padded batches: h in the workspace, as the gated cells.
+    guard output.isFeatureMajor, states == nil else {
       runSteps(
         x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, formulation: .hoisted, output: output,
         reversed: reversed, states: states)
@@ -188,113 +184,7 @@ extension RNNCell: CellKernels {
     }
   }
 
-  /// ``Formulation/hoisted`` into PyTorch's batch-major output (column c, a sequence at a step,
-  /// is row c, rows `output.columnStride` apart): the output's rows start as the bias, the
-  /// projection `X · W_ihᵀ` is added onto them in one product, then each step adds
-  /// `h_{t-1}ᵀ · W_hhᵀ` onto its rows (`beta = 1`) and applies `g` in place, a row of H per
-  /// sequence. No buffer and no copy per step: h stays in the output.
-  ///
-  /// The workspace's h (H × B) holds h₀ and, once a sequence stops, its last h. A step's rows
-  /// read h_{t-1} from the step before's rows where the sequence ran there, and from h₀ where it
-  /// starts (the first step, or a padded batch's backward direction reaching a shorter
-  /// sequence's last step); with `states` (a padded batch) h₀ comes from `states.joining` and
-  /// the last states go to `states.leaving`.
-  ///
-  /// An output whose rows are mapped one by one (a padded batch's last layer, written straight
-  /// into the padded output) cannot hold h for the next step's product: the steps then run in the
-  /// workspace's buffer (packed rows, H wide) and each step's rows are copied to theirs as soon as
-  /// they are computed.
-  private func runHoistedBatchMajor(
-    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
-    output: SequenceOutput<Scalar>, reversed: Bool, states: RunningStates<Scalar>?
-  ) {
-    guard output.rows != nil else {
-      runHoistedBatchMajor(
-        x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace, output: output, mapped: nil,
-        reversed: reversed, states: states)
-      return
-    }
-    prepareBuffer(&workspace.projection, rows: batches.columns, columns: hiddenSize)
-    var buffer = Matrix<Scalar>(rows: 0, columns: 0, scalars: [])
-    swap(&buffer, &workspace.projection)
-    buffer.withUnsafeMutableBufferPointer { packed in
-      runHoistedBatchMajor(
-        x: x, batchMajor: batchMajor, batches: batches, workspace: &workspace,
-        output: .batchMajor(packed.baseAddress!, leadingDimension: hiddenSize), mapped: output, reversed: reversed,
-        states: states)
-    }
-    swap(&buffer, &workspace.projection)
-  }
-
-  /// ``runHoistedBatchMajor(x:batchMajor:batches:workspace:output:reversed:states:)`` with h kept
-  /// in `output`, each step's rows also copied to `mapped`'s when given.
-  private func runHoistedBatchMajor(
-    x: UnsafePointer<Scalar>?, batchMajor: Bool, batches: StepBatches, workspace: inout RNNWorkspace<Scalar>,
-    output: SequenceOutput<Scalar>, mapped: SequenceOutput<Scalar>?, reversed: Bool, states: RunningStates<Scalar>?
-  ) {
-    let (hidden, input, steps) = (hiddenSize, inputSize, batches.steps)
-    let (width, ld) = (batches.columns, output.columnStride)  // the output's rows are ld apart
-    let backend = resolvedBackend
-    let out = output.base
-    bias.withUnsafeBufferPointer { b in
-      for row in 0..<width { (out + row * ld).update(from: b.baseAddress!, count: hidden) }
-    }
-    // out (N × H, rows ld apart) += X · W_ihᵀ; X is N × I, or I × N read transposed.
-    inputWeights.withUnsafeBufferPointer { w in
-      GEMMOperands(
-        transposeA: !batchMajor, transposeB: true, m: width, n: hidden, k: input, a: x,
-        lda: batchMajor ? max(1, input) : width, b: w.baseAddress, ldb: max(1, input), beta: 1, c: out, ldc: ld
-      ).run(backend)
-    }
-    if let states {
-      workspace.batchSize = 0
-      workspace.resize(to: batches.capacity, states: states)
-    }
-    let capacity = workspace.batchSize
-    workspace.stacked.withUnsafeMutableBufferPointer { stacked in
-      let h = stacked.baseAddress! + input * capacity
-      recurrentWeights.withUnsafeBufferPointer { w in
-        var previous: (rows: UnsafeMutablePointer<Scalar>, count: Int)?
-        for s in 0..<steps {
-          let t = stepIndex(s, of: steps, reversed: reversed)
-          let (block, count) = (output.block(at: batches.start(t)).base, batches.size(t))
-          // The rows that ran the step before read theirs; the others start from h₀ (H × B, read
-          // transposed).
-          let continuing = min(previous?.count ?? 0, count)
-          if let previous, continuing > 0 {
-            GEMMOperands(
-              transposeB: true, m: continuing, n: hidden, k: hidden, a: UnsafePointer(previous.rows), lda: ld,
-              b: w.baseAddress, ldb: hidden, beta: 1, c: block, ldc: ld
-            ).run(backend)
-          }
-          if count > continuing {
-            GEMMOperands(
-              transposeA: true, transposeB: true, m: count - continuing, n: hidden, k: hidden,
-              a: UnsafePointer(h + continuing), lda: capacity, b: w.baseAddress, ldb: hidden, beta: 1,
-              c: block + continuing * ld, ldc: ld
-            ).run(backend)
-          }
-          activation.apply(
-            rows: count, columns: hidden, source: block, sourceStride: ld, destination: block, destinationStride: ld)
-          if let mapped {
-            let target = mapped.block(at: batches.start(t))
-            for j in 0..<count {
-              (target.base + target.rows![j] * target.columnStride).update(from: block + j * ld, count: hidden)
-            }
-          }
-          // The sequences that stop here (all, at the last step) keep this h in the workspace.
-          let next = s + 1 < steps ? batches.size(stepIndex(s + 1, of: steps, reversed: reversed)) : 0
-          for j in min(next, count)..<count {
-            for r in 0..<hidden { h[r * capacity + j] = block[j * ld + r] }
-          }
-          previous = (block, count)
-        }
-      }
-    }
-    if let states { workspace.resize(to: 0, states: states) }
-  }
-
-  /// One ``Formulation/hoisted`` step with h in the workspace (a padded batch's steps):
+  /// One ``Formulation/hoisted`` step with h in the workspace (the shared driver's steps):
   /// `W_hh · h` onto the step's block of the projection, then `h ← g(block + b)`, copied into
   /// `output`.
   func hoistedStep(

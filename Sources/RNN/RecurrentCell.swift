@@ -153,8 +153,8 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// straight into the output.
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int
   /// ``Formulation/hoisted`` over the steps of `batches` (see
-  /// ``runSteps(x:batchMajor:batches:workspace:formulation:output:reversed:states:)``, which the
-  /// gated cells run; the vanilla cell has paths of its own that keep h in the output).
+  /// ``runSteps(x:batchMajor:batches:workspace:formulation:output:reversed:states:)``, which
+  /// every cell runs; the vanilla cell's full batches in its own layout keep h in the output).
   ///
   /// `tape`, when given, receives what a backward pass needs of each step (see
   /// ``hoistedStep(column:layout:workspace:output:tape:)``); the vanilla cell's backward needs
@@ -478,7 +478,7 @@ extension CellKernels {
 /// `base + r · rowStride + b · columnStride` (the cells' layout: `columnStride` 1; PyTorch's
 /// batch-major output: `rowStride` 1), or with `rows` at `base + r · rowStride + rows[b] ·
 /// columnStride` (a padded batch's last layer writing straight into the padded output).
-struct StateStore<Scalar> {
+struct StateStore<Scalar: BLASScalar> {
   var base: UnsafeMutablePointer<Scalar>
   var rowStride: Int
   var columnStride = 1
@@ -492,38 +492,22 @@ struct StateStore<Scalar> {
   }
 
   /// Copies `rowCount` rows of B values (row r at `source + r · sourceStride`) to rows
-  /// `firstRow ..< firstRow + rowCount` here.
+  /// `firstRow ..< firstRow + rowCount` here: a row copy per unit in the cells' layout, otherwise
+  /// (PyTorch's batch-major layout, rows mapped or not) the transpose kernel.
   @inline(__always)
   func store(_ source: UnsafePointer<Scalar>, rowCount: Int, batch: Int, sourceStride: Int, firstRow: Int = 0) {
     let base = self.base + firstRow * rowStride
     if columnStride == 1 && rows == nil {
       for r in 0..<rowCount { (base + r * rowStride).update(from: source + r * sourceStride, count: batch) }
-    } else if rows == nil && rowStride == 1 {
-      // PyTorch's batch-major layout, every sequence's row in order: a transpose, in tiles of 16
-      // rows by 16 sequences whose cache lines stay in L1 (unchecked index arithmetic: every
-      // index is below the buffers' sizes).
-      var first = 0
-      while first < rowCount {
-        let last = Swift.min(first &+ 16, rowCount)
-        var firstB = 0
-        while firstB < batch {
-          let lastB = Swift.min(firstB &+ 16, batch)
-          for b in firstB..<lastB {
-            let (target, column) = (base + b &* columnStride, source + b)
-            for r in first..<last { target[r] = column[r &* sourceStride] }
-          }
-          firstB = lastB
-        }
-        first = last
-      }
+    } else if rowStride == 1 {
+      Scalar._transpose(
+        path: ActivationPath.current, rowCount: rowCount, columns: batch, source: source, sourceStride: sourceStride,
+        destination: base, destinationStride: columnStride, rows: rows)
     } else {
-      // A scatter: 16 rows at a time, whose cache lines stay in L1 across the sequences.
-      for first in stride(from: 0, to: rowCount, by: 16) {
-        let last = min(first + 16, rowCount)
-        for b in 0..<batch {
-          let target = base + (rows?[b] ?? b) * columnStride
-          for r in first..<last { target[r * rowStride] = source[r * sourceStride + b] }
-        }
+      // A layout no run makes today (mapped rows in the cells' layout): element by element.
+      for b in 0..<batch {
+        let target = base + (rows?[b] ?? b) * columnStride
+        for r in 0..<rowCount { target[r * rowStride] = source[r * sourceStride + b] }
       }
     }
   }
@@ -533,7 +517,7 @@ struct StateStore<Scalar> {
 /// c is a ``StateStore`` at `base + c · columnStride`, or with `rows` (a padded batch's packed
 /// columns mapped to their rows in the padded output) column c at `base + rows[c] ·
 /// columnStride`.
-struct SequenceOutput<Scalar> {
+struct SequenceOutput<Scalar: BLASScalar> {
   var base: UnsafeMutablePointer<Scalar>
   var rowStride: Int
   var columnStride: Int

@@ -188,7 +188,7 @@ struct LayerRun<Scalar: BLASScalar> {
       hoistedLayers(cells, cell: cell, setCell: setCell)
       return
     }
-    let (backend, formulation) = (network.backend ?? Backend.current, network.formulation)
+    let (backend, formulation) = (network.resolvedBackend, network.formulation)
     sequence = input.transposed()
     for layer in 0..<network.layerCount {
       var workspaces = makeWorkspaces(cells, layer: layer, setCell: setCell)
@@ -264,7 +264,7 @@ struct LayerRun<Scalar: BLASScalar> {
     _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
   ) where Cell.Scalar == Scalar {
     let (hidden, directions) = (network.outputSize, network.directionCount)
-    let backend = network.backend ?? Backend.current
+    let backend = network.resolvedBackend
     var layerInput = input
     for layer in 0..<network.layerCount {
       var workspaces = makeWorkspaces(cells, layer: layer, setCell: setCell)

@@ -125,7 +125,7 @@ extension RecurrentNetwork {
     if mode != .lstm, initialCell != nil {
       throw fail("only an LSTM has a cell state", [])
     }
-    let backend = backend ?? Backend.current
+    let backend = resolvedBackend
     // The (l·D + d)-th B × H block of a state matrix.
     func block(_ matrix: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
       matrix?.rowBlock((index * batchSize)..<((index + 1) * batchSize))

@@ -87,7 +87,7 @@ extension LayerRun {
   mutating func packedLayers<Cell: CellKernels>(_ cells: [Cell], padded: PaddedBatch) where Cell.Scalar == Scalar {
     // h (and each direction's output) has `hidden` values, an LSTM's c `cellSize`.
     let (hidden, cellSize, directions) = (network.outputSize, network.hiddenSize, network.directionCount)
-    let (backend, formulation) = (network.backend ?? Backend.current, network.formulation)
+    let (backend, formulation) = (network.resolvedBackend, network.formulation)
     let (batch, order, batches, width) = (self.batch, padded.order, padded.batches, directions * hidden)
     let (initialState, initialCell) = (self.initialState, self.initialCell)
     var (finalState, finalCell) = (self.finalState, self.finalCell)

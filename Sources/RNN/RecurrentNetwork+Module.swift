@@ -72,7 +72,7 @@ extension RecurrentNetwork {
   ///   - module: The module's name, `""` for a bare state dict; `nil` to take the only one.
   ///   - mode: The kind of cell, or `nil` to infer it.
   ///   - formulation: How the cells compute their steps; ``Formulation/hoisted`` by default.
-  ///   - backend: The product backend; `nil` follows `Backend.current`.
+  ///   - backend: The product backend; `nil` (the default) chooses at each call (see ``backend``).
   /// - Throws: ``RecurrentNetworkError``: as ``selectModule(_:in:)``, then as
   ///   ``init(stateDict:mode:formulation:backend:)`` for the module's tensors.
   /// - Complexity: O(Σ parameter sizes).

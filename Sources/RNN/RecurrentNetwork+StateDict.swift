@@ -17,7 +17,7 @@ extension RecurrentNetwork {
   ///   - stateDict: The tensors by PyTorch's names.
   ///   - mode: The kind of cell, or `nil` to infer it.
   ///   - formulation: How the cells compute their steps; ``Formulation/hoisted`` by default.
-  ///   - backend: The product backend; `nil` follows `Backend.current`.
+  ///   - backend: The product backend; `nil` (the default) chooses at each call (see ``backend``).
   /// - Throws: ``RecurrentNetworkError`` naming the tensor: a missing or unexpected one (a
   ///   layer gap, a `_reverse` for only some layers, biases for only some, a projection for a
   ///   mode other than LSTM), or a shape with the expected and the found shape.

@@ -99,8 +99,15 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   /// The formulation every cell uses; ``Formulation/hoisted`` by default (one product per layer
   /// and direction for all the input projections, as PyTorch does).
   public var formulation: Formulation
-  /// The product backend; `nil` means `Backend.current` at each call.
+  /// The product backend. `nil`, the default, means at each call the backend of an enclosing
+  /// `withBackend(_:_:)`, and outside one `Backend.packed`: BLAS for every product but the
+  /// per-step `W_hh · h`, which runs on `W_hh` packed once where the packed kernel's measured
+  /// rule says it is faster than `cblas_?gemm` (large `W_hh` and batches of at least one vector;
+  /// see <doc:Benchmarking>). Set `.blas` for OpenBLAS in every product.
   public var backend: Backend?
+
+  /// The backend a pass runs: ``backend``, else an enclosing `withBackend`'s, else `.packed`.
+  var resolvedBackend: Backend { backend ?? Backend.scoped ?? .packed }
   /// How many threads a forward pass may use to run a bidirectional layer's two directions at
   /// the same time (each on its own thread, writing its own half of the layer's output); `nil`,
   /// the default, means `BLAS.threadCount` at each call, and 1 runs the

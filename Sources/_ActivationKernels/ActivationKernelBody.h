@@ -161,13 +161,28 @@ INLINE void FN(copy_tail)(T *to, const T *from, ptrdiff_t count) {
   for (ptrdiff_t i = 0; i < count; i++) to[i] = from[i];
 }
 
-/// Rows of `columns` values: vectors along each row, one bias per row.
+/// Rows of `columns` values: vectors along each row, one bias per row. A row of at least VW
+/// values whose length is not a multiple of VW ends in a vector that overlaps the one before,
+/// computed from the row's inputs before anything is stored (the rows may be in place) and
+/// stored last: each value is still g of its own input, as in every other lane.
 #define ROWS_LOOP(APPLY)                                                                        \
   for (ptrdiff_t r = 0; r < rows; r++) {                                                        \
     const T *in = source + r * sourceStride;                                                    \
     T *out = destination + r * destinationStride;                                               \
     const int hasBias = bias != NULL;                                                           \
     const VD b = FN(splat)(hasBias ? bias[r] : 0);                                              \
+    if (columns > VW && columns % VW != 0) {                                                    \
+      VD last = FN(load)(in + columns - VW);                                                    \
+      if (hasBias) last = last + b;                                                             \
+      last = APPLY(last);                                                                       \
+      for (ptrdiff_t c = 0; c + VW <= columns; c += VW) {                                       \
+        VD x = FN(load)(in + c);                                                                \
+        if (hasBias) x = x + b;                                                                 \
+        FN(store)(out + c, APPLY(x));                                                           \
+      }                                                                                         \
+      FN(store)(out + columns - VW, last);                                                      \
+      continue;                                                                                 \
+    }                                                                                           \
     ptrdiff_t c = 0;                                                                            \
     for (; c + VW <= columns; c += VW) {                                                        \
       VD x = FN(load)(in + c);                                                                  \
@@ -364,6 +379,61 @@ TARGET void CONCAT(swift_blas_rnn_gate_gradients, SUFFIX)(
     }
   }
 }
+
+/// destination[(rows ? rows[c] : c) * destinationStride + r] = source[r * sourceStride + c]: a
+/// transpose (or, with a row map, a scatter of the transposed rows), in 8 × 8 tiles transposed in
+/// registers by three rounds of shuffles; the columns past the last 8 and the rows past the last 8
+/// one element at a time. Copies only: every path gives the same results.
+typedef T CONCAT(v8, SUFFIX) __attribute__((ext_vector_type(8)));
+#define V8 CONCAT(v8, SUFFIX)
+TARGET void CONCAT(swift_blas_rnn_transpose, SUFFIX)(
+    ptrdiff_t rowCount, ptrdiff_t columns, const T *restrict source, ptrdiff_t sourceStride, T *restrict destination,
+    ptrdiff_t destinationStride, const ptrdiff_t *restrict rows) {
+  ptrdiff_t c0 = 0;
+  for (; c0 + 8 <= columns; c0 += 8) {
+    T *out[8];
+    for (int j = 0; j < 8; j++) out[j] = destination + (rows ? rows[c0 + j] : c0 + j) * destinationStride;
+    ptrdiff_t r0 = 0;
+    for (; r0 + 8 <= rowCount; r0 += 8) {
+      const T *p = source + r0 * sourceStride + c0;
+      V8 a[8];
+      for (int i = 0; i < 8; i++) memcpy(&a[i], p + i * sourceStride, sizeof(V8));
+      // Rows 2k, 2k+1 exchange single lanes, then rows k, k+2 pairs, then rows k, k+4 halves.
+      for (int i = 0; i < 8; i += 2) {
+        V8 low = __builtin_shufflevector(a[i], a[i + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+        V8 high = __builtin_shufflevector(a[i], a[i + 1], 1, 9, 3, 11, 5, 13, 7, 15);
+        a[i] = low;
+        a[i + 1] = high;
+      }
+      for (int k = 0; k < 4; k++) {
+        const int i = (k & 1) + (k >> 1) * 4;  // 0, 1, 4, 5
+        V8 low = __builtin_shufflevector(a[i], a[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        V8 high = __builtin_shufflevector(a[i], a[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        a[i] = low;
+        a[i + 2] = high;
+      }
+      for (int i = 0; i < 4; i++) {
+        V8 low = __builtin_shufflevector(a[i], a[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        V8 high = __builtin_shufflevector(a[i], a[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+        a[i] = low;
+        a[i + 4] = high;
+      }
+      for (int j = 0; j < 8; j++) memcpy(out[j] + r0, &a[j], sizeof(V8));
+    }
+    for (; r0 < rowCount; r0++) {
+      for (int j = 0; j < 8; j++) out[j][r0] = source[r0 * sourceStride + c0 + j];
+    }
+  }
+  for (; c0 < columns; c0++) {
+    T *out = destination + (rows ? rows[c0] : c0) * destinationStride;
+    if (columns == 1 && sourceStride == 1) {  // one contiguous column (B = 1)
+      memcpy(out, source + c0, (size_t)rowCount * sizeof(T));
+      continue;
+    }
+    for (ptrdiff_t r = 0; r < rowCount; r++) out[r] = source[r * sourceStride + c0];
+  }
+}
+#undef V8
 
 #undef ROWS_LOOP
 #undef COLUMN_LOOP

@@ -96,6 +96,14 @@ NO_KERNEL(f32_avx512, float)
   void swift_blas_rnn_gate_gradients_##SUFFIX(int kind, ptrdiff_t hidden, const T *tape, const T *state,    \
                                               const T *previous, const T *hnBias, const T *ds, T *carry,    \
                                               T *cellCarry, T *delta, T *recurrentDelta) {}
+#define NO_TRANSPOSE(SUFFIX, T)                                                                              \
+  void swift_blas_rnn_transpose_##SUFFIX(ptrdiff_t rowCount, ptrdiff_t columns, const T *source,            \
+                                         ptrdiff_t sourceStride, T *destination, ptrdiff_t destinationStride, \
+                                         const ptrdiff_t *rows) {}
+NO_TRANSPOSE(f64_avx2, double)
+NO_TRANSPOSE(f64_avx512, double)
+NO_TRANSPOSE(f32_avx2, float)
+NO_TRANSPOSE(f32_avx512, float)
 NO_GRADIENT(f64_avx2, double)
 NO_GRADIENT(f64_avx512, double)
 NO_GRADIENT(f32_avx2, float)

@@ -123,8 +123,12 @@ struct RNNForward: ParsableCommand {
   @Option(help: "W_hh/W_hx weights: tanh (default), sigmoid, relu or identity. PyTorch's: tanh or relu (= --mode).")
   var activation: Activation?
 
-  @Option(help: "blas, blasGEMM or pureSwift.")
-  var backend: Backend = .blas
+  @Option(
+    help: """
+      blas, blasGEMM, pureSwift or packed (default: packed, which is blas but for the per-step \
+      W_hh · h on W_hh packed once, where that is faster).
+      """)
+  var backend: Backend?
 
   @Option(help: "float32 or float64: compute in this type, converting every array (default: the weights' dtype).")
   var dtype: ElementType?

@@ -99,4 +99,43 @@ struct PackedBackendTests {
     #expect(allclose(padded.output, paddedExpected.output, rtol: tolerance, atol: tolerance))
     #expect(allclose(padded.finalState, paddedExpected.finalState, rtol: tolerance, atol: tolerance))
   }
+
+  /// A network without a backend runs `.packed` (the kernel only where its rule says it is
+  /// faster), inside `withBackend` that scope's backend; the cells and `Backend.current` keep
+  /// `.blas`. Every mode, the vanilla cell included (it runs the shared driver in PyTorch's
+  /// layout), with a `W_hh` the kernel takes at B = 32.
+  @Test(arguments: ["lstm", "gru", "rnn_tanh"])
+  func aNetworkDefaultsToPackedOutsideWithBackend(mode: String) throws {
+    var rng = SeededGenerator(seed: 8)
+    let mode = RecurrentNetwork<Float>.Mode(rawValue: mode)!
+    let (gates, hidden, input, batch) = (mode == .lstm ? 4 : mode == .gru ? 3 : 1, 256, 8, 32)
+    let stateDict: [String: Matrix<Float>] = [
+      "weight_ih_l0": .randomNormal(rows: gates * hidden, columns: input, standardDeviation: 0.1, using: &rng),
+      "weight_hh_l0": .randomNormal(rows: gates * hidden, columns: hidden, standardDeviation: 0.05, using: &rng),
+    ]
+    #expect(PackedMatrix<Float>.beatsBLAS(rows: gates * hidden, columns: hidden, n: batch, on: .portable))
+    var network = try RecurrentNetwork(stateDict: stateDict, mode: mode)
+    #expect(network.backend == nil && Backend.current == .blas)
+    let x = Matrix<Float>.randomNormal(rows: 5 * batch, columns: input, using: &rng)
+    // The portable kernel rounds each product on its own, OpenBLAS's fuses them: the two backends'
+    // results differ, so the comparisons below tell them apart (on the AVX paths both sum in the
+    // same order with FMA and agree bit for bit).
+    let (byDefault, inBLASScope, packed, blas) = try withActivationPath(.portable) {
+      let byDefault = try network.forward(x, batchSize: batch).output
+      let inBLASScope = try withBackend(.blas) { try network.forward(x, batchSize: batch).output }
+      network.backend = .packed
+      let packed = try network.forward(x, batchSize: batch).output
+      network.backend = .blas
+      let blas = try network.forward(x, batchSize: batch).output
+      return (byDefault.scalars, inBLASScope.scalars, packed.scalars, blas.scalars)
+    }
+    #if arch(x86_64)
+    let distinguishable = packed != blas
+    #expect(distinguishable)
+    #endif
+    let (defaultIsPacked, scopeIsBLAS) = (byDefault == packed, inBLASScope == blas)
+    #expect(defaultIsPacked)
+    #expect(scopeIsBLAS)
+    #expect(withBackend(.pureSwift) { Backend.current } == .pureSwift)
+  }
 }

@@ -39,7 +39,11 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
 
   /// The backend that products use when none is passed: ``blas`` unless changed for the current
   /// task (and its child tasks) by ``withBackend(_:_:)``.
-  @TaskLocal public static var current: Backend = .blas
+  public static var current: Backend { scoped ?? .blas }
+
+  /// The backend of the innermost ``withBackend(_:_:)`` around this task, or `nil` outside any:
+  /// a recurrent network's default backend depends on whether one was chosen.
+  @TaskLocal package static var scoped: Backend? = nil
 
   /// The name, as the benchmark and command-line tools spell it.
   public var description: String { rawValue }
@@ -52,7 +56,7 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
 /// ```
 public func withBackend<R, E: Error>(_ backend: Backend, _ body: () throws(E) -> R) throws(E) -> R {
   var result: Result<R, E>?
-  Backend.$current.withValue(backend) {
+  Backend.$scoped.withValue(backend) {
     do throws(E) { result = .success(try body()) } catch { result = .failure(error) }
   }
   return try result!.get()

@@ -102,6 +102,14 @@ public protocol VectorKernels {
     carry: UnsafeMutablePointer<Self>, cellCarry: UnsafeMutablePointer<Self>?, delta: UnsafeMutablePointer<Self>,
     recurrentDelta: UnsafeMutablePointer<Self>?)
 
+  /// `destination[(rows?[c] ?? c) · destinationStride + r] = source[r · sourceStride + c]` for
+  /// `r < rowCount`, `c < columns`: a transpose (with `rows`, a scatter of the transposed rows),
+  /// in 8 × 8 tiles transposed in registers by the kernel of `path`. The buffers do not overlap.
+  /// Unchecked; the path must be supported.
+  static func _transpose(
+    path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Self>, sourceStride: Int,
+    destination: UnsafeMutablePointer<Self>, destinationStride: Int, rows: UnsafePointer<Int>?)
+
   /// Packs `w` (`m × k`, row stride `ldw`) into `packed` (``_packedCount(m:k:)`` elements), the
   /// panel layout of ``_packedProduct(path:_:m:k:h:ldh:n:beta:into:ldc:)``; `w` is `nil` only
   /// when the matrix is empty. Unchecked.

@@ -142,6 +142,17 @@ extension Double: VectorKernels {
     )(cell.kernelCode, hidden, tape, state, previous, hnBias, ds, carry, cellCarry, delta, recurrentDelta)
   }
 
+  /// Calls `swift_blas_rnn_transpose_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _transpose(
+    path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int,
+    destination: UnsafeMutablePointer<Double>, destinationStride: Int, rows: UnsafePointer<Int>?
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_transpose_f64_avx512, avx2: swift_blas_rnn_transpose_f64_avx2,
+      portable: swift_blas_rnn_transpose_f64_baseline
+    )(rowCount, columns, source, sourceStride, destination, destinationStride, rows)
+  }
+
   /// Calls `swift_blas_rnn_extreme_f64_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Double>, count: Int, greatest: Bool) -> Double {
     path.select(

@@ -136,6 +136,17 @@ extension Float: VectorKernels {
     )(cell.kernelCode, hidden, tape, state, previous, hnBias, ds, carry, cellCarry, delta, recurrentDelta)
   }
 
+  /// Calls `swift_blas_rnn_transpose_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _transpose(
+    path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Float>, sourceStride: Int,
+    destination: UnsafeMutablePointer<Float>, destinationStride: Int, rows: UnsafePointer<Int>?
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_transpose_f32_avx512, avx2: swift_blas_rnn_transpose_f32_avx2,
+      portable: swift_blas_rnn_transpose_f32_baseline
+    )(rowCount, columns, source, sourceStride, destination, destinationStride, rows)
+  }
+
   /// Calls `swift_blas_rnn_extreme_f32_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _extreme(path: ActivationPath, _ p: UnsafePointer<Float>, count: Int, greatest: Bool) -> Float {
     path.select(

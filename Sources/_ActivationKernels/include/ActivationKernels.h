@@ -143,6 +143,21 @@ SWIFT_BLAS_RNN_GATE_GRADIENTS(f32_avx2, float)
 SWIFT_BLAS_RNN_GATE_GRADIENTS(f32_avx512, float)
 #undef SWIFT_BLAS_RNN_GATE_GRADIENTS
 
+/// destination[(rows ? rows[c] : c) * destinationStride + r] = source[r * sourceStride + c] for
+/// r < rowCount, c < columns: a transpose, or with `rows` a scatter of the transposed rows (a
+/// recurrent step's H × B states into PyTorch's batch-major output). The buffers do not overlap.
+#define SWIFT_BLAS_RNN_TRANSPOSE(SUFFIX, T)                                                                  \
+  void swift_blas_rnn_transpose_##SUFFIX(ptrdiff_t rowCount, ptrdiff_t columns, const T *source,            \
+                                         ptrdiff_t sourceStride, T *destination, ptrdiff_t destinationStride, \
+                                         const ptrdiff_t *rows);
+SWIFT_BLAS_RNN_TRANSPOSE(f64_baseline, double)
+SWIFT_BLAS_RNN_TRANSPOSE(f64_avx2, double)
+SWIFT_BLAS_RNN_TRANSPOSE(f64_avx512, double)
+SWIFT_BLAS_RNN_TRANSPOSE(f32_baseline, float)
+SWIFT_BLAS_RNN_TRANSPOSE(f32_avx2, float)
+SWIFT_BLAS_RNN_TRANSPOSE(f32_avx512, float)
+#undef SWIFT_BLAS_RNN_TRANSPOSE
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,101 @@
+import BLASDiagnostics
+import DenseMatrix
+import Testing
+import _TestSupport
+
+/// The vector kernels' layouts on every path the CPU has, in both element types: the transpose
+/// (a recurrent step's H × B states into PyTorch's batch-major rows) against its definition, and
+/// the bias-and-activation pass in place against the same pass into another buffer.
+@Suite("Kernel layouts on every vector path")
+struct KernelLayoutTests {
+  /// The same bytes.
+  static func identical<S>(_ a: S, _ b: S) -> Bool {
+    withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.elementsEqual(y) } }
+  }
+
+  /// Shapes with every tail: below, at and past the 8 × 8 tiles, and the network's own.
+  static let shapes: [(rows: Int, columns: Int)] = [
+    (0, 0), (0, 5), (5, 0), (1, 1), (64, 1), (7, 3), (8, 8), (9, 17), (16, 7), (23, 31), (64, 32), (65, 33),
+  ]
+
+  @Test(arguments: ActivationPath.allCases, [false, true])
+  func transposeCopiesEveryElementAndNothingElse(path: ActivationPath, mapped: Bool) {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    for (rows, columns) in Self.shapes {
+      transpose(Float.self, path: path, rows: rows, columns: columns, mapped: mapped)
+      transpose(Double.self, path: path, rows: rows, columns: columns, mapped: mapped)
+    }
+  }
+
+  /// `rows × columns` at row stride `columns + 3`, into destination rows `stride = rows + 2`
+  /// apart (mapped: in reverse order with a gap), every other element left as it was.
+  private func transpose<S: BLASScalar>(_: S.Type, path: ActivationPath, rows: Int, columns: Int, mapped: Bool) {
+    var rng = SeededGenerator(seed: UInt64(rows * 100 + columns))
+    let (sourceStride, stride) = (columns + 3, rows + 2)
+    // Random values, a negative NaN and -0 among them: a copy keeps every bit.
+    var source = (0..<max(1, rows * sourceStride)).map { _ in S(Double.random(in: -1...1, using: &rng)) }
+    if source.count > 4 { (source[1], source[3]) = (-0.0, -S.nan) }
+    let map = (0..<columns).map { 2 * (columns - 1 - $0) }  // rows 2(B-1), ..., 2, 0
+    let destinationRows = mapped ? 2 * max(1, columns) : max(1, columns)
+    let sentinel = S(-7)
+    var destination = [S](repeating: sentinel, count: destinationRows * stride)
+    source.withUnsafeBufferPointer { s in
+      destination.withUnsafeMutableBufferPointer { d in
+        map.withUnsafeBufferPointer { m in
+          S._transpose(
+            path: path, rowCount: rows, columns: columns, source: s.baseAddress!, sourceStride: sourceStride,
+            destination: d.baseAddress!, destinationStride: stride, rows: mapped ? m.baseAddress : nil)
+        }
+      }
+    }
+    var expected = [S](repeating: sentinel, count: destination.count)
+    for c in 0..<columns {
+      for r in 0..<rows { expected[(mapped ? map[c] : c) * stride + r] = source[r * sourceStride + c] }
+    }
+    let same = zip(destination, expected).allSatisfy(Self.identical)
+    #expect(same, "\(S.self) \(path) \(rows)×\(columns) mapped: \(mapped)")
+  }
+
+  /// A row longer than a vector whose length is not a multiple of it ends in a vector that
+  /// overlaps the one before; in place, that must not apply the activation twice.
+  @Test(arguments: ActivationPath.allCases)
+  func inPlaceEqualsOutOfPlaceAtEveryLength(path: ActivationPath) {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    inPlace(Float.self, path: path)
+    inPlace(Double.self, path: path)
+  }
+
+  private func inPlace<S: BLASScalar>(_: S.Type, path: ActivationPath) {
+    var rng = SeededGenerator(seed: 11)
+    let rows = 3
+    for columns in 0...70 {
+      // At least one element, so that every buffer has an address.
+      let source = (0..<max(1, rows * columns)).map { _ in S(Double.random(in: -4...4, using: &rng)) }
+      let bias = (0..<rows).map { _ in S(Double.random(in: -1...1, using: &rng)) }
+      for activation in Activation.allCases {
+        var out = [S](repeating: 0, count: source.count)
+        var inPlace = source
+        bias.withUnsafeBufferPointer { b in
+          source.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+              withActivationPath(path) {
+                activation.apply(
+                  rows: rows, columns: columns, source: s.baseAddress!, sourceStride: columns, bias: b.baseAddress,
+                  destination: o.baseAddress!, destinationStride: columns)
+              }
+            }
+          }
+          inPlace.withUnsafeMutableBufferPointer { p in
+            withActivationPath(path) {
+              activation.apply(
+                rows: rows, columns: columns, source: p.baseAddress!, sourceStride: columns, bias: b.baseAddress,
+                destination: p.baseAddress!, destinationStride: columns)
+            }
+          }
+        }
+        let same = zip(out, inPlace).prefix(rows * columns).allSatisfy(Self.identical)
+        #expect(same, "\(S.self) \(path) \(activation) columns \(columns)")
+      }
+    }
+  }
+}
