@@ -1,17 +1,29 @@
 import DenseMatrix
 import Synchronization
 
-/// A cell's `W_hh` packed for ``DenseMatrix/Backend/packed``, made on first use and then shared
-/// by every copy of the cell (the weights are constants of the cell, so the packed copy never goes
-/// stale). Costs nothing until a `.packed` product needs it; then as much memory as `W_hh`.
+/// A cell's `W_hh` packed for ``DenseMatrix/Backend/packed``, each layout made on first use and
+/// then shared by every copy of the cell (the weights are constants of the cell, so the packed
+/// copies never go stale). Costs nothing until a `.packed` product needs it; then as much memory
+/// as `W_hh` per layout used (batches of one take the one-column layout, others the panels).
 final class PackedRecurrentWeights<Scalar: BLASScalar>: Sendable {
   private let packed = Mutex<PackedMatrix<Scalar>?>(nil)
+  private let packedForVectors = Mutex<PackedMatrix<Scalar>?>(nil)
 
   /// `weights` packed; the first call packs them (O(G·H × H)), later calls return that copy.
   func matrix(packing weights: Matrix<Scalar>) -> PackedMatrix<Scalar> {
     packed.withLock { packed in
       if let packed { return packed }
       let made = PackedMatrix(packing: weights)
+      packed = made
+      return made
+    }
+  }
+
+  /// `weights` packed for one column; the first call packs them, later calls return that copy.
+  func vectorMatrix(packing weights: Matrix<Scalar>) -> PackedMatrix<Scalar> {
+    packedForVectors.withLock { packed in
+      if let packed { return packed }
+      let made = PackedMatrix(packingForVectors: weights)
       packed = made
       return made
     }

@@ -461,8 +461,10 @@ extension CellKernels {
       PackedMatrix<Scalar>.beatsBLAS(
         rows: recurrentWeights.rows, columns: stateSize, n: batch, on: ActivationPath.current)
     {
-      packedRecurrent.matrix(packing: recurrentWeights).multiply(
-        h, ldh: hStride ?? batch, columns: batch, beta: beta, into: gates, ldc: stride)
+      let packed =
+        batch == 1
+        ? packedRecurrent.vectorMatrix(packing: recurrentWeights) : packedRecurrent.matrix(packing: recurrentWeights)
+      packed.multiply(h, ldh: hStride ?? batch, columns: batch, beta: beta, into: gates, ldc: stride)
       return
     }
     recurrentWeights.withUnsafeBufferPointer { w in

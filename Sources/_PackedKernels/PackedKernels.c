@@ -17,6 +17,21 @@
 DEFINE_PACK(swift_blas_rnn_pack_f32, float)
 DEFINE_PACK(swift_blas_rnn_pack_f64, double)
 
+#define DEFINE_PACK_VECTOR(NAME, SCALAR)                                                               \
+  void NAME(const SCALAR *w, size_t m, size_t k, size_t ldw, SCALAR *packed) {                         \
+    const size_t rows = 64 / sizeof(SCALAR), panels = (m + rows - 1) / rows;                           \
+    for (size_t i = panels * rows * k; i < swift_blas_rnn_packed_vector_count(m, k, sizeof(SCALAR)); i++) \
+      packed[i] = 0;                                                                                   \
+    for (size_t p = 0; p < panels; p++)                                                                \
+      for (size_t kk = 0; kk < k; kk++)                                                                \
+        for (size_t r = 0; r < rows; r++) {                                                            \
+          const size_t i = p * rows + r;                                                               \
+          packed[(p * k + kk) * rows + r] = i < m ? w[i * ldw + kk] : 0;                               \
+        }                                                                                              \
+  }
+DEFINE_PACK_VECTOR(swift_blas_rnn_pack_vector_f32, float)
+DEFINE_PACK_VECTOR(swift_blas_rnn_pack_vector_f64, double)
+
 typedef float f32x16 __attribute__((ext_vector_type(16)));
 typedef float f32x8 __attribute__((ext_vector_type(8)));
 typedef float f32x4 __attribute__((ext_vector_type(4)));
@@ -29,6 +44,53 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 // baseline) multiplies, then adds, in both its vector and its scalar parts.
 #define FUSED(a, b, c) __builtin_elementwise_fma(a, b, c)
 #define UNFUSED(a, b, c) ((a) * (b) + (c))
+
+// The matrix-vector kernel (swift_blas_rnn_packed_gemv_*): GROUP panels at a time, each a vector
+// of 64 bytes of sums in registers (one register with AVX-512, two with AVX2, four on the
+// baseline), k in increasing order.
+#define DEFINE_GEMV(NAME, SCALAR, PANEL, GROUP, MULTIPLY_ADD, ATTRIBUTES)                               \
+  static inline __attribute__((always_inline)) ATTRIBUTES void NAME##_panels(                        \
+      const SCALAR *a, size_t first, const int count, size_t m, size_t k, const SCALAR *h, size_t ldh, \
+      int beta, SCALAR *c, size_t ldc) {                                                              \
+    enum { ROWS_ = 64 / sizeof(SCALAR) };                                                             \
+    PANEL sums[GROUP];                                                                                \
+    _Pragma("clang loop unroll(full)") for (int q = 0; q < count; q++) sums[q] = (PANEL)0;            \
+    for (size_t kk = 0; kk < k; kk++) {                                                               \
+      const PANEL hk = (PANEL)h[kk * ldh];                                                            \
+      _Pragma("clang loop unroll(full)") for (int q = 0; q < count; q++) {                            \
+        PANEL w;                                                                                      \
+        __builtin_memcpy(&w, a + ((size_t)q * k + kk) * ROWS_, sizeof w);                             \
+        sums[q] = MULTIPLY_ADD(w, hk, sums[q]);                                                       \
+      }                                                                                               \
+    }                                                                                                 \
+    _Pragma("clang loop unroll(full)") for (int q = 0; q < count; q++) {                              \
+      const size_t row = first + (size_t)q * ROWS_;                                                   \
+      const size_t rows = m - row < ROWS_ ? m - row : ROWS_;                                          \
+      if (rows == ROWS_ && ldc == 1) {                                                                \
+        PANEL out = sums[q];                                                                          \
+        if (beta) {                                                                                   \
+          PANEL old;                                                                                  \
+          __builtin_memcpy(&old, c + row, sizeof old);                                                \
+          out = old + out;                                                                            \
+        }                                                                                             \
+        __builtin_memcpy(c + row, &out, sizeof out);                                                  \
+      } else {                                                                                        \
+        for (size_t r = 0; r < rows; r++) {                                                           \
+          SCALAR *o = c + (row + r) * ldc;                                                            \
+          *o = beta ? *o + sums[q][r] : sums[q][r];                                                   \
+        }                                                                                             \
+      }                                                                                               \
+    }                                                                                                 \
+  }                                                                                                   \
+  ATTRIBUTES void NAME(const SCALAR *packed, size_t m, size_t k, const SCALAR *h, size_t ldh, int beta, \
+                       SCALAR *c, size_t ldc) {                                                       \
+    enum { ROWS_ = 64 / sizeof(SCALAR) };                                                             \
+    const size_t panels = (m + ROWS_ - 1) / ROWS_;                                                    \
+    size_t p = 0;                                                                                     \
+    for (; p + GROUP <= panels; p += GROUP)                                                           \
+      NAME##_panels(packed + p * k * ROWS_, p * ROWS_, GROUP, m, k, h, ldh, beta, c, ldc);            \
+    for (; p < panels; p++) NAME##_panels(packed + p * k * ROWS_, p * ROWS_, 1, m, k, h, ldh, beta, c, ldc); \
+  }
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -125,6 +187,10 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #undef BLOCK
 #undef TARGET
 #undef FMA
+DEFINE_GEMV(swift_blas_rnn_packed_gemv_f32_avx512, float, f32x16, 4, FUSED, __attribute__((target("avx512f,fma"))))
+DEFINE_GEMV(swift_blas_rnn_packed_gemv_f32_avx2, float, f32x16, 4, FUSED, __attribute__((target("avx2,fma"))))
+DEFINE_GEMV(swift_blas_rnn_packed_gemv_f64_avx512, double, f64x8, 4, FUSED, __attribute__((target("avx512f,fma"))))
+DEFINE_GEMV(swift_blas_rnn_packed_gemv_f64_avx2, double, f64x8, 4, FUSED, __attribute__((target("avx2,fma"))))
 #endif
 
 // The baseline: the build's own target (SSE2 on x86-64, NEON on arm64), no FMA on x86-64.
@@ -160,6 +226,9 @@ typedef double f64x16 __attribute__((ext_vector_type(16)));
 #undef PARTIAL_STORE
 #undef PARTIAL_MIN
 
+DEFINE_GEMV(swift_blas_rnn_packed_gemv_f32_baseline, float, f32x16, 2, UNFUSED, )
+DEFINE_GEMV(swift_blas_rnn_packed_gemv_f64_baseline, double, f64x8, 2, UNFUSED, )
+
 #if !defined(__x86_64__)
 // Elsewhere the AVX names run the baseline (DenseMatrix never selects them off x86-64).
 void swift_blas_rnn_packed_gemm_f32_avx512(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
@@ -177,5 +246,21 @@ void swift_blas_rnn_packed_gemm_f64_avx512(const double *packed, size_t m, size_
 void swift_blas_rnn_packed_gemm_f64_avx2(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
                                          size_t n, int beta, double *c, size_t ldc) {
   swift_blas_rnn_packed_gemm_f64_baseline(packed, m, k, h, ldh, n, beta, c, ldc);
+}
+void swift_blas_rnn_packed_gemv_f32_avx512(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                           int beta, float *c, size_t ldc) {
+  swift_blas_rnn_packed_gemv_f32_baseline(packed, m, k, h, ldh, beta, c, ldc);
+}
+void swift_blas_rnn_packed_gemv_f32_avx2(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                         int beta, float *c, size_t ldc) {
+  swift_blas_rnn_packed_gemv_f32_baseline(packed, m, k, h, ldh, beta, c, ldc);
+}
+void swift_blas_rnn_packed_gemv_f64_avx512(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                           int beta, double *c, size_t ldc) {
+  swift_blas_rnn_packed_gemv_f64_baseline(packed, m, k, h, ldh, beta, c, ldc);
+}
+void swift_blas_rnn_packed_gemv_f64_avx2(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                         int beta, double *c, size_t ldc) {
+  swift_blas_rnn_packed_gemv_f64_baseline(packed, m, k, h, ldh, beta, c, ldc);
 }
 #endif

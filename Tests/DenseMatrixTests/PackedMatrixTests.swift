@@ -99,4 +99,54 @@ struct PackedMatrixTests {
     default: check(Double.self)
     }
   }
+
+  /// The one-column layout (a batch of one): every shape above and partial groups of panels,
+  /// `h` and `c` strided, beta 0 (C's NaNs never read) and 1, the rows' neighbours untouched.
+  /// It sums as the panels' kernel does at n = 1, so the two agree bit for bit on every path, and
+  /// both agree with BLAS to rounding.
+  @Test(arguments: scalarTypes, ActivationPath.supported)
+  func oneColumnLayoutMatchesThePanelsBitForBit(type: any BLASScalar.Type, path: ActivationPath) {
+    func check<Scalar: BLASScalar>(_: Scalar.Type) {
+      var rng = SeededGenerator(seed: 17)
+      let shapes = Self.shapes.map { ($0.m, $0.k) } + [(16, 4), (17, 9), (64, 3), (65, 12), (130, 40), (300, 7)]
+      for (m, k) in shapes {
+        let w = Matrix<Scalar>.randomNormal(rows: m, columns: k, using: &rng)
+        let h = Matrix<Scalar>.randomNormal(rows: k, columns: 3, using: &rng)  // column 0, stride 3
+        let (vectors, panels) = (PackedMatrix(packingForVectors: w), PackedMatrix(packing: w))
+        #expect(vectors.isForVectors && !panels.isForVectors)
+        // C contiguous (whole panels stored as vectors) and with a stride of 2 (row by row).
+        for (ldc, beta) in [(1, Scalar(0)), (1, 1), (2, 0), (2, 1)] {
+          let c0 = Matrix<Scalar>.randomNormal(rows: m, columns: ldc, using: &rng)
+          func run(_ packed: PackedMatrix<Scalar>) -> Matrix<Scalar> {
+            var c = c0
+            // Not read with beta 0: NaN in C's column must not survive.
+            if beta == 0 { for r in 0..<m { c[r, 0] = .nan } }
+            withActivationPath(path) {
+              c.withUnsafeMutableBufferPointer { c in
+                h.withUnsafeBufferPointer { h in
+                  packed.multiply(h.baseAddress!, ldh: 3, columns: 1, beta: beta, into: c.baseAddress!, ldc: ldc)
+                }
+              }
+            }
+            return c
+          }
+          let (got, expected) = (run(vectors), run(panels))
+          #expect(got == expected, "\(Scalar.self) \(path) m \(m) k \(k) ldc \(ldc) beta \(beta)")
+          if ldc == 2 { #expect(got[rows: 0..<m, columns: 1..<2] == c0[rows: 0..<m, columns: 1..<2]) }
+          var blas = c0[rows: 0..<m, columns: 0..<1]
+          if beta == 0 {
+            blas = matmul(w, h[rows: 0..<k, columns: 0..<1])
+          } else {
+            blas = blas + matmul(w, h[rows: 0..<k, columns: 0..<1])
+          }
+          let tolerance = Scalar(Scalar.self == Float.self ? 1e-5 : 1e-13) * Scalar(k).squareRoot()
+          #expect(allclose(got[rows: 0..<m, columns: 0..<1], blas, rtol: tolerance, atol: tolerance))
+        }
+      }
+    }
+    switch type {
+    case is Float.Type: check(Float.self)
+    default: check(Double.self)
+    }
+  }
 }

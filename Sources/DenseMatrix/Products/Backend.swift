@@ -9,7 +9,7 @@
 /// | ``blas`` | `cblas_?gemm` | `cblas_?gemv` |
 /// | ``blasGEMM`` | `cblas_?gemm` | `cblas_?gemm` |
 /// | ``pureSwift`` | Swift | Swift |
-/// | ``packed`` | as ``blas``, but a recurrent cell's per-step `W_hh · h` on `W_hh` packed once | as ``blas`` |
+/// | ``packed`` | as ``blas``, but a recurrent cell's per-step `W_hh · h` on `W_hh` packed once | as ``blas``, but that product at B = 1 on `W_hh` packed once |
 ///
 /// All of them follow the BLAS contract `C = alpha · op(A) · op(B) + beta · C`, including BLAS's
 /// rule that `C` is not read when `beta == 0` (so NaNs in an uninitialised `C` are overwritten).
@@ -28,13 +28,14 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
   /// `W_hh · h` (the split and hoisted formulations) runs on `W_hh` packed once per cell, with this
   /// package's register-blocked kernels (AVX-512F, AVX2 + FMA or the baseline, as
   /// `ActivationPath.current` says), where `cblas_?gemm` would pack `W_hh` again at every step.
-  /// Used where it is faster than BLAS by a rule measured on a Zen 4 EPYC (`W_hh` of 128 KiB or
-  /// more and a batch of at least one vector, 16 `Float`s or 8 `Double`s with AVX-512, 8 or 4
-  /// with AVX2; from B = 4 when `W_hh` is 512 KiB or more, an LSTM or GRU with H = 256); other
-  /// products, B = 1 among them, go to BLAS.
+  /// Used where it is faster than BLAS by a rule measured on a Zen 4 EPYC: a batch of one with
+  /// `W_hh` of 4 KiB or more (a one-column layout, panels of 64 bytes of rows, against
+  /// `cblas_?gemv`); `W_hh` of 128 KiB or more and a batch of at least one vector (16 `Float`s
+  /// or 8 `Double`s with AVX-512, 8 or 4 with AVX2); from B = 4 when `W_hh` is 512 KiB or more
+  /// (an LSTM or GRU with H = 256); other products go to BLAS. The default of the RNN module's `RecurrentNetwork`.
   /// On a 2-core AMD EPYC (Zen 4) the product alone took 0.51–0.84× OpenBLAS's time on the
   /// AVX-512 path and 0.59–0.93× on the AVX2 path (against OpenBLAS's AVX2 kernels), for
-  /// H = 64…1024, 3 or 4 gates, B = 32.
+  /// H = 64…1024, 3 or 4 gates, B = 32, and 0.58–0.88× `cblas_sgemv`'s at B = 1.
   case packed
 
   /// The backend that products use when none is passed: ``blas`` unless changed for the current

@@ -10,56 +10,87 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
   /// The unpacked matrix's shape.
   package let rows: Int
   package let columns: Int
+  /// Whether this is the one-column layout (``init(packingForVectors:)``).
+  package let isForVectors: Bool
   private let storage: [Scalar]
 
-  /// Packs `matrix`.
+  /// Packs `matrix` for products with any number of columns.
   ///
   /// - Complexity: O(rows × columns), once.
   package init(packing matrix: Matrix<Scalar>) {
+    self.init(matrix, forVectors: false)
+  }
+
+  /// Packs `matrix` for products with one column (a batch of one): panels of 64 bytes of rows
+  /// (16 `Float`s or 8 `Double`s, one cache line), so that the kernel reads one aligned vector
+  /// per panel and column and streams the panels in order.
+  ///
+  /// - Complexity: O(rows × columns), once.
+  package init(packingForVectors matrix: Matrix<Scalar>) {
+    self.init(matrix, forVectors: true)
+  }
+
+  private init(_ matrix: Matrix<Scalar>, forVectors: Bool) {
     let (m, k) = (matrix.rows, matrix.columns)
-    (rows, columns) = (m, k)
-    let count = Scalar._packedCount(m: m, k: k)
+    (rows, columns, isForVectors) = (m, k, forVectors)
+    let count = forVectors ? Scalar._packedVectorCount(m: m, k: k) : Scalar._packedCount(m: m, k: k)
     // Never empty (the packed copy ends in padding); an empty matrix's pointer is nil and unread.
     storage = matrix.withUnsafeBufferPointer { w in
       [Scalar](unsafeUninitializedCapacity: count) { packed, initialized in
-        Scalar._pack(w.baseAddress, m: m, k: k, ldw: k, into: packed.baseAddress!)
+        if forVectors {
+          Scalar._packForVectors(w.baseAddress, m: m, k: k, ldw: k, into: packed.baseAddress!)
+        } else {
+          Scalar._pack(w.baseAddress, m: m, k: k, ldw: k, into: packed.baseAddress!)
+        }
         initialized = count
       }
     }
   }
 
-  /// Whether the kernel of `path` is faster than `cblas_?gemm` at `c = W · h` for an `m × k`
-  /// matrix `W` and `n` columns, by the rule measured on a 2-core Zen 4 EPYC against OpenBLAS
-  /// 0.3.21 (one thread, `W` of 128 × 32 to 2048 × 512 `Float`s, n = 1…32):
+  /// Whether the kernel of `path` is faster than BLAS at `c = W · h` for an `m × k` matrix `W`
+  /// and `n` columns, by the rule measured on a 2-core Zen 4 EPYC against OpenBLAS 0.3.21 (one
+  /// thread, `W` of 128 × 32 to 4096 × 1024 `Float`s, n = 1…32):
+  /// - n = 1 and `W` of 4 KiB or more: the one-column layout
+  ///   (``init(packingForVectors:)``) against `cblas_sgemv`, 0.20–0.88× its time from 64 × 16
+  ///   to 4096 × 1024 (0.58× at 256 × 64, 0.75× at 4096 × 1024; 1.56× at 32 × 8);
   /// - `W` of 128 KiB or more and at least one vector of columns (16 `Float`s or 8 `Double`s
   ///   with AVX-512, 8 or 4 with AVX2): tiles of two vectors, then one, or one read with a mask
   ///   (0.61–0.96× `cblas_sgemm`'s time for 256 × 256 and 1024 × 256 at n = 16…32, which
   ///   repacks `W` at every call);
   /// - `W` of 512 KiB or more and n ≥ 4: fewer columns than a vector are taken a few at a time
-  ///   with `W`'s rows in the lanes, 12 rows per 16 lanes (0.5–0.9× at n = 4…14 for 1024 × 256;
-  ///   1.1× at n = 1);
+  ///   with `W`'s rows in the lanes, 12 rows per 16 lanes (0.5–0.9× at n = 4…14 for 1024 × 256);
   /// - otherwise BLAS: for a smaller `W` OpenBLAS's packing is cheap and its kernel as fast
-  ///   (the packed kernel took 1.0–1.3× its time at 256 × 64 and 128 × 32, n = 16…32).
-  /// The kernel is correct for every n; this is only which one is faster.
+  ///   (the packed kernel took 1.0–1.3× its time at 256 × 64 and 128 × 32, n = 16…32), and
+  ///   n = 2 or 3 is rare (a padded batch's last sequences).
+  /// The kernels are correct for every n; this is only which one is faster.
   package static func beatsBLAS(rows m: Int, columns k: Int, n: Int, on path: ActivationPath) -> Bool {
     let vector = (path == .avx512 ? 64 : path == .avx2 ? 32 : 16) / MemoryLayout<Scalar>.stride
     let bytes = m * k * MemoryLayout<Scalar>.stride
+    if n == 1 { return bytes >= 4 << 10 }
     return (bytes >= 128 << 10 && n >= vector) || (bytes >= 512 << 10 && n >= 4)
   }
 
   /// `c = beta · c + self · h`: `h` is `columns × n` with row stride `ldh`, `c` is `rows × n`
-  /// with row stride `ldc`; `beta` is 0 (`c` is not read) or 1. No allocation.
+  /// with row stride `ldc`; `beta` is 0 (`c` is not read) or 1. No allocation. The one-column
+  /// layout takes n = 1 only.
   ///
   /// - Complexity: O(rows × columns × n).
   package func multiply(
     _ h: UnsafePointer<Scalar>, ldh: Int, columns n: Int, beta: Scalar, into c: UnsafeMutablePointer<Scalar>, ldc: Int
   ) {
     checkPrecondition(beta == 0 || beta == 1, "PackedMatrix.multiply: beta must be 0 or 1, got \(beta)")
+    checkPrecondition(!isForVectors || n == 1, "PackedMatrix.multiply: packed for one column, got \(n)")
     guard rows > 0, n > 0 else { return }
     storage.withUnsafeBufferPointer { packed in
-      Scalar._packedProduct(
-        path: ActivationPath.current, packed.baseAddress!, m: rows, k: columns, h: h, ldh: ldh, n: n, beta: beta == 1,
-        into: c, ldc: ldc)
+      if isForVectors {
+        Scalar._packedVectorProduct(
+          path: ActivationPath.current, packed.baseAddress!, m: rows, k: columns, h: h, ldh: ldh, beta: beta == 1,
+          into: c, ldc: ldc)
+      } else {
+        Scalar._packedProduct(
+          path: ActivationPath.current, packed.baseAddress!, m: rows, k: columns, h: h, ldh: ldh, n: n,
+          beta: beta == 1, into: c, ldc: ldc)
+      }
     }
   }
 }

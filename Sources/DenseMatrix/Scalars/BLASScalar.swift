@@ -121,6 +121,20 @@ public protocol VectorKernels {
   static func _packedProduct(
     path: ActivationPath, _ packed: UnsafePointer<Self>, m: Int, k: Int, h: UnsafePointer<Self>, ldh: Int, n: Int,
     beta: Bool, into c: UnsafeMutablePointer<Self>, ldc: Int)
+
+  /// Packs `w` (`m × k`, row stride `ldw`) into `packed` (``_packedVectorCount(m:k:)``
+  /// elements), the one-column layout of
+  /// ``_packedVectorProduct(path:_:m:k:h:ldh:beta:into:ldc:)`` (panels of 64 bytes of rows);
+  /// `w` is `nil` only when the matrix is empty. Unchecked.
+  static func _packForVectors(
+    _ w: UnsafePointer<Self>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Self>)
+
+  /// `c = beta · c + W · h` for one column, W packed by ``_packForVectors(_:m:k:ldw:into:)``:
+  /// `h`'s element `i` at `h[i · ldh]`, `c`'s row `r` at `c[r · ldc]`, `beta` 0 (c not read) or 1,
+  /// by the kernel of `path`. Unchecked.
+  static func _packedVectorProduct(
+    path: ActivationPath, _ packed: UnsafePointer<Self>, m: Int, k: Int, h: UnsafePointer<Self>, ldh: Int,
+    beta: Bool, into c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
 /// The cell whose step `VectorKernels._gateGradients` differentiates (one row of
@@ -146,6 +160,12 @@ public enum GateGradientCell: Sendable, Hashable {
 extension VectorKernels {
   /// The elements of an `m × k` matrix's packed copy: `m` rounded up to whole panels, times `k`.
   public static func _packedCount(m: Int, k: Int) -> Int { Int(swift_blas_rnn_packed_count(m, k)) }
+
+  /// The elements of an `m × k` matrix's one-column packed copy: `m` rounded up to whole panels
+  /// of 64 bytes, times `k`, and one panel column of padding.
+  public static func _packedVectorCount(m: Int, k: Int) -> Int {
+    Int(swift_blas_rnn_packed_vector_count(m, k, MemoryLayout<Self>.stride))
+  }
 }
 
 /// The vectors of the pure-Swift kernels for one element type. A capability of ``BLASScalar``.

@@ -189,4 +189,22 @@ extension Double: VectorKernels {
       portable: swift_blas_rnn_packed_gemm_f64_baseline
     )(packed, m, k, h, ldh, n, beta ? 1 : 0, c, ldc)
   }
+
+  /// Calls `swift_blas_rnn_pack_vector_f64`.
+  public static func _packForVectors(
+    _ w: UnsafePointer<Double>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Double>
+  ) {
+    swift_blas_rnn_pack_vector_f64(w, m, k, ldw, packed)
+  }
+
+  /// Calls `swift_blas_rnn_packed_gemv_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _packedVectorProduct(
+    path: ActivationPath, _ packed: UnsafePointer<Double>, m: Int, k: Int, h: UnsafePointer<Double>, ldh: Int,
+    beta: Bool, into c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_packed_gemv_f64_avx512, avx2: swift_blas_rnn_packed_gemv_f64_avx2,
+      portable: swift_blas_rnn_packed_gemv_f64_baseline
+    )(packed, m, k, h, ldh, beta ? 1 : 0, c, ldc)
+  }
 }

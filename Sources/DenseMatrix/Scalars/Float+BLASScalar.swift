@@ -183,4 +183,22 @@ extension Float: VectorKernels {
       portable: swift_blas_rnn_packed_gemm_f32_baseline
     )(packed, m, k, h, ldh, n, beta ? 1 : 0, c, ldc)
   }
+
+  /// Calls `swift_blas_rnn_pack_vector_f32`.
+  public static func _packForVectors(
+    _ w: UnsafePointer<Float>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Float>
+  ) {
+    swift_blas_rnn_pack_vector_f32(w, m, k, ldw, packed)
+  }
+
+  /// Calls `swift_blas_rnn_packed_gemv_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _packedVectorProduct(
+    path: ActivationPath, _ packed: UnsafePointer<Float>, m: Int, k: Int, h: UnsafePointer<Float>, ldh: Int,
+    beta: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_packed_gemv_f32_avx512, avx2: swift_blas_rnn_packed_gemv_f32_avx2,
+      portable: swift_blas_rnn_packed_gemv_f32_baseline
+    )(packed, m, k, h, ldh, beta ? 1 : 0, c, ldc)
+  }
 }

@@ -49,6 +49,37 @@ void swift_blas_rnn_packed_gemm_f64_avx2(const double *packed, size_t m, size_t 
 void swift_blas_rnn_packed_gemm_f64_baseline(const double *packed, size_t m, size_t k, const double *h,
                                              size_t ldh, size_t n, int beta, double *c, size_t ldc);
 
+/// The layout for one column (B = 1, a matrix-vector product): panels of 64 bytes of rows (16
+/// floats or 8 doubles, one cache line), K-major within a panel, so that each k's rows are one
+/// aligned vector and the panels stream in order. Elements of the packed copy of an M x K matrix:
+/// M rounded up to whole panels, times K, and one panel column of padding (never empty).
+static inline size_t swift_blas_rnn_packed_vector_count(size_t m, size_t k, size_t elementSize) {
+  const size_t rows = 64 / elementSize;
+  return (m + rows - 1) / rows * rows * k + rows;
+}
+
+/// Packs W (M x K, row stride ldw) into `packed` (swift_blas_rnn_packed_vector_count elements);
+/// the rows past M in the last panel, and the padding, are zero.
+void swift_blas_rnn_pack_vector_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed);
+void swift_blas_rnn_pack_vector_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed);
+
+/// c = beta * c + W * h with W packed for one column: h's element kk at h[kk * ldh], c's row r at
+/// c[r * ldc]; beta is 0 (c is not read) or 1. Four panels at a time (two on the baseline), one
+/// vector of sums each; every element summed over k in increasing order, fused on the AVX paths,
+/// as the matrix kernels sum theirs: the same results as swift_blas_rnn_packed_gemm_* with n = 1.
+void swift_blas_rnn_packed_gemv_f32_avx512(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                           int beta, float *c, size_t ldc);
+void swift_blas_rnn_packed_gemv_f32_avx2(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                         int beta, float *c, size_t ldc);
+void swift_blas_rnn_packed_gemv_f32_baseline(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
+                                             int beta, float *c, size_t ldc);
+void swift_blas_rnn_packed_gemv_f64_avx512(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                           int beta, double *c, size_t ldc);
+void swift_blas_rnn_packed_gemv_f64_avx2(const double *packed, size_t m, size_t k, const double *h, size_t ldh,
+                                         int beta, double *c, size_t ldc);
+void swift_blas_rnn_packed_gemv_f64_baseline(const double *packed, size_t m, size_t k, const double *h,
+                                             size_t ldh, int beta, double *c, size_t ldc);
+
 #ifdef __cplusplus
 }
 #endif
