@@ -32,7 +32,8 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
   /// `W_hh` of 4 KiB or more (a one-column layout, panels of 64 bytes of rows, against
   /// `cblas_?gemv`); `W_hh` of 128 KiB or more and a batch of at least one vector (16 `Float`s
   /// or 8 `Double`s with AVX-512, 8 or 4 with AVX2); from B = 4 when `W_hh` is 512 KiB or more
-  /// (an LSTM or GRU with H = 256); other products go to BLAS. The default of the RNN module's `RecurrentNetwork`.
+  /// (an LSTM or GRU with H = 256); other products go to BLAS. The default of the RNN module's
+  /// `RecurrentNetwork`.
   /// On a 2-core AMD EPYC (Zen 4) the product alone took 0.51–0.84× OpenBLAS's time on the
   /// AVX-512 path and 0.59–0.93× on the AVX2 path (against OpenBLAS's AVX2 kernels), for
   /// H = 64…1024, 3 or 4 gates, B = 32, and 0.58–0.88× `cblas_sgemv`'s at B = 1.
