@@ -186,20 +186,33 @@ extension RNNCell: CellKernels {
 
   /// One ``Formulation/hoisted`` step with h in the workspace (the shared driver's steps):
   /// `W_hh · h` onto the step's block of the projection, then `h ← g(block + b)`, copied into
-  /// `output`.
+  /// `output`. A batch that is not whole vectors (a padded batch's shrinking steps) first
+  /// gathers the block and the bias into the contiguous pre-activation, as the gated cells do,
+  /// so that `g` runs over H · B contiguous values with one tail instead of one per row.
   func hoistedStep(
     column: Int, layout: ProjectionLayout, workspace: inout RNNWorkspace<Scalar>, output: StateStore<Scalar>,
     tape: StateStore<Scalar>?
   ) {
-    let (input, batch) = (inputSize, workspace.batchSize)
+    let (hidden, input, batch) = (hiddenSize, inputSize, workspace.batchSize)
     let backend = resolvedBackend
     workspace.stacked.withUnsafeMutableBufferPointer { stacked in
       workspace.projection.withUnsafeMutableBufferPointer { projection in
         let (h, block) = (stacked.baseAddress! + input * batch, projection.baseAddress! + column * layout.columnStep)
-        recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
-        biasActivate(
-          columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch)
-        output.store(h, hidden: hiddenSize, batch: batch)
+        guard gathersGates(batch: batch, Scalar.self) else {
+          recurrentProduct(h: h, batch: batch, beta: 1, into: block, stride: layout.stride, backend: backend)
+          biasActivate(
+            columns: batch, source: block, sourceStride: layout.stride, destination: h, destinationStride: batch)
+          output.store(h, hidden: hidden, batch: batch)
+          return
+        }
+        workspace.preactivation.withUnsafeMutableBufferPointer { preactivation in
+          let (pre, count) = (preactivation.baseAddress!, hidden * batch)
+          gather(block, stride: layout.stride, rows: hidden, batch: batch, adding: bias, into: pre)
+          recurrentProduct(h: h, batch: batch, beta: 1, into: pre, stride: batch, backend: backend)
+          activation.apply(
+            rows: 1, columns: count, source: pre, sourceStride: count, destination: h, destinationStride: count)
+        }
+        output.store(h, hidden: hidden, batch: batch)
       }
     }
   }
