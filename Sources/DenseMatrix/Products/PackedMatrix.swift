@@ -12,7 +12,7 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
   package let columns: Int
   /// Whether this is the one-column layout (``init(packingForVectors:)``).
   package let isForVectors: Bool
-  private let storage: [Scalar]
+  private let storage: PackedStorage<Scalar>
 
   /// Packs `matrix` for products with any number of columns.
   ///
@@ -35,14 +35,12 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
     (rows, columns, isForVectors) = (m, k, forVectors)
     let count = forVectors ? Scalar._packedVectorCount(m: m, k: k) : Scalar._packedCount(m: m, k: k)
     // Never empty (the packed copy ends in padding); an empty matrix's pointer is nil and unread.
-    storage = matrix.withUnsafeBufferPointer { w in
-      [Scalar](unsafeUninitializedCapacity: count) { packed, initialized in
-        if forVectors {
-          Scalar._packForVectors(w.baseAddress, m: m, k: k, ldw: k, into: packed.baseAddress!)
-        } else {
-          Scalar._pack(w.baseAddress, m: m, k: k, ldw: k, into: packed.baseAddress!)
-        }
-        initialized = count
+    storage = PackedStorage(count: count)
+    matrix.withUnsafeBufferPointer { w in
+      if forVectors {
+        Scalar._packForVectors(w.baseAddress, m: m, k: k, ldw: k, into: storage.base)
+      } else {
+        Scalar._pack(w.baseAddress, m: m, k: k, ldw: k, into: storage.base)
       }
     }
   }
@@ -81,16 +79,28 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
     checkPrecondition(beta == 0 || beta == 1, "PackedMatrix.multiply: beta must be 0 or 1, got \(beta)")
     checkPrecondition(!isForVectors || n == 1, "PackedMatrix.multiply: packed for one column, got \(n)")
     guard rows > 0, n > 0 else { return }
-    storage.withUnsafeBufferPointer { packed in
-      if isForVectors {
-        Scalar._packedVectorProduct(
-          path: ActivationPath.current, packed.baseAddress!, m: rows, k: columns, h: h, ldh: ldh, beta: beta == 1,
-          into: c, ldc: ldc)
-      } else {
-        Scalar._packedProduct(
-          path: ActivationPath.current, packed.baseAddress!, m: rows, k: columns, h: h, ldh: ldh, n: n,
-          beta: beta == 1, into: c, ldc: ldc)
-      }
+    let packed = UnsafePointer(storage.base)
+    if isForVectors {
+      Scalar._packedVectorProduct(
+        path: ActivationPath.current, packed, m: rows, k: columns, h: h, ldh: ldh, beta: beta == 1, into: c, ldc: ldc)
+    } else {
+      Scalar._packedProduct(
+        path: ActivationPath.current, packed, m: rows, k: columns, h: h, ldh: ldh, n: n, beta: beta == 1, into: c,
+        ldc: ldc)
     }
   }
+}
+
+/// A packed copy's elements, on a 64-byte boundary (a cache line: the one-column layout's panel
+/// columns are whole lines, read by aligned vectors), written once when packed, then only read.
+private final class PackedStorage<Scalar: BLASScalar>: @unchecked Sendable {
+  /// The first of `count` elements.
+  let base: UnsafeMutablePointer<Scalar>
+
+  init(count: Int) {
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Scalar>.stride, alignment: 64)
+    base = raw.bindMemory(to: Scalar.self, capacity: count)
+  }
+
+  deinit { UnsafeMutableRawPointer(base).deallocate() }
 }
