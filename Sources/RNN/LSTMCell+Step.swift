@@ -146,12 +146,30 @@ extension LSTMCell: CellKernels {
   /// The gates' bias and nonlinearities (in place in `gates`, 4H × B with row stride
   /// `gateStride`), then `c ← f ⊙ c + i ⊙ g` and `h ← o ⊙ tanh(c)` (with a projection
   /// `h ← W_hr · (o ⊙ tanh(c))`, one product), h also copied into `output`, and the gates,
-  /// c_{t−1} and tanh(c_t) into `tape` (rows 0..<4H, 4H..<5H, 5H..<6H).
+  /// c_{t−1} and tanh(c_t) into `tape` (rows 0..<4H, 4H..<5H, 5H..<6H). Without a projection
+  /// all of it is one pass of the fused kernel (`VectorKernels._lstmPointwise`); with one, the
+  /// activation passes, then the products in Swift (the same arithmetic).
   private func pointwise(
     _ buffers: LSTMBuffers<Scalar>, gates g: UnsafeMutablePointer<Scalar>, gateStride gs: Int, batch: Int,
     biased: Bool = false, output: StateStore<Scalar>?, tape: StateStore<Scalar>? = nil, backend: Backend
   ) {
     let hidden = hiddenSize
+    guard projectionWeights != nil else {
+      // One pass: the gates, c, tanh(c) and h in the fused kernel (c_{t−1} to the tape first).
+      let (c, tc, h) = (buffers.cell, buffers.scratch, buffers.h)
+      tape?.store(c, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 4 * hidden)
+      bias.withUnsafeBufferPointer { b in
+        Scalar._lstmPointwise(
+          path: ActivationPath.current, hidden: hidden, batch: batch, gates: g, gateStride: gs,
+          bias: biased ? nil : b.baseAddress!, cell: c, tanhCell: tc, out: h)
+      }
+      if let tape {
+        tape.store(g, rowCount: 4 * hidden, batch: batch, sourceStride: gs)
+        tape.store(tc, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 5 * hidden)
+      }
+      output?.store(h, hidden: stateSize, batch: batch)
+      return
+    }
     bias.withUnsafeBufferPointer { b_ in
       // i and f: sigmoid; g: tanh; o: sigmoid — each with its bias, unless the gates have it
       // (then contiguous gates are one run each).

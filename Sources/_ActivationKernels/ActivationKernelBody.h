@@ -380,6 +380,42 @@ TARGET void CONCAT(swift_blas_rnn_gate_gradients, SUFFIX)(
   }
 }
 
+/// An LSTM step's pointwise part (see the header), a vector of columns at a time: the gates
+/// activated in place, c updated in place, tanh(c) and o tanh(c) stored; each product and sum
+/// rounded on its own (no contraction), as the separate passes it replaces round them.
+TARGET void CONCAT(swift_blas_rnn_lstm_pointwise, SUFFIX)(
+    ptrdiff_t hidden, ptrdiff_t batch, T *restrict gates, ptrdiff_t gateStride, const T *restrict bias,
+    T *restrict cell, T *restrict tanhCell, T *restrict out) {
+#pragma clang fp contract(off)
+  // Contiguous gates are one row of hidden x batch columns when no bias is added per row (the
+  // gathered gates of a batch that is not whole vectors: one tail, not one per unit) or the
+  // batch is one (the bias along the row).
+  const int flat = gateStride == batch && (batch == 1 || bias == NULL);
+  const ptrdiff_t rows = flat ? 1 : hidden, columns = flat ? hidden * batch : batch, block = hidden * gateStride;
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    T *gi = gates + r * gateStride, *gf = gi + block, *gg = gi + 2 * block, *go = gi + 3 * block;
+    T *c = cell + r * columns, *tc = tanhCell + r * columns, *h = out + r * columns;
+    for (ptrdiff_t k = 0; k < columns; k += VW) {
+      const ptrdiff_t n = columns - k < VW ? columns - k : VW;
+      VD i = FN(load_n)(gi + k, n), f = FN(load_n)(gf + k, n), g = FN(load_n)(gg + k, n), o = FN(load_n)(go + k, n);
+      if (bias != NULL) {
+        if (flat) {
+          i = i + FN(load_n)(bias + k, n), f = f + FN(load_n)(bias + hidden + k, n);
+          g = g + FN(load_n)(bias + 2 * hidden + k, n), o = o + FN(load_n)(bias + 3 * hidden + k, n);
+        } else {
+          i = i + FN(splat)(bias[r]), f = f + FN(splat)(bias[hidden + r]);
+          g = g + FN(splat)(bias[2 * hidden + r]), o = o + FN(splat)(bias[3 * hidden + r]);
+        }
+      }
+      i = FN(sigmoid)(i), f = FN(sigmoid)(f), g = FN(tanh)(g), o = FN(sigmoid)(o);
+      FN(store_n)(gi + k, i, n), FN(store_n)(gf + k, f, n), FN(store_n)(gg + k, g, n), FN(store_n)(go + k, o, n);
+      const VD updated = f * FN(load_n)(c + k, n) + i * g;
+      const VD t = FN(tanh)(updated);
+      FN(store_n)(c + k, updated, n), FN(store_n)(tc + k, t, n), FN(store_n)(h + k, o * t, n);
+    }
+  }
+}
+
 /// destination[(rows ? rows[c] : c) * destinationStride + r] = source[r * sourceStride + c]: a
 /// transpose (or, with a row map, a scatter of the transposed rows), in 8 × 8 tiles transposed in
 /// registers by three rounds of shuffles; the columns past the last 8 and the rows past the last 8

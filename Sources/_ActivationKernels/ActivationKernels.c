@@ -100,6 +100,14 @@ NO_KERNEL(f32_avx512, float)
   void swift_blas_rnn_transpose_##SUFFIX(ptrdiff_t rowCount, ptrdiff_t columns, const T *source,            \
                                          ptrdiff_t sourceStride, T *destination, ptrdiff_t destinationStride, \
                                          const ptrdiff_t *rows) {}
+#define NO_LSTM(SUFFIX, T)                                                                                  \
+  void swift_blas_rnn_lstm_pointwise_##SUFFIX(ptrdiff_t hidden, ptrdiff_t batch, T *gates,                \
+                                              ptrdiff_t gateStride, const T *bias, T *cell, T *tanhCell, \
+                                              T *out) {}
+NO_LSTM(f64_avx2, double)
+NO_LSTM(f64_avx512, double)
+NO_LSTM(f32_avx2, float)
+NO_LSTM(f32_avx512, float)
 NO_TRANSPOSE(f64_avx2, double)
 NO_TRANSPOSE(f64_avx512, double)
 NO_TRANSPOSE(f32_avx2, float)

@@ -98,4 +98,78 @@ struct KernelLayoutTests {
       }
     }
   }
+
+  /// The fused LSTM pointwise kernel equals the passes it replaces (the activation kernel per
+  /// gate, then c, tanh(c) and o ⊙ tanh(c) one product at a time), bit for bit, on every path:
+  /// a batch of one (contiguous gates, and gates a stride apart), gathered gates without a bias
+  /// (one row), and rows with tails, in both element types.
+  @Test(arguments: ActivationPath.allCases)
+  func fusedLSTMPointwiseEqualsItsPasses(path: ActivationPath) {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    let cases: [(hidden: Int, batch: Int, stride: Int, bias: Bool)] = [
+      (5, 1, 1, true), (37, 1, 1, true), (37, 1, 1, false), (7, 1, 3, true), (9, 5, 5, false), (9, 5, 8, true),
+      (16, 17, 20, true), (20, 32, 32, true), (3, 33, 40, false),
+    ]
+    for c in cases {
+      lstm(Float.self, path: path, hidden: c.hidden, batch: c.batch, stride: c.stride, withBias: c.bias)
+      lstm(Double.self, path: path, hidden: c.hidden, batch: c.batch, stride: c.stride, withBias: c.bias)
+    }
+  }
+
+  private func lstm<S: BLASScalar>(
+    _: S.Type, path: ActivationPath, hidden: Int, batch: Int, stride: Int, withBias: Bool
+  ) {
+    var rng = SeededGenerator(seed: UInt64(hidden * 1000 + batch * 10 + stride))
+    func random(_ count: Int, _ scale: Double) -> [S] {
+      (0..<count).map { _ in S(Double.random(in: -scale...scale, using: &rng)) }
+    }
+    let units = hidden * batch
+    let gates0 = random(4 * hidden * stride, 4)
+    let bias = random(4 * hidden, 1)
+    let cell0 = random(units, 2)
+    // The fused kernel.
+    var (gates, cell) = (gates0, cell0)
+    var (tanhCell, out) = ([S](repeating: 0, count: units), [S](repeating: 0, count: units))
+    withActivationPath(path) {
+      bias.withUnsafeBufferPointer { b in
+        S._lstmPointwise(
+          path: path, hidden: hidden, batch: batch, gates: &gates, gateStride: stride,
+          bias: withBias ? b.baseAddress : nil, cell: &cell, tanhCell: &tanhCell, out: &out)
+      }
+    }
+    // The passes: each gate's rows through the activation kernel, then the products.
+    var expectedGates = gates0
+    withActivationPath(path) {
+      bias.withUnsafeBufferPointer { b in
+        expectedGates.withUnsafeMutableBufferPointer { g in
+          for (gate, activation) in [Activation.sigmoid, .sigmoid, .tanh, .sigmoid].enumerated() {
+            let block = g.baseAddress! + gate * hidden * stride
+            activation.apply(
+              rows: hidden, columns: batch, source: block, sourceStride: stride,
+              bias: withBias ? b.baseAddress! + gate * hidden : nil, destination: block, destinationStride: stride)
+          }
+        }
+      }
+    }
+    var (expectedCell, expectedTanh, expectedOut) = (cell0, [S](), [S]())
+    for r in 0..<hidden {
+      for k in 0..<batch {
+        let (i, f) = (expectedGates[r * stride + k], expectedGates[(hidden + r) * stride + k])
+        let g = expectedGates[(2 * hidden + r) * stride + k]
+        expectedCell[r * batch + k] = f * expectedCell[r * batch + k] + i * g
+      }
+    }
+    expectedTanh = withActivationPath(path) {
+      Matrix(rows: 1, columns: units, scalars: expectedCell).applying(.tanh).scalars
+    }
+    for r in 0..<hidden {
+      for k in 0..<batch {
+        expectedOut.append(expectedGates[(3 * hidden + r) * stride + k] * expectedTanh[r * batch + k])
+      }
+    }
+    let same =
+      zip(gates, expectedGates).allSatisfy(Self.identical) && zip(cell, expectedCell).allSatisfy(Self.identical)
+      && zip(tanhCell, expectedTanh).allSatisfy(Self.identical) && zip(out, expectedOut).allSatisfy(Self.identical)
+    #expect(same, "\(S.self) \(path) H \(hidden) B \(batch) stride \(stride) bias \(withBias)")
+  }
 }

@@ -102,6 +102,17 @@ public protocol VectorKernels {
     carry: UnsafeMutablePointer<Self>, cellCarry: UnsafeMutablePointer<Self>?, delta: UnsafeMutablePointer<Self>,
     recurrentDelta: UnsafeMutablePointer<Self>?)
 
+  /// An LSTM step's pointwise part for `hidden` units of `batch` sequences, by the kernel of
+  /// `path`: gate q (i, f, g, o) of unit r, sequence k at `gates[(q · hidden + r) · gateStride +
+  /// k]`, its `bias` (4 · hidden values, or `nil` when the gates have it) added, activated in
+  /// place; then, `cell`, `tanhCell` and `out` being `hidden × batch` and contiguous,
+  /// `c ← f ⊙ c + i ⊙ g`, `tanhCell = tanh(c)`, `out = o ⊙ tanhCell`. The same results as the
+  /// activation passes and the products one at a time. Unchecked; no buffer overlaps another.
+  static func _lstmPointwise(
+    path: ActivationPath, hidden: Int, batch: Int, gates: UnsafeMutablePointer<Self>, gateStride: Int,
+    bias: UnsafePointer<Self>?, cell: UnsafeMutablePointer<Self>, tanhCell: UnsafeMutablePointer<Self>,
+    out: UnsafeMutablePointer<Self>)
+
   /// `destination[(rows?[c] ?? c) · destinationStride + r] = source[r · sourceStride + c]` for
   /// `r < rowCount`, `c < columns`: a transpose (with `rows`, a scatter of the transposed rows),
   /// in 8 × 8 tiles transposed in registers by the kernel of `path`. The buffers do not overlap.

@@ -142,6 +142,18 @@ extension Double: VectorKernels {
     )(cell.kernelCode, hidden, tape, state, previous, hnBias, ds, carry, cellCarry, delta, recurrentDelta)
   }
 
+  /// Calls `swift_blas_rnn_lstm_pointwise_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _lstmPointwise(
+    path: ActivationPath, hidden: Int, batch: Int, gates: UnsafeMutablePointer<Double>, gateStride: Int,
+    bias: UnsafePointer<Double>?, cell: UnsafeMutablePointer<Double>, tanhCell: UnsafeMutablePointer<Double>,
+    out: UnsafeMutablePointer<Double>
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_lstm_pointwise_f64_avx512, avx2: swift_blas_rnn_lstm_pointwise_f64_avx2,
+      portable: swift_blas_rnn_lstm_pointwise_f64_baseline
+    )(hidden, batch, gates, gateStride, bias, cell, tanhCell, out)
+  }
+
   /// Calls `swift_blas_rnn_transpose_f64_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _transpose(
     path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int,

@@ -136,6 +136,18 @@ extension Float: VectorKernels {
     )(cell.kernelCode, hidden, tape, state, previous, hnBias, ds, carry, cellCarry, delta, recurrentDelta)
   }
 
+  /// Calls `swift_blas_rnn_lstm_pointwise_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _lstmPointwise(
+    path: ActivationPath, hidden: Int, batch: Int, gates: UnsafeMutablePointer<Float>, gateStride: Int,
+    bias: UnsafePointer<Float>?, cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>,
+    out: UnsafeMutablePointer<Float>
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_lstm_pointwise_f32_avx512, avx2: swift_blas_rnn_lstm_pointwise_f32_avx2,
+      portable: swift_blas_rnn_lstm_pointwise_f32_baseline
+    )(hidden, batch, gates, gateStride, bias, cell, tanhCell, out)
+  }
+
   /// Calls `swift_blas_rnn_transpose_f32_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _transpose(
     path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Float>, sourceStride: Int,

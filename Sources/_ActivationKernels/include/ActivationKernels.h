@@ -143,6 +143,24 @@ SWIFT_BLAS_RNN_GATE_GRADIENTS(f32_avx2, float)
 SWIFT_BLAS_RNN_GATE_GRADIENTS(f32_avx512, float)
 #undef SWIFT_BLAS_RNN_GATE_GRADIENTS
 
+/// An LSTM step's pointwise part for `hidden` units of `batch` sequences. Gate q (i, f, g, o) of
+/// unit r, sequence k is gates[(q * hidden + r) * gateStride + k]; `bias` holds 4 * hidden values
+/// (added first), or is NULL when the gates have it. In place: i, f, o = sigmoid, g = tanh; then
+/// with c, tanhCell and out `hidden x batch` and contiguous, c = f c + i g, tanhCell = tanh(c),
+/// out = o tanhCell. Each product and sum rounded on its own: the same results as the activation
+/// kernel's passes and those products one at a time. No buffer overlaps another.
+#define SWIFT_BLAS_RNN_LSTM_POINTWISE(SUFFIX, T)                                                           \
+  void swift_blas_rnn_lstm_pointwise_##SUFFIX(ptrdiff_t hidden, ptrdiff_t batch, T *gates,                \
+                                              ptrdiff_t gateStride, const T *bias, T *cell, T *tanhCell, \
+                                              T *out);
+SWIFT_BLAS_RNN_LSTM_POINTWISE(f64_baseline, double)
+SWIFT_BLAS_RNN_LSTM_POINTWISE(f64_avx2, double)
+SWIFT_BLAS_RNN_LSTM_POINTWISE(f64_avx512, double)
+SWIFT_BLAS_RNN_LSTM_POINTWISE(f32_baseline, float)
+SWIFT_BLAS_RNN_LSTM_POINTWISE(f32_avx2, float)
+SWIFT_BLAS_RNN_LSTM_POINTWISE(f32_avx512, float)
+#undef SWIFT_BLAS_RNN_LSTM_POINTWISE
+
 /// destination[(rows ? rows[c] : c) * destinationStride + r] = source[r * sourceStride + c] for
 /// r < rowCount, c < columns: a transpose, or with `rows` a scatter of the transposed rows (a
 /// recurrent step's H × B states into PyTorch's batch-major output). The buffers do not overlap.
