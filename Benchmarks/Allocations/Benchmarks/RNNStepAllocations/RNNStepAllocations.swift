@@ -89,25 +89,31 @@ final class TrainingState {
 /// and reversed): 0 mallocs per step with a workspace (the hoisted projection buffer is sized
 /// on the first run of a sequence length, during warm-up).
 func registerGated<Scalar: BLASScalar>(_: Scalar.Type) {
-  let lstm: @Sendable (Int, inout SeededGenerator) -> LSTMCell<Scalar> = { size, rng in
-    try! LSTMCell(
-      inputWeights: small(4 * size, size, &rng), recurrentWeights: small(4 * size, size, &rng),
-      inputBias: small(4 * size, 1, &rng) as Matrix<Scalar>, backend: .blas)
+  for backend in [Backend.blas, .packed] {
+    let lstm: @Sendable (Int, inout SeededGenerator) -> LSTMCell<Scalar> = { size, rng in
+      try! LSTMCell(
+        inputWeights: small(4 * size, size, &rng), recurrentWeights: small(4 * size, size, &rng),
+        inputBias: small(4 * size, 1, &rng) as Matrix<Scalar>, backend: backend)
+    }
+    let gru: @Sendable (Int, inout SeededGenerator) -> GRUCell<Scalar> = { size, rng in
+      try! GRUCell(
+        inputWeights: small(3 * size, size, &rng), recurrentWeights: small(3 * size, size, &rng),
+        inputBias: small(3 * size, 1, &rng) as Matrix<Scalar>, recurrentBias: small(3 * size, 1, &rng),
+        backend: backend)
+    }
+    // .packed where its kernels run: B = 1 (the one-column layout) and a W_hh of 1 MiB at B = 32.
+    let (suffix, shapes) = backend == .blas ? ("", [(64, 1), (64, 32)]) : (" packed", [(64, 1), (256, 32)])
+    registerCell("lstm" + suffix, shapes: shapes, lstm)
+    registerCell("gru" + suffix, shapes: shapes, gru)
   }
-  let gru: @Sendable (Int, inout SeededGenerator) -> GRUCell<Scalar> = { size, rng in
-    try! GRUCell(
-      inputWeights: small(3 * size, size, &rng), recurrentWeights: small(3 * size, size, &rng),
-      inputBias: small(3 * size, 1, &rng) as Matrix<Scalar>, recurrentBias: small(3 * size, 1, &rng), backend: .blas)
-  }
-  registerCell("lstm", lstm)
-  registerCell("gru", gru)
 }
 
-/// A cell's fused and split steps and its hoisted forward (both directions), n = 64, B = 1 and 32.
-func registerCell<Cell: RecurrentCell>(_ name: String, _ make: @escaping @Sendable (Int, inout SeededGenerator) -> Cell)
-{
+/// A cell's fused and split steps and its hoisted forward (both directions), at each (n, B).
+func registerCell<Cell: RecurrentCell>(
+  _ name: String, shapes: [(Int, Int)], _ make: @escaping @Sendable (Int, inout SeededGenerator) -> Cell
+) {
   let dtype = Cell.Scalar.dtypeName
-  for (size, batch) in [(64, 1), (64, 32)] {
+  for (size, batch) in shapes {
     for formulation in [Formulation.fused, .split] {
       Benchmark("step \(name) \(formulation) \(dtype) n=\(size) B=\(batch)") { benchmark, state in
         for _ in benchmark.scaledIterations {
