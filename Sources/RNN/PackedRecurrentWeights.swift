@@ -11,19 +11,21 @@ final class PackedRecurrentWeights<Scalar: BLASScalar>: Sendable {
 
   /// `weights` packed; the first call packs them (O(G·H × H)), later calls return that copy.
   func matrix(packing weights: Matrix<Scalar>) -> PackedMatrix<Scalar> {
-    packed.withLock { packed in
-      if let packed { return packed }
-      let made = PackedMatrix(packing: weights)
-      packed = made
-      return made
-    }
+    Self.made(in: packed) { PackedMatrix(packing: weights) }
   }
 
   /// `weights` packed for one column; the first call packs them, later calls return that copy.
   func vectorMatrix(packing weights: Matrix<Scalar>) -> PackedMatrix<Scalar> {
-    packedForVectors.withLock { packed in
+    Self.made(in: packedForVectors) { PackedMatrix(packingForVectors: weights) }
+  }
+
+  /// The copy in `slot`, made by `make` on the first call.
+  private static func made(
+    in slot: borrowing Mutex<PackedMatrix<Scalar>?>, _ make: () -> PackedMatrix<Scalar>
+  ) -> PackedMatrix<Scalar> {
+    slot.withLock { packed in
       if let packed { return packed }
-      let made = PackedMatrix(packingForVectors: weights)
+      let made = make()
       packed = made
       return made
     }

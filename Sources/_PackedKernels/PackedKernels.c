@@ -1,36 +1,25 @@
 #include "PackedKernels.h"
 
 
-// The packing, the same for both element types.
-#define DEFINE_PACK(NAME, SCALAR)                                                                        \
-  void NAME(const SCALAR *w, size_t m, size_t k, size_t ldw, SCALAR *packed) {                           \
-    const size_t panels = (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS;               \
-    for (size_t i = panels * SWIFT_BLAS_RNN_PANEL_ROWS * k; i < swift_blas_rnn_packed_count(m, k); i++) \
-      packed[i] = 0;                                                                                     \
-    for (size_t p = 0; p < panels; p++)                                                                  \
-      for (size_t kk = 0; kk < k; kk++)                                                                  \
-        for (size_t r = 0; r < SWIFT_BLAS_RNN_PANEL_ROWS; r++) {                                         \
-          const size_t i = p * SWIFT_BLAS_RNN_PANEL_ROWS + r;                                            \
-          packed[(p * k + kk) * SWIFT_BLAS_RNN_PANEL_ROWS + r] = i < m ? w[i * ldw + kk] : 0;            \
-        }                                                                                                \
+// The packing, the same for both element types and both layouts: ROWS rows per panel, COUNT
+// elements in all (the rows past M and the padding zero).
+#define DEFINE_PACK(NAME, SCALAR, ROWS, COUNT)                                                          \
+  void NAME(const SCALAR *w, size_t m, size_t k, size_t ldw, SCALAR *packed) {                          \
+    const size_t rows = (ROWS), panels = (m + rows - 1) / rows;                                         \
+    for (size_t i = panels * rows * k; i < (COUNT); i++) packed[i] = 0;                                 \
+    for (size_t p = 0; p < panels; p++)                                                                 \
+      for (size_t kk = 0; kk < k; kk++)                                                                 \
+        for (size_t r = 0; r < rows; r++) {                                                             \
+          const size_t i = p * rows + r;                                                                \
+          packed[(p * k + kk) * rows + r] = i < m ? w[i * ldw + kk] : 0;                                \
+        }                                                                                               \
   }
-DEFINE_PACK(swift_blas_rnn_pack_f32, float)
-DEFINE_PACK(swift_blas_rnn_pack_f64, double)
-
-#define DEFINE_PACK_VECTOR(NAME, SCALAR)                                                               \
-  void NAME(const SCALAR *w, size_t m, size_t k, size_t ldw, SCALAR *packed) {                         \
-    const size_t rows = 64 / sizeof(SCALAR), panels = (m + rows - 1) / rows;                           \
-    for (size_t i = panels * rows * k; i < swift_blas_rnn_packed_vector_count(m, k, sizeof(SCALAR)); i++) \
-      packed[i] = 0;                                                                                   \
-    for (size_t p = 0; p < panels; p++)                                                                \
-      for (size_t kk = 0; kk < k; kk++)                                                                \
-        for (size_t r = 0; r < rows; r++) {                                                            \
-          const size_t i = p * rows + r;                                                               \
-          packed[(p * k + kk) * rows + r] = i < m ? w[i * ldw + kk] : 0;                               \
-        }                                                                                              \
-  }
-DEFINE_PACK_VECTOR(swift_blas_rnn_pack_vector_f32, float)
-DEFINE_PACK_VECTOR(swift_blas_rnn_pack_vector_f64, double)
+DEFINE_PACK(swift_blas_rnn_pack_f32, float, SWIFT_BLAS_RNN_PANEL_ROWS, swift_blas_rnn_packed_count(m, k))
+DEFINE_PACK(swift_blas_rnn_pack_f64, double, SWIFT_BLAS_RNN_PANEL_ROWS, swift_blas_rnn_packed_count(m, k))
+DEFINE_PACK(swift_blas_rnn_pack_vector_f32, float, 64 / sizeof(float),
+            swift_blas_rnn_packed_vector_count(m, k, sizeof(float)))
+DEFINE_PACK(swift_blas_rnn_pack_vector_f64, double, 64 / sizeof(double),
+            swift_blas_rnn_packed_vector_count(m, k, sizeof(double)))
 
 typedef float f32x16 __attribute__((ext_vector_type(16)));
 typedef float f32x8 __attribute__((ext_vector_type(8)));
