@@ -149,7 +149,9 @@ extension GRUCell: CellKernels {
   /// `inputStride`, overwritten); `recurrentRZ`, when given, the r and z rows' recurrent parts
   /// to add (2H × B, contiguous; the fused product has already summed them); `recurrentN` the n
   /// gate's `W_hn · h` (H × B, contiguous). `tape`, when given, receives r, z and n (rows
-  /// 0..<3H) and `W_hn · h` (rows 3H..<4H, without b_hn).
+  /// 0..<3H) and `W_hn · h` (rows 3H..<4H, without b_hn). Gates not yet biased are one pass of
+  /// the fused kernel (`VectorKernels._gruPointwise`); gathered ones, the passes (the same
+  /// arithmetic).
   private func pointwise(
     _ buffers: GRUBuffers<Scalar>, inputSide a: UnsafeMutablePointer<Scalar>, inputStride sa: Int,
     recurrentRZ: UnsafePointer<Scalar>?, recurrentN: UnsafePointer<Scalar>, batch: Int, biased: Bool = false,
@@ -157,6 +159,24 @@ extension GRUCell: CellKernels {
   ) {
     let hidden = hiddenSize
     let h = buffers.h
+    guard biased else {
+      // One pass: the gates and h in the fused kernel (gathered gates keep the passes below,
+      // which run each gate over the whole contiguous block with one tail).
+      gateBias.withUnsafeBufferPointer { b in
+        recurrentBias.withUnsafeBufferPointer { bh in
+          Scalar._gruPointwise(
+            path: ActivationPath.current, hidden: hidden, batch: batch, gates: a, gateStride: sa,
+            recurrentRZ: recurrentRZ, recurrentN: recurrentN, bias: b.baseAddress!,
+            hnBias: bh.baseAddress! + 2 * hidden, state: h)
+        }
+      }
+      if let tape {
+        tape.store(a, rowCount: 3 * hidden, batch: batch, sourceStride: sa)
+        tape.store(recurrentN, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 3 * hidden)
+      }
+      output?.store(h, hidden: hidden, batch: batch)
+      return
+    }
     if let rz = recurrentRZ {
       let shape = loopShape(rows: 2 * hidden, columns: batch, stride: sa)
       for r in 0..<shape.rows {

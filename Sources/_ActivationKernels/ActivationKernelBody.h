@@ -416,6 +416,44 @@ TARGET void CONCAT(swift_blas_rnn_lstm_pointwise, SUFFIX)(
   }
 }
 
+/// A GRU step's pointwise part (see the header), a vector of columns at a time; each product and
+/// sum rounded on its own, in the order of the passes it replaces.
+TARGET void CONCAT(swift_blas_rnn_gru_pointwise, SUFFIX)(
+    ptrdiff_t hidden, ptrdiff_t batch, T *restrict gates, ptrdiff_t gateStride, const T *restrict recurrentRZ,
+    const T *restrict recurrentN, const T *restrict bias, const T *restrict hnBias, T *restrict state) {
+#pragma clang fp contract(off)
+  // A batch of one in contiguous gates is one row of `hidden` columns (the biases along it).
+  const int flat = batch == 1 && gateStride == 1;
+  const ptrdiff_t rows = flat ? 1 : hidden, columns = flat ? hidden : batch, block = hidden * gateStride;
+  for (ptrdiff_t u = 0; u < rows; u++) {
+    T *gr = gates + u * gateStride, *gz = gr + block, *gn = gr + 2 * block;
+    const T *rr = recurrentRZ ? recurrentRZ + u * columns : NULL, *rz = rr ? rr + hidden * batch : NULL;
+    const T *hn = recurrentN + u * columns;
+    T *h = state + u * columns;
+    for (ptrdiff_t k = 0; k < columns; k += VW) {
+      const ptrdiff_t n = columns - k < VW ? columns - k : VW;
+      VD r = FN(load_n)(gr + k, n), z = FN(load_n)(gz + k, n);
+      if (rr) r = r + FN(load_n)(rr + k, n), z = z + FN(load_n)(rz + k, n);
+      VD bn = FN(splat)(0), bhn;
+      if (flat) {
+        if (bias) r = r + FN(load_n)(bias + k, n), z = z + FN(load_n)(bias + hidden + k, n);
+        if (bias) bn = FN(load_n)(bias + 2 * hidden + k, n);
+        bhn = FN(load_n)(hnBias + k, n);
+      } else {
+        if (bias) r = r + FN(splat)(bias[u]), z = z + FN(splat)(bias[hidden + u]);
+        if (bias) bn = FN(splat)(bias[2 * hidden + u]);
+        bhn = FN(splat)(hnBias[u]);
+      }
+      r = FN(sigmoid)(r), z = FN(sigmoid)(z);
+      VD x = FN(load_n)(gn + k, n) + r * (FN(load_n)(hn + k, n) + bhn);
+      if (bias) x = x + bn;
+      const VD ng = FN(tanh)(x);
+      FN(store_n)(gr + k, r, n), FN(store_n)(gz + k, z, n), FN(store_n)(gn + k, ng, n);
+      FN(store_n)(h + k, ng + z * (FN(load_n)(h + k, n) - ng), n);
+    }
+  }
+}
+
 /// destination[(rows ? rows[c] : c) * destinationStride + r] = source[r * sourceStride + c]: a
 /// transpose (or, with a row map, a scatter of the transposed rows), in 8 × 8 tiles transposed in
 /// registers by three rounds of shuffles; the columns past the last 8 and the rows past the last 8

@@ -108,6 +108,15 @@ NO_LSTM(f64_avx2, double)
 NO_LSTM(f64_avx512, double)
 NO_LSTM(f32_avx2, float)
 NO_LSTM(f32_avx512, float)
+#define NO_GRU(SUFFIX, T)                                                                                   \
+  void swift_blas_rnn_gru_pointwise_##SUFFIX(ptrdiff_t hidden, ptrdiff_t batch, T *gates,                 \
+                                             ptrdiff_t gateStride, const T *recurrentRZ,                 \
+                                             const T *recurrentN, const T *bias, const T *hnBias,        \
+                                             T *state) {}
+NO_GRU(f64_avx2, double)
+NO_GRU(f64_avx512, double)
+NO_GRU(f32_avx2, float)
+NO_GRU(f32_avx512, float)
 NO_TRANSPOSE(f64_avx2, double)
 NO_TRANSPOSE(f64_avx512, double)
 NO_TRANSPOSE(f32_avx2, float)

@@ -172,4 +172,81 @@ struct KernelLayoutTests {
       && zip(tanhCell, expectedTanh).allSatisfy(Self.identical) && zip(out, expectedOut).allSatisfy(Self.identical)
     #expect(same, "\(S.self) \(path) H \(hidden) B \(batch) stride \(stride) bias \(withBias)")
   }
+
+  /// The fused GRU pointwise kernel equals the passes it replaces (the recurrent parts added, the
+  /// activation kernel per gate, n's argument and h one product at a time), bit for bit, on every
+  /// path: a batch of one (contiguous gates, and gates a stride apart), rows with tails, with and
+  /// without the recurrent r and z parts and the bias, in both element types.
+  @Test(arguments: ActivationPath.allCases)
+  func fusedGRUPointwiseEqualsItsPasses(path: ActivationPath) {
+    guard path.isSupported(by: CPUInfo.current) else { return }
+    let cases: [(hidden: Int, batch: Int, stride: Int, recurrent: Bool, bias: Bool)] = [
+      (5, 1, 1, true, true), (37, 1, 1, false, true), (37, 1, 1, true, false), (7, 1, 3, true, true),
+      (9, 5, 8, true, true), (16, 17, 20, false, true), (20, 32, 32, true, true), (3, 33, 40, true, false),
+    ]
+    for c in cases {
+      gru(Float.self, path: path, c.hidden, c.batch, c.stride, recurrent: c.recurrent, withBias: c.bias)
+      gru(Double.self, path: path, c.hidden, c.batch, c.stride, recurrent: c.recurrent, withBias: c.bias)
+    }
+  }
+
+  private func gru<S: BLASScalar>(
+    _: S.Type, path: ActivationPath, _ hidden: Int, _ batch: Int, _ stride: Int, recurrent: Bool, withBias: Bool
+  ) {
+    var rng = SeededGenerator(seed: UInt64(hidden * 1000 + batch * 10 + stride))
+    func random(_ count: Int, _ scale: Double) -> [S] {
+      (0..<count).map { _ in S(Double.random(in: -scale...scale, using: &rng)) }
+    }
+    let units = hidden * batch
+    let (gates0, rz, hn) = (random(3 * hidden * stride, 3), random(2 * units, 2), random(units, 2))
+    let (bias, hnBias, state0) = (random(3 * hidden, 1), random(hidden, 1), random(units, 1))
+    // The fused kernel.
+    var (gates, state) = (gates0, state0)
+    withActivationPath(path) {
+      rz.withUnsafeBufferPointer { rz in
+        bias.withUnsafeBufferPointer { b in
+          S._gruPointwise(
+            path: path, hidden: hidden, batch: batch, gates: &gates, gateStride: stride,
+            recurrentRZ: recurrent ? rz.baseAddress : nil, recurrentN: hn, bias: withBias ? b.baseAddress : nil,
+            hnBias: hnBias, state: &state)
+        }
+      }
+    }
+    // The passes.
+    var expected = gates0
+    if recurrent {
+      for row in 0..<(2 * hidden) {
+        for k in 0..<batch { expected[row * stride + k] += rz[row * batch + k] }
+      }
+    }
+    func activate(_ activation: Activation, firstRow: Int, rows: Int) {
+      withActivationPath(path) {
+        bias.withUnsafeBufferPointer { b in
+          expected.withUnsafeMutableBufferPointer { g in
+            let block = g.baseAddress! + firstRow * stride
+            activation.apply(
+              rows: rows, columns: batch, source: block, sourceStride: stride,
+              bias: withBias ? b.baseAddress! + firstRow : nil, destination: block, destinationStride: stride)
+          }
+        }
+      }
+    }
+    activate(.sigmoid, firstRow: 0, rows: 2 * hidden)
+    for u in 0..<hidden {
+      for k in 0..<batch {
+        expected[(2 * hidden + u) * stride + k] += expected[u * stride + k] * (hn[u * batch + k] + hnBias[u])
+      }
+    }
+    activate(.tanh, firstRow: 2 * hidden, rows: hidden)
+    var expectedState = state0
+    for u in 0..<hidden {
+      for k in 0..<batch {
+        let (z, n) = (expected[(hidden + u) * stride + k], expected[(2 * hidden + u) * stride + k])
+        expectedState[u * batch + k] = n + z * (expectedState[u * batch + k] - n)
+      }
+    }
+    let same =
+      zip(gates, expected).allSatisfy(Self.identical) && zip(state, expectedState).allSatisfy(Self.identical)
+    #expect(same, "\(S.self) \(path) H \(hidden) B \(batch) stride \(stride) recurrent \(recurrent) bias \(withBias)")
+  }
 }

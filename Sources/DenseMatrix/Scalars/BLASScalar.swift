@@ -113,6 +113,19 @@ public protocol VectorKernels {
     bias: UnsafePointer<Self>?, cell: UnsafeMutablePointer<Self>, tanhCell: UnsafeMutablePointer<Self>,
     out: UnsafeMutablePointer<Self>)
 
+  /// A GRU step's pointwise part for `hidden` units of `batch` sequences, by the kernel of
+  /// `path`: gate q (r, z, n) of unit u, sequence k at `gates[(q · hidden + u) · gateStride + k]`
+  /// (its input part), `recurrentRZ` (2 · hidden × batch, or `nil` when the gates have them) r's
+  /// and z's recurrent parts, `recurrentN` `W_hn · h`, `bias` (3 · hidden, or `nil`) and `hnBias`
+  /// (b_hn): r, z = σ(gate + recurrent + bias), n = tanh(gate + r ⊙ (W_hn h + b_hn) + bias), stored
+  /// over the gates, and `state ← n + z ⊙ (state − n)` (hidden × batch, contiguous). The same
+  /// results as the activation passes and the products one at a time. Unchecked; no buffer
+  /// overlaps another.
+  static func _gruPointwise(
+    path: ActivationPath, hidden: Int, batch: Int, gates: UnsafeMutablePointer<Self>, gateStride: Int,
+    recurrentRZ: UnsafePointer<Self>?, recurrentN: UnsafePointer<Self>, bias: UnsafePointer<Self>?,
+    hnBias: UnsafePointer<Self>, state: UnsafeMutablePointer<Self>)
+
   /// `destination[(rows?[c] ?? c) · destinationStride + r] = source[r · sourceStride + c]` for
   /// `r < rowCount`, `c < columns`: a transpose (with `rows`, a scatter of the transposed rows),
   /// in 8 × 8 tiles transposed in registers by the kernel of `path`. The buffers do not overlap.

@@ -154,6 +154,18 @@ extension Double: VectorKernels {
     )(hidden, batch, gates, gateStride, bias, cell, tanhCell, out)
   }
 
+  /// Calls `swift_blas_rnn_gru_pointwise_f64_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _gruPointwise(
+    path: ActivationPath, hidden: Int, batch: Int, gates: UnsafeMutablePointer<Double>, gateStride: Int,
+    recurrentRZ: UnsafePointer<Double>?, recurrentN: UnsafePointer<Double>, bias: UnsafePointer<Double>?,
+    hnBias: UnsafePointer<Double>, state: UnsafeMutablePointer<Double>
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_gru_pointwise_f64_avx512, avx2: swift_blas_rnn_gru_pointwise_f64_avx2,
+      portable: swift_blas_rnn_gru_pointwise_f64_baseline
+    )(hidden, batch, gates, gateStride, recurrentRZ, recurrentN, bias, hnBias, state)
+  }
+
   /// Calls `swift_blas_rnn_transpose_f64_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _transpose(
     path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Double>, sourceStride: Int,

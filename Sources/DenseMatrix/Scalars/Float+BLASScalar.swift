@@ -148,6 +148,18 @@ extension Float: VectorKernels {
     )(hidden, batch, gates, gateStride, bias, cell, tanhCell, out)
   }
 
+  /// Calls `swift_blas_rnn_gru_pointwise_f32_avx512`, `_avx2` or `_baseline` as `path` says.
+  public static func _gruPointwise(
+    path: ActivationPath, hidden: Int, batch: Int, gates: UnsafeMutablePointer<Float>, gateStride: Int,
+    recurrentRZ: UnsafePointer<Float>?, recurrentN: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    hnBias: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>
+  ) {
+    path.select(
+      avx512: swift_blas_rnn_gru_pointwise_f32_avx512, avx2: swift_blas_rnn_gru_pointwise_f32_avx2,
+      portable: swift_blas_rnn_gru_pointwise_f32_baseline
+    )(hidden, batch, gates, gateStride, recurrentRZ, recurrentN, bias, hnBias, state)
+  }
+
   /// Calls `swift_blas_rnn_transpose_f32_avx512`, `_avx2` or `_baseline` as `path` says.
   public static func _transpose(
     path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Float>, sourceStride: Int,

@@ -161,6 +161,26 @@ SWIFT_BLAS_RNN_LSTM_POINTWISE(f32_avx2, float)
 SWIFT_BLAS_RNN_LSTM_POINTWISE(f32_avx512, float)
 #undef SWIFT_BLAS_RNN_LSTM_POINTWISE
 
+/// A GRU step's pointwise part for `hidden` units of `batch` sequences. Gate q (r, z, n) of unit u,
+/// sequence k is gates[(q * hidden + u) * gateStride + k] (its input part); recurrentRZ (2 hidden
+/// x batch, contiguous) holds r's and z's recurrent parts, or is NULL when the gates have them;
+/// recurrentN (hidden x batch) is W_hn h; `bias` (3 * hidden, NULL when the gates have it) and
+/// hnBias (b_hn, hidden). In place: r, z = sigmoid(gate + recurrent part + bias), n = tanh(gate +
+/// r (W_hn h + b_hn) + bias), stored over the gates; state (hidden x batch, contiguous) = n + z
+/// (state - n). Each product and sum rounded on its own, in that order. No buffer overlaps another.
+#define SWIFT_BLAS_RNN_GRU_POINTWISE(SUFFIX, T)                                                            \
+  void swift_blas_rnn_gru_pointwise_##SUFFIX(ptrdiff_t hidden, ptrdiff_t batch, T *gates,                 \
+                                             ptrdiff_t gateStride, const T *recurrentRZ,                 \
+                                             const T *recurrentN, const T *bias, const T *hnBias,        \
+                                             T *state);
+SWIFT_BLAS_RNN_GRU_POINTWISE(f64_baseline, double)
+SWIFT_BLAS_RNN_GRU_POINTWISE(f64_avx2, double)
+SWIFT_BLAS_RNN_GRU_POINTWISE(f64_avx512, double)
+SWIFT_BLAS_RNN_GRU_POINTWISE(f32_baseline, float)
+SWIFT_BLAS_RNN_GRU_POINTWISE(f32_avx2, float)
+SWIFT_BLAS_RNN_GRU_POINTWISE(f32_avx512, float)
+#undef SWIFT_BLAS_RNN_GRU_POINTWISE
+
 /// destination[(rows ? rows[c] : c) * destinationStride + r] = source[r * sourceStride + c] for
 /// r < rowCount, c < columns: a transpose, or with `rows` a scatter of the transposed rows (a
 /// recurrent step's H × B states into PyTorch's batch-major output). The buffers do not overlap.
