@@ -147,14 +147,15 @@ extension LSTMCell: CellKernels {
   /// `gateStride`), then `c ← f ⊙ c + i ⊙ g` and `h ← o ⊙ tanh(c)` (with a projection
   /// `h ← W_hr · (o ⊙ tanh(c))`, one product), h also copied into `output`, and the gates,
   /// c_{t−1} and tanh(c_t) into `tape` (rows 0..<4H, 4H..<5H, 5H..<6H). Without a projection
-  /// all of it is one pass of the fused kernel (`VectorKernels._lstmPointwise`); with one, the
+  /// all of it is one pass of the fused kernel (`VectorKernels._lstmPointwise`); with one (whose
+  /// o ⊙ tanh(c) needs a buffer of its own beside tanh(c), which the tape reads), the
   /// activation passes, then the products in Swift (the same arithmetic).
   private func pointwise(
     _ buffers: LSTMBuffers<Scalar>, gates g: UnsafeMutablePointer<Scalar>, gateStride gs: Int, batch: Int,
     biased: Bool = false, output: StateStore<Scalar>?, tape: StateStore<Scalar>? = nil, backend: Backend
   ) {
     let hidden = hiddenSize
-    guard projectionWeights != nil else {
+    guard let projectionWeights else {
       // One pass: the gates, c, tanh(c) and h in the fused kernel (c_{t−1} to the tape first).
       let (c, tc, h) = (buffers.cell, buffers.scratch, buffers.h)
       tape?.store(c, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 4 * hidden)
@@ -203,20 +204,16 @@ extension LSTMCell: CellKernels {
     Activation.tanh.apply(
       rows: 1, columns: count, source: c, sourceStride: count, destination: tc, destinationStride: count)
     tape?.store(tc, rowCount: hidden, batch: batch, sourceStride: batch, firstRow: 5 * hidden)
-    // o ⊙ tanh(c): into h, or with a projection into the scratch, which W_hr then maps to h.
-    let m = projectionWeights == nil ? h : tc
+    // o ⊙ tanh(c) into the scratch (the tape has tanh(c)), which W_hr maps to h.
     for r in 0..<shape.rows {
-      let o = g + 3 * block + r * shape.stride
-      let (mr, tr) = (m + r * shape.columns, tc + r * shape.columns)
-      for k in 0..<shape.columns { mr[k] = o[k] * tr[k] }
+      let (o, tr) = (g + 3 * block + r * shape.stride, tc + r * shape.columns)
+      for k in 0..<shape.columns { tr[k] = o[k] * tr[k] }
     }
-    if let projectionWeights {
-      projectionWeights.withUnsafeBufferPointer { w in
-        GEMMOperands(
-          m: projectionWeights.rows, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: tc, ldb: batch, c: h,
-          ldc: batch
-        ).run(backend)
-      }
+    projectionWeights.withUnsafeBufferPointer { w in
+      GEMMOperands(
+        m: projectionWeights.rows, n: batch, k: hidden, a: w.baseAddress, lda: hidden, b: tc, ldb: batch, c: h,
+        ldc: batch
+      ).run(backend)
     }
     output?.store(h, hidden: stateSize, batch: batch)
   }

@@ -501,16 +501,11 @@ struct StateStore<Scalar: BLASScalar> {
     let base = self.base + firstRow * rowStride
     if columnStride == 1 && rows == nil {
       for r in 0..<rowCount { (base + r * rowStride).update(from: source + r * sourceStride, count: batch) }
-    } else if rowStride == 1 {
+    } else {
+      // Rows are mapped only in PyTorch's layout (`SequenceOutput.batchMajor`): a transpose.
       Scalar._transpose(
         path: ActivationPath.current, rowCount: rowCount, columns: batch, source: source, sourceStride: sourceStride,
         destination: base, destinationStride: columnStride, rows: rows)
-    } else {
-      // A layout no run makes today (mapped rows in the cells' layout): element by element.
-      for b in 0..<batch {
-        let target = base + (rows?[b] ?? b) * columnStride
-        for r in 0..<rowCount { target[r * rowStride] = source[r * sourceStride + b] }
-      }
     }
   }
 }
