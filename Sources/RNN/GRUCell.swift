@@ -27,24 +27,24 @@ public import DenseMatrix
 ///   by `vstack` on every step, allocating (a baseline).
 public struct GRUCell<Scalar: BLASScalar>: RecurrentCell {
   /// `W_ih`, 3H × I (PyTorch's `weight_ih_l{k}`).
-  public let inputWeights: Matrix<Scalar>
+  public internal(set) var inputWeights: Matrix<Scalar>
   /// `W_hh`, 3H × H (PyTorch's `weight_hh_l{k}`).
-  public let recurrentWeights: Matrix<Scalar>
+  public internal(set) var recurrentWeights: Matrix<Scalar>
   /// `recurrentWeights` packed for the `.packed` backend, on first use.
-  let packedRecurrent = PackedRecurrentWeights<Scalar>()
+  var packedRecurrent = PackedRecurrentWeights<Scalar>()
   /// `b_ih`, 3H × 1 (zero without a bias).
-  public let inputBias: Matrix<Scalar>
+  public internal(set) var inputBias: Matrix<Scalar>
   /// `b_hh`, 3H × 1 (zero without a bias).
-  public let recurrentBias: Matrix<Scalar>
+  public internal(set) var recurrentBias: Matrix<Scalar>
   /// The formulation used when a call does not name one; ``Formulation/fused`` by default.
   public var formulation: Formulation
   /// The product backend; `nil` means `Backend.current` at each step.
   public var backend: Backend?
   /// The fused formulation's 4H × (I + H) block matrix (see above), built once.
-  let joinedWeights: Matrix<Scalar>
+  var joinedWeights: Matrix<Scalar>
   /// The bias added before the r, z and n nonlinearities' input parts: `b_ir + b_hr`,
   /// `b_iz + b_hz`, `b_in` (3H × 1); `b_hn` is added inside `r ⊙ (·)`.
-  let gateBias: Matrix<Scalar>
+  var gateBias: Matrix<Scalar>
 
   /// H, the hidden state's size.
   public var hiddenSize: Int { recurrentWeights.columns }
@@ -71,20 +71,41 @@ public struct GRUCell<Scalar: BLASScalar>: RecurrentCell {
     self.recurrentBias = summedBias(3 * hidden, recurrentBias, nil)
     self.formulation = formulation
     self.backend = backend
-    let rz = 0..<(2 * hidden)
-    let n = (2 * hidden)..<(3 * hidden)
-    let all = 0..<input
-    self.joinedWeights = vstack([
-      hstack([inputWeights[rows: rz, columns: all], recurrentWeights[rows: rz, columns: 0..<hidden]]),
-      hstack([inputWeights[rows: n, columns: all], .zeros(rows: hidden, columns: hidden)]),
-      hstack([.zeros(rows: hidden, columns: input), recurrentWeights[rows: n, columns: 0..<hidden]]),
-    ])
-    let (bi, bh) = (self.inputBias, self.recurrentBias)
-    var gateBias = bi
-    gateBias.withMutableView(rows: rz, columns: 0..<1) {
-      $0.assign(bi[rows: rz, columns: 0..<1] + bh[rows: rz, columns: 0..<1])
+    self.joinedWeights = Matrix(rows: 4 * hidden, columns: input + hidden, initializingEvery: { _ in })
+    self.gateBias = Matrix(rows: 3 * hidden, columns: 1, initializingEvery: { _ in })
+    writeDerivedBuffers()
+  }
+
+  /// The weights and biases replaced by `tensors`' (this cell's shapes), in place: the cell's
+  /// own buffers written, the block matrix, gate bias and packed copies made again (see
+  /// `RecurrentNetwork.load(stateDict:)`).
+  mutating func reload(_ tensors: CellTensors<Scalar>) {
+    inputWeights.overwrite(with: tensors.inputWeights)
+    recurrentWeights.overwrite(with: tensors.recurrentWeights)
+    writeSummedBias(&inputBias, tensors.inputBias, nil)
+    writeSummedBias(&recurrentBias, tensors.recurrentBias, nil)
+    writeDerivedBuffers()
+    PackedRecurrentWeights.refreshed(&packedRecurrent, weights: recurrentWeights)
+  }
+
+  /// ``joinedWeights`` (the block matrix above) and ``gateBias`` from the weights and biases.
+  private mutating func writeDerivedBuffers() {
+    let (hidden, input) = (hiddenSize, inputSize)
+    let (rz, n) = (0..<(2 * hidden), (2 * hidden)..<(3 * hidden))
+    joinedWeights.writeBlock(row: 0, column: 0, from: inputWeights, rows: rz, columns: input)
+    joinedWeights.writeBlock(row: 0, column: input, from: recurrentWeights, rows: rz, columns: hidden)
+    joinedWeights.writeBlock(row: rz.count, column: 0, from: inputWeights, rows: n, columns: input)
+    joinedWeights.writeBlock(row: rz.count, column: input, from: nil, rows: n, columns: hidden)
+    joinedWeights.writeBlock(row: 3 * hidden, column: 0, from: nil, rows: n, columns: input)
+    joinedWeights.writeBlock(row: 3 * hidden, column: input, from: recurrentWeights, rows: n, columns: hidden)
+    // b_ir + b_hr, b_iz + b_hz, then b_in.
+    gateBias.withUnsafeMutableBufferPointer { gate in
+      inputBias.withUnsafeBufferPointer { bi in
+        recurrentBias.withUnsafeBufferPointer { bh in
+          for index in 0..<gate.count { gate[index] = rz.contains(index) ? bi[index] + bh[index] : bi[index] }
+        }
+      }
     }
-    self.gateBias = gateBias
   }
 
   /// A workspace for `batchSize` sequences with h zero.

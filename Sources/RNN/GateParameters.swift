@@ -27,9 +27,73 @@ func checkGateShapes<Scalar: BLASScalar>(
 
 /// The sum of the given biases as a `count × 1` column (zero when both are `nil`).
 func summedBias<Scalar: BLASScalar>(_ count: Int, _ a: Matrix<Scalar>?, _ b: Matrix<Scalar>?) -> Matrix<Scalar> {
-  var sum = Matrix<Scalar>.zeros(rows: count, columns: 1)
-  for bias in [a, b].compactMap({ $0 }) { sum += bias.reshaped(rows: count, columns: 1) }
+  var sum = Matrix<Scalar>(rows: count, columns: 1, initializingEvery: { _ in })
+  writeSummedBias(&sum, a, b)
   return sum
+}
+
+/// `sum = (0 + a) + b` element by element, in place (`a`, `b` skipped when `nil`; each holds
+/// `sum.count` values in any shape).
+func writeSummedBias<Scalar: BLASScalar>(_ sum: inout Matrix<Scalar>, _ a: Matrix<Scalar>?, _ b: Matrix<Scalar>?) {
+  sum.withUnsafeMutableBufferPointer { sum in
+    sum.update(repeating: 0)
+    func add(_ bias: Matrix<Scalar>?) {
+      guard let bias else { return }
+      precondition(bias.count == sum.count, "a bias of \(bias.count) values for \(sum.count)")
+      bias.withUnsafeBufferPointer { bias in
+        for index in 0..<sum.count { sum[index] += bias[index] }
+      }
+    }
+    add(a)
+    add(b)
+  }
+}
+
+/// One cell's parameters by their roles, as a state dict gives them (biases in any shape of
+/// their count): what `RecurrentNetwork.load(stateDict:)` copies into a cell's own buffers.
+struct CellTensors<Scalar: BLASScalar> {
+  var inputWeights: Matrix<Scalar>
+  var recurrentWeights: Matrix<Scalar>
+  var inputBias: Matrix<Scalar>?
+  var recurrentBias: Matrix<Scalar>?
+  /// An LSTM's `W_hr` with a projection.
+  var projectionWeights: Matrix<Scalar>?
+}
+
+extension Matrix {
+  /// Every element replaced by `source`'s, in the same order, the shape kept: in place, with no
+  /// allocation while this matrix's storage is its own.
+  ///
+  /// - Precondition: `source` has as many elements.
+  mutating func overwrite(with source: Matrix) {
+    precondition(source.count == count, "overwrite: \(source.count) elements for \(count)")
+    withUnsafeMutableBufferPointer { target in
+      source.withUnsafeBufferPointer { source in
+        guard let base = target.baseAddress else { return }
+        base.update(from: source.baseAddress!, count: source.count)
+      }
+    }
+  }
+
+  /// Rows `rows` of `source` (every column) copied into this matrix from row `row`, column
+  /// `column` on; with `source` nil, that block zero.
+  mutating func writeBlock(row: Int, column: Int, from source: Matrix?, rows: Range<Int>, columns width: Int) {
+    precondition(source.map { $0.columns == width } ?? true, "writeBlock: a source of another width")
+    let stride = columns
+    withUnsafeMutableBufferPointer { target in
+      guard let base = target.baseAddress, width > 0 else { return }
+      for r in 0..<rows.count {
+        let destination = base + (row + r) * stride + column
+        guard let source else {
+          destination.update(repeating: 0, count: width)
+          continue
+        }
+        source.withUnsafeBufferPointer { s in
+          destination.update(from: s.baseAddress! + (rows.lowerBound + r) * width, count: width)
+        }
+      }
+    }
+  }
 }
 
 /// Makes `buffer` a `rows × columns` matrix, allocating only when its shape changes: the

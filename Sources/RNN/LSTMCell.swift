@@ -28,21 +28,21 @@ public import DenseMatrix
 /// updated in place, with no allocation per step.
 public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
   /// `W_ih`, 4H × I (PyTorch's `weight_ih_l{k}`).
-  public let inputWeights: Matrix<Scalar>
+  public internal(set) var inputWeights: Matrix<Scalar>
   /// `W_hh`, 4H × H, or 4H × P with a projection (PyTorch's `weight_hh_l{k}`).
-  public let recurrentWeights: Matrix<Scalar>
+  public internal(set) var recurrentWeights: Matrix<Scalar>
   /// `W_hr`, P × H (PyTorch's `weight_hr_l{k}` when `proj_size > 0`), or `nil`.
-  public let projectionWeights: Matrix<Scalar>?
+  public internal(set) var projectionWeights: Matrix<Scalar>?
   /// `recurrentWeights` packed for the `.packed` backend, on first use.
-  let packedRecurrent = PackedRecurrentWeights<Scalar>()
+  var packedRecurrent = PackedRecurrentWeights<Scalar>()
   /// `b_ih + b_hh`, 4H × 1 (zero without biases).
-  public let bias: Matrix<Scalar>
+  public internal(set) var bias: Matrix<Scalar>
   /// The formulation used when a call does not name one; ``Formulation/fused`` by default.
   public var formulation: Formulation
   /// The product backend; `nil` means `Backend.current` at each step.
   public var backend: Backend?
   /// `[W_ih | W_hh]`, 4H × (I + P), built once (P = H without a projection).
-  let joinedWeights: Matrix<Scalar>
+  var joinedWeights: Matrix<Scalar>
 
   /// H, the gates' and the cell state's size (PyTorch's `hidden_size`).
   public var hiddenSize: Int { recurrentWeights.rows / 4 }
@@ -84,7 +84,28 @@ public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
     self.bias = summedBias(4 * hidden, inputBias, recurrentBias)
     self.formulation = formulation
     self.backend = backend
-    self.joinedWeights = hstack([inputWeights, recurrentWeights])
+    self.joinedWeights = Matrix(
+      rows: 4 * hidden, columns: inputWeights.columns + recurrentWeights.columns, initializingEvery: { _ in })
+    writeJoinedWeights()
+  }
+
+  /// The weights and biases replaced by `tensors`' (this cell's shapes), in place: the cell's
+  /// own buffers written, the joined weights and packed copies made again (see
+  /// `RecurrentNetwork.load(stateDict:)`).
+  mutating func reload(_ tensors: CellTensors<Scalar>) {
+    inputWeights.overwrite(with: tensors.inputWeights)
+    recurrentWeights.overwrite(with: tensors.recurrentWeights)
+    if let projection = tensors.projectionWeights { projectionWeights!.overwrite(with: projection) }
+    writeSummedBias(&bias, tensors.inputBias, tensors.recurrentBias)
+    writeJoinedWeights()
+    PackedRecurrentWeights.refreshed(&packedRecurrent, weights: recurrentWeights)
+  }
+
+  /// `[W_ih | W_hh]` into ``joinedWeights``.
+  private mutating func writeJoinedWeights() {
+    let (rows, input) = (inputWeights.rows, inputWeights.columns)
+    joinedWeights.writeBlock(row: 0, column: 0, from: inputWeights, rows: 0..<rows, columns: input)
+    joinedWeights.writeBlock(row: 0, column: input, from: recurrentWeights, rows: 0..<rows, columns: stateSize)
   }
 
   /// A workspace for `batchSize` sequences, every state zero.

@@ -3,8 +3,11 @@ import Synchronization
 
 /// A cell's `W_hh` packed for ``DenseMatrix/Backend/packed``, each layout made on first use and
 /// then shared by every copy of the cell (the weights are constants of the cell, so the packed
-/// copies never go stale). Costs nothing until a `.packed` product needs it; then as much memory
-/// as `W_hh` per layout used (batches of one take the one-column layout, others the panels).
+/// copies never go stale: a cell whose weights are replaced in place, by
+/// `RecurrentNetwork.load(stateDict:)`, repacks them here only when it is this object's one
+/// owner, and takes a new one otherwise; see ``refreshed(_:weights:)``). Costs nothing until a
+/// `.packed` product needs it; then as much memory as `W_hh` per layout used (batches of one
+/// take the one-column layout, others the panels).
 final class PackedRecurrentWeights<Scalar: BLASScalar>: Sendable {
   private let packed = Mutex<PackedMatrix<Scalar>?>(nil)
   private let packedForVectors = Mutex<PackedMatrix<Scalar>?>(nil)
@@ -28,6 +31,29 @@ final class PackedRecurrentWeights<Scalar: BLASScalar>: Sendable {
       let made = make()
       packed = made
       return made
+    }
+  }
+
+  /// After a cell's `W_hh` is replaced by `weights` (same shape): the packed copies made so far
+  /// packed again in place when `owner` is the only reference to them (no allocation), else a
+  /// new, empty object in `owner` (the old one stays with the copies of the cell that share it,
+  /// whose weights did not change).
+  static func refreshed(_ owner: inout PackedRecurrentWeights, weights: Matrix<Scalar>) {
+    guard isKnownUniquelyReferenced(&owner) else {
+      owner = PackedRecurrentWeights()
+      return
+    }
+    repack(owner.packed, weights)
+    repack(owner.packedForVectors, weights)
+  }
+
+  /// The copy in `slot` packed again from `weights` in place, or dropped (to be made again on
+  /// next use) if something else holds it.
+  private static func repack(_ slot: borrowing Mutex<PackedMatrix<Scalar>?>, _ weights: Matrix<Scalar>) {
+    slot.withLock { packed in
+      guard var copy = packed else { return }
+      packed = nil
+      if copy.repack(weights) { packed = copy }
     }
   }
 }

@@ -32,13 +32,13 @@ public import DenseMatrix
 /// (`W_h = [W_hh | W_hx]`) and ``hiddenPreactivation(hiddenToHidden:inputToHidden:h:x:formulation:backend:)``.
 public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
   /// `W_ih`, H × I (PyTorch's `weight_ih_l{k}`; the notebook's `W_hx`).
-  public let inputWeights: Matrix<Scalar>
+  public internal(set) var inputWeights: Matrix<Scalar>
   /// `W_hh`, H × H (PyTorch's `weight_hh_l{k}`).
-  public let recurrentWeights: Matrix<Scalar>
+  public internal(set) var recurrentWeights: Matrix<Scalar>
   /// `recurrentWeights` packed for the `.packed` backend, on first use.
-  let packedRecurrent = PackedRecurrentWeights<Scalar>()
+  var packedRecurrent = PackedRecurrentWeights<Scalar>()
   /// `b_ih + b_hh`, H × 1 (the notebook's `b`; zero without biases).
-  public let bias: Matrix<Scalar>
+  public internal(set) var bias: Matrix<Scalar>
   /// The activation `g`.
   public let activation: Activation
   /// The formulation used when a call does not name one; ``Formulation/fused`` by default.
@@ -46,7 +46,7 @@ public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
   /// The product backend, or `nil` to use `Backend.current` at each call.
   public var backend: Backend?
   /// `[W_ih | W_hh]`, H × (I + H), built once for ``Formulation/fused``.
-  let joinedWeights: Matrix<Scalar>
+  var joinedWeights: Matrix<Scalar>
 
   /// H, the hidden state's size (the notebook's n_h).
   public var hiddenSize: Int { recurrentWeights.columns }
@@ -82,7 +82,26 @@ public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
     self.activation = activation
     self.formulation = formulation
     self.backend = backend
-    self.joinedWeights = hstack([inputWeights, recurrentWeights])
+    self.joinedWeights = Matrix(rows: hidden, columns: inputWeights.columns + hidden, initializingEvery: { _ in })
+    writeJoinedWeights()
+  }
+
+  /// The weights and biases replaced by `tensors`' (this cell's shapes), in place: the cell's
+  /// own buffers written, the joined weights and packed copies made again (see
+  /// `RecurrentNetwork.load(stateDict:)`).
+  mutating func reload(_ tensors: CellTensors<Scalar>) {
+    inputWeights.overwrite(with: tensors.inputWeights)
+    recurrentWeights.overwrite(with: tensors.recurrentWeights)
+    writeSummedBias(&bias, tensors.inputBias, tensors.recurrentBias)
+    writeJoinedWeights()
+    PackedRecurrentWeights.refreshed(&packedRecurrent, weights: recurrentWeights)
+  }
+
+  /// `[W_ih | W_hh]` into ``joinedWeights``.
+  private mutating func writeJoinedWeights() {
+    let (rows, input) = (hiddenSize, inputSize)
+    joinedWeights.writeBlock(row: 0, column: 0, from: inputWeights, rows: 0..<rows, columns: input)
+    joinedWeights.writeBlock(row: 0, column: input, from: recurrentWeights, rows: 0..<rows, columns: rows)
   }
 
   /// A cell from the notebook's parameters, `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`: the same

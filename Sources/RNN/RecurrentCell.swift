@@ -143,6 +143,12 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// The fused formulation's joined weights, `rows × (I + H)` (`[W_ih | W_hh]`, or the GRU's block
   /// matrix).
   var joinedWeights: Matrix<Scalar> { get }
+  /// An LSTM's `W_hr` with a projection; `nil` for the others.
+  var projectionWeights: Matrix<Scalar>? { get }
+  /// The weights and biases replaced by `tensors`' (this cell's shapes) in the cell's own
+  /// buffers, and everything made from them (summed biases, joined weights, packed copies)
+  /// made again: what `RecurrentNetwork.load(stateDict:)` does to each cell.
+  mutating func reload(_ tensors: CellTensors<Scalar>)
   /// One step: `x` is I × B with row stride `xStride` (nil when I = 0); the new h goes into the
   /// workspace and, if given, `output`.
   func advance(
@@ -217,6 +223,11 @@ extension CellWorkspace {
       "\(name).state: expected (\(hidden)×\(batchSize)), got \(newValue.shape.compact)")
     stacked.withMutableView(rows: input..<(input + hidden), columns: 0..<batchSize) { $0.assign(newValue) }
   }
+}
+
+extension CellKernels {
+  /// No projection but an LSTM's.
+  var projectionWeights: Matrix<Scalar>? { nil }
 }
 
 extension CellKernels {

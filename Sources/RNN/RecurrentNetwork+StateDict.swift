@@ -143,20 +143,26 @@ extension RecurrentNetwork {
     case .lstm: cells = .lstm(lstm)
     case .gru: cells = .gru(gru)
     }
-    scratch = ScratchPool(limit: ScratchPool.limit(layers: layers, directions: bidirectional ? 2 : 1))
+    scratch = ScratchPool(limit: ScratchPool.limit(layers: layers, directions: directions))
+    parameterNames = CellParameterNames.all(layers: layers, directions: directions)
   }
 
   /// Replaces the weights with those of `stateDict`, as PyTorch's `load_state_dict`: the same
   /// names and shapes as the network's own (an optimizer's step gives them), the mode,
-  /// formulation, backend and threads kept, and the buffers its passes reuse kept too, so that a
-  /// training loop's next forward and backward pass allocates nothing new (a network made anew
-  /// from the weights would allocate and fault in every buffer again).
+  /// formulation, backend and threads kept, and the buffers its passes reuse kept too.
+  ///
+  /// When `stateDict` has exactly the network's names and shapes (a bias may be `n`, `n × 1` or
+  /// `1 × n` values), the cells' own buffers are overwritten in place: their weights, summed
+  /// biases, joined weights and packed copies, so that a training loop's load allocates
+  /// nothing (copies of the network made before keep their weights: a buffer another copy
+  /// shares is copied first, once). Otherwise the tensors are checked and the cells made anew.
   ///
   /// - Throws: ``RecurrentNetworkError`` as ``init(stateDict:mode:formulation:backend:)`` does,
   ///   or ``RecurrentNetworkError/mode(_:)`` when the tensors describe another network (layers,
   ///   directions, sizes, bias); the network is then unchanged.
-  /// - Complexity: O(Σ parameter sizes): each cell joins its weights once.
+  /// - Complexity: O(Σ parameter sizes): each cell copies and joins its weights once.
   public mutating func load(stateDict: [String: Matrix<Scalar>]) throws(RecurrentNetworkError) {
+    if reloadInPlace(stateDict) { return }
     let loaded = try RecurrentNetwork(stateDict: stateDict, mode: mode, formulation: formulation, backend: backend)
     guard
       loaded.layerCount == layerCount && loaded.isBidirectional == isBidirectional && loaded.hasBias == hasBias
@@ -167,6 +173,54 @@ extension RecurrentNetwork {
       )
     }
     cells = loaded.cells
+  }
+
+  /// ``load(stateDict:)``'s in-place case: when `stateDict` holds exactly this network's names
+  /// with its cells' shapes, each cell reloads its tensors into its own buffers and this returns
+  /// `true`; otherwise nothing changes and it returns `false`.
+  private mutating func reloadInPlace(_ stateDict: [String: Matrix<Scalar>]) -> Bool {
+    let perCell = (hasBias ? 4 : 2) + (projectionSize > 0 ? 1 : 0)
+    guard stateDict.count == perCell * parameterNames.count else { return false }
+    // The tensors of each cell, if every one is there with the cell's shape.
+    func tensors<Cell: CellKernels>(_ cell: Cell, _ names: CellParameterNames) -> CellTensors<Scalar>?
+    where Cell.Scalar == Scalar {
+      let rows = cell.recurrentWeights.rows
+      func bias(_ name: String) -> Matrix<Scalar>?? {
+        guard hasBias else { return .some(nil) }
+        guard let b = stateDict[name], b.count == rows, b.rows == 1 || b.columns == 1 else { return nil }
+        return .some(b)
+      }
+      guard let wih = stateDict[names.inputWeights], wih.shape == cell.inputWeights.shape,
+        let whh = stateDict[names.recurrentWeights], whh.shape == cell.recurrentWeights.shape,
+        let bih = bias(names.inputBias), let bhh = bias(names.recurrentBias)
+      else { return nil }
+      var result = CellTensors(inputWeights: wih, recurrentWeights: whh, inputBias: bih, recurrentBias: bhh)
+      if let projection = cell.projectionWeights {
+        guard let whr = stateDict[names.projectionWeights], whr.shape == projection.shape else { return nil }
+        result.projectionWeights = whr
+      }
+      return result
+    }
+    func reload<Cell: CellKernels>(_ cells: inout [Cell]) -> Bool where Cell.Scalar == Scalar {
+      for index in cells.indices where tensors(cells[index], parameterNames[index]) == nil { return false }
+      for index in cells.indices { cells[index].reload(tensors(cells[index], parameterNames[index])!) }
+      return true
+    }
+    // Each array taken out of the enum, so that it is the only reference to its cells.
+    switch cells {
+    case .rnn(var array):
+      cells = .rnn([])
+      defer { cells = .rnn(array) }
+      return reload(&array)
+    case .lstm(var array):
+      cells = .rnn([])
+      defer { cells = .lstm(array) }
+      return reload(&array)
+    case .gru(var array):
+      cells = .rnn([])
+      defer { cells = .gru(array) }
+      return reload(&array)
+    }
   }
 
   /// The mode `weight_hh_l0`'s shape implies (G·H × H: G = 4 LSTM, 3 GRU, 1 RNN), checked

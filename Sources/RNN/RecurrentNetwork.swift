@@ -117,6 +117,10 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   /// also ask OpenBLAS for its threads.
   public var threads: Int? = nil
   var cells: Cells
+  /// Each cell's parameter names in the state dict (`weight_ih_l0`, …), made once: a cell's
+  /// index is `layer · D + direction`, as in ``cells`` (a layer run alone keeps its names in
+  /// the whole network).
+  let parameterNames: [CellParameterNames]
   /// The buffers forward and backward passes reuse (shared by copies; see ``ScratchPool``): two
   /// forward passes' worth, each a workspace per layer and direction and at most two matrices,
   /// and a backward pass's.
@@ -157,6 +161,7 @@ extension RecurrentNetwork {
     }
     // The network's own pool: a backward pass's buffers are kept for the next.
     scratch = network.scratch
+    parameterNames = Array(network.parameterNames[range])
   }
 
   /// A network of one layer and one direction made of `cell`, whose activation may be any
@@ -175,5 +180,31 @@ extension RecurrentNetwork {
     self.backend = backend
     cells = .rnn([cell])
     scratch = ScratchPool(limit: 2 * (1 + 2))
+    parameterNames = [CellParameterNames(layer: 0, reversed: false)]
+  }
+}
+
+/// The state-dict names of one cell's parameters: layer k's `weight_ih_l{k}`, `weight_hh_l{k}`,
+/// `bias_ih_l{k}`, `bias_hh_l{k}` and `weight_hr_l{k}`, each with `_reverse` for the backward
+/// direction.
+struct CellParameterNames: Sendable {
+  let inputWeights: String
+  let recurrentWeights: String
+  let inputBias: String
+  let recurrentBias: String
+  let projectionWeights: String
+
+  init(layer: Int, reversed: Bool) {
+    let suffix = "_l\(layer)" + (reversed ? "_reverse" : "")
+    inputWeights = "weight_ih" + suffix
+    recurrentWeights = "weight_hh" + suffix
+    inputBias = "bias_ih" + suffix
+    recurrentBias = "bias_hh" + suffix
+    projectionWeights = "weight_hr" + suffix
+  }
+
+  /// Every cell's names, layer by layer, the forward direction first.
+  static func all(layers: Int, directions: Int) -> [CellParameterNames] {
+    (0..<(layers * directions)).map { CellParameterNames(layer: $0 / directions, reversed: $0 % directions == 1) }
   }
 }

@@ -99,52 +99,81 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public mutating func step(_ parameters: inout Parameters<Scalar>, gradients: Parameters<Scalar>) {
+    // Each parameter's update is its own (the order of the names does not matter), one pass over
+    // its elements with the arithmetic above, element by element, in place: the parameters and
+    // states are updated where they are (no copy while each is the only reference to its
+    // storage), so that steps after the first allocate nothing.
+    let settings = Settings(
+      learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay, amsgrad: amsgrad,
+      decoupled: decoupledWeightDecay)
+    for (name, gradient) in gradients where parameters[name] != nil {
+      precondition(parameters[name]!.count == gradient.count, "parameter and gradient differ in size")
+      if states[name] == nil {
+        let (rows, columns) = (gradient.rows, gradient.columns)
+        states[name] = State(
+          step: 0, firstMoment: .zeros(rows: rows, columns: columns),
+          secondMoment: .zeros(rows: rows, columns: columns),
+          maximumSecondMoment: amsgrad ? .zeros(rows: rows, columns: columns) : nil)
+      }
+      Self.update(&parameters[name]!, state: &states[name]!, gradient: gradient, settings: settings)
+    }
+  }
+
+  /// The hyperparameters, apart from the states (which a step updates while it reads them).
+  private struct Settings {
+    var learningRate: Double
+    var betas: (Double, Double)
+    var epsilon: Double
+    var weightDecay: Double
+    var amsgrad: Bool
+    var decoupled: Bool
+  }
+
+  /// One parameter's step (the update above), in place.
+  private static func update(
+    _ parameter: inout Matrix<Scalar>, state: inout State, gradient: Matrix<Scalar>, settings: Settings
+  ) {
+    let (learningRate, betas, epsilon, weightDecay) = (
+      settings.learningRate, settings.betas, settings.epsilon, settings.weightDecay
+    )
+    let (decoupledWeightDecay, amsgrad) = (settings.decoupled, settings.amsgrad)
     let (beta1, beta2) = (Scalar(betas.0), Scalar(betas.1))
-    for name in gradients.keys.sorted() {
-      guard var parameter = parameters[name], var gradient = gradients[name] else { continue }
-      var state =
-        states[name]
-        ?? State(
-          step: 0, firstMoment: .zeros(rows: parameter.rows, columns: parameter.columns),
-          secondMoment: .zeros(rows: parameter.rows, columns: parameter.columns),
-          maximumSecondMoment: amsgrad ? .zeros(rows: parameter.rows, columns: parameter.columns) : nil)
-      state.step += 1
-      if weightDecay != 0 {
-        if decoupledWeightDecay {
-          let factor = Scalar(1 - learningRate * weightDecay)
-          parameter.withUnsafeMutableBufferPointer { p in
-            for index in p.indices { p[index] *= factor }
-          }
-        } else {
-          let decay = Scalar(weightDecay)
-          update(&gradient, with: parameter) { g, p in g += decay * p }
-        }
-      }
-      update(&state.firstMoment, with: gradient) { m, g in m = m * beta1 + (1 - beta1) * g }
-      update(&state.secondMoment, with: gradient) { v, g in v = v * beta2 + (1 - beta2) * g * g }
-      let step = Double(state.step)
-      let biasCorrection1 = 1 - pow(betas.0, step)
-      let biasCorrection2 = 1 - pow(betas.1, step)
-      let stepSize = Scalar(learningRate / biasCorrection1)
-      let correction2Root = Scalar(biasCorrection2.squareRoot())
-      let eps = Scalar(epsilon)
-      if amsgrad {
-        update(&state.maximumSecondMoment!, with: state.secondMoment) { maximum, v in maximum = max(maximum, v) }
-      }
-      let second = amsgrad ? state.maximumSecondMoment! : state.secondMoment
-      let first = state.firstMoment
+    state.step += 1
+    let step = Double(state.step)
+    let biasCorrection1 = 1 - pow(betas.0, step)
+    let biasCorrection2 = 1 - pow(betas.1, step)
+    let stepSize = Scalar(learningRate / biasCorrection1)
+    let correction2Root = Scalar(biasCorrection2.squareRoot())
+    let eps = Scalar(epsilon)
+    let (decay, factor) = (Scalar(weightDecay), Scalar(1 - learningRate * weightDecay))
+    let (coupled, decoupled) = (weightDecay != 0 && !decoupledWeightDecay, weightDecay != 0 && decoupledWeightDecay)
+    // Without amsgrad the maximum is not read: any buffer stands in for it.
+    var maximum = state.maximumSecondMoment ?? Matrix(rows: 0, columns: 0, scalars: [])
+    state.maximumSecondMoment = nil
+    defer { if amsgrad { state.maximumSecondMoment = maximum } }
+    gradient.withUnsafeBufferPointer { g in
       parameter.withUnsafeMutableBufferPointer { p in
-        first.withUnsafeBufferPointer { m in
-          second.withUnsafeBufferPointer { v in
-            for index in p.indices {
-              let denominator = v[index].squareRoot() / correction2Root + eps
-              p[index] += -stepSize * (m[index] / denominator)
+        state.firstMoment.withUnsafeMutableBufferPointer { m in
+          state.secondMoment.withUnsafeMutableBufferPointer { v in
+            maximum.withUnsafeMutableBufferPointer { maximum in
+              for index in 0..<p.count {
+                var gradient = g[index]
+                if coupled { gradient += decay * p[index] }
+                if decoupled { p[index] *= factor }
+                m[index] = m[index] * beta1 + (1 - beta1) * gradient
+                v[index] = v[index] * beta2 + (1 - beta2) * gradient * gradient
+                var second = v[index]
+                if amsgrad {
+                  maximum[index] = max(maximum[index], second)
+                  second = maximum[index]
+                }
+                let denominator = second.squareRoot() / correction2Root + eps
+                p[index] += -stepSize * (m[index] / denominator)
+              }
             }
           }
         }
       }
-      parameters[name] = parameter
-      states[name] = state
     }
   }
 }

@@ -50,28 +50,42 @@ public struct SGD<Scalar: BLASScalar>: Optimizer {
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   public mutating func step(_ parameters: inout Parameters<Scalar>, gradients: Parameters<Scalar>) {
-    for name in gradients.keys.sorted() {
-      guard var parameter = parameters[name], let gradient = gradients[name] else { continue }
-      var direction = gradient
-      if weightDecay != 0 {
-        update(&direction, with: parameter) { g, p in g += weightDecay * p }
-      }
-      if momentum != 0 {
-        if var buffer = momentumBuffers[name] {
-          update(&buffer, with: direction) { b, g in b = b * momentum + (1 - dampening) * g }
-          momentumBuffers[name] = buffer
-        } else {
-          momentumBuffers[name] = direction
+    // Each parameter's update is its own (the order of the names does not matter), one pass over
+    // its elements with the arithmetic above, element by element, in place: the parameters and
+    // momentum buffers are updated where they are (no copy while each is the only reference to
+    // its storage), so that steps after the first allocate nothing.
+    let (rate, decay, momentum, dampening, nesterov) = (
+      self.learningRate, self.weightDecay, self.momentum, self.dampening, self.nesterov
+    )
+    for (name, gradient) in gradients where parameters[name] != nil {
+      precondition(parameters[name]!.count == gradient.count, "parameter and gradient differ in size")
+      if momentum == 0 {
+        gradient.withUnsafeBufferPointer { g in
+          parameters[name]!.withUnsafeMutableBufferPointer { p in
+            for index in 0..<p.count {
+              var d = g[index]
+              if decay != 0 { d += decay * p[index] }
+              p[index] -= rate * d
+            }
+          }
         }
-        let buffer = momentumBuffers[name]!
-        if nesterov {
-          update(&direction, with: buffer) { g, b in g += momentum * b }
-        } else {
-          direction = buffer
+        continue
+      }
+      let first = momentumBuffers[name] == nil
+      if first { momentumBuffers[name] = .zeros(rows: gradient.rows, columns: gradient.columns) }
+      gradient.withUnsafeBufferPointer { g in
+        parameters[name]!.withUnsafeMutableBufferPointer { p in
+          momentumBuffers[name]!.withUnsafeMutableBufferPointer { b in
+            for index in 0..<p.count {
+              var d = g[index]
+              if decay != 0 { d += decay * p[index] }
+              b[index] = first ? d : b[index] * momentum + (1 - dampening) * d
+              d = nesterov ? d + momentum * b[index] : b[index]
+              p[index] -= rate * d
+            }
+          }
         }
       }
-      update(&parameter, with: direction) { p, g in p -= learningRate * g }
-      parameters[name] = parameter
     }
   }
 }

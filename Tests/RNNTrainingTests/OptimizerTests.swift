@@ -39,6 +39,34 @@ struct OptimizerTests {
     #expect(two["v"]![0, 0] == 3)
   }
 
+  /// A step updates the parameters (and its own buffers) in place, but with value semantics: a
+  /// copy of the parameters, of the gradients or of the optimizer made before the step is left
+  /// as it was, and an optimizer copied mid-way goes on from the copied state.
+  @Test(arguments: ["sgd", "momentum", "adam", "amsgrad"])
+  func stepsLeaveCopiesAlone(_ kind: String) {
+    func optimizer() -> any Optimizer<Double> {
+      switch kind {
+      case "sgd": SGD(learningRate: 0.1)
+      case "momentum": SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 0.1)
+      case "adam": Adam(learningRate: 0.1, weightDecay: 0.1)
+      default: Adam.adamW(learningRate: 0.1, amsgrad: true)
+      }
+    }
+    var parameters: Parameters<Double> = ["w": Matrix(rows: 2, columns: 2, scalars: [1, -2, 3, 0.5])]
+    let gradients: Parameters<Double> = ["w": Matrix(rows: 2, columns: 2, scalars: [0.3, -0.1, 0.2, 0.4])]
+    var first = optimizer()
+    first.step(&parameters, gradients: gradients)
+    let (saved, savedGradients) = (parameters, gradients)
+    var copy = first
+    first.step(&parameters, gradients: gradients)
+    #expect(saved["w"]!.scalars != parameters["w"]!.scalars)
+    #expect(savedGradients["w"]!.scalars == [0.3, -0.1, 0.2, 0.4])
+    // The copy, stepped from the saved parameters, takes the same second step.
+    var again = saved
+    copy.step(&again, gradients: gradients)
+    #expect(again["w"]!.scalars == parameters["w"]!.scalars)
+  }
+
   @Test func adamsFirstStepMovesByTheLearningRate() {
     // m̂ = g and v̂ = g² at the first step: p ← p − lr · g / (|g| + ε).
     for decoupled in [false, true] {

@@ -12,7 +12,7 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
   package let columns: Int
   /// Whether this is the one-column layout (``init(packingForVectors:)``).
   package let isForVectors: Bool
-  private let storage: PackedStorage<Scalar>
+  private var storage: PackedStorage<Scalar>
 
   /// Packs `matrix` for products with any number of columns.
   ///
@@ -36,8 +36,29 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
     let count = forVectors ? Scalar._packedVectorCount(m: m, k: k) : Scalar._packedCount(m: m, k: k)
     // Never empty (the packed copy ends in padding); an empty matrix's pointer is nil and unread.
     storage = PackedStorage(count: count)
+    pack(matrix)
+  }
+
+  /// Packs `matrix` (this packed copy's shape) into this copy's storage, in place, when no
+  /// other value holds that storage, and returns `true`; otherwise returns `false` and changes
+  /// nothing (another copy is reading it: pack a new one). Replacing weights this way allocates
+  /// nothing.
+  ///
+  /// - Precondition: `matrix` has this copy's shape.
+  /// - Complexity: O(rows × columns).
+  package mutating func repack(_ matrix: Matrix<Scalar>) -> Bool {
+    checkPrecondition(
+      matrix.rows == rows && matrix.columns == columns, "PackedMatrix.repack: a matrix of another shape")
+    guard isKnownUniquelyReferenced(&storage) else { return false }
+    pack(matrix)
+    return true
+  }
+
+  /// Writes `matrix` into the storage in this copy's layout.
+  private func pack(_ matrix: Matrix<Scalar>) {
+    let (m, k) = (rows, columns)
     matrix.withUnsafeBufferPointer { w in
-      if forVectors {
+      if isForVectors {
         Scalar._packForVectors(w.baseAddress, m: m, k: k, ldw: k, into: storage.base)
       } else {
         Scalar._pack(w.baseAddress, m: m, k: k, ldw: k, into: storage.base)
@@ -92,7 +113,8 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
 }
 
 /// A packed copy's elements, on a 64-byte boundary (a cache line: the one-column layout's panel
-/// columns are whole lines, read by aligned vectors), written once when packed, then only read.
+/// columns are whole lines, read by aligned vectors), written when packed (again only by
+/// ``PackedMatrix/repack(_:)``, when no other copy holds it), then only read.
 private final class PackedStorage<Scalar: BLASScalar>: @unchecked Sendable {
   /// The first of `count` elements.
   let base: UnsafeMutablePointer<Scalar>
