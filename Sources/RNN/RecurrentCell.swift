@@ -216,6 +216,42 @@ extension CellWorkspace {
     }
   }
 
+  /// Each sequence b's h copied to row b of `h` (B × ``hidden``, rows contiguous) and, when the
+  /// cell has a cell state and `c` is given, its c to row b of `c` (B × ``cellRows``): PyTorch's
+  /// layout of `h_n` and `c_n`. No allocation.
+  mutating func copyStates(toRows h: UnsafeMutablePointer<Scalar>, cells c: UnsafeMutablePointer<Scalar>?) {
+    let (input, hidden, cellRows, batch) = (self.input, self.hidden, self.cellRows, batchSize)
+    withStateStorage { stacked, cell in
+      let state = stacked + input * batch
+      for b in 0..<batch {
+        for r in 0..<hidden { h[b * hidden + r] = state[r * batch + b] }
+      }
+      guard let cell, let c else { return }
+      for b in 0..<batch {
+        for r in 0..<cellRows { c[b * cellRows + r] = cell[r * batch + b] }
+      }
+    }
+  }
+
+  /// h set from rows of `h` (B × ``hidden``) and c from rows of `c` (B × ``cellRows``), PyTorch's
+  /// layout of `h_0` and `c_0`; a `nil` source leaves that state as it is. No allocation.
+  mutating func setStates(fromRows h: UnsafePointer<Scalar>?, cells c: UnsafePointer<Scalar>?) {
+    let (input, hidden, cellRows, batch) = (self.input, self.hidden, self.cellRows, batchSize)
+    guard h != nil || c != nil else { return }
+    withStateStorage { stacked, cell in
+      if let h {
+        let state = stacked + input * batch
+        for b in 0..<batch {
+          for r in 0..<hidden { state[r * batch + b] = h[b * hidden + r] }
+        }
+      }
+      guard let cell, let c else { return }
+      for b in 0..<batch {
+        for r in 0..<cellRows { cell[r * batch + b] = c[b * cellRows + r] }
+      }
+    }
+  }
+
   /// Sets h, the lower block of `[x; h]`; `name` is the workspace type's, for the message.
   mutating func setStackedState(_ newValue: Matrix<Scalar>, name: String) {
     checkPrecondition(

@@ -21,8 +21,8 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   let inputWeights: Matrix<Scalar>
   let recurrentWeights: Matrix<Scalar>
   /// The bias added with `W_hh · h` (G·H × 1): the GRU's b_hn (rows 2H..<3H) is read; the others
-  /// need no bias (their gates are on the tape).
-  let recurrentBias: Matrix<Scalar>
+  /// need none (their gates are on the tape): `nil`.
+  let recurrentBias: Matrix<Scalar>?
   let reversed: Bool
   /// Each sequence's length for a padded batch (`nil`: every sequence has every step): steps
   /// at or past a sequence's length are not run, as `pack_padded_sequence` has it (the
@@ -45,59 +45,68 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   }
   var isGRU: Bool { if case .gru = kind { true } else { false } }
 
-  /// The gradients of one layer and direction.
-  struct Gradients {
-    var inputWeights: Matrix<Scalar>
-    var recurrentWeights: Matrix<Scalar>
-    /// dL/db for the bias added with `W_ih · x`, and with `W_hh · h` (G·H × 1; the same but for
-    /// the GRU's n rows).
-    var inputBias: Matrix<Scalar>
-    var recurrentBias: Matrix<Scalar>
-    /// dL/dh_0 (B × P or H), dL/dc_0 (B × H).
+  /// Where one layer and direction's gradients go: the network's dictionary of parameter
+  /// gradients (each entry overwritten in place when it has the shape, else made), under this
+  /// cell's names, and the rows of dL/dh_0 and dL/dc_0 (`(D · L · B) ×` h's and c's size) of
+  /// this cell.
+  struct Targets {
+    var parameters: [String: Matrix<Scalar>]
     var initialState: Matrix<Scalar>
-    var initialCell: Matrix<Scalar>?
-    /// dL/dW_hr (P × H) with a projection.
-    var projectionWeights: Matrix<Scalar>?
+    /// An LSTM's; `.empty` for the others.
+    var initialCell: Matrix<Scalar>
+    let names: CellParameterNames
+    let hasBias: Bool
+    /// The cell's first row of the state matrices: `(layer · D + direction) · B`.
+    let stateRow: Int
   }
 
   /// The gradients, given the forward pass's input `x` (N × I, N = T · B; zero at a padded
   /// batch's steps not run, which dW_ih's product reads), its output `output`
   /// (N × D·H; this direction's states in columns `column ..< column + H`), its tape (N × the
-  /// kind's ``Kind/tapeWidth(hidden:)``; `nil` for the vanilla cell), the initial state `h0`
-  /// (B × H), and the gradients of the loss with respect to the output (`outputGradient`, shaped
-  /// like `output`, the same columns) and to the last step's h and c (`finalState`,
-  /// `finalCell`, B × H; the last step is t = T − 1 forward, t = 0 reversed). dL/dX goes into
-  /// `inputGradient` (N × I), added to what is there with `accumulate` (the second direction).
-  /// The pass's own buffers come from `scratch` and go back to it.
+  /// kind's ``Kind/tapeWidth(hidden:)``; `nil` for the vanilla cell), the network's initial
+  /// states `h0` (`(D · L · B) × H`, this cell's rows from `targets.stateRow`; `nil` for zero),
+  /// and the gradients of the loss with respect to the output (`outputGradient`, shaped like
+  /// `output`, the same columns) and to h_n and c_n (`finalState`, `finalCell`, shaped like
+  /// `h0`, or `nil` for zero; the last step is t = T − 1 forward, t = 0 reversed). dL/dX goes
+  /// into `inputGradient` (N × I), added to what is there with `accumulate` (the second
+  /// direction); the parameters' gradients, dL/dh_0 and dL/dc_0 into `targets`. The pass's own
+  /// buffers come from `scratch` and go back to it: with the targets reused, no allocation.
   ///
   /// - Complexity: O(T · B · G·H · (I + H)): three products over all steps and one per step.
   func gradients(
-    x: Matrix<Scalar>, output: Matrix<Scalar>, column: Int, tape: Matrix<Scalar>?, h0: Matrix<Scalar>, batch: Int,
+    x: Matrix<Scalar>, output: Matrix<Scalar>, column: Int, tape: Matrix<Scalar>?, h0: Matrix<Scalar>?, batch: Int,
     outputGradient: Matrix<Scalar>, finalState: Matrix<Scalar>?, finalCell: Matrix<Scalar>?,
-    inputGradient: inout Matrix<Scalar>, accumulate: Bool, scratch: ScratchPool, backend: Backend
-  ) -> Gradients {
+    inputGradient: inout Matrix<Scalar>, accumulate: Bool, into targets: inout Targets, scratch: ScratchPool,
+    backend: Backend
+  ) {
     let (h, g, n, units) = (hidden, gateRows, x.rows, units)
     let steps = n / batch
+    let stateRow = targets.stateRow
     var previous: Matrix<Scalar> = scratch.matrix(rows: n, columns: h)
-    previousStates(output, column: column, h0: h0, batch: batch, into: &previous)
+    previousStates(output, column: column, h0: h0, h0Row: stateRow, batch: batch, into: &previous)
     // The gradients of the pre-activations, a row per step and sequence: input side (Δ_x) and
     // recurrent side (Δ_h): the same matrix but for the GRU, whose n gate's recurrent part is
     // multiplied by r. (Every element is written by the steps below.)
     var deltaX: Matrix<Scalar> = scratch.matrix(rows: n, columns: g)
     var deltaH: Matrix<Scalar>? = isGRU ? scratch.matrix(rows: n, columns: g) : nil
-    var carry = finalState ?? .zeros(rows: batch, columns: h)
-    var cellCarry = finalCell ?? .zeros(rows: batch, columns: units)
+    // The carried dL/dh_t and dL/dc_t (B × P or H, B × H), from dL/dh_n and dL/dc_n's rows.
+    var carry: Matrix<Scalar> = scratch.matrix(rows: batch, columns: h)
+    var cellCarry: Matrix<Scalar> = scratch.matrix(rows: batch, columns: units)
+    carry.copyRows(of: finalState, from: stateRow)
+    cellCarry.copyRows(of: finalCell, from: stateRow)
     // With a projection: each row's dL/dh (N × P), each step's dL/d(o ⊙ tanh c) (B × H), and
     // zeros for the kernel's own dL/dh.
-    var stateDelta: Matrix<Scalar> =
-      projectionWeights == nil ? .zeros(rows: 0, columns: 0) : scratch.matrix(rows: n, columns: h)
-    var projected = Matrix<Scalar>.zeros(rows: projectionWeights == nil ? 0 : batch, columns: units)
-    let noGradient = Matrix<Scalar>.zeros(rows: projectionWeights == nil ? 0 : 1, columns: units)
-    let projection = projectionWeights ?? .zeros(rows: 0, columns: 0)
+    let projecting = projectionWeights != nil
+    var stateDelta: Matrix<Scalar> = projecting ? scratch.matrix(rows: n, columns: h) : .empty
+    var projected: Matrix<Scalar> = projecting ? scratch.matrix(rows: batch, columns: units) : .empty
+    var noGradient: Matrix<Scalar> = projecting ? scratch.matrix(rows: 1, columns: units) : .empty
+    noGradient.copyRows(of: nil, from: 0)
+    let projection = projectionWeights ?? .empty
     // Whether a step leaves a part of dh_{t−1} in the carry before Δ_h W_hh is added: the GRU's
     // z ⊙ dh, and a padded batch's sequences that are not running (their carry passes).
     let carriesState = isGRU || lengths != nil
-    let tape = tape ?? .zeros(rows: 0, columns: 0)
+    let tape = tape ?? .empty
+    let recurrentBias = self.recurrentBias ?? .empty
     output.withUnsafeBufferPointer { s in
       previous.withUnsafeBufferPointer { p in
         outputGradient.withUnsafeBufferPointer { ds in
@@ -115,7 +124,8 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
                                 let dh = dh ?? dx.baseAddress!
                                 let pointers = RowPointers(
                                   s: s.baseAddress! + column, p: p.baseAddress!, ds: ds.baseAddress! + column,
-                                  stride: output.columns, tape: tape.baseAddress, hnBias: bias.baseAddress! + 2 * units,
+                                  stride: output.columns, tape: tape.baseAddress,
+                                  hnBias: bias.baseAddress.map { $0 + 2 * units },
                                   dx: dx.baseAddress!, dh: dh, carry: carry.baseAddress!,
                                   cellCarry: cellCarry.baseAddress!,
                                   path: ActivationPath.current)
@@ -182,7 +192,6 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
       }
     }
     let recurrentDelta = deltaH ?? deltaX
-    let inputBias = Self.columnSums(deltaX, backend: backend)
     // dX (+)= Δ_x · W_ih.
     inputGradient.withUnsafeMutableBufferPointer { dX in
       deltaX.withUnsafeBufferPointer { d in
@@ -195,10 +204,20 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
         }
       }
     }
-    let isLSTM: Bool = if case .lstm = kind { true } else { false }
+    let names = targets.names
+    // dW_ih = Δ_xᵀ X, dW_hh = Δ_hᵀ H_prev: one product each over all steps.
+    Self.product(deltaX, x, into: &targets.parameters, names.inputWeights, backend: backend)
+    Self.product(recurrentDelta, previous, into: &targets.parameters, names.recurrentWeights, backend: backend)
+    if targets.hasBias {
+      // dL/db = Σ rows of Δ (both PyTorch biases of the LSTM and the vanilla cell get the same).
+      var ones: Matrix<Scalar> = scratch.matrix(rows: n, columns: 1)
+      ones.withUnsafeMutableBufferPointer { $0.update(repeating: 1) }
+      Self.columnSums(deltaX, ones: ones, into: &targets.parameters, names.inputBias, backend: backend)
+      Self.columnSums(recurrentDelta, ones: ones, into: &targets.parameters, names.recurrentBias, backend: backend)
+      scratch.keep(ones)
+    }
     // dW_hr = Σ_t dL/dh_tᵀ (o_t ⊙ tanh c_t), one product over all steps.
-    var projectionGradient: Matrix<Scalar>? = nil
-    if projectionWeights != nil {
+    if projecting {
       var m: Matrix<Scalar> = scratch.matrix(rows: n, columns: units)
       m.withUnsafeMutableBufferPointer { m in
         tape.withUnsafeBufferPointer { tape in
@@ -213,41 +232,49 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
           }
         }
       }
-      projectionGradient = Self.product(stateDelta, m, transposeA: true, backend: backend)
+      Self.product(stateDelta, m, into: &targets.parameters, names.projectionWeights, backend: backend)
       scratch.keep(m)
       scratch.keep(stateDelta)
+      scratch.keep(projected)
+      scratch.keep(noGradient)
     }
-    let gradients = Gradients(
-      inputWeights: Self.product(deltaX, x, transposeA: true, backend: backend),
-      recurrentWeights: Self.product(recurrentDelta, previous, transposeA: true, backend: backend),
-      inputBias: inputBias, recurrentBias: deltaH.map { Self.columnSums($0, backend: backend) } ?? inputBias,
-      initialState: carry, initialCell: isLSTM ? cellCarry : nil, projectionWeights: projectionGradient)
+    // dL/dh_0 and dL/dc_0: what is left in the carries, into this cell's rows.
+    targets.initialState.setRows(from: stateRow, to: carry)
+    if case .lstm = kind { targets.initialCell.setRows(from: stateRow, to: cellCarry) }
     scratch.keep(deltaX)
     scratch.keep(previous)
+    scratch.keep(carry)
+    scratch.keep(cellCarry)
     if let deltaH { scratch.keep(deltaH) }
-    return gradients
   }
 
   /// H_prev, N × H: the state each row's step starts from: step t − 1's forward (t + 1
   /// reversed), h_0 for each sequence's first step (t = 0 forward, its last step reversed). A
   /// row copy each.
   private func previousStates(
-    _ output: Matrix<Scalar>, column: Int, h0: Matrix<Scalar>, batch: Int, into previous: inout Matrix<Scalar>
+    _ output: Matrix<Scalar>, column: Int, h0: Matrix<Scalar>?, h0Row: Int, batch: Int,
+    into previous: inout Matrix<Scalar>
   ) {
     let (h, n, stride) = (hidden, output.rows, output.columns)
     let steps = n / batch
     previous.withUnsafeMutableBufferPointer { p in
       output.withUnsafeBufferPointer { s in
-        h0.withUnsafeBufferPointer { h0 in
-          guard let p = p.baseAddress, let s = s.baseAddress, let h0 = h0.baseAddress else { return }
+        h0.withUnsafeOptionalPointer { h0 in
+          guard let p = p.baseAddress, let s = s.baseAddress else { return }
           for t in 0..<steps {
             for b in 0..<batch {
               let length = lengths?[b] ?? steps
+              let target = p + (t * batch + b) * h
               // (Steps past a sequence's end are not run: h_0 there too, unread.)
-              let source =
-                isFirst(t, length) || t >= length
-                ? h0 + b * h : s + ((reversed ? t + 1 : t - 1) * batch + b) * stride + column
-              (p + (t * batch + b) * h).update(from: source, count: h)
+              guard isFirst(t, length) || t >= length else {
+                target.update(from: s + ((reversed ? t + 1 : t - 1) * batch + b) * stride + column, count: h)
+                continue
+              }
+              if let h0 {
+                target.update(from: h0 + (h0Row + b) * h, count: h)
+              } else {
+                target.update(repeating: 0, count: h)
+              }
             }
           }
         }
@@ -265,7 +292,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     /// The tape (nil for the vanilla cell).
     let tape: UnsafePointer<Scalar>?
     /// The GRU's b_hn (H).
-    let hnBias: UnsafePointer<Scalar>
+    let hnBias: UnsafePointer<Scalar>?
     /// Δ_x and Δ_h (the same buffer but for the GRU).
     let dx: UnsafeMutablePointer<Scalar>
     let dh: UnsafeMutablePointer<Scalar>
@@ -300,52 +327,78 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     reversed ? t == length - 1 : t == 0
   }
 
-  /// The sums of each column of `matrix` (N × G·H), as a G·H × 1 column: a bias's gradient.
-  /// `matrixᵀ · 1`, one `cblas_?gemv`.
-  static func columnSums(_ matrix: Matrix<Scalar>, backend: Backend) -> Matrix<Scalar> {
-    let ones = [Scalar](repeating: 1, count: matrix.rows)
-    return ones.withUnsafeBufferPointer { ones in
-      Matrix(
-        rows: matrix.columns, columns: 1,
-        initializingEvery: { sums in
-          matrix.withUnsafeBufferPointer { m in
-            GEMMOperands(
-              transposeA: true, m: matrix.columns, n: 1, k: matrix.rows, a: m.baseAddress, lda: max(1, matrix.columns),
-              b: ones.baseAddress, ldb: 1, c: sums.baseAddress, ldc: 1
-            ).run(backend)
-          }
-        })
+  /// `parameters[name] = aᵀ · b` (`a` N × m, `b` N × k: an m × k sum over the N rows), one
+  /// `cblas_?gemm`, into the matrix already there when it is m × k (no allocation).
+  static func product(
+    _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into parameters: inout [String: Matrix<Scalar>], _ name: String,
+    backend: Backend
+  ) {
+    let (m, n, k) = (a.columns, b.columns, a.rows)
+    write(&parameters, name, rows: m, columns: n) { c in
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          GEMMOperands(
+            transposeA: true, m: m, n: n, k: k, a: a.baseAddress, lda: max(1, m), b: b.baseAddress, ldb: max(1, n),
+            c: c, ldc: max(1, n)
+          ).run(backend)
+        }
+      }
     }
   }
 
-  /// `a · b` (with `aᵀ`, `bᵀ` as asked) plus `bias` broadcast over the columns, as a new matrix.
-  static func product(
-    _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, bias: Matrix<Scalar>? = nil, transposeA: Bool = false,
-    transposeB: Bool = false, backend: Backend
-  ) -> Matrix<Scalar> {
-    let m = transposeA ? a.columns : a.rows
-    let k = transposeA ? a.rows : a.columns
-    let n = transposeB ? b.rows : b.columns
-    // Every element is written: the bias, then the product added (or the product alone).
-    return Matrix<Scalar>(
-      rows: m, columns: n,
-      initializingEvery: { c in
-        if let bias {
-          bias.withUnsafeBufferPointer { bias in
-            for r in 0..<m { (c.baseAddress! + r * n).update(repeating: bias[r], count: n) }
-          }
+  /// `parameters[name]` = the sums of each column of `matrix` (N × G·H) as a G·H × 1 column (a
+  /// bias's gradient): `matrixᵀ · ones`, one `cblas_?gemv`, into the matrix already there when
+  /// it has that shape.
+  static func columnSums(
+    _ matrix: Matrix<Scalar>, ones: Matrix<Scalar>, into parameters: inout [String: Matrix<Scalar>], _ name: String,
+    backend: Backend
+  ) {
+    write(&parameters, name, rows: matrix.columns, columns: 1) { sums in
+      matrix.withUnsafeBufferPointer { m in
+        ones.withUnsafeBufferPointer { ones in
+          GEMMOperands(
+            transposeA: true, m: matrix.columns, n: 1, k: matrix.rows, a: m.baseAddress, lda: max(1, matrix.columns),
+            b: ones.baseAddress, ldb: 1, c: sums, ldc: 1
+          ).run(backend)
         }
-        a.withUnsafeBufferPointer { a in
-          b.withUnsafeBufferPointer { b in
-            GEMMOperands(
-              transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.baseAddress,
-              lda: max(1, transposeA ? m : k),
-              b: b.baseAddress, ldb: max(1, transposeB ? k : n), beta: bias == nil ? 0 : 1, c: c.baseAddress,
-              ldc: max(1, n)
-            ).run(backend)
-          }
-        }
-      })
+      }
+    }
+  }
+
+  /// `body` writing every element of `parameters[name]` as a `rows × columns` matrix: the one
+  /// there when it has that shape, else a new one.
+  private static func write(
+    _ parameters: inout [String: Matrix<Scalar>], _ name: String, rows: Int, columns: Int,
+    _ body: (UnsafeMutablePointer<Scalar>?) -> Void
+  ) {
+    if parameters[name].map({ $0.rows != rows || $0.columns != columns }) ?? true {
+      parameters[name] = Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
+    }
+    parameters[name]!.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+  }
+}
+
+extension Matrix {
+  /// This matrix's rows (every column) set to `source`'s from row `first` on, or zero when
+  /// `source` is `nil`: a B × k block of a `(D · L · B) × k` state matrix.
+  mutating func copyRows(of source: Matrix?, from first: Int) {
+    let columns = self.columns
+    withUnsafeMutableBufferPointer { target in
+      guard let base = target.baseAddress else { return }
+      guard let source else { return base.update(repeating: 0, count: target.count) }
+      source.withUnsafeBufferPointer { base.update(from: $0.baseAddress! + first * columns, count: target.count) }
+    }
+  }
+
+  /// Rows `first ..< first + block.rows` set to `block`'s (the same columns).
+  mutating func setRows(from first: Int, to block: Matrix) {
+    let columns = self.columns
+    withUnsafeMutableBufferPointer { target in
+      block.withUnsafeBufferPointer { source in
+        guard let base = target.baseAddress, let source = source.baseAddress else { return }
+        (base + first * columns).update(from: source, count: block.count)
+      }
+    }
   }
 }
 

@@ -41,42 +41,54 @@ extension RecurrentNetwork {
     _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, batchFirst: Bool = false,
     initialState: Matrix<Scalar>? = nil, initialCell: Matrix<Scalar>? = nil
   ) throws(ShapeError) -> Output {
+    var result = Output.empty
+    var tapes: [Matrix<Scalar>] = []
     try forward(
       input, batchSize: batchSize, lengths: lengths, batchFirst: batchFirst, initialState: initialState,
-      initialCell: initialCell, tapeWidth: 0
-    ).output
+      initialCell: initialCell, layers: nil, tapes: &tapes, into: &result)
+    return result
   }
 
-  /// ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)``, and with `tapeWidth` >
-  /// 0 (a hoisted run of a gated cell, time-major) each layer and direction's tape, what its
-  /// backward pass reads (see `RecurrentLayerBackward.Kind.tapeWidth(hidden:)`): `(T · B) ×
-  /// tapeWidth`, row `t · B + b` sequence b's step t (zero for a padded step).
+  /// ``forward(_:batchSize:lengths:batchFirst:initialState:initialCell:)`` of the layers
+  /// `layers` (every layer when `nil`) into `result`'s buffers, each reused when its shape fits
+  /// (no allocation; a new one otherwise): the last of those layers' output into
+  /// `result.output` (in the padded layout for a padded batch), and each of their cells' `h_n`
+  /// (and `c_n`) into its rows of `result.finalState` (`finalCell`), which hold every layer's
+  /// rows, `(D · L · B) × H`: the rows of the layers not run are left as they were (zero in a new
+  /// buffer). A run of layers after the first takes its input (`input`) with that layer's
+  /// width, `D · H`.
+  ///
+  /// With `tapes` not empty (L · D matrices, `(T · B) ×` the kind's tape width each, for a hoisted
+  /// run of a gated cell, time-major), each cell run records what its backward pass reads (see
+  /// `RecurrentLayerBackward.Kind.tapeWidth(hidden:)`) in `tapes[layer · D + direction]`, row
+  /// `t · B + b` sequence b's step t (not written for a padded step).
   @specialized(where Scalar == Float)
   @specialized(where Scalar == Double)
   func forward(
     _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]?, batchFirst: Bool, initialState: Matrix<Scalar>?,
-    initialCell: Matrix<Scalar>?, tapeWidth: Int
-  ) throws(ShapeError) -> (output: Output, tapes: [Matrix<Scalar>]) {
+    initialCell: Matrix<Scalar>?, layers: Range<Int>?, tapes: inout [Matrix<Scalar>], into result: inout Output
+  ) throws(ShapeError) {
+    let layerRange = layers ?? 0..<layerCount
+    let firstInput = layerRange.lowerBound == 0 ? inputSize : directionCount * outputSize
     let stateRows = directionCount * layerCount * batchSize
-    guard batchSize >= 1, input.rows % batchSize == 0, input.columns == inputSize else {
+    guard batchSize >= 1, input.rows % batchSize == 0, input.columns == firstInput else {
       throw ShapeError(
         operation: "RecurrentNetwork.forward",
-        reason: "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(inputSize)",
+        reason: "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(firstInput)",
         shapes: [input.shape])
     }
-    for (name, state, size) in [
-      ("initialState (h_0)", initialState, outputSize), ("initialCell (c_0)", initialCell, hiddenSize),
-    ] {
-      guard let state else { continue }
-      guard state.rows == stateRows, state.columns == size else {
-        let what = size == hiddenSize ? "H" : "P"
-        throw ShapeError(
-          operation: "RecurrentNetwork.forward",
-          reason:
-            "\(name) must be ((D·L·B)×\(what)) = (\(stateRows)×\(size)) for D = \(directionCount), L = \(layerCount), B = \(batchSize)",
-          shapes: [state.shape])
-      }
+    // (A function called twice, not a loop over an array literal: the array would be allocated.)
+    func check(_ name: String, _ state: Matrix<Scalar>?, _ size: Int) throws(ShapeError) {
+      guard let state, state.rows != stateRows || state.columns != size else { return }
+      let what = size == hiddenSize ? "H" : "P"
+      throw ShapeError(
+        operation: "RecurrentNetwork.forward",
+        reason:
+          "\(name) must be ((D·L·B)×\(what)) = (\(stateRows)×\(size)) for D = \(directionCount), L = \(layerCount), B = \(batchSize)",
+        shapes: [state.shape])
     }
+    try check("initialState (h_0)", initialState, outputSize)
+    try check("initialCell (c_0)", initialCell, hiddenSize)
     if initialCell != nil && mode != .lstm {
       throw ShapeError(
         operation: "RecurrentNetwork.forward", reason: "initialCell (c_0) is for LSTMs only; this network is \(mode)",
@@ -101,27 +113,75 @@ extension RecurrentNetwork {
       lengths.contains { $0 != steps } ? PaddedBatch(lengths: lengths, steps: steps, batchFirst: batchFirst) : nil
     }
     let regroup = batchFirst && padded == nil
+    // The result's buffers, moved out of it so that each is the only reference to its storage.
+    let rows =
+      (layerRange.lowerBound * directionCount * batchSize)..<(layerRange.upperBound * directionCount * batchSize)
+    var finalState = result.finalState
+    var finalCell = result.finalCell ?? .empty
+    var output = result.output
+    result = .empty
+    prepareStates(&finalState, columns: outputSize, rows: stateRows, from: initialState, in: rows)
+    if mode == .lstm { prepareStates(&finalCell, columns: hiddenSize, rows: stateRows, from: initialCell, in: rows) }
     var run = LayerRun(
       network: self, batch: batchSize, initialState: initialState, initialCell: initialCell,
-      input: regroup ? regroupingRows(input, outer: batchSize, inner: steps) : input)
-    if tapeWidth > 0 {
+      input: regroup ? regroupingRows(input, outer: batchSize, inner: steps) : input, layers: layerRange,
+      finalState: finalState, finalCell: finalCell)
+    (finalState, finalCell) = (.empty, .empty)
+    run.outputBuffer = output
+    output = .empty
+    if !tapes.isEmpty {
       checkPrecondition(
         formulation == .hoisted && !batchFirst, "RecurrentNetwork: a tape is recorded hoisted, time-major")
-      // Written before read: the backward pass reads no padded step's row.
-      run.tapes = (0..<(layerCount * directionCount)).map { _ in scratch.matrix(rows: input.rows, columns: tapeWidth) }
+      swap(&run.tapes, &tapes)
     }
     switch cells {
-    case .rnn(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
-    case .gru(let cells): run.layers(cells, padded: padded, cell: { _ in nil }, setCell: { _, _ in })
-    case .lstm(let cells):
-      run.layers(cells, padded: padded, cell: { $0.cellState }, setCell: { $0.cellState = $1 })
+    case .rnn(let cells): run.layers(cells, padded: padded)
+    case .gru(let cells): run.layers(cells, padded: padded)
+    case .lstm(let cells): run.layers(cells, padded: padded)
     }
-    let output = run.batchMajorOutput ?? run.sequence.transposed()
-    let result = Output(
-      output: regroup ? regroupingRows(output, outer: steps, inner: batchSize) : output,
-      finalState: run.finalState, finalCell: mode == .lstm ? run.finalCell : nil)
-    return (result, run.tapes)
+    swap(&run.tapes, &tapes)
+    output = run.batchMajorOutput ?? run.sequence.transposed()
+    result.output = regroup ? regroupingRows(output, outer: steps, inner: batchSize) : output
+    (run.batchMajorOutput, output) = (nil, .empty)
+    swap(&result.finalState, &run.finalState)
+    if mode == .lstm {
+      result.finalCell = .empty
+      swap(&result.finalCell!, &run.finalCell)
+    }
   }
+}
+
+/// `states` as a `rows × columns` buffer (reused when it has that shape, else new and zero),
+/// its rows `range` set to `initial`'s, or zero.
+private func prepareStates<Scalar: BLASScalar>(
+  _ states: inout Matrix<Scalar>, columns: Int, rows: Int, from initial: Matrix<Scalar>?, in range: Range<Int>
+) {
+  if states.rows != rows || states.columns != columns { states = .zeros(rows: rows, columns: columns) }
+  states.withUnsafeMutableBufferPointer { target in
+    guard let base = target.baseAddress else { return }
+    let (start, count) = (base + range.lowerBound * columns, range.count * columns)
+    guard let initial else { return start.update(repeating: 0, count: count) }
+    initial.withUnsafeBufferPointer { start.update(from: $0.baseAddress! + range.lowerBound * columns, count: count) }
+  }
+}
+
+extension Optional {
+  /// Calls `body` with the wrapped matrix's storage, or with `nil`.
+  func withUnsafeOptionalPointer<Scalar, R>(_ body: (UnsafePointer<Scalar>?) -> R) -> R
+  where Wrapped == Matrix<Scalar> {
+    guard let matrix = self else { return body(nil) }
+    return matrix.withUnsafeBufferPointer { body($0.baseAddress) }
+  }
+}
+
+extension Matrix {
+  /// A 0 × 0 matrix: no storage (a buffer moved out leaves one behind).
+  static var empty: Matrix { Matrix(rows: 0, columns: 0, scalars: []) }
+}
+
+extension RecurrentNetwork.Output {
+  /// No output and no states: what a pass writing into an `Output` starts from.
+  static var empty: Self { Self(output: .empty, finalState: .empty, finalCell: nil) }
 }
 
 /// One forward pass's state: the network's input (PyTorch's (T · B) × I), the current layer's
@@ -139,36 +199,45 @@ struct LayerRun<Scalar: BLASScalar> {
   /// The last layer's output in PyTorch's layout, (T · B) × (D · H), when the layers ran
   /// batch-major (hoisted); `nil` when `sequence` holds it in the cells' layout.
   var batchMajorOutput: Matrix<Scalar>?
+  /// `h_n` and `c_n` (`(D · L · B) ×` h's and c's size; c's 0 × 0 but for an LSTM), each
+  /// layer's rows written as it finishes.
   var finalState: Matrix<Scalar>
   var finalCell: Matrix<Scalar>
+  /// The layers run, in order (every layer, or those of a backward pass's one at a time).
+  let layerRange: Range<Int>
+  /// Where the last layer's output goes when it has the output's shape (a new matrix otherwise).
+  var outputBuffer: Matrix<Scalar> = .empty
   /// For a backward pass: each layer and direction's tape (index `layer · D + direction`, each
   /// `(T · B) × width`), which a hoisted run of a gated cell fills; empty when nothing is
   /// recorded.
   var tapes: [Matrix<Scalar>] = []
 
+  /// A run of `layers` from `input`, writing `h_n` and `c_n` into `finalState` and `finalCell`
+  /// (their rows prepared: the initial states, or zero).
   init(
     network: RecurrentNetwork<Scalar>, batch: Int, initialState: Matrix<Scalar>?, initialCell: Matrix<Scalar>?,
-    input: Matrix<Scalar>
+    input: Matrix<Scalar>, layers: Range<Int>, finalState: Matrix<Scalar>, finalCell: Matrix<Scalar>
   ) {
     (self.network, self.batch, self.initialState, self.initialCell) = (network, batch, initialState, initialCell)
     self.input = input
-    self.sequence = Matrix(rows: 0, columns: 0, scalars: [])
-    let rows = network.directionCount * network.layerCount * batch
-    finalState = initialState ?? .zeros(rows: rows, columns: network.outputSize)
-    finalCell = initialCell ?? .zeros(rows: rows, columns: network.hiddenSize)
+    self.sequence = .empty
+    self.layerRange = layers
+    (self.finalState, self.finalCell) = (finalState, finalCell)
   }
 
-  /// Rows `index · B ..< (index + 1) · B` of a `(D · L · B) × H` state, as this package's H × B.
-  private func slice(_ states: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
-    states.map { $0[rows: (index * batch)..<((index + 1) * batch), columns: 0..<$0.columns].transposed() }
+  /// The last layer's output buffer, `rows × columns`: ``outputBuffer`` when it has that shape.
+  mutating func takeOutputBuffer(rows: Int, columns: Int) -> Matrix<Scalar> {
+    var buffer = Matrix<Scalar>.empty
+    swap(&buffer, &outputBuffer)
+    guard buffer.rows == rows, buffer.columns == columns else {
+      return Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
+    }
+    return buffer
   }
 
   /// Runs every layer: each direction's cell over `sequence`, the directions' states stacked
   /// into the next layer's input; a padded batch through ``packedLayers(_:padded:)``.
-  mutating func layers<Cell: CellKernels>(
-    _ cells: [Cell], padded: PaddedBatch?, cell: (Cell.Workspace) -> Matrix<Scalar>?,
-    setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
-  ) where Cell.Scalar == Scalar {
+  mutating func layers<Cell: CellKernels>(_ cells: [Cell], padded: PaddedBatch?) where Cell.Scalar == Scalar {
     if let padded {
       packedLayers(cells, padded: padded)
       return
@@ -185,20 +254,20 @@ struct LayerRun<Scalar: BLASScalar> {
     // no stacking. The other formulations run in the cells' layout, transposing on the way in
     // and out.
     guard network.formulation != .hoisted else {
-      hoistedLayers(cells, cell: cell, setCell: setCell)
+      hoistedLayers(cells)
       return
     }
     let (backend, formulation) = (network.resolvedBackend, network.formulation)
     sequence = input.transposed()
-    for layer in 0..<network.layerCount {
-      var workspaces = makeWorkspaces(cells, layer: layer, setCell: setCell)
+    let network = self.network
+    for layer in layerRange {
       var outputs = (0..<directions).map { _ in Matrix<Scalar>.zeros(rows: hidden, columns: width) }
       let layerInput = sequence
-      workspaces.withUnsafeMutableBufferPointer { buffer in
+      withWorkspaces(cells, layer: layer) { workspaces in
         outputs.withUnsafeMutableBufferPointer { states in
-          let (workspaces, states) = (buffer, states)
+          let states = states
           // As in hoistedLayers: each direction its own cell, workspace and states.
-          let run = { (direction: Int) in
+          Self.eachDirection(of: network) { direction in
             var runner = cells[layer * directions + direction]
             runner.formulation = formulation
             runner.backend = backend
@@ -206,12 +275,7 @@ struct LayerRun<Scalar: BLASScalar> {
               inputs: layerInput, into: &workspaces[direction], states: &states[direction], formulation: nil,
               reversed: direction == 1)
           }
-          eachDirection(run)
         }
-      }
-      for direction in 0..<directions {
-        keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
-        keepWorkspace(workspaces[direction], index: layer * directions + direction)
       }
       sequence = directions == 1 ? outputs[0] : vstack(outputs)
     }
@@ -220,6 +284,11 @@ struct LayerRun<Scalar: BLASScalar> {
   /// `body(d)` for every direction d: at the same time on two threads when the network's
   /// ``RecurrentNetwork/threads`` (or `BLAS.threadCount`) allows two and there are two.
   func eachDirection(_ body: (Int) -> Void) {
+    Self.eachDirection(of: network, body)
+  }
+
+  /// ``eachDirection(_:)`` without `self` (for a body run while `self` is being modified).
+  static func eachDirection(of network: RecurrentNetwork<Scalar>, _ body: (Int) -> Void) {
     let directions = network.directionCount
     if directions == 2 && (network.threads ?? BLAS.threadCount) >= 2 {
       performConcurrently(iterations: directions, body)
@@ -228,17 +297,40 @@ struct LayerRun<Scalar: BLASScalar> {
     }
   }
 
-  /// Each direction's workspace for `layer`, with its slice of h_0 (and c_0).
-  private func makeWorkspaces<Cell: CellKernels>(
-    _ cells: [Cell], layer: Int, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
-  ) -> [Cell.Workspace] where Cell.Scalar == Scalar {
+  /// `body` with each direction's workspace for `layer` (the pool's, with h_0 and c_0's rows for
+  /// it), in a buffer on the stack; then each one's h_n (and c_n) kept in their rows and the
+  /// workspaces kept for the next pass.
+  private mutating func withWorkspaces<Cell: CellKernels>(
+    _ cells: [Cell], layer: Int, _ body: (UnsafeMutableBufferPointer<Cell.Workspace>) -> Void
+  ) where Cell.Scalar == Scalar {
     let directions = network.directionCount
-    return (0..<directions).map { direction in
-      let index = layer * directions + direction
-      var workspace = takeWorkspace(cells[index], index: index)
-      if let h0 = slice(initialState, index) { workspace.state = h0 }
-      if let c0 = slice(initialCell, index) { setCell(&workspace, c0) }
-      return workspace
+    withUnsafeTemporaryAllocation(of: Cell.Workspace.self, capacity: directions) { workspaces in
+      for direction in 0..<directions {
+        let index = layer * directions + direction
+        var workspace = takeWorkspace(cells[index], index: index)
+        let first = index * batch
+        initialState.withUnsafeOptionalPointer { h in
+          initialCell.withUnsafeOptionalPointer { c in
+            workspace.setStates(
+              fromRows: h.map { $0 + first * workspace.hidden }, cells: c.map { $0 + first * workspace.cellRows })
+          }
+        }
+        workspaces.initializeElement(at: direction, to: workspace)
+      }
+      body(workspaces)
+      for direction in 0..<directions {
+        let index = layer * directions + direction
+        var workspace = workspaces.moveElement(from: direction)
+        let first = index * batch
+        let (hidden, cellRows) = (workspace.hidden, workspace.cellRows)
+        finalState.withUnsafeMutableBufferPointer { h in
+          finalCell.withUnsafeMutableBufferPointer { c in
+            workspace.copyStates(
+              toRows: h.baseAddress! + first * hidden, cells: cellRows > 0 ? c.baseAddress! + first * cellRows : nil)
+          }
+        }
+        keepWorkspace(workspace, index: index)
+      }
     }
   }
 
@@ -258,33 +350,30 @@ struct LayerRun<Scalar: BLASScalar> {
     network.scratch.keep(workspace, .workspace(index: index, batch: batch, input: workspace.input))
   }
 
-  /// Every layer hoisted and batch-major: each reads its (T · B) × I input in place and each
-  /// direction writes its states into columns `d · H ..< (d + 1) · H` of the next input.
-  private mutating func hoistedLayers<Cell: CellKernels>(
-    _ cells: [Cell], cell: (Cell.Workspace) -> Matrix<Scalar>?, setCell: (inout Cell.Workspace, Matrix<Scalar>) -> Void
-  ) where Cell.Scalar == Scalar {
+  /// The layers of ``layerRange`` hoisted and batch-major: each reads its (T · B) × I input in
+  /// place and each direction writes its states into columns `d · H ..< (d + 1) · H` of the next
+  /// input.
+  private mutating func hoistedLayers<Cell: CellKernels>(_ cells: [Cell]) where Cell.Scalar == Scalar {
     let (hidden, directions) = (network.outputSize, network.directionCount)
-    let backend = network.resolvedBackend
+    let (network, backend) = (self.network, self.network.resolvedBackend)
     var layerInput = input
-    for layer in 0..<network.layerCount {
-      var workspaces = makeWorkspaces(cells, layer: layer, setCell: setCell)
+    for layer in layerRange {
       // Not zero-filled: the directions' runs write every column block of every row. An inner
       // layer's output is scratch, kept for the next pass.
       let (rows, columns) = (input.rows, directions * hidden)
       var output: Matrix<Scalar> =
-        layer == network.layerCount - 1
-        ? Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
-        : network.scratch.matrix(rows: rows, columns: columns)
+        layer == layerRange.upperBound - 1
+        ? takeOutputBuffer(rows: rows, columns: columns) : network.scratch.matrix(rows: rows, columns: columns)
       var tapes = self.tapes
       self.tapes = []
-      output.withUnsafeMutableBufferPointer { outputs in
-        workspaces.withUnsafeMutableBufferPointer { buffer in
+      withWorkspaces(cells, layer: layer) { workspaces in
+        output.withUnsafeMutableBufferPointer { outputs in
           tapes.withUnsafeMutableBufferPointer { tapes in
-            let (workspaces, tapes) = (buffer, tapes)
+            let tapes = tapes
             // Each direction reads the layer's input and its own cell and workspace, and writes its
             // own column block of the output (and its own tape): nothing is shared but what is
-            // only read.
-            let run = { (direction: Int) in
+            // only read. (A closure passed as it is written: its context stays on the stack.)
+            Self.eachDirection(of: network) { direction in
               let index = layer * directions + direction
               var runner = cells[index]
               runner.backend = backend
@@ -294,32 +383,14 @@ struct LayerRun<Scalar: BLASScalar> {
                   columns: directions * hidden, column: direction * hidden, reversed: direction == 1, tape: tape)
               }
             }
-            eachDirection(run)
           }
         }
       }
       self.tapes = tapes
-      for direction in 0..<directions {
-        keepFinalStates(workspaces[direction], index: layer * directions + direction, cell: cell)
-        keepWorkspace(workspaces[direction], index: layer * directions + direction)
-      }
-      if layer > 0 { network.scratch.keep(layerInput) }
+      if layer > layerRange.lowerBound { network.scratch.keep(layerInput) }
       layerInput = output
     }
     batchMajorOutput = layerInput
-  }
-
-  /// Rows `index · B ..< (index + 1) · B` of h_n (and c_n) from a finished run's workspace.
-  private mutating func keepFinalStates<Workspace: RecurrentWorkspace>(
-    _ workspace: Workspace, index: Int, cell: (Workspace) -> Matrix<Scalar>?
-  ) where Workspace.Scalar == Scalar {
-    let rows = (index * batch)..<((index + 1) * batch)
-    finalState.withMutableView(rows: rows, columns: 0..<network.outputSize) {
-      $0.assign(workspace.state.transposed())
-    }
-    if let c = cell(workspace) {
-      finalCell.withMutableView(rows: rows, columns: 0..<network.hiddenSize) { $0.assign(c.transposed()) }
-    }
   }
 }
 

@@ -105,6 +105,74 @@ extension RecurrentNetwork {
     _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, initialState: Matrix<Scalar>? = nil,
     initialCell: Matrix<Scalar>? = nil, loss: (Output) throws(ShapeError) -> OutputGradient
   ) throws(ShapeError) -> (output: Output, gradients: Gradients) {
+    var pass = TrainingPass()
+    try gradients(
+      input, batchSize: batchSize, lengths: lengths, initialState: initialState, initialCell: initialCell, into: &pass,
+      loss: loss)
+    return (pass.output, pass.gradients)
+  }
+
+  /// The results of a forward and backward pass, and the buffers between them, kept from one
+  /// training step to the next: ``gradients(_:batchSize:lengths:initialState:initialCell:into:loss:)``
+  /// writes into the buffers of the pass before it where their shapes fit, so that a training
+  /// loop that keeps one `TrainingPass` (and steps an optimizer in place, and loads the weights
+  /// with ``load(stateDict:)``) allocates nothing after its first step.
+  ///
+  /// A copy of ``output`` or ``gradients`` kept by the caller is a value like any other: the
+  /// next pass then writes into new buffers (one copy each), not into the kept one.
+  public struct TrainingPass: Sendable {
+    /// The forward pass's output, `h_n` and `c_n` (empty before the first pass).
+    public internal(set) var output: Output
+    /// The gradients (empty before the first pass); the caller may change them in place (clip
+    /// them, say) before an optimizer reads them. The next pass writes over them.
+    public var gradients: Gradients
+    /// The inner layers' outputs (each the next layer's input), `(T · B) × (D · H)`.
+    var layerOutputs: [Matrix<Scalar>]
+    /// Each layer and direction's tape (see `LayerRun.tapes`).
+    var tapes: [Matrix<Scalar>]
+
+    /// No results yet: the first pass makes its buffers.
+    public init() {
+      self.init(
+        output: .empty, gradients: Gradients(parameters: [:], input: .empty, initialState: .empty, initialCell: nil),
+        layerOutputs: [], tapes: [])
+    }
+
+    init(output: Output, gradients: Gradients, layerOutputs: [Matrix<Scalar>], tapes: [Matrix<Scalar>]) {
+      (self.output, self.gradients, self.layerOutputs, self.tapes) = (output, gradients, layerOutputs, tapes)
+    }
+  }
+
+  /// ``gradients(_:batchSize:lengths:initialState:initialCell:loss:)`` into `pass`: the forward
+  /// pass's ``Output`` and the ``Gradients`` are written into `pass.output` and `pass.gradients`,
+  /// reusing their buffers (and the pass's own) where the shapes fit. With the same shapes as the
+  /// pass before, and every sequence of the batch full length, it allocates nothing: a training
+  /// loop's steady state.
+  ///
+  /// ```swift
+  /// var pass = RecurrentNetwork<Float>.TrainingPass()
+  /// var dOutput = Matrix<Float>.zeros(rows: 0, columns: 0)
+  /// var optimizer = Adam<Float>(learningRate: 1e-3)
+  /// for _ in 0..<100 {
+  ///   try network.gradients(x, batchSize: 8, into: &pass) { output in
+  ///     _ = try MSELoss()(output.output, targets, gradient: &dOutput)
+  ///     return .init(output: dOutput)
+  ///   }
+  ///   optimizer.step(&weights, gradients: pass.gradients.parameters)
+  ///   try network.load(stateDict: weights)
+  /// }
+  /// ```
+  ///
+  /// - Throws: what `loss` throws, and `ShapeError` as the other forms do; `pass` then holds no
+  ///   results (its buffers may be kept for the next pass).
+  /// - Complexity: as ``gradients(_:batchSize:lengths:initialState:initialCell:outputGradient:finalStateGradient:finalCellGradient:)``.
+  @specialized(where Scalar == Float)
+  @specialized(where Scalar == Double)
+  public func gradients(
+    _ input: Matrix<Scalar>, batchSize: Int, lengths: [Int]? = nil, initialState: Matrix<Scalar>? = nil,
+    initialCell: Matrix<Scalar>? = nil, into pass: inout TrainingPass,
+    loss: (Output) throws(ShapeError) -> OutputGradient
+  ) throws(ShapeError) {
     // h's size (P with a projection, otherwise H) and c's (H).
     let (directions, layers, hidden, cellSize) = (directionCount, layerCount, outputSize, hiddenSize)
     let stateRows = directions * layers * batchSize
@@ -116,82 +184,76 @@ extension RecurrentNetwork {
         "input must be ((T·B)×I) with B = \(batchSize) ≥ 1 dividing its rows and I = \(inputSize)", [input.shape])
     }
     let columns = input.rows
-    for (name, matrix, width) in [("initialState", initialState, hidden), ("initialCell", initialCell, cellSize)] {
-      guard let matrix else { continue }
-      guard matrix.rows == stateRows, matrix.columns == width else {
-        throw fail("\(name) must be (D·L·B × \(width)) = (\(stateRows)×\(width))", [matrix.shape])
-      }
+    func check(_ name: String, _ matrix: Matrix<Scalar>?, _ width: Int) throws(ShapeError) {
+      guard let matrix, matrix.rows != stateRows || matrix.columns != width else { return }
+      throw fail("\(name) must be (D·L·B × \(width)) = (\(stateRows)×\(width))", [matrix.shape])
     }
+    try check("initialState", initialState, hidden)
+    try check("initialCell", initialCell, cellSize)
     if mode != .lstm, initialCell != nil {
       throw fail("only an LSTM has a cell state", [])
     }
     let backend = resolvedBackend
-    // The (l·D + d)-th B × H block of a state matrix.
-    func block(_ matrix: Matrix<Scalar>?, _ index: Int) -> Matrix<Scalar>? {
-      matrix?.rowBlock((index * batchSize)..<((index + 1) * batchSize))
+    let tapeWidth = backward(0, lengths: nil).kind.tapeWidth(hidden: cellSize)
+
+    // The pass's buffers, moved out of it (each then the only reference to its storage): its
+    // results stay empty until the pass is done.
+    var result = pass.output
+    var parameters = pass.gradients.parameters
+    var (inputGradient, initialStateGradient) = (pass.gradients.input, pass.gradients.initialState)
+    var initialCellGradient = pass.gradients.initialCell ?? .empty
+    var (layerOutputs, tapes) = (pass.layerOutputs, pass.tapes)
+    pass = TrainingPass()
+    // Every layer's output but the last (the result's), and each cell's tape: the buffers the
+    // pass before left, where their shapes fit.
+    func fit(_ matrix: inout Matrix<Scalar>, rows: Int, columns: Int) {
+      guard matrix.rows != rows || matrix.columns != columns else { return }
+      matrix = Matrix(rows: rows, columns: columns, initializingEvery: { _ in })
     }
-    // Each cell's parameters for its backward pass (the bias is on the tape, with the gates, but
-    // for the GRU's b_hn).
-    let backwards: [RecurrentLayerBackward<Scalar>]
-    switch cells {
-    case .rnn(let cells):
-      backwards = cells.enumerated().map { index, cell in
-        RecurrentLayerBackward(
-          kind: .vanilla(cell.activation), inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-          recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1), reversed: index % directions == 1,
-          lengths: lengths)
-      }
-    case .lstm(let cells):
-      backwards = cells.enumerated().map { index, cell in
-        RecurrentLayerBackward(
-          kind: .lstm, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-          recurrentBias: .zeros(rows: cell.recurrentWeights.rows, columns: 1), reversed: index % directions == 1,
-          lengths: lengths, projectionWeights: cell.projectionWeights)
-      }
-    case .gru(let cells):
-      backwards = cells.enumerated().map { index, cell in
-        RecurrentLayerBackward(
-          kind: .gru, inputWeights: cell.inputWeights, recurrentWeights: cell.recurrentWeights,
-          recurrentBias: cell.recurrentBias, reversed: index % directions == 1, lengths: lengths)
-      }
+    if layerOutputs.count != layers - 1 { layerOutputs = Array(repeating: .empty, count: layers - 1) }
+    for layer in layerOutputs.indices { fit(&layerOutputs[layer], rows: columns, columns: directions * hidden) }
+    let cellCount = layers * directions
+    if tapes.count != (tapeWidth > 0 ? cellCount : 0) {
+      tapes = Array(repeating: .empty, count: tapeWidth > 0 ? cellCount : 0)
     }
-    let tapeWidth = backwards[0].kind.tapeWidth(hidden: cellSize)
+    for index in tapes.indices { fit(&tapes[index], rows: columns, columns: tapeWidth) }
 
     // Forward, layer by layer, each by the network's own hoisted forward pass (with the lengths,
-    // if any), keeping each layer's input and output (PyTorch's batch-major layout, which the
-    // backward pass reads in place) and the tapes its gated cells record.
-    // A padded batch's input may hold anything at the steps not run (NaN included): the forward
-    // pass never reads it, and dW_ih's product reads it as zero (the layers' outputs are zero
-    // there already). Zeroed once, here.
-    var layerInputs = [lengths.map { input.zeroingPadding(lengths: $0, batch: batchSize) } ?? input]
-    var tapes: [Matrix<Scalar>?] = []
-    var finalState = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
-    var finalCells: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: cellSize) : nil
-    let layerRows = directions * batchSize
-    func layerBlock(_ matrix: Matrix<Scalar>?, _ layer: Int) -> Matrix<Scalar>? {
-      matrix?.rowBlock((layer * layerRows)..<((layer + 1) * layerRows))
-    }
-    func setRows(_ matrix: inout Matrix<Scalar>, _ firstRow: Int, _ value: Matrix<Scalar>) {
-      matrix.withUnsafeMutableBufferPointer { m in
-        value.withUnsafeBufferPointer { v in
-          (m.baseAddress! + firstRow * value.columns).update(from: v.baseAddress!, count: v.count)
-        }
-      }
-    }
+    // if any), keeping each layer's output (PyTorch's batch-major layout, which the backward
+    // pass reads in place; a padded batch's in its padded layout) and the tapes its gated cells
+    // record. A padded batch's input may hold anything at the steps not run (NaN included): the
+    // forward pass never reads it, and dW_ih's product reads it as zero (the layers' outputs are
+    // zero there already). Zeroed once, here.
+    let x = lengths.map { input.zeroingPadding(lengths: $0, batch: batchSize) } ?? input
+    var hoisted = self
+    hoisted.formulation = .hoisted
+    hoisted.backend = backend
     for layer in 0..<layers {
-      var single = RecurrentNetwork(layer: layer, of: self)
-      (single.backend, single.formulation) = (backend, .hoisted)
-      let (result, layerTapes) = try single.forward(
-        layerInputs[layer], batchSize: batchSize, lengths: lengths, batchFirst: false,
-        initialState: layerBlock(initialState, layer), initialCell: layerBlock(initialCell, layer),
-        tapeWidth: tapeWidth)
-      for direction in 0..<directions { tapes.append(layerTapes.isEmpty ? nil : layerTapes[direction]) }
-      setRows(&finalState, layer * layerRows, result.finalState)
-      if let cn = result.finalCell { setRows(&finalCells!, layer * layerRows, cn) }
-      layerInputs.append(result.output)
+      var layerResult = Output(
+        output: .empty, finalState: result.finalState, finalCell: mode == .lstm ? result.finalCell : nil)
+      result.finalState = .empty
+      result.finalCell = nil
+      if layer == layers - 1 {
+        swap(&layerResult.output, &result.output)
+      } else {
+        swap(&layerResult.output, &layerOutputs[layer])
+      }
+      try hoisted.forward(
+        layer == 0 ? x : layerOutputs[layer - 1], batchSize: batchSize, lengths: lengths, batchFirst: false,
+        initialState: initialState, initialCell: initialCell, layers: layer..<(layer + 1), tapes: &tapes,
+        into: &layerResult)
+      if layer == layers - 1 {
+        swap(&layerResult.output, &result.output)
+      } else {
+        swap(&layerResult.output, &layerOutputs[layer])
+      }
+      result.finalState = layerResult.finalState
+      result.finalCell = layerResult.finalCell
     }
-    let output = Output(output: layerInputs[layers], finalState: finalState, finalCell: finalCells)
-    let lossGradient = try loss(output)
+    func layerInput(_ layer: Int) -> Matrix<Scalar> { layer == 0 ? x : layerOutputs[layer - 1] }
+    func layerOutput(_ layer: Int) -> Matrix<Scalar> { layer == layers - 1 ? result.output : layerOutputs[layer] }
+
+    let lossGradient = try loss(result)
     let (outputGradient, finalStateGradient, finalCellGradient) =
       (lossGradient.output, lossGradient.finalState, lossGradient.finalCell)
     guard outputGradient.rows == columns, outputGradient.columns == directions * hidden else {
@@ -199,57 +261,71 @@ extension RecurrentNetwork {
         "the output's gradient must be shaped like the output, (\(columns)×\(directions * hidden))",
         [outputGradient.shape])
     }
-    for (name, matrix, width) in [
-      ("h_n's gradient", finalStateGradient, hidden), ("c_n's gradient", finalCellGradient, cellSize),
-    ] {
-      guard let matrix else { continue }
-      guard matrix.rows == stateRows, matrix.columns == width else {
-        throw fail("\(name) must be (D·L·B × \(width)) = (\(stateRows)×\(width))", [matrix.shape])
-      }
-    }
+    try check("h_n's gradient", finalStateGradient, hidden)
+    try check("c_n's gradient", finalCellGradient, cellSize)
     if mode != .lstm, finalCellGradient != nil { throw fail("only an LSTM has a cell state", []) }
 
     // Backward, layer by layer from the top, each layer's input gradient the output gradient of
-    // the layer below (both directions' added).
-    var parameters: [String: Matrix<Scalar>] = [:]
-    var initialStateGradient = Matrix<Scalar>.zeros(rows: stateRows, columns: hidden)
-    var initialCellGradient: Matrix<Scalar>? = mode == .lstm ? .zeros(rows: stateRows, columns: cellSize) : nil
+    // the layer below (both directions' added); the first layer's is dL/dX.
+    fit(&initialStateGradient, rows: stateRows, columns: hidden)
+    if mode == .lstm { fit(&initialCellGradient, rows: stateRows, columns: cellSize) }
     var above = outputGradient
     for layer in (0..<layers).reversed() {
-      let x = layerInputs[layer]
+      let x = layerInput(layer)
       // Written by the first direction (not added to), every element.
-      var below: Matrix<Scalar> = scratch.matrix(rows: x.rows, columns: x.columns)
+      var below: Matrix<Scalar>
+      if layer == 0 {
+        below = inputGradient
+        inputGradient = .empty
+        fit(&below, rows: x.rows, columns: x.columns)
+      } else {
+        below = scratch.matrix(rows: x.rows, columns: x.columns)
+      }
       for direction in 0..<directions {
         let index = layer * directions + direction
-        let result = backwards[index].gradients(
-          x: x, output: layerInputs[layer + 1], column: direction * hidden, tape: tapes[index],
-          h0: block(initialState, index) ?? .zeros(rows: batchSize, columns: hidden), batch: batchSize,
-          outputGradient: above, finalState: block(finalStateGradient, index),
-          finalCell: block(finalCellGradient, index), inputGradient: &below, accumulate: direction == 1,
+        var targets = RecurrentLayerBackward<Scalar>.Targets(
+          parameters: parameters, initialState: initialStateGradient, initialCell: initialCellGradient,
+          names: parameterNames[index], hasBias: hasBias, stateRow: index * batchSize)
+        (parameters, initialStateGradient, initialCellGradient) = ([:], .empty, .empty)
+        backward(index, lengths: lengths).gradients(
+          x: x, output: layerOutput(layer), column: direction * hidden, tape: tapes.isEmpty ? nil : tapes[index],
+          h0: initialState, batch: batchSize, outputGradient: above, finalState: finalStateGradient,
+          finalCell: finalCellGradient, inputGradient: &below, accumulate: direction == 1, into: &targets,
           scratch: scratch, backend: backend)
-        let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
-        parameters["weight_ih" + suffix] = result.inputWeights
-        parameters["weight_hh" + suffix] = result.recurrentWeights
-        if let projection = result.projectionWeights { parameters["weight_hr" + suffix] = projection }
-        if hasBias {
-          parameters["bias_ih" + suffix] = result.inputBias
-          // The LSTM's and the vanilla cell's one bias: both PyTorch biases get its gradient.
-          parameters["bias_hh" + suffix] = result.recurrentBias
-        }
-        setRows(&initialStateGradient, index * batchSize, result.initialState)
-        if let dc0 = result.initialCell { setRows(&initialCellGradient!, index * batchSize, dc0) }
+        swap(&parameters, &targets.parameters)
+        swap(&initialStateGradient, &targets.initialState)
+        swap(&initialCellGradient, &targets.initialCell)
       }
-      // The gradient from above is scratch again (not the caller's), as are this layer's tapes.
+      // The gradient from above is scratch again (not the caller's).
       if layer != layers - 1 { scratch.keep(above) }
-      for direction in 0..<directions {
-        if let tape = tapes[layer * directions + direction] { scratch.keep(tape) }
-        tapes[layer * directions + direction] = nil
-      }
       above = below
     }
-    let gradients = Gradients(
-      parameters: parameters, input: above, initialState: initialStateGradient, initialCell: initialCellGradient)
-    return (output, gradients)
+    pass = TrainingPass(
+      output: result,
+      gradients: Gradients(
+        parameters: parameters, input: above, initialState: initialStateGradient,
+        initialCell: mode == .lstm ? initialCellGradient : nil),
+      layerOutputs: layerOutputs, tapes: tapes)
+  }
+
+  /// Cell `index`'s backward pass: its weights (the bias is on the tape, with the gates, but for
+  /// the GRU's b_hn), its direction, the lengths.
+  private func backward(_ index: Int, lengths: [Int]?) -> RecurrentLayerBackward<Scalar> {
+    let reversed = index % directionCount == 1
+    switch cells {
+    case .rnn(let cells):
+      return RecurrentLayerBackward(
+        kind: .vanilla(cells[index].activation), inputWeights: cells[index].inputWeights,
+        recurrentWeights: cells[index].recurrentWeights, recurrentBias: nil, reversed: reversed, lengths: lengths)
+    case .lstm(let cells):
+      return RecurrentLayerBackward(
+        kind: .lstm, inputWeights: cells[index].inputWeights, recurrentWeights: cells[index].recurrentWeights,
+        recurrentBias: nil, reversed: reversed, lengths: lengths, projectionWeights: cells[index].projectionWeights)
+    case .gru(let cells):
+      return RecurrentLayerBackward(
+        kind: .gru, inputWeights: cells[index].inputWeights, recurrentWeights: cells[index].recurrentWeights,
+        recurrentBias: cells[index].recurrentBias, reversed: reversed, lengths: lengths)
+    }
   }
 }
 
@@ -265,17 +341,5 @@ extension Matrix {
       }
     }
     return result
-  }
-
-  /// Rows `range` (all columns), a contiguous block of the storage, copied.
-  func rowBlock(_ range: Range<Int>) -> Matrix {
-    Matrix(
-      rows: range.count, columns: columns,
-      initializingEvery: { target in
-        withUnsafeBufferPointer { source in
-          guard let base = target.baseAddress else { return }
-          base.update(from: source.baseAddress! + range.lowerBound * columns, count: target.count)
-        }
-      })
   }
 }

@@ -95,16 +95,16 @@ extension LayerRun {
     let scratch = network.scratch
     var layerInput: Matrix<Scalar> = scratch.matrix(rows: batches.columns, columns: input.columns)
     padded.pack(input, into: &layerInput)
-    for layer in 0..<network.layerCount {
+    for layer in layerRange {
       // Hoisted reads the packed rows in place; the other formulations step x in the cells' layout.
       let x = formulation == .hoisted ? layerInput : layerInput.transposed()
       // The last layer writes each packed row straight to its row of the padded output; the inner
       // layers' packed outputs are scratch, kept for the next pass.
-      let rows = layer == network.layerCount - 1 ? padded.paddedRows() : nil
+      let rows = layer == layerRange.upperBound - 1 ? padded.paddedRows() : nil
       var output: Matrix<Scalar> =
         rows == nil
         ? scratch.matrix(rows: batches.columns, columns: width)
-        : Matrix(rows: padded.steps * batch, columns: width, initializingEvery: { _ in })
+        : takeOutputBuffer(rows: padded.steps * batch, columns: width)
       // Not zero-filled: the directions' runs write every column block of every packed row (and
       // the padding's rows are zeroed).
       var tapes = self.tapes

@@ -33,8 +33,11 @@ final class ScratchPool: @unchecked Sendable {
 
   /// The most buffers kept.
   let limit: Int
-  /// The buffers kept, oldest first. Read and written only with `lock` held.
-  private var kept: [(key: Key, value: any Sendable)] = []
+  /// The buffers kept, oldest first, each in a box of its own type (``Box``); a box whose
+  /// value was taken stays, empty, for the next value of its key and type (so that keeping a
+  /// value allocates nothing once a box exists: a value in an existential would be boxed anew
+  /// each time). Read and written only with `lock` held.
+  private var kept: [(key: Key, box: AnyObject)] = []
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
   /// A network's limit: two forward passes' worth (each layer and direction's workspace and two
@@ -63,17 +66,33 @@ final class ScratchPool: @unchecked Sendable {
   /// A buffer kept under `key`, if there is one of that type (the newest).
   func take<Value: Sendable>(_: Value.Type, _ key: Key) -> Value? {
     locked {
-      guard let index = kept.lastIndex(where: { $0.key == key && $0.value is Value }) else { return nil }
-      return kept.remove(at: index).value as? Value
+      for entry in kept.reversed() where entry.key == key {
+        guard let box = entry.box as? Box<Value>, let value = box.value else { continue }
+        box.value = nil
+        return value
+      }
+      return nil
     }
   }
 
-  /// Keeps `value` under `key` for a later pass, dropping the oldest buffer beyond ``limit``.
-  func keep(_ value: some Sendable, _ key: Key) {
+  /// Keeps `value` under `key` for a later pass (in an empty box of its key and type if there
+  /// is one), dropping the oldest buffer beyond ``limit``.
+  func keep<Value: Sendable>(_ value: Value, _ key: Key) {
     locked {
-      kept.append((key, value))
+      for entry in kept where entry.key == key {
+        guard let box = entry.box as? Box<Value>, box.value == nil else { continue }
+        box.value = value
+        return
+      }
+      kept.append((key, Box(value)))
       if kept.count > limit { kept.removeFirst(kept.count - limit) }
     }
+  }
+
+  /// A kept value, or none (taken).
+  private final class Box<Value> {
+    var value: Value?
+    init(_ value: Value) { self.value = value }
   }
 
   /// A `rows × columns` matrix whose elements are to be written before they are read: a kept

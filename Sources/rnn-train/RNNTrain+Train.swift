@@ -133,25 +133,28 @@ extension RNNTrain {
       plan = Array(repeating: (1, nil), count: self.steps ?? 100)
     }
     let every = max(1, plan.count / 100)
+    var pass = RecurrentNetwork<Scalar>.TrainingPass()
+    var outputGradient = Matrix<Scalar>(rows: 0, columns: 0, scalars: [])
     for (index, (epoch, sequences)) in plan.enumerated() {
       let step = index + 1
       var value: Scalar = 0
       let size = sequences?.count ?? batch
-      var (_, gradients) = try network.gradients(
+      // Into the pass and the loss's gradient of the step before: their buffers are reused.
+      try network.gradients(
         sequences.map { x.sequences($0, of: batch) } ?? x, batchSize: size,
         lengths: sequences.flatMap { chosen in lengths.map { all in chosen.map { all[$0] } } } ?? lengths,
         initialState: sequences.flatMap { chosen in h0?.sequences(chosen, of: batch) } ?? h0,
-        initialCell: sequences.flatMap { chosen in c0?.sequences(chosen, of: batch) } ?? c0
+        initialCell: sequences.flatMap { chosen in c0?.sequences(chosen, of: batch) } ?? c0, into: &pass
       ) { (output) throws(ShapeError) in
-        let (l, gradient) = try loss(output.output, sequences.map { target.sequences($0, of: batch) } ?? target)
-        value = l
-        return .init(output: gradient)
+        value = try loss(
+          output.output, sequences.map { target.sequences($0, of: batch) } ?? target, gradient: &outputGradient)
+        return .init(output: outputGradient)
       }
       let norm: Double
       if let clipGradNorm {
-        norm = clipGradientNorm(&gradients.parameters, maximumNorm: clipGradNorm)
+        norm = clipGradientNorm(&pass.gradients.parameters, maximumNorm: clipGradNorm)
       } else {
-        norm = gradientNorm(gradients.parameters)
+        norm = gradientNorm(pass.gradients.parameters)
       }
       guard value.isFinite, norm.isFinite else {
         if step == 1 {
@@ -163,7 +166,7 @@ extension RNNTrain {
           "the loss or its gradient is no longer finite at step \(step) (loss \(value), gradient norm \(norm)): "
             + "lower --learning-rate, or pass --clip-grad-norm")
       }
-      optimizer.step(&parameters, gradients: gradients.parameters)
+      optimizer.step(&parameters, gradients: pass.gradients.parameters)
       if let name = parameters.keys.sorted().first(where: { !parameters[$0]!.scalars.allSatisfy(\.isFinite) }) {
         throw ToolError(
           "\(name) is no longer finite after step \(step): lower --learning-rate, or pass --clip-grad-norm")
