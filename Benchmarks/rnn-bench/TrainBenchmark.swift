@@ -16,8 +16,9 @@ struct TrainBenchmark: ParsableCommand {
       For each mode, H = I, B and dtype, a one-layer network with T steps (inputs and targets \
       from a fixed seed) and, best of --samples runs after a warm-up: the forward pass \
       (RecurrentNetwork.forward), the forward and backward pass \
-      (RecurrentNetwork.gradients, the loss nn.MSELoss), and a whole training step (the \
-      gradients, then Adam's step and the new weights loaded into the network). Backward is \
+      (RecurrentNetwork.gradients into a kept TrainingPass, the loss nn.MSELoss into a kept \
+      gradient), and a whole training step (the gradients, then Adam's step and the new \
+      weights loaded into the network: no allocation after the first step). Backward is \
       forward+backward minus forward; its goal is at most 2.5 × the forward pass. With \
       --pytorch, Benchmarks/pytorch/rnn_train_torch.py runs the same configurations in \
       PyTorch (torch.no_grad forward; zero_grad, forward, MSELoss, backward, Adam step) after \
@@ -136,10 +137,14 @@ struct TrainBenchmark: ParsableCommand {
     let networkMode = RecurrentNetwork<Scalar>.Mode(rawValue: mode.rawValue)!
     var network = try RecurrentNetwork(stateDict: weights, mode: networkMode)
     var optimizer = Adam<Scalar>(learningRate: 1e-3)
-    func gradients() throws -> RecurrentNetwork<Scalar>.Gradients {
-      try network.gradients(x, batchSize: batch) { (output) throws(ShapeError) in
-        .init(output: try MSELoss()(output.output, y).gradient)
-      }.gradients
+    // The pass and the loss's gradient kept from call to call, as a training loop keeps them.
+    var pass = RecurrentNetwork<Scalar>.TrainingPass()
+    var dOutput = Matrix<Scalar>.zeros(rows: 0, columns: 0)
+    func gradients() throws {
+      try network.gradients(x, batchSize: batch, into: &pass) { (output) throws(ShapeError) in
+        _ = try MSELoss()(output.output, y, gradient: &dOutput)
+        return .init(output: dOutput)
+      }
     }
     func best(_ body: () throws -> Void) rethrows -> Double {
       try body()
@@ -152,10 +157,10 @@ struct TrainBenchmark: ParsableCommand {
       return times.min()!
     }
     let forward = try best { _ = try network.forward(x, batchSize: batch) }
-    let both = try best { _ = try gradients() }
+    let both = try best { try gradients() }
     let step = try best {
-      let result = try gradients()
-      optimizer.step(&weights, gradients: result.parameters)
+      try gradients()
+      optimizer.step(&weights, gradients: pass.gradients.parameters)
       try network.load(stateDict: weights)
     }
     let backwardRatio = (both - forward) / forward

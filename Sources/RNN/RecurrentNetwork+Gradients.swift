@@ -300,6 +300,17 @@ extension RecurrentNetwork {
       if layer != layers - 1 { scratch.keep(above) }
       above = below
     }
+    // Every name of this network was written; a pass that ran another network may have left
+    // names this one does not have.
+    let perCell = (hasBias ? 4 : 2) + (projectionSize > 0 ? 1 : 0)
+    if parameters.count != perCell * parameterNames.count {
+      let names = Set(
+        parameterNames.flatMap {
+          [$0.inputWeights, $0.recurrentWeights] + (hasBias ? [$0.inputBias, $0.recurrentBias] : [])
+            + (projectionSize > 0 ? [$0.projectionWeights] : [])
+        })
+      parameters = parameters.filter { names.contains($0.key) }
+    }
     pass = TrainingPass(
       output: result,
       gradients: Gradients(

@@ -41,10 +41,11 @@ final class ScratchPool: @unchecked Sendable {
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
   /// A network's limit: two forward passes' worth (each layer and direction's workspace and two
-  /// scratch matrices), and a backward pass's buffers (each layer and direction's tape, its
-  /// deltas and H_prev, and a layer's input gradient).
+  /// scratch matrices), and a backward pass's buffers: one cell's at a time (H_prev, the deltas,
+  /// the carries, the ones of the bias sums, and with a projection four more: ten), two layers'
+  /// input gradients, and room for two shapes of each.
   static func limit(layers: Int, directions: Int) -> Int {
-    2 * (layers * directions + 2) + 4 * layers * directions + 1
+    2 * (layers * directions + 2) + 2 * (10 + 2)
   }
 
   init(limit: Int) {

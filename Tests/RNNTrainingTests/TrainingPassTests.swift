@@ -108,6 +108,25 @@ struct TrainingPassTests {
     #expect(pass.gradients.parameters == gradients.parameters)
   }
 
+  /// A pass reused with another network holds that network's gradients only.
+  @Test func aPassReusedWithAnotherNetwork() throws {
+    var rng = SeededGenerator(seed: 25)
+    func network(bias: Bool, projection: Int) throws -> RecurrentNetwork<Double> {
+      try RecurrentNetwork(
+        stateDict: randomStateDict(
+          gates: 4, hidden: 4, input: 2, layers: 1, bidirectional: false, bias: bias, standardDeviation: 0.4,
+          projection: projection, using: &rng))
+    }
+    let x = Matrix<Double>.randomNormal(rows: 6, columns: 2, using: &rng)
+    var pass = RecurrentNetwork<Double>.TrainingPass()
+    for (bias, projection) in [(true, 2), (false, 0), (true, 0)] {
+      let lstm = try network(bias: bias, projection: projection)
+      try lstm.gradients(x, batchSize: 2, into: &pass) { .init(output: $0.output) }
+      let (_, gradients) = try lstm.gradients(x, batchSize: 2) { .init(output: $0.output) }
+      #expect(pass.gradients.parameters == gradients.parameters)
+    }
+  }
+
   /// With no steps (T = 0) the final states are the initial ones, zero without: also in a pass
   /// whose buffers held another pass's states.
   @Test(arguments: [RecurrentNetwork<Double>.Mode.lstm, .gru])
