@@ -14,7 +14,8 @@ that ONNX Runtime's samples alternate with rnn-bench's own, round by round, in o
       once on the input ((T·B) × I, PyTorch's T × B × I) and writes its output ((T·B) × (D·H)) to
       "output" for rnn-bench to compare; warms up and scales the calls per sample to min_time.
       Replies {"calls": N, "onnxruntime": version}.
-  {"op": "sample"}   times N calls of session.run; replies {"ns_per_step": t}.
+  {"op": "sample"}   times N calls of session.run; replies {"ns_per_step": t} (with two or more
+                     threads, after its pool's spinning threads have gone to sleep).
   {"op": "quit"}
 
 The model is what exporting the PyTorch module gives: per layer one ONNX RNN/LSTM/GRU node (gates
@@ -82,7 +83,7 @@ def serve():
     import numpy as np
     import onnxruntime as ort
 
-    session, feed, calls, steps = None, None, 1, 1
+    session, feed, calls, steps, threads = None, None, 1, 1, 1
     print(json.dumps({"ready": True, "onnxruntime": ort.__version__}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
@@ -91,6 +92,7 @@ def serve():
         if request["op"] == "prepare":
             try:
                 calls, steps, session, feed = prepare(request)
+                threads = request.get("threads", 1)
             except Exception as error:  # an operator ONNX Runtime lacks (float64), a bad file
                 session = None
                 print(json.dumps({"error": str(error).splitlines()[0][:300]}), flush=True)
@@ -100,7 +102,13 @@ def serve():
             start = time.perf_counter_ns()
             for _ in range(calls):
                 session.run(None, feed)
-            print(json.dumps({"ns_per_step": (time.perf_counter_ns() - start) / (calls * steps)}), flush=True)
+            elapsed = time.perf_counter_ns() - start
+            if threads > 1:
+                # The intra-op pool's threads spin-wait after a run before they sleep (ONNX
+                # Runtime's default): they would take a core from the next sample, rnn-bench's
+                # own (measured: its 2-thread network 1.15× slower). Let them go to sleep first.
+                time.sleep(0.2)
+            print(json.dumps({"ns_per_step": elapsed / (calls * steps)}), flush=True)
 
 
 def prepare(request):
