@@ -51,6 +51,10 @@ struct LoadInPlaceTests {
       return vstack(parts)
     }
 
+    // Deep copies: the state dicts a network was made from or loaded must not change either.
+    let (firstScalars, secondScalars) = (
+      first.mapValues { $0.scalars.map { $0 } }, reshaped.mapValues { $0.scalars.map { $0 } }
+    )
     var network = try RecurrentNetwork(stateDict: first, mode: test.mode, backend: backend)
     let before = try output(network)  // packs W_hh where the backend's rule says so
     let copy = network
@@ -64,6 +68,9 @@ struct LoadInPlaceTests {
     try network.load(stateDict: second)
     #expect(try output(network) == output(made))
     #expect(try output(copy) == before)
+    let unchanged = (first.mapValues(\.scalars) == firstScalars, reshaped.mapValues(\.scalars) == secondScalars)
+    #expect(unchanged.0, "the state dict the network was made from changed")
+    #expect(unchanged.1, "the state dict the network loaded changed")
   }
 
   /// A state dict with other names or shapes is not loaded in place: it is checked as a new
