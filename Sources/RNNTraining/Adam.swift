@@ -93,7 +93,10 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
   }
 
   /// One step of the update above for every parameter that has a gradient, creating its state
-  /// at its first step.
+  /// at its first step. Each parameter and its state are updated in place, one pass over their
+  /// elements: no allocation after a parameter's first step, while `parameters` holds the only
+  /// reference to each matrix (one shared with a copy, or with a network made from it, is copied
+  /// first, once).
   ///
   /// - Complexity: O(elements).
   @specialized(where Scalar == Float)
