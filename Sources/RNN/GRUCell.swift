@@ -76,16 +76,12 @@ public struct GRUCell<Scalar: BLASScalar>: RecurrentCell {
     writeDerivedBuffers()
   }
 
-  /// The weights and biases replaced by `tensors`' (this cell's shapes), in place: the cell's
-  /// own buffers written, the block matrix, gate bias and packed copies made again (see
-  /// `RecurrentNetwork.load(stateDict:)`).
-  mutating func reload(_ tensors: CellTensors<Scalar>) {
-    inputWeights.overwrite(with: tensors.inputWeights)
-    recurrentWeights.overwrite(with: tensors.recurrentWeights)
+  /// The biases from `tensors`, and the block matrix and gate bias from them and the cell's
+  /// weights, in place.
+  mutating func reloadDerived(from tensors: CellTensors<Scalar>) {
     writeSummedBias(&inputBias, tensors.inputBias, nil)
     writeSummedBias(&recurrentBias, tensors.recurrentBias, nil)
     writeDerivedBuffers()
-    PackedRecurrentWeights.refreshed(&packedRecurrent, weights: recurrentWeights)
   }
 
   /// ``joinedWeights`` (the block matrix above) and ``gateBias`` from the weights and biases.

@@ -75,6 +75,13 @@ extension Matrix {
     }
   }
 
+  /// `[left | right]` written into this matrix (rows × (left.columns + right.columns)): the
+  /// fused formulation's joined weights `[W_ih | W_hh]`.
+  mutating func writeSideBySide(_ left: Matrix, _ right: Matrix) {
+    writeBlock(row: 0, column: 0, from: left, rows: 0..<left.rows, columns: left.columns)
+    writeBlock(row: 0, column: left.columns, from: right, rows: 0..<right.rows, columns: right.columns)
+  }
+
   /// Rows `rows` of `source` (every column) copied into this matrix from row `row`, column
   /// `column` on; with `source` nil, that block zero.
   mutating func writeBlock(row: Int, column: Int, from source: Matrix?, rows: Range<Int>, columns width: Int) {

@@ -86,26 +86,14 @@ public struct LSTMCell<Scalar: BLASScalar>: RecurrentCell {
     self.backend = backend
     self.joinedWeights = Matrix(
       rows: 4 * hidden, columns: inputWeights.columns + recurrentWeights.columns, initializingEvery: { _ in })
-    writeJoinedWeights()
+    joinedWeights.writeSideBySide(inputWeights, recurrentWeights)
   }
 
-  /// The weights and biases replaced by `tensors`' (this cell's shapes), in place: the cell's
-  /// own buffers written, the joined weights and packed copies made again (see
-  /// `RecurrentNetwork.load(stateDict:)`).
-  mutating func reload(_ tensors: CellTensors<Scalar>) {
-    inputWeights.overwrite(with: tensors.inputWeights)
-    recurrentWeights.overwrite(with: tensors.recurrentWeights)
+  /// W_hr and `b_ih + b_hh` from `tensors` and `[W_ih | W_hh]` from the cell's weights, in place.
+  mutating func reloadDerived(from tensors: CellTensors<Scalar>) {
     if let projection = tensors.projectionWeights { projectionWeights!.overwrite(with: projection) }
     writeSummedBias(&bias, tensors.inputBias, tensors.recurrentBias)
-    writeJoinedWeights()
-    PackedRecurrentWeights.refreshed(&packedRecurrent, weights: recurrentWeights)
-  }
-
-  /// `[W_ih | W_hh]` into ``joinedWeights``.
-  private mutating func writeJoinedWeights() {
-    let (rows, input) = (inputWeights.rows, inputWeights.columns)
-    joinedWeights.writeBlock(row: 0, column: 0, from: inputWeights, rows: 0..<rows, columns: input)
-    joinedWeights.writeBlock(row: 0, column: input, from: recurrentWeights, rows: 0..<rows, columns: stateSize)
+    joinedWeights.writeSideBySide(inputWeights, recurrentWeights)
   }
 
   /// A workspace for `batchSize` sequences, every state zero.

@@ -83,25 +83,13 @@ public struct RNNCell<Scalar: BLASScalar>: RecurrentCell {
     self.formulation = formulation
     self.backend = backend
     self.joinedWeights = Matrix(rows: hidden, columns: inputWeights.columns + hidden, initializingEvery: { _ in })
-    writeJoinedWeights()
+    joinedWeights.writeSideBySide(inputWeights, recurrentWeights)
   }
 
-  /// The weights and biases replaced by `tensors`' (this cell's shapes), in place: the cell's
-  /// own buffers written, the joined weights and packed copies made again (see
-  /// `RecurrentNetwork.load(stateDict:)`).
-  mutating func reload(_ tensors: CellTensors<Scalar>) {
-    inputWeights.overwrite(with: tensors.inputWeights)
-    recurrentWeights.overwrite(with: tensors.recurrentWeights)
+  /// `b_ih + b_hh` from `tensors`' biases and `[W_ih | W_hh]` from the cell's weights, in place.
+  mutating func reloadDerived(from tensors: CellTensors<Scalar>) {
     writeSummedBias(&bias, tensors.inputBias, tensors.recurrentBias)
-    writeJoinedWeights()
-    PackedRecurrentWeights.refreshed(&packedRecurrent, weights: recurrentWeights)
-  }
-
-  /// `[W_ih | W_hh]` into ``joinedWeights``.
-  private mutating func writeJoinedWeights() {
-    let (rows, input) = (hiddenSize, inputSize)
-    joinedWeights.writeBlock(row: 0, column: 0, from: inputWeights, rows: 0..<rows, columns: input)
-    joinedWeights.writeBlock(row: 0, column: input, from: recurrentWeights, rows: 0..<rows, columns: rows)
+    joinedWeights.writeSideBySide(inputWeights, recurrentWeights)
   }
 
   /// A cell from the notebook's parameters, `h_t = g(W_hh · h_{t-1} + W_hx · x_t + b)`: the same

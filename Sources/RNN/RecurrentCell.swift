@@ -135,20 +135,20 @@ protocol CellKernels: RecurrentCell where Workspace: CellWorkspace<Scalar> {
   /// The type's name in messages.
   static var name: String { get }
   /// `W_ih`, G·H × I for G gates: the hoisted projection's weights.
-  var inputWeights: Matrix<Scalar> { get }
+  var inputWeights: Matrix<Scalar> { get set }
   /// `W_hh`, G·H × H.
-  var recurrentWeights: Matrix<Scalar> { get }
+  var recurrentWeights: Matrix<Scalar> { get set }
   /// `W_hh` packed for ``DenseMatrix/Backend/packed``, on first use.
-  var packedRecurrent: PackedRecurrentWeights<Scalar> { get }
+  var packedRecurrent: PackedRecurrentWeights<Scalar> { get set }
   /// The fused formulation's joined weights, `rows × (I + H)` (`[W_ih | W_hh]`, or the GRU's block
   /// matrix).
   var joinedWeights: Matrix<Scalar> { get }
   /// An LSTM's `W_hr` with a projection; `nil` for the others.
   var projectionWeights: Matrix<Scalar>? { get }
-  /// The weights and biases replaced by `tensors`' (this cell's shapes) in the cell's own
-  /// buffers, and everything made from them (summed biases, joined weights, packed copies)
-  /// made again: what `RecurrentNetwork.load(stateDict:)` does to each cell.
-  mutating func reload(_ tensors: CellTensors<Scalar>)
+  /// ``reload(_:)``'s part for each cell: its parameters from `tensors` other than W_ih and
+  /// W_hh (the biases, an LSTM's W_hr), and what it makes from them all (summed biases, joined
+  /// weights), in its own buffers.
+  mutating func reloadDerived(from tensors: CellTensors<Scalar>)
   /// One step: `x` is I × B with row stride `xStride` (nil when I = 0); the new h goes into the
   /// workspace and, if given, `output`.
   func advance(
@@ -218,37 +218,24 @@ extension CellWorkspace {
 
   /// Each sequence b's h copied to row b of `h` (B × ``hidden``, rows contiguous) and, when the
   /// cell has a cell state and `c` is given, its c to row b of `c` (B × ``cellRows``): PyTorch's
-  /// layout of `h_n` and `c_n`. No allocation.
+  /// layout of `h_n` and `c_n`, by the transpose kernel. No allocation.
   mutating func copyStates(toRows h: UnsafeMutablePointer<Scalar>, cells c: UnsafeMutablePointer<Scalar>?) {
     let (input, hidden, cellRows, batch) = (self.input, self.hidden, self.cellRows, batchSize)
     withStateStorage { stacked, cell in
-      let state = stacked + input * batch
-      for b in 0..<batch {
-        for r in 0..<hidden { h[b * hidden + r] = state[r * batch + b] }
-      }
-      guard let cell, let c else { return }
-      for b in 0..<batch {
-        for r in 0..<cellRows { c[b * cellRows + r] = cell[r * batch + b] }
-      }
+      transpose(stacked + input * batch, rows: hidden, columns: batch, into: h)
+      if let cell, let c { transpose(cell, rows: cellRows, columns: batch, into: c) }
     }
   }
 
   /// h set from rows of `h` (B × ``hidden``) and c from rows of `c` (B × ``cellRows``), PyTorch's
-  /// layout of `h_0` and `c_0`; a `nil` source leaves that state as it is. No allocation.
+  /// layout of `h_0` and `c_0`, by the transpose kernel; a `nil` source leaves that state as it
+  /// is. No allocation.
   mutating func setStates(fromRows h: UnsafePointer<Scalar>?, cells c: UnsafePointer<Scalar>?) {
     let (input, hidden, cellRows, batch) = (self.input, self.hidden, self.cellRows, batchSize)
     guard h != nil || c != nil else { return }
     withStateStorage { stacked, cell in
-      if let h {
-        let state = stacked + input * batch
-        for b in 0..<batch {
-          for r in 0..<hidden { state[r * batch + b] = h[b * hidden + r] }
-        }
-      }
-      guard let cell, let c else { return }
-      for b in 0..<batch {
-        for r in 0..<cellRows { cell[r * batch + b] = c[b * cellRows + r] }
-      }
+      if let h { transpose(h, rows: batch, columns: hidden, into: stacked + input * batch) }
+      if let cell, let c { transpose(c, rows: batch, columns: cellRows, into: cell) }
     }
   }
 
@@ -264,9 +251,18 @@ extension CellWorkspace {
 extension CellKernels {
   /// No projection but an LSTM's.
   var projectionWeights: Matrix<Scalar>? { nil }
-}
 
-extension CellKernels {
+  /// The weights and biases replaced by `tensors`' (this cell's shapes) in the cell's own
+  /// buffers, and everything made from them (summed biases, joined weights, packed copies)
+  /// made again: what `RecurrentNetwork.load(stateDict:)` does to each cell. No allocation
+  /// while the cell is the only owner of its buffers.
+  mutating func reload(_ tensors: CellTensors<Scalar>) {
+    inputWeights.overwrite(with: tensors.inputWeights)
+    recurrentWeights.overwrite(with: tensors.recurrentWeights)
+    reloadDerived(from: tensors)
+    PackedRecurrentWeights.refreshed(&packedRecurrent, weights: recurrentWeights)
+  }
+
   /// A gated cell's projection holds every gate's input part: G·H rows.
   func projectionRows(batch: Int, featureMajorOutput: Bool) -> Int { inputWeights.rows }
 
@@ -749,4 +745,15 @@ func hoistedProjection<Scalar: BLASScalar>(
     ).run(backend)
     return ProjectionLayout(columnStep: 1, stride: columns)
   }
+}
+
+/// `rows × columns` contiguous at `source` into `columns × rows` contiguous at `destination`
+/// (`Scalar._transpose` on the current path).
+private func transpose<Scalar: BLASScalar>(
+  _ source: UnsafePointer<Scalar>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Scalar>
+) {
+  guard rows > 0, columns > 0 else { return }
+  Scalar._transpose(
+    path: ActivationPath.current, rowCount: rows, columns: columns, source: source, sourceStride: columns,
+    destination: destination, destinationStride: rows, rows: nil)
 }

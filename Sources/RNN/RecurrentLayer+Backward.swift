@@ -209,11 +209,19 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     Self.product(deltaX, x, into: &targets.parameters, names.inputWeights, backend: backend)
     Self.product(recurrentDelta, previous, into: &targets.parameters, names.recurrentWeights, backend: backend)
     if targets.hasBias {
-      // dL/db = Σ rows of Δ (both PyTorch biases of the LSTM and the vanilla cell get the same).
+      // dL/db = Σ rows of Δ (both PyTorch biases of the LSTM and the vanilla cell get the same:
+      // one sum, copied).
       var ones: Matrix<Scalar> = scratch.matrix(rows: n, columns: 1)
       ones.withUnsafeMutableBufferPointer { $0.update(repeating: 1) }
       Self.columnSums(deltaX, ones: ones, into: &targets.parameters, names.inputBias, backend: backend)
-      Self.columnSums(recurrentDelta, ones: ones, into: &targets.parameters, names.recurrentBias, backend: backend)
+      if let deltaH {
+        Self.columnSums(deltaH, ones: ones, into: &targets.parameters, names.recurrentBias, backend: backend)
+      } else {
+        let sums = targets.parameters[names.inputBias]!
+        Self.write(&targets.parameters, names.recurrentBias, rows: sums.rows, columns: 1) { target in
+          sums.withUnsafeBufferPointer { target?.update(from: $0.baseAddress!, count: $0.count) }
+        }
+      }
       scratch.keep(ones)
     }
     // dW_hr = Σ_t dL/dh_tᵀ (o_t ⊙ tanh c_t), one product over all steps.

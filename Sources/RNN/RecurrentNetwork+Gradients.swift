@@ -302,13 +302,8 @@ extension RecurrentNetwork {
     }
     // Every name of this network was written; a pass that ran another network may have left
     // names this one does not have.
-    let perCell = (hasBias ? 4 : 2) + (projectionSize > 0 ? 1 : 0)
-    if parameters.count != perCell * parameterNames.count {
-      let names = Set(
-        parameterNames.flatMap {
-          [$0.inputWeights, $0.recurrentWeights] + (hasBias ? [$0.inputBias, $0.recurrentBias] : [])
-            + (projectionSize > 0 ? [$0.projectionWeights] : [])
-        })
+    if parameters.count != parameterCount {
+      let names = Set(parameterNames.flatMap { $0.names(bias: hasBias, projection: projectionSize > 0) })
       parameters = parameters.filter { names.contains($0.key) }
     }
     pass = TrainingPass(

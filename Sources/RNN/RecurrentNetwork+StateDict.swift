@@ -61,14 +61,8 @@ extension RecurrentNetwork {
     let directions = bidirectional ? 2 : 1
 
     // Every name this configuration implies, and nothing else.
-    var expected: [String] = []
-    for layer in 0..<layers {
-      for suffix in bidirectional ? ["", "_reverse"] : [""] {
-        var kinds = bias ? ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] : ["weight_ih", "weight_hh"]
-        if projection > 0 { kinds.append("weight_hr") }
-        expected += kinds.map { "\($0)_l\(layer)\(suffix)" }
-      }
-    }
+    let names = CellParameterNames.all(layers: layers, directions: directions)
+    let expected = names.flatMap { $0.names(bias: bias, projection: projection > 0) }
     if let missing = expected.first(where: { stateDict[$0] == nil }) { throw .missingTensor(name: missing) }
     let known = Set(expected)
     if let extra = stateDict.keys.sorted().first(where: { !known.contains($0) }) {
@@ -144,7 +138,7 @@ extension RecurrentNetwork {
     case .gru: cells = .gru(gru)
     }
     scratch = ScratchPool(limit: ScratchPool.limit(layers: layers, directions: directions))
-    parameterNames = CellParameterNames.all(layers: layers, directions: directions)
+    parameterNames = names
   }
 
   /// Replaces the weights with those of `stateDict`, as PyTorch's `load_state_dict`: the same
@@ -179,8 +173,7 @@ extension RecurrentNetwork {
   /// with its cells' shapes, each cell reloads its tensors into its own buffers and this returns
   /// `true`; otherwise nothing changes and it returns `false`.
   private mutating func reloadInPlace(_ stateDict: [String: Matrix<Scalar>]) -> Bool {
-    let perCell = (hasBias ? 4 : 2) + (projectionSize > 0 ? 1 : 0)
-    guard stateDict.count == perCell * parameterNames.count else { return false }
+    guard stateDict.count == parameterCount else { return false }
     // The tensors of each cell, if every one is there with the cell's shape.
     func tensors<Cell: CellKernels>(_ cell: Cell, _ names: CellParameterNames) -> CellTensors<Scalar>?
     where Cell.Scalar == Scalar {

@@ -121,6 +121,9 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   /// index is `layer · D + direction`, as in ``cells`` (a layer run alone keeps its names in
   /// the whole network).
   let parameterNames: [CellParameterNames]
+  /// The number of tensors in the network's state dict: each cell's weights, biases (with
+  /// ``hasBias``) and W_hr (with a projection).
+  var parameterCount: Int { parameterNames.count * ((hasBias ? 4 : 2) + (projectionSize > 0 ? 1 : 0)) }
   /// The buffers forward and backward passes reuse (shared by copies; see ``ScratchPool``): two
   /// forward passes' worth, each a workspace per layer and direction and at most two matrices,
   /// and a backward pass's.
@@ -134,36 +137,6 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
 }
 
 extension RecurrentNetwork {
-  /// Layer `layer` of `network` alone (its cells, one or both directions), with the network's
-  /// settings: for running the layers one at a time.
-  init(layer: Int, of network: RecurrentNetwork) {
-    let directions = network.directionCount
-    let range = (layer * directions)..<((layer + 1) * directions)
-    mode = network.mode
-    layerCount = 1
-    isBidirectional = network.isBidirectional
-    hasBias = network.hasBias
-    hiddenSize = network.hiddenSize
-    projectionSize = network.projectionSize
-    formulation = network.formulation
-    backend = network.backend
-    threads = network.threads
-    switch network.cells {
-    case .rnn(let cells):
-      self.cells = .rnn(Array(cells[range]))
-      inputSize = cells[range.lowerBound].inputSize
-    case .lstm(let cells):
-      self.cells = .lstm(Array(cells[range]))
-      inputSize = cells[range.lowerBound].inputSize
-    case .gru(let cells):
-      self.cells = .gru(Array(cells[range]))
-      inputSize = cells[range.lowerBound].inputSize
-    }
-    // The network's own pool: a backward pass's buffers are kept for the next.
-    scratch = network.scratch
-    parameterNames = Array(network.parameterNames[range])
-  }
-
   /// A network of one layer and one direction made of `cell`, whose activation may be any
   /// `Activation` (the notebook's `W_hh`/`W_hx` weights): ``mode`` says ``Mode/rnnReLU`` for
   /// ReLU and ``Mode/rnnTanh`` otherwise. For tools that run such weights through the network's
@@ -201,6 +174,12 @@ struct CellParameterNames: Sendable {
     inputBias = "bias_ih" + suffix
     recurrentBias = "bias_hh" + suffix
     projectionWeights = "weight_hr" + suffix
+  }
+
+  /// The names a cell has: the weights, the biases with `bias`, W_hr with `projection`.
+  func names(bias: Bool, projection: Bool) -> [String] {
+    [inputWeights, recurrentWeights] + (bias ? [inputBias, recurrentBias] : [])
+      + (projection ? [projectionWeights] : [])
   }
 
   /// Every cell's names, layer by layer, the forward direction first.

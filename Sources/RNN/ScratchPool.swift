@@ -23,9 +23,8 @@ import Glibc
 final class ScratchPool: @unchecked Sendable {
   /// What a buffer is for.
   enum Key: Hashable, Sendable {
-    /// Layer-direction `index`'s workspace for batches of `batch` and inputs of `input` features
-    /// (the layers run one at a time for a backward pass share their network's pool: each
-    /// layer's direction d has index d).
+    /// Layer-direction `index` (`layer · D + direction`)'s workspace for batches of `batch` and
+    /// inputs of `input` features.
     case workspace(index: Int, batch: Int, input: Int)
     /// A matrix of `count` elements.
     case matrix(count: Int)
