@@ -108,10 +108,13 @@ let package = Package(
       name: "rnn-bench",
       dependencies: [
         "DenseMatrix", "BLASDiagnostics", "RNN", "RNNTraining", "CBLAS", "NumPyIO", "PyTorchIO", "_CommandLineSupport",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "_FMAPeak", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/rnn-bench"
     ),
+    // The core's floating-point peak, measured by a loop of independent multiply-adds (C vector
+    // extensions, AVX2 and AVX-512 through per-function target attributes), for rnn-bench.
+    .target(name: "_FMAPeak", path: "Benchmarks/FMAPeak", cSettings: [.treatAllWarnings(as: .error)]),
 
     // MARK: - Implementation details
 
@@ -166,7 +169,7 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-let cTargets: Set<String> = ["_ActivationKernels", "_PackedKernels", "_StagedFileCleanup"]
+let cTargets: Set<String> = ["_ActivationKernels", "_PackedKernels", "_StagedFileCleanup", "_FMAPeak"]
 for target in package.targets where target.type != .system && !cTargets.contains(target.name) {
   var settings = target.swiftSettings ?? []
   settings += [

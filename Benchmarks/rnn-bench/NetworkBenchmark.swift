@@ -20,7 +20,9 @@ struct NetworkBenchmark: ParsableCommand {
       inputs already in the cells' layout, into preallocated states (the arithmetic alone). The \
       ratio network / cells is the network's overhead (the goal is at most 1.05); "vs fastest" \
       compares the network's formulations (the default should be within 5% of the fastest). \
-      GFLOP/s counts every layer's and direction's products.
+      GFLOP/s counts every layer's and direction's products; beside it, its share of this \
+      core's peak, measured before the rows (independent multiply-adds on the widest vectors \
+      the CPU has: the physical limit of one thread).
 
       With --onnxruntime, ONNX Runtime runs the same state dict and input as a third timing in \
       the same rounds (Benchmarks/onnxruntime/rnn_onnxruntime.py, started once with python3; \
@@ -105,6 +107,8 @@ struct NetworkBenchmark: ParsableCommand {
     let kernel = try applyBLASCore(common.blasCore, tool: "rnn-bench network")
     BLAS.threadCount = common.threads
     var lines = SystemInfo.current(kernel: kernel).lines
+    let peak = CorePeak.measure()
+    lines.append(peak.line)
     let directions = bidirectional ? 2 : 1
     lines.append(
       "\nT = \(steps), \(layers) layer(s), \(directions) direction(s); µs per step (T steps per call); ratios are medians of per-round ratios [lowest, highest round]\n"
@@ -114,7 +118,7 @@ struct NetworkBenchmark: ParsableCommand {
       lines.append("ONNX Runtime \(peer.version), CPU execution provider, \(common.threads) intra-op thread(s)\n")
     }
     var header =
-      "mode      H = I  B    dtype     formulation               network µs  GFLOP/s  vs fastest [rounds]       cells µs  network / cells [rounds]"
+      "mode      H = I  B    dtype     formulation               network µs  GFLOP/s (of peak)  vs fastest [rounds]       cells µs  network / cells [rounds]"
     if padded { header += "  padded µs  padded / full [rounds]   goal" }
     if peer != nil { header += "  ORT µs    network / ORT [rounds]  max |Δ| vs ORT" }
     lines.append(header)
@@ -124,8 +128,10 @@ struct NetworkBenchmark: ParsableCommand {
           for batch in batches {
             let more: [String]
             switch dtype {
-            case .float32: more = try measureNetwork(Float.self, mode: mode, size: size, batch: batch, peer: peer)
-            case .float64: more = try measureNetwork(Double.self, mode: mode, size: size, batch: batch, peer: peer)
+            case .float32:
+              more = try measureNetwork(Float.self, mode: mode, size: size, batch: batch, peer: peer, peak: peak)
+            case .float64:
+              more = try measureNetwork(Double.self, mode: mode, size: size, batch: batch, peer: peer, peak: peak)
             }
             for line in more { statusLine.print(line) }
             lines += more
@@ -143,7 +149,8 @@ struct NetworkBenchmark: ParsableCommand {
   }
 
   private func measureNetwork<Scalar: BLASScalar>(
-    _: Scalar.Type, mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int, peer: OnnxRuntimePeer?
+    _: Scalar.Type, mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int, peer: OnnxRuntimePeer?,
+    peak: CorePeak
   ) throws -> [String] {
     var rng = SeededGenerator(seed: UInt64(size * 131 + batch))
     let gates = mode.gateCount
@@ -264,7 +271,10 @@ struct NetworkBenchmark: ParsableCommand {
         + pad(
           formulation.rawValue + (backends.count > 1 ? " " + backend.rawValue : "") + (isDefault ? " (default)" : ""),
           26)
-        + pad(micro(ours.median), 12) + pad(fixed(flops / ours.median, 1), 9)
+        + pad(micro(ours.median), 12)
+        + pad(
+          fixed(flops / ours.median, 1) + " (" + fixed(100 * flops / ours.median / peak.gflops(Scalar.self), 0) + "%)",
+          18)
         + pad(variants.count > 1 ? interval(ours.nanosecondsPerStep, networks[fastest].nanosecondsPerStep) : "", 26)
         + pad(micro(cells.median), 10) + pad(interval(ours.nanosecondsPerStep, cells.nanosecondsPerStep), 24)
       if padded {

@@ -1,3 +1,4 @@
+import BLASDiagnostics
 import DenseMatrix
 import Foundation
 
@@ -24,7 +25,8 @@ struct SystemInfo: Codable {
     let build = "release"
     #endif
     return SystemInfo(
-      cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount, blas: BLAS.configuration,
+      cpu: CPUInfo.current?.description ?? model, cores: ProcessInfo.processInfo.activeProcessorCount,
+      blas: BLAS.configuration,
       blasCore: BLAS.coreName, blasThreads: BLAS.threadCount, blasKernel: kernel, swift: swiftVersion,
       build: build)
   }
