@@ -22,7 +22,8 @@ struct NetworkBenchmark: ParsableCommand {
       compares the network's formulations (the default should be within 5% of the fastest). \
       GFLOP/s counts every layer's and direction's products; beside it, its share of this \
       core's peak, measured before the rows (independent multiply-adds on the widest vectors \
-      the CPU has: the physical limit of one thread).
+      the CPU has: the physical limit of one thread), times the cores the row may use \
+      (max(--threads, --network-threads), at most the machine's).
 
       With --onnxruntime, ONNX Runtime runs the same state dict and input as a third timing in \
       the same rounds (Benchmarks/onnxruntime/rnn_onnxruntime.py, started once with python3; \
@@ -109,6 +110,8 @@ struct NetworkBenchmark: ParsableCommand {
     var lines = SystemInfo.current(kernel: kernel).lines
     let peak = CorePeak.measure()
     lines.append(peak.line)
+    let cores = min(max(common.threads, networkThreads ?? 1), ProcessInfo.processInfo.activeProcessorCount)
+    if cores > 1 { lines.append("(of peak: of \(cores) cores' peak, \(cores) × this)") }
     let directions = bidirectional ? 2 : 1
     lines.append(
       "\nT = \(steps), \(layers) layer(s), \(directions) direction(s); µs per step (T steps per call); ratios are medians of per-round ratios [lowest, highest round]\n"
@@ -129,9 +132,11 @@ struct NetworkBenchmark: ParsableCommand {
             let more: [String]
             switch dtype {
             case .float32:
-              more = try measureNetwork(Float.self, mode: mode, size: size, batch: batch, peer: peer, peak: peak)
+              more = try measureNetwork(
+                Float.self, mode: mode, size: size, batch: batch, peer: peer, peak: peak, cores: cores)
             case .float64:
-              more = try measureNetwork(Double.self, mode: mode, size: size, batch: batch, peer: peer, peak: peak)
+              more = try measureNetwork(
+                Double.self, mode: mode, size: size, batch: batch, peer: peer, peak: peak, cores: cores)
             }
             for line in more { statusLine.print(line) }
             lines += more
@@ -150,7 +155,7 @@ struct NetworkBenchmark: ParsableCommand {
 
   private func measureNetwork<Scalar: BLASScalar>(
     _: Scalar.Type, mode: RecurrentNetwork<Float>.Mode, size: Int, batch: Int, peer: OnnxRuntimePeer?,
-    peak: CorePeak
+    peak: CorePeak, cores: Int
   ) throws -> [String] {
     var rng = SeededGenerator(seed: UInt64(size * 131 + batch))
     let gates = mode.gateCount
@@ -273,7 +278,8 @@ struct NetworkBenchmark: ParsableCommand {
           26)
         + pad(micro(ours.median), 12)
         + pad(
-          fixed(flops / ours.median, 1) + " (" + fixed(100 * flops / ours.median / peak.gflops(Scalar.self), 0) + "%)",
+          fixed(flops / ours.median, 1) + " ("
+            + fixed(100 * flops / ours.median / (Double(cores) * peak.gflops(Scalar.self)), 0) + "%)",
           18)
         + pad(variants.count > 1 ? interval(ours.nanosecondsPerStep, networks[fastest].nanosecondsPerStep) : "", 26)
         + pad(micro(cells.median), 10) + pad(interval(ours.nanosecondsPerStep, cells.nanosecondsPerStep), 24)
