@@ -67,13 +67,22 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
   }
 
   /// Whether the kernel of `path` is faster than BLAS at `c = W · h` for an `m × k` matrix `W`
-  /// and `n` columns, by the rule measured on a 2-core Zen 4 EPYC against OpenBLAS 0.3.21 (one
-  /// thread, `W` of 128 × 32 to 4096 × 1024 `Float`s, n = 1…32):
+  /// and `n` columns, by rules measured against OpenBLAS 0.3.21 on one thread.
+  ///
+  /// With AVX2 (measured on a Zen 3 EPYC, family 25 model 1, whose OpenBLAS runs its Zen
+  /// kernels): always. The kernel took 0.20–0.86× OpenBLAS's time at every shape measured, `W`
+  /// of 16 × 16 to 2048 × 512 `Float`s (square, and 3 and 4 gates' rows), n = 1…32 (`cblas_sgemv`
+  /// at n = 1): 0.4–0.7× for a 256 × 64 `W` at n = 16…32, where the AVX-512 rule keeps BLAS;
+  /// `Double`s 0.20–0.98× (median 0.49), but for a `W` of 1.5 MiB or more at n = 1, memory-bound
+  /// either way (0.94–1.10×).
+  ///
+  /// With AVX-512 and on the baseline (measured on a Zen 4 EPYC, family 25 model 17, OpenBLAS's
+  /// Cooperlake kernels; `W` of 128 × 32 to 4096 × 1024 `Float`s, n = 1…32):
   /// - n = 1 and `W` of 4 KiB or more: the one-column layout
   ///   (``init(packingForVectors:)``) against `cblas_sgemv`, 0.20–0.88× its time from 64 × 16
   ///   to 4096 × 1024 (0.58× at 256 × 64, 0.75× at 4096 × 1024; 1.56× at 32 × 8);
   /// - `W` of 128 KiB or more and at least one vector of columns (16 `Float`s or 8 `Double`s
-  ///   with AVX-512, 8 or 4 with AVX2): tiles of two vectors, then one, or one read with a mask
+  ///   with AVX-512, 4 or 2 on the baseline): tiles of two vectors, then one, or one read with a mask
   ///   (0.61–0.96× `cblas_sgemm`'s time for 256 × 256 and 1024 × 256 at n = 16…32, which
   ///   repacks `W` at every call);
   /// - `W` of 512 KiB or more and n ≥ 4: fewer columns than a vector are taken a few at a time
@@ -83,7 +92,8 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
   ///   n = 2 or 3 is rare (a padded batch's last sequences).
   /// The kernels are correct for every n; this is only which one is faster.
   package static func beatsBLAS(rows m: Int, columns k: Int, n: Int, on path: ActivationPath) -> Bool {
-    let vector = (path == .avx512 ? 64 : path == .avx2 ? 32 : 16) / MemoryLayout<Scalar>.stride
+    if path == .avx2 { return true }
+    let vector = (path == .avx512 ? 64 : 16) / MemoryLayout<Scalar>.stride
     let bytes = m * k * MemoryLayout<Scalar>.stride
     if n == 1 { return bytes >= 4 << 10 }
     return (bytes >= 128 << 10 && n >= vector) || (bytes >= 512 << 10 && n >= 4)
