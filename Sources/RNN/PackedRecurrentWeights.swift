@@ -7,10 +7,13 @@ import Synchronization
 /// `RecurrentNetwork.load(stateDict:)`, repacks them here only when it is this object's one
 /// owner, and takes a new one otherwise; see ``refreshed(_:weights:)``). Costs nothing until a
 /// `.packed` product needs it; then as much memory as `W_hh` per layout used (batches of one
-/// take the one-column layout, others the panels).
+/// take the one-column layout, others the panels; the backward pass's `Δ · W_hh` takes
+/// `W_hhᵀ`'s).
 final class PackedRecurrentWeights<Scalar: BLASScalar>: Sendable {
   private let packed = Mutex<PackedMatrix<Scalar>?>(nil)
   private let packedForVectors = Mutex<PackedMatrix<Scalar>?>(nil)
+  private let transposed = Mutex<PackedMatrix<Scalar>?>(nil)
+  private let transposedForVectors = Mutex<PackedMatrix<Scalar>?>(nil)
 
   /// `weights` packed; the first call packs them (O(G·H × H)), later calls return that copy.
   func matrix(packing weights: Matrix<Scalar>) -> PackedMatrix<Scalar> {
@@ -20,6 +23,13 @@ final class PackedRecurrentWeights<Scalar: BLASScalar>: Sendable {
   /// `weights` packed for one column; the first call packs them, later calls return that copy.
   func vectorMatrix(packing weights: Matrix<Scalar>) -> PackedMatrix<Scalar> {
     Self.made(in: packedForVectors) { PackedMatrix(packingForVectors: weights) }
+  }
+
+  /// `weightsᵀ` packed, for any number of columns or (`forVectors`) for one; the first call
+  /// packs it, later calls return that copy.
+  func transposedMatrix(packing weights: Matrix<Scalar>, forVectors: Bool) -> PackedMatrix<Scalar> {
+    let make = { PackedMatrix(packingTransposeOf: weights, forVectors: forVectors) }
+    return forVectors ? Self.made(in: transposedForVectors, make) : Self.made(in: transposed, make)
   }
 
   /// The copy in `slot`, made by `make` on the first call.
@@ -45,6 +55,8 @@ final class PackedRecurrentWeights<Scalar: BLASScalar>: Sendable {
     }
     repack(owner.packed, weights)
     repack(owner.packedForVectors, weights)
+    repack(owner.transposed, weights)
+    repack(owner.transposedForVectors, weights)
   }
 
   /// The copy in `slot` packed again from `weights` in place, or dropped (to be made again on

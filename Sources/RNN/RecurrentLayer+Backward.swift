@@ -31,6 +31,10 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   /// An LSTM's projection W_hr (P × H, PyTorch's `proj_size`): h = W_hr (o ⊙ tanh(c)), and
   /// W_hh is 4H × P.
   var projectionWeights: Matrix<Scalar>? = nil
+  /// The cell's packed copies of W_hh, whose `W_hhᵀ` the per-step `Δ · W_hh` runs on with
+  /// ``DenseMatrix/Backend/packed`` where the packed kernel's rule says it beats BLAS (`nil`:
+  /// BLAS).
+  var packedRecurrent: PackedRecurrentWeights<Scalar>? = nil
 
   /// The size of h (and of the carried gradient): P with a projection, otherwise H.
   var hidden: Int { recurrentWeights.columns }
@@ -105,6 +109,16 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     // Whether a step leaves a part of dh_{t−1} in the carry before Δ_h W_hh is added: the GRU's
     // z ⊙ dh, and a padded batch's sequences that are not running (their carry passes).
     let carriesState = isGRU || lengths != nil
+    // dh_{t−1}ᵀ = W_hhᵀ Δ_h,tᵀ on W_hhᵀ packed once, as the forward's W_hh · h: for a batch of
+    // one, Δ's row and the carry are already those columns; for more, Δ_h,t and the carry are
+    // transposed into and out of the kernel's layout (B × G·H and B × H elements a step, against
+    // the product's B · G·H · H multiply-adds).
+    let transposedPack: PackedMatrix<Scalar>? =
+      backend == .packed && PackedMatrix<Scalar>.beatsBLAS(rows: h, columns: g, n: batch, on: ActivationPath.current)
+      ? packedRecurrent?.transposedMatrix(packing: recurrentWeights, forVectors: batch == 1) : nil
+    let transposing = transposedPack != nil && batch > 1
+    var deltaColumns: Matrix<Scalar> = transposing ? scratch.matrix(rows: g, columns: batch) : .empty
+    var carryColumns: Matrix<Scalar> = transposing ? scratch.matrix(rows: h, columns: batch) : .empty
     let tape = tape ?? .empty
     let recurrentBias = self.recurrentBias ?? .empty
     output.withUnsafeBufferPointer { s in
@@ -172,10 +186,17 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
                                     }
                                   }
                                   // dh_{t−1} = Δ_h,t · W_hh (+ what the step left in the carry).
-                                  GEMMOperands(
-                                    m: batch, n: h, k: g, a: dh + t * batch * g, lda: g, b: w.baseAddress, ldb: h,
-                                    beta: carriesState ? 1 : 0, c: carry.baseAddress!, ldc: h
-                                  ).run(backend)
+                                  if let transposedPack {
+                                    recurrentProduct(
+                                      transposedPack, delta: dh + t * batch * g, batch: batch, beta: carriesState,
+                                      carry: carry.baseAddress!, deltaColumns: &deltaColumns,
+                                      carryColumns: &carryColumns, path: pointers.path)
+                                  } else {
+                                    GEMMOperands(
+                                      m: batch, n: h, k: g, a: dh + t * batch * g, lda: g, b: w.baseAddress, ldb: h,
+                                      beta: carriesState ? 1 : 0, c: carry.baseAddress!, ldc: h
+                                    ).run(backend)
+                                  }
                                 }
                               }
                             }
@@ -249,6 +270,10 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     // dL/dh_0 and dL/dc_0: what is left in the carries, into this cell's rows.
     targets.initialState.setRows(from: stateRow, to: carry)
     if case .lstm = kind { targets.initialCell.setRows(from: stateRow, to: cellCarry) }
+    if transposing {
+      scratch.keep(deltaColumns)
+      scratch.keep(carryColumns)
+    }
     scratch.keep(deltaX)
     scratch.keep(previous)
     scratch.keep(carry)
@@ -326,6 +351,38 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
       state: q.s + row * q.stride, previous: q.p + row * h, hnBias: q.hnBias, ds: ds ?? q.ds + row * q.stride,
       carry: carry ?? q.carry + b * h, cellCarry: q.cellCarry + b * units, delta: q.dx + row * g,
       recurrentDelta: isGRU ? q.dh + row * g : nil)
+  }
+
+  /// `carry = (beta ? carry : 0) + delta · W_hh` (`delta` B × G·H, `carry` B × H) as
+  /// `carryᵀ = W_hhᵀ deltaᵀ` on the packed `W_hhᵀ`: for B = 1 in place (a row is a column), else
+  /// through `deltaColumns` (G·H × B) and `carryColumns` (H × B) and the transpose kernel.
+  @inline(__always)
+  private func recurrentProduct(
+    _ packed: PackedMatrix<Scalar>, delta: UnsafePointer<Scalar>, batch: Int, beta: Bool,
+    carry: UnsafeMutablePointer<Scalar>, deltaColumns: inout Matrix<Scalar>, carryColumns: inout Matrix<Scalar>,
+    path: ActivationPath
+  ) {
+    let (h, g) = (hidden, gateRows)
+    guard batch > 1 else {
+      return packed.multiply(delta, ldh: 1, columns: 1, beta: beta ? 1 : 0, into: carry, ldc: 1)
+    }
+    deltaColumns.withUnsafeMutableBufferPointer { d in
+      carryColumns.withUnsafeMutableBufferPointer { c in
+        let (d, c) = (d.baseAddress!, c.baseAddress!)
+        Scalar._transpose(
+          path: path, rowCount: batch, columns: g, source: delta, sourceStride: g, destination: d,
+          destinationStride: batch, rows: nil)
+        if beta {
+          Scalar._transpose(
+            path: path, rowCount: batch, columns: h, source: carry, sourceStride: h, destination: c,
+            destinationStride: batch, rows: nil)
+        }
+        packed.multiply(d, ldh: batch, columns: batch, beta: beta ? 1 : 0, into: c, ldc: batch)
+        Scalar._transpose(
+          path: path, rowCount: h, columns: batch, source: c, sourceStride: batch, destination: carry,
+          destinationStride: h, rows: nil)
+      }
+    }
   }
 
   /// Whether step t is the first a sequence of `length` steps runs: t = 0 forward, its last

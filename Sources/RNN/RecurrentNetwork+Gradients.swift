@@ -322,15 +322,18 @@ extension RecurrentNetwork {
     case .rnn(let cells):
       return RecurrentLayerBackward(
         kind: .vanilla(cells[index].activation), inputWeights: cells[index].inputWeights,
-        recurrentWeights: cells[index].recurrentWeights, recurrentBias: nil, reversed: reversed, lengths: lengths)
+        recurrentWeights: cells[index].recurrentWeights, recurrentBias: nil, reversed: reversed, lengths: lengths,
+        packedRecurrent: cells[index].packedRecurrent)
     case .lstm(let cells):
       return RecurrentLayerBackward(
         kind: .lstm, inputWeights: cells[index].inputWeights, recurrentWeights: cells[index].recurrentWeights,
-        recurrentBias: nil, reversed: reversed, lengths: lengths, projectionWeights: cells[index].projectionWeights)
+        recurrentBias: nil, reversed: reversed, lengths: lengths, projectionWeights: cells[index].projectionWeights,
+        packedRecurrent: cells[index].packedRecurrent)
     case .gru(let cells):
       return RecurrentLayerBackward(
         kind: .gru, inputWeights: cells[index].inputWeights, recurrentWeights: cells[index].recurrentWeights,
-        recurrentBias: cells[index].recurrentBias, reversed: reversed, lengths: lengths)
+        recurrentBias: cells[index].recurrentBias, reversed: reversed, lengths: lengths,
+        packedRecurrent: cells[index].packedRecurrent)
     }
   }
 }

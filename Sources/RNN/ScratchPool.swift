@@ -41,10 +41,11 @@ final class ScratchPool: @unchecked Sendable {
 
   /// A network's limit: two forward passes' worth (each layer and direction's workspace and two
   /// scratch matrices), and a backward pass's buffers: one cell's at a time (H_prev, the deltas,
-  /// the carries, the ones of the bias sums, and with a projection four more: ten), two layers'
-  /// input gradients, and room for two shapes of each.
+  /// the carries, the ones of the bias sums, with a projection four more, and on packed `W_hhᵀ`
+  /// the transposed delta and carry: twelve), two layers' input gradients, and room for two
+  /// shapes of each.
   static func limit(layers: Int, directions: Int) -> Int {
-    2 * (layers * directions + 2) + 2 * (10 + 2)
+    2 * (layers * directions + 2) + 2 * (12 + 2)
   }
 
   init(limit: Int) {

@@ -2,16 +2,17 @@
 
 
 // The packing, the same for both element types and both layouts: ROWS rows per panel, COUNT
-// elements in all (the rows past M and the padding zero).
+// elements in all (the rows past M and the padding zero). W's element (i, kk) is at
+// w[i * rs + kk * cs]: cs = 1 for W itself, rs = 1 and cs = W's row stride for its transpose.
 #define DEFINE_PACK(NAME, SCALAR, ROWS, COUNT)                                                          \
-  void NAME(const SCALAR *w, size_t m, size_t k, size_t ldw, SCALAR *packed) {                          \
+  void NAME(const SCALAR *w, size_t m, size_t k, size_t rs, size_t cs, SCALAR *packed) {               \
     const size_t rows = (ROWS), panels = (m + rows - 1) / rows;                                         \
     for (size_t i = panels * rows * k; i < (COUNT); i++) packed[i] = 0;                                 \
     for (size_t p = 0; p < panels; p++)                                                                 \
       for (size_t kk = 0; kk < k; kk++)                                                                 \
         for (size_t r = 0; r < rows; r++) {                                                             \
           const size_t i = p * rows + r;                                                                \
-          packed[(p * k + kk) * rows + r] = i < m ? w[i * ldw + kk] : 0;                                \
+          packed[(p * k + kk) * rows + r] = i < m ? w[i * rs + kk * cs] : 0;                            \
         }                                                                                               \
   }
 DEFINE_PACK(swift_blas_rnn_pack_f32, float, SWIFT_BLAS_RNN_PANEL_ROWS, swift_blas_rnn_packed_count(m, k))

@@ -12,6 +12,9 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
   package let columns: Int
   /// Whether this is the one-column layout (``init(packingForVectors:)``).
   package let isForVectors: Bool
+  /// Whether this holds the transpose of the matrix it packs
+  /// (``init(packingTransposeOf:forVectors:)``).
+  package let isTransposed: Bool
   private var storage: PackedStorage<Scalar>
 
   /// Packs `matrix` for products with any number of columns.
@@ -30,38 +33,50 @@ package struct PackedMatrix<Scalar: BLASScalar>: Sendable {
     self.init(matrix, forVectors: true)
   }
 
-  private init(_ matrix: Matrix<Scalar>, forVectors: Bool) {
-    let (m, k) = (matrix.rows, matrix.columns)
-    (rows, columns, isForVectors) = (m, k, forVectors)
+  /// Packs the transpose of `matrix` (a `matrix.columns × matrix.rows` product's left operand:
+  /// the backward pass's `W_hhᵀ`), for any number of columns or, with `forVectors`, for one,
+  /// without making the transpose.
+  ///
+  /// - Complexity: O(rows × columns), once.
+  package init(packingTransposeOf matrix: Matrix<Scalar>, forVectors: Bool) {
+    self.init(matrix, forVectors: forVectors, transposed: true)
+  }
+
+  private init(_ matrix: Matrix<Scalar>, forVectors: Bool, transposed: Bool = false) {
+    let (m, k) = transposed ? (matrix.columns, matrix.rows) : (matrix.rows, matrix.columns)
+    (rows, columns, isForVectors, isTransposed) = (m, k, forVectors, transposed)
     let count = forVectors ? Scalar._packedVectorCount(m: m, k: k) : Scalar._packedCount(m: m, k: k)
     // Never empty (the packed copy ends in padding); an empty matrix's pointer is nil and unread.
     storage = PackedStorage(count: count)
     pack(matrix)
   }
 
-  /// Packs `matrix` (this packed copy's shape) into this copy's storage, in place, when no
-  /// other value holds that storage, and returns `true`; otherwise returns `false` and changes
-  /// nothing (another copy is reading it: pack a new one). Replacing weights this way allocates
-  /// nothing.
+  /// Packs `matrix` (this packed copy's shape, or its transpose's for a copy that holds a
+  /// transpose) into this copy's storage, in place, when no other value holds that storage, and
+  /// returns `true`; otherwise returns `false` and changes nothing (another copy is reading it:
+  /// pack a new one). Replacing weights this way allocates nothing.
   ///
-  /// - Precondition: `matrix` has this copy's shape.
+  /// - Precondition: `matrix` has the shape this copy was packed from.
   /// - Complexity: O(rows × columns).
   package mutating func repack(_ matrix: Matrix<Scalar>) -> Bool {
-    checkPrecondition(
-      matrix.rows == rows && matrix.columns == columns, "PackedMatrix.repack: a matrix of another shape")
+    let shape = isTransposed ? (matrix.columns, matrix.rows) : (matrix.rows, matrix.columns)
+    checkPrecondition(shape == (rows, columns), "PackedMatrix.repack: a matrix of another shape")
     guard isKnownUniquelyReferenced(&storage) else { return false }
     pack(matrix)
     return true
   }
 
-  /// Writes `matrix` into the storage in this copy's layout.
+  /// Writes `matrix` (or its transpose) into the storage in this copy's layout.
   private func pack(_ matrix: Matrix<Scalar>) {
     let (m, k) = (rows, columns)
+    // Element (i, kk) of what is packed: matrix[i, kk], or matrix[kk, i] for a transpose.
+    let (rowStride, columnStride) = isTransposed ? (1, matrix.columns) : (matrix.columns, 1)
     matrix.withUnsafeBufferPointer { w in
       if isForVectors {
-        Scalar._packForVectors(w.baseAddress, m: m, k: k, ldw: k, into: storage.base)
+        Scalar._packForVectors(
+          w.baseAddress, m: m, k: k, rowStride: rowStride, columnStride: columnStride, into: storage.base)
       } else {
-        Scalar._pack(w.baseAddress, m: m, k: k, ldw: k, into: storage.base)
+        Scalar._pack(w.baseAddress, m: m, k: k, rowStride: rowStride, columnStride: columnStride, into: storage.base)
       }
     }
   }

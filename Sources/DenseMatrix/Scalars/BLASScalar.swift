@@ -134,26 +134,32 @@ public protocol VectorKernels {
     path: ActivationPath, rowCount: Int, columns: Int, source: UnsafePointer<Self>, sourceStride: Int,
     destination: UnsafeMutablePointer<Self>, destinationStride: Int, rows: UnsafePointer<Int>?)
 
-  /// Packs `w` (`m × k`, row stride `ldw`) into `packed` (``_packedCount(m:k:)`` elements), the
-  /// panel layout of ``_packedProduct(path:_:m:k:h:ldh:n:beta:into:ldc:)``; `w` is `nil` only
-  /// when the matrix is empty. Unchecked.
-  static func _pack(_ w: UnsafePointer<Self>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Self>)
+  /// Packs `w` (`m × k`, element `(i, kk)` at `w[i · rowStride + kk · columnStride]`: a
+  /// row-major matrix, or with the strides swapped its transpose) into `packed`
+  /// (``_packedCount(m:k:)`` elements), the panel layout of
+  /// ``_packedProduct(path:_:m:k:h:ldh:n:beta:into:ldc:)``; `w` is `nil` only when the matrix
+  /// is empty. Unchecked.
+  static func _pack(
+    _ w: UnsafePointer<Self>?, m: Int, k: Int, rowStride: Int, columnStride: Int,
+    into packed: UnsafeMutablePointer<Self>)
 
-  /// `c = beta · c + W · h` with W packed by ``_pack(_:m:k:ldw:into:)``, `h` `k × n` and `c`
+  /// `c = beta · c + W · h` with W packed by ``_pack(_:m:k:rowStride:columnStride:into:)``, `h` `k × n` and `c`
   /// `m × n` row-major with row strides `ldh` and `ldc`, `beta` 0 (c not read) or 1, by the
   /// kernel of `path`. Unchecked.
   static func _packedProduct(
     path: ActivationPath, _ packed: UnsafePointer<Self>, m: Int, k: Int, h: UnsafePointer<Self>, ldh: Int, n: Int,
     beta: Bool, into c: UnsafeMutablePointer<Self>, ldc: Int)
 
-  /// Packs `w` (`m × k`, row stride `ldw`) into `packed` (``_packedVectorCount(m:k:)``
-  /// elements), the one-column layout of
+  /// Packs `w` (`m × k`, element `(i, kk)` at `w[i · rowStride + kk · columnStride]`) into
+  /// `packed` (``_packedVectorCount(m:k:)`` elements), the one-column layout of
   /// ``_packedVectorProduct(path:_:m:k:h:ldh:beta:into:ldc:)`` (panels of 64 bytes of rows);
   /// `w` is `nil` only when the matrix is empty. Unchecked.
   static func _packForVectors(
-    _ w: UnsafePointer<Self>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Self>)
+    _ w: UnsafePointer<Self>?, m: Int, k: Int, rowStride: Int, columnStride: Int,
+    into packed: UnsafeMutablePointer<Self>)
 
-  /// `c = beta · c + W · h` for one column, W packed by ``_packForVectors(_:m:k:ldw:into:)``:
+  /// `c = beta · c + W · h` for one column, W packed by
+  /// ``_packForVectors(_:m:k:rowStride:columnStride:into:)``:
   /// `h`'s element `i` at `h[i · ldh]`, `c`'s row `r` at `c[r · ldc]`, `beta` 0 (c not read) or 1,
   /// by the kernel of `path`. Unchecked.
   static func _packedVectorProduct(

@@ -198,9 +198,10 @@ extension Double: VectorKernels {
 
   /// Calls `swift_blas_rnn_pack_f64`.
   public static func _pack(
-    _ w: UnsafePointer<Double>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Double>
+    _ w: UnsafePointer<Double>?, m: Int, k: Int, rowStride: Int, columnStride: Int,
+    into packed: UnsafeMutablePointer<Double>
   ) {
-    swift_blas_rnn_pack_f64(w, m, k, ldw, packed)
+    swift_blas_rnn_pack_f64(w, m, k, rowStride, columnStride, packed)
   }
 
   /// Calls `swift_blas_rnn_packed_gemm_f64_avx512`, `_avx2` or `_baseline` as `path` says.
@@ -216,9 +217,10 @@ extension Double: VectorKernels {
 
   /// Calls `swift_blas_rnn_pack_vector_f64`.
   public static func _packForVectors(
-    _ w: UnsafePointer<Double>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Double>
+    _ w: UnsafePointer<Double>?, m: Int, k: Int, rowStride: Int, columnStride: Int,
+    into packed: UnsafeMutablePointer<Double>
   ) {
-    swift_blas_rnn_pack_vector_f64(w, m, k, ldw, packed)
+    swift_blas_rnn_pack_vector_f64(w, m, k, rowStride, columnStride, packed)
   }
 
   /// Calls `swift_blas_rnn_packed_gemv_f64_avx512`, `_avx2` or `_baseline` as `path` says.

@@ -192,9 +192,10 @@ extension Float: VectorKernels {
 
   /// Calls `swift_blas_rnn_pack_f32`.
   public static func _pack(
-    _ w: UnsafePointer<Float>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Float>
+    _ w: UnsafePointer<Float>?, m: Int, k: Int, rowStride: Int, columnStride: Int,
+    into packed: UnsafeMutablePointer<Float>
   ) {
-    swift_blas_rnn_pack_f32(w, m, k, ldw, packed)
+    swift_blas_rnn_pack_f32(w, m, k, rowStride, columnStride, packed)
   }
 
   /// Calls `swift_blas_rnn_packed_gemm_f32_avx512`, `_avx2` or `_baseline` as `path` says.
@@ -210,9 +211,10 @@ extension Float: VectorKernels {
 
   /// Calls `swift_blas_rnn_pack_vector_f32`.
   public static func _packForVectors(
-    _ w: UnsafePointer<Float>?, m: Int, k: Int, ldw: Int, into packed: UnsafeMutablePointer<Float>
+    _ w: UnsafePointer<Float>?, m: Int, k: Int, rowStride: Int, columnStride: Int,
+    into packed: UnsafeMutablePointer<Float>
   ) {
-    swift_blas_rnn_pack_vector_f32(w, m, k, ldw, packed)
+    swift_blas_rnn_pack_vector_f32(w, m, k, rowStride, columnStride, packed)
   }
 
   /// Calls `swift_blas_rnn_packed_gemv_f32_avx512`, `_avx2` or `_baseline` as `path` says.

@@ -30,10 +30,12 @@ static inline size_t swift_blas_rnn_packed_count(size_t m, size_t k) {
   return (m + SWIFT_BLAS_RNN_PANEL_ROWS - 1) / SWIFT_BLAS_RNN_PANEL_ROWS * SWIFT_BLAS_RNN_PANEL_ROWS * k + 16;
 }
 
-/// Packs W (M x K, row stride ldw) into `packed` (swift_blas_rnn_packed_count(M, K) elements);
-/// the rows past M in the last panel, and the padding, are zero.
-void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed);
-void swift_blas_rnn_pack_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed);
+/// Packs W (M x K, element (i, kk) at w[i * rs + kk * cs]: cs = 1 for a row-major matrix with row
+/// stride rs, rs = 1 and cs = the row stride for the transpose of one) into `packed`
+/// (swift_blas_rnn_packed_count(M, K) elements); the rows past M in the last panel, and the
+/// padding, are zero.
+void swift_blas_rnn_pack_f32(const float *w, size_t m, size_t k, size_t rs, size_t cs, float *packed);
+void swift_blas_rnn_pack_f64(const double *w, size_t m, size_t k, size_t rs, size_t cs, double *packed);
 
 /// C = beta * C + W * H with W packed; beta is 0 (C is not read) or 1.
 void swift_blas_rnn_packed_gemm_f32_avx512(const float *packed, size_t m, size_t k, const float *h, size_t ldh,
@@ -58,10 +60,11 @@ static inline size_t swift_blas_rnn_packed_vector_count(size_t m, size_t k, size
   return (m + rows - 1) / rows * rows * k + rows;
 }
 
-/// Packs W (M x K, row stride ldw) into `packed` (swift_blas_rnn_packed_vector_count elements);
-/// the rows past M in the last panel, and the padding, are zero.
-void swift_blas_rnn_pack_vector_f32(const float *w, size_t m, size_t k, size_t ldw, float *packed);
-void swift_blas_rnn_pack_vector_f64(const double *w, size_t m, size_t k, size_t ldw, double *packed);
+/// Packs W (M x K, element (i, kk) at w[i * rs + kk * cs], as swift_blas_rnn_pack_f32 reads it)
+/// into `packed` (swift_blas_rnn_packed_vector_count elements); the rows past M in the last
+/// panel, and the padding, are zero.
+void swift_blas_rnn_pack_vector_f32(const float *w, size_t m, size_t k, size_t rs, size_t cs, float *packed);
+void swift_blas_rnn_pack_vector_f64(const double *w, size_t m, size_t k, size_t rs, size_t cs, double *packed);
 
 /// c = beta * c + W * h with W packed for one column: h's element kk at h[kk * ldh], c's row r at
 /// c[r * ldc]; beta is 0 (c is not read) or 1. Four panels at a time (two on the baseline), one
