@@ -14,12 +14,14 @@ struct TrainBenchmark: ParsableCommand {
     abstract: "Times training steps of one-layer RNN, LSTM and GRU networks, beside PyTorch's (--pytorch).",
     discussion: """
       For each mode, H = I, B and dtype, a one-layer network with T steps (inputs and targets \
-      from a fixed seed) and, best of --samples runs after a warm-up: the forward pass \
-      (RecurrentNetwork.forward), the forward and backward pass \
+      from a fixed seed), three timings in --samples interleaved rounds after a warm-up: the \
+      forward pass (RecurrentNetwork.forward), the forward and backward pass \
       (RecurrentNetwork.gradients into a kept TrainingPass, the loss nn.MSELoss into a kept \
       gradient), and a whole training step (the gradients, then Adam's step and the new \
-      weights loaded into the network: no allocation after the first step). Backward is \
-      forward+backward minus forward; its goal is at most 2.5 × the forward pass. With \
+      weights loaded into the network: no allocation after the first step); each is its best \
+      round. Backward is forward+backward minus forward, as a ratio to the forward pass taken \
+      round by round (the median, with the lowest and highest round: it holds when the \
+      machine's speed drifts between rounds); its goal is at most 2.5. With \
       --pytorch, Benchmarks/pytorch/rnn_train_torch.py runs the same configurations in \
       PyTorch (torch.no_grad forward; zero_grad, forward, MSELoss, backward, Adam step) after \
       ours, in one process with --threads intra-op threads and --threads threads in the BLAS \
@@ -69,7 +71,8 @@ struct TrainBenchmark: ParsableCommand {
     BLAS.threadCount = common.threads
     var lines = SystemInfo.current(kernel: kernel).lines
     lines.append(
-      "\nT = \(steps), one layer, one direction, Adam, loss MSE; ms per call, best of \(max(3, common.samples))\n")
+      "\nT = \(steps), one layer, one direction, Adam, loss MSE; ms per call, the best of \(common.samples) interleaved rounds; backward / forward: the median of the rounds' own ratios [lowest, highest]\n"
+    )
     var rows: [(key: String, text: String, step: Double)] = []
     for dtype in common.dtype {
       for mode in modes {
@@ -87,7 +90,7 @@ struct TrainBenchmark: ParsableCommand {
       }
     }
     var header =
-      "mode      H = I  B    dtype     forward ms  fwd+bwd ms  step ms   backward / forward (goal ≤ 2.5)"
+      "mode      H = I  B    dtype     forward ms  fwd+bwd ms  step ms   backward / forward (goal ≤ 2.5) "
     var peer: [String: (forward: Double, step: Double)] = [:]
     if pytorch {
       let (version, threads, results) = try runPyTorch()
@@ -146,29 +149,37 @@ struct TrainBenchmark: ParsableCommand {
         return .init(output: dOutput)
       }
     }
-    func best(_ body: () throws -> Void) rethrows -> Double {
-      try body()
-      var times: [Double] = []
-      for _ in 0..<max(3, common.samples) {
-        let start = now()
-        try body()
-        times.append(Double(now() - start) / 1e6)
-      }
-      return times.min()!
-    }
-    let forward = try best { _ = try network.forward(x, batchSize: batch) }
-    let both = try best { try gradients() }
-    let step = try best {
-      try gradients()
-      optimizer.step(&weights, gradients: pass.gradients.parameters)
-      try network.load(stateDict: weights)
-    }
-    let backwardRatio = (both - forward) / forward
+    // Forward, forward + backward, and a whole step timed in interleaved rounds (each round's
+    // three samples close together in time, so that their ratio holds when the machine's speed
+    // drifts): the times are the best round's, as PyTorch's script reports its best run; the
+    // backward's ratio is the median of the rounds' own ratios.
+    let cases = [
+      TimedCase(stepsPerCall: 1) {
+        (try! network.forward(x, batchSize: batch)).output.scalars.last.map(Double.init) ?? 0
+      },
+      TimedCase(stepsPerCall: 1) {
+        try! gradients()
+        return pass.output.output.scalars.last.map(Double.init) ?? 0
+      },
+      TimedCase(stepsPerCall: 1) {
+        try! gradients()
+        optimizer.step(&weights, gradients: pass.gradients.parameters)
+        try! network.load(stateDict: weights)
+        return pass.output.output.scalars.last.map(Double.init) ?? 0
+      },
+    ]
+    let samples = measureInterleaved(cases, samples: common.samples, minTime: common.resolvedMinTime)
+    let (forwardRounds, bothRounds) = (samples[0].nanosecondsPerStep, samples[1].nanosecondsPerStep)
+    let (forward, both, step) = (samples[0].min / 1e6, samples[1].min / 1e6, samples[2].min / 1e6)
+    let ratios = zip(bothRounds, forwardRounds).map { ($0 - $1) / $1 }.sorted()
+    let backwardRatio = ratios[ratios.count / 2]
     let text =
       pad(mode.rawValue, 10) + pad("\(size)", 7) + pad("\(batch)", 5)
       + pad(Scalar.self == Float.self ? "float32" : "float64", 10)
       + pad(format(forward), 12) + pad(format(both), 12) + pad(format(step), 10)
-      + String(format: "%.2fx", backwardRatio) + (backwardRatio <= 2.5 ? " ✓" : "")
+      + pad(
+        String(format: "%.2fx [%.2f, %.2f]", backwardRatio, ratios.first!, ratios.last!)
+          + (backwardRatio <= 2.5 ? " ✓" : ""), 33)
     return (text, step)
   }
 
