@@ -5,7 +5,8 @@ import _FMAPeak
 /// the widest path this machine has (``ActivationPath/best``), nothing read from memory. The
 /// physical limit a row's GFLOP/s is set against.
 struct CorePeak {
-  /// The vector path measured: AVX-512F + FMA, AVX2 + FMA, or the baseline (no FMA).
+  /// The vector path measured: AVX-512F + FMA, AVX2 + FMA, or the baseline (SSE2 on x86-64, a
+  /// multiply then an add).
   var path: ActivationPath
   /// GFLOP/s, `Float` and `Double`.
   var float32: Double
@@ -36,7 +37,7 @@ struct CorePeak {
 
   /// `This core's peak, measured (AVX2 + FMA, one thread): 90.1 GFLOP/s float32, 45.0 float64`.
   var line: String {
-    let kind = path == .avx512 ? "AVX-512F + FMA" : path == .avx2 ? "AVX2 + FMA" : "baseline vectors, no FMA"
+    let kind = path == .avx512 ? "AVX-512F + FMA" : path == .avx2 ? "AVX2 + FMA" : "the baseline vectors"
     return "This core's peak, measured (\(kind), one thread): \(fixed(float32, 1)) GFLOP/s float32, "
       + "\(fixed(float64, 1)) float64"
   }

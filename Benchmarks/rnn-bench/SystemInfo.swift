@@ -25,7 +25,8 @@ struct SystemInfo: Codable {
     let build = "release"
     #endif
     return SystemInfo(
-      cpu: CPUInfo.current?.description ?? model, cores: ProcessInfo.processInfo.activeProcessorCount,
+      cpu: CPUInfo.current.map { "\($0.name) (family \($0.family), model \($0.model))" } ?? model,
+      cores: ProcessInfo.processInfo.activeProcessorCount,
       blas: BLAS.configuration,
       blasCore: BLAS.coreName, blasThreads: BLAS.threadCount, blasKernel: kernel, swift: swiftVersion,
       build: build)

@@ -101,10 +101,10 @@ public struct RecurrentNetwork<Scalar: BLASScalar>: Sendable {
   public var formulation: Formulation
   /// The product backend. `nil`, the default, means at each call the backend of an enclosing
   /// `withBackend(_:_:)`, and outside one `Backend.packed`: BLAS for every product but the
-  /// per-step `W_hh · h`, which runs on `W_hh` packed once where the packed kernel's measured
-  /// rule says it is faster than `cblas_?gemv`/`cblas_?gemm` (a batch of one, or a large `W_hh`
-  /// and a batch of at least one vector; see <doc:Benchmarking>). Set `.blas` for OpenBLAS in
-  /// every product.
+  /// per-step `W_hh · h` (and the backward pass's `Δ · W_hh`), which runs on `W_hh` packed once
+  /// where the packed kernel's measured rule says it is faster than `cblas_?gemv`/`cblas_?gemm`
+  /// (with AVX2 always; with AVX-512 a batch of one, or a large `W_hh` and a batch of at least
+  /// one vector; see <doc:Benchmarking>). Set `.blas` for OpenBLAS in every product.
   public var backend: Backend?
 
   /// The backend a pass runs: ``backend``, else an enclosing `withBackend`'s, else `.packed`.

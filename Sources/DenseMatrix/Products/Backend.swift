@@ -25,17 +25,18 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
   /// Pure Swift, no BLAS call: a cross-check for BLAS and a fallback.
   case pureSwift
   /// ``blas`` for every product but one: the RNN, LSTM and GRU cells' per-step recurrent product
-  /// `W_hh · h` (the split and hoisted formulations) runs on `W_hh` packed once per cell, with this
-  /// package's register-blocked kernels (AVX-512F, AVX2 + FMA or the baseline, as
-  /// `ActivationPath.current` says), where `cblas_?gemm` would pack `W_hh` again at every step.
-  /// Used where it is faster than BLAS by a rule measured on a Zen 4 EPYC: a batch of one with
-  /// `W_hh` of 4 KiB or more (a one-column layout, panels of 64 bytes of rows, against
-  /// `cblas_?gemv`); `W_hh` of 128 KiB or more and a batch of at least one vector (16 `Float`s
-  /// or 8 `Double`s with AVX-512, 8 or 4 with AVX2); from B = 4 when `W_hh` is 512 KiB or more
-  /// (an LSTM or GRU with H = 256); other products go to BLAS. The default of the RNN module's
-  /// `RecurrentNetwork`.
-  /// On a 2-core AMD EPYC (Zen 4) the product alone took 0.51–0.84× OpenBLAS's time on the
-  /// AVX-512 path and 0.59–0.93× on the AVX2 path (against OpenBLAS's AVX2 kernels), for
+  /// `W_hh · h` (the split and hoisted formulations; and in the backward pass `Δ · W_hh`, on
+  /// `W_hhᵀ`) runs on `W_hh` packed once per cell, with this package's register-blocked kernels
+  /// (AVX-512F, AVX2 + FMA or the baseline, as `ActivationPath.current` says), where
+  /// `cblas_?gemm` would pack `W_hh` again at every step. Used where it is faster than BLAS by
+  /// rules measured on two CPUs. With AVX2 (a Zen 3 EPYC, OpenBLAS's Zen kernels): always (the
+  /// kernel took 0.20–0.86× OpenBLAS's time from a 16 × 16 `W_hh` to 2048 × 512, B = 1…32).
+  /// With AVX-512 and on the baseline (a Zen 4 EPYC): a batch of one with `W_hh` of 4 KiB or
+  /// more (a one-column layout, panels of 64 bytes of rows, against `cblas_?gemv`); `W_hh` of
+  /// 128 KiB or more and a batch of at least one vector (16 `Float`s or 8 `Double`s); from B = 4
+  /// when `W_hh` is 512 KiB or more (an LSTM or GRU with H = 256); other products go to BLAS.
+  /// The default of the RNN module's `RecurrentNetwork`.
+  /// On the Zen 4 the product alone took 0.51–0.84× OpenBLAS's time on the AVX-512 path, for
   /// H = 64…1024, 3 or 4 gates, B = 32, and 0.58–0.88× `cblas_sgemv`'s at B = 1.
   case packed
 
