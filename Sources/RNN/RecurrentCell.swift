@@ -748,8 +748,9 @@ func hoistedProjection<Scalar: BLASScalar>(
 }
 
 /// `rows × columns` contiguous at `source` into `columns × rows` contiguous at `destination`
-/// (`Scalar._transpose` on the current path).
-private func transpose<Scalar: BLASScalar>(
+/// (`Scalar._transpose` on the current path): the states between the cells' and PyTorch's
+/// layouts, and the backward pass's per-step delta and carry for the packed `W_hhᵀ`.
+func transpose<Scalar: BLASScalar>(
   _ source: UnsafePointer<Scalar>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Scalar>
 ) {
   guard rows > 0, columns > 0 else { return }

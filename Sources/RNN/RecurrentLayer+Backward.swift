@@ -32,9 +32,8 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   /// W_hh is 4H × P.
   var projectionWeights: Matrix<Scalar>? = nil
   /// The cell's packed copies of W_hh, whose `W_hhᵀ` the per-step `Δ · W_hh` runs on with
-  /// ``DenseMatrix/Backend/packed`` where the packed kernel's rule says it beats BLAS (`nil`:
-  /// BLAS).
-  var packedRecurrent: PackedRecurrentWeights<Scalar>? = nil
+  /// ``DenseMatrix/Backend/packed`` where the packed kernel's rule says it beats BLAS.
+  let packedRecurrent: PackedRecurrentWeights<Scalar>
 
   /// The size of h (and of the carried gradient): P with a projection, otherwise H.
   var hidden: Int { recurrentWeights.columns }
@@ -115,7 +114,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     // the product's B · G·H · H multiply-adds).
     let transposedPack: PackedMatrix<Scalar>? =
       backend == .packed && PackedMatrix<Scalar>.beatsBLAS(rows: h, columns: g, n: batch, on: ActivationPath.current)
-      ? packedRecurrent?.transposedMatrix(packing: recurrentWeights, forVectors: batch == 1) : nil
+      ? packedRecurrent.transposedMatrix(packing: recurrentWeights, forVectors: batch == 1) : nil
     let transposing = transposedPack != nil && batch > 1
     var deltaColumns: Matrix<Scalar> = transposing ? scratch.matrix(rows: g, columns: batch) : .empty
     var carryColumns: Matrix<Scalar> = transposing ? scratch.matrix(rows: h, columns: batch) : .empty
@@ -190,7 +189,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
                                     recurrentProduct(
                                       transposedPack, delta: dh + t * batch * g, batch: batch, beta: carriesState,
                                       carry: carry.baseAddress!, deltaColumns: &deltaColumns,
-                                      carryColumns: &carryColumns, path: pointers.path)
+                                      carryColumns: &carryColumns)
                                   } else {
                                     GEMMOperands(
                                       m: batch, n: h, k: g, a: dh + t * batch * g, lda: g, b: w.baseAddress, ldb: h,
@@ -359,8 +358,7 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
   @inline(__always)
   private func recurrentProduct(
     _ packed: PackedMatrix<Scalar>, delta: UnsafePointer<Scalar>, batch: Int, beta: Bool,
-    carry: UnsafeMutablePointer<Scalar>, deltaColumns: inout Matrix<Scalar>, carryColumns: inout Matrix<Scalar>,
-    path: ActivationPath
+    carry: UnsafeMutablePointer<Scalar>, deltaColumns: inout Matrix<Scalar>, carryColumns: inout Matrix<Scalar>
   ) {
     let (h, g) = (hidden, gateRows)
     guard batch > 1 else {
@@ -369,18 +367,10 @@ struct RecurrentLayerBackward<Scalar: BLASScalar> {
     deltaColumns.withUnsafeMutableBufferPointer { d in
       carryColumns.withUnsafeMutableBufferPointer { c in
         let (d, c) = (d.baseAddress!, c.baseAddress!)
-        Scalar._transpose(
-          path: path, rowCount: batch, columns: g, source: delta, sourceStride: g, destination: d,
-          destinationStride: batch, rows: nil)
-        if beta {
-          Scalar._transpose(
-            path: path, rowCount: batch, columns: h, source: carry, sourceStride: h, destination: c,
-            destinationStride: batch, rows: nil)
-        }
+        transpose(delta, rows: batch, columns: g, into: d)
+        if beta { transpose(carry, rows: batch, columns: h, into: c) }
         packed.multiply(d, ldh: batch, columns: batch, beta: beta ? 1 : 0, into: c, ldc: batch)
-        Scalar._transpose(
-          path: path, rowCount: h, columns: batch, source: c, sourceStride: batch, destination: carry,
-          destinationStride: h, rows: nil)
+        transpose(c, rows: h, columns: batch, into: carry)
       }
     }
   }
